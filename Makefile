@@ -1,0 +1,118 @@
+# sign: one plain Makefile.  `make`, `make check`, `make check SANITIZE=1`,
+# `make demo`, `make bench`, `make install PREFIX=... DESTDIR=...`.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+PKGDIR  ?= $(LIBDIR)/pkgconfig
+VERSION  = 0.1.0
+
+CC      ?= cc
+AR      ?= ar
+PKGS     = openssl libcurl jansson libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wwrite-strings -Wvla
+HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(HARDEN) \
+             -fPIC -fvisibility=hidden -Iinclude -Ilibsign $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS ?=
+ALL_LDFLAGS = -Wl,-z,relro,-z,now $(LDFLAGS)
+
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE -O1
+ALL_LDFLAGS += -fsanitize=address,undefined
+B = build/san
+else
+B = build
+endif
+
+LIB_SRC  = $(sort $(wildcard libsign/*.c))
+LIB_OBJ  = $(LIB_SRC:libsign/%.c=$(B)/obj/lib/%.o)
+CMD_SRC  = $(sort $(wildcard cmd/*.c))
+CMD_OBJ  = $(CMD_SRC:cmd/%.c=$(B)/obj/cmd/%.o)
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
+HDRS     = $(wildcard include/*.h libsign/*.h cmd/*.h)
+
+all: $(B)/sign $(B)/libsign.a $(B)/libsign.so $(B)/libsign.pc
+
+$(B)/obj/lib/%.o: libsign/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DSIGN_BUILDING_LIBRARY -c -o $@ $<
+
+$(B)/obj/cmd/%.o: cmd/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libsign.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(B)/libsign.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libsign.so.0 $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
+
+$(B)/sign: $(CMD_OBJ) $(B)/libsign.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(PKG_LIBS)
+
+$(B)/libsign.pc: Makefile
+	@mkdir -p $(@D)
+	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' '$(PKGS)' > $@
+
+$(B)/tests/%: tests/unit/%.c $(B)/libsign.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libsign.a $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(B)/tools/%: tests/tools/%.c $(B)/libsign.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libsign.a $(PKG_LIBS)
+
+deps:
+	./scripts/install-deps.sh build
+
+test-deps:
+	./scripts/install-deps.sh build test
+
+check: test-deps
+	$(MAKE) all-tests
+	SIGN_BUILD=$(B) VECTORS=$(VECTORS) ./tests/run.sh $(B)
+
+all-tests: all $(UNIT_BIN) $(TOOL_BIN)
+
+VECTORS ?= $(firstword $(wildcard ../shared/vectors vectors))
+
+demo: deps
+	$(MAKE) all
+	./scripts/demo.sh $(B)
+
+bench: test-deps
+	$(MAKE) all-tests
+	./tests/bench.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(B)/sign $(DESTDIR)$(BINDIR)/sign
+	install -m 0644 $(B)/libsign.a $(DESTDIR)$(LIBDIR)/libsign.a
+	install -m 0755 $(B)/libsign.so $(DESTDIR)$(LIBDIR)/libsign.so.0
+	ln -sf libsign.so.0 $(DESTDIR)$(LIBDIR)/libsign.so
+	install -m 0644 include/sign.h $(DESTDIR)$(INCDIR)/sign.h
+	install -m 0644 $(B)/libsign.pc $(DESTDIR)$(PKGDIR)/libsign.pc
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+
+clean:
+	rm -rf build
+
+.PHONY: all deps test-deps check all-tests demo bench install clean

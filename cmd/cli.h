@@ -1,0 +1,47 @@
+/*
+ * cli.h - shared pieces of the sign command line.  The CLI uses only the
+ * public API (<sign.h>) and owns all I/O, prompts and exit codes.
+ */
+#ifndef SIGN_CLI_H
+#define SIGN_CLI_H
+
+#include <sign.h>
+#include <stdio.h>
+
+#define EXIT_OK 0
+#define EXIT_VERIFY 1
+#define EXIT_USAGE 2
+
+typedef struct cli {
+	sign_ctx *ctx;
+	int json;      /* -o json */
+	int quiet;     /* -q */
+	int verbose;   /* -v */
+	sign_ctx_options opts;
+} cli;
+
+/* A command: argv[0] is the command name. */
+typedef int (*cli_fn)(cli *c, int argc, char **argv);
+
+int cmd_push(cli *c, int argc, char **argv);
+int cmd_verify(cli *c, int argc, char **argv);
+int cmd_inspect(cli *c, int argc, char **argv);
+int cmd_key(cli *c, int argc, char **argv);
+int cmd_trust(cli *c, int argc, char **argv);
+
+/* Print "sign: <message>" (+ hint) to stderr; return the exit code for rc. */
+int cli_fail(const cli *c, int rc, const sign_error *err);
+/* Usage error: print "sign: <msg>" and the usage line; exit code 2. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Exit code for a library return code. */
+int cli_exit_code(int rc);
+/* Open the context lazily (commands that need it). */
+int cli_open(cli *c, sign_error *err);
+/* Parse a duration: "90s", "15m", "36h", "14d", or seconds. -1 on error. */
+long cli_duration(const char *s);
+/* Print a JSON string value with escapes. */
+void cli_json_str(FILE *f, const char *s);
+/* Is argv[i] "--help" / "-h"? */
+int cli_wants_help(int argc, char **argv);
+
+#endif

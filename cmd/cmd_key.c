@@ -1,0 +1,129 @@
+/*
+ * cmd_key.c - sign key generate|list|import|export|remove
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: sign key generate [--role ROLE] [--gun GUN]\n"
+	"       sign key list\n"
+	"       sign key import FILE [--role ROLE] [--gun GUN]\n"
+	"       sign key export KEYID [--public | --format cosign|pkcs8|public]\n"
+	"       sign key remove KEYID\n";
+
+static int key_list(cli *c)
+{
+	sign_buf out = SIGN_BUF_INIT;
+	sign_error err;
+	int rc;
+	memset(&err, 0, sizeof(err));
+	if ((rc = sign_key_list(&out, c->ctx, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (c->json) {
+		printf("%s\n", out.ptr);
+	} else {
+		json_t *arr = json_loads(out.ptr, 0, NULL), *k;
+		size_t i;
+		printf("%-64s  %-10s %s\n", "KEY ID", "ROLE", "GUN");
+		json_array_foreach(arr, i, k)
+			printf("%-64s  %-10s %s\n", json_string_value(json_object_get(k, "keyid")),
+				json_string_value(json_object_get(k, "role")),
+				json_string_value(json_object_get(k, "gun")));
+		json_decref(arr);
+	}
+	sign_buf_dispose(&out);
+	return EXIT_OK;
+}
+
+int cmd_key(cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "gun", required_argument, NULL, 'g' },
+		{ "name", required_argument, NULL, 'r' },
+		{ "public", no_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *role = NULL, *gun = NULL, *sub;
+	sign_key_format fmt = SIGN_KEY_FORMAT_COSIGN;
+	sign_error err;
+	char keyid[72];
+	int ch, rc;
+
+	memset(&err, 0, sizeof(err));
+	if (argc < 2)
+		return cli_usage(usage, "key needs a subcommand");
+	sub = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r': role = optarg; break;
+		case 'g': gun = optarg; break;
+		case 'p': fmt = SIGN_KEY_FORMAT_PUBLIC; break;
+		case 'f':
+			if (strcmp(optarg, "cosign") == 0)
+				fmt = SIGN_KEY_FORMAT_COSIGN;
+			else if (strcmp(optarg, "pkcs8") == 0)
+				fmt = SIGN_KEY_FORMAT_PKCS8;
+			else if (strcmp(optarg, "public") == 0)
+				fmt = SIGN_KEY_FORMAT_PUBLIC;
+			else
+				return cli_usage(usage, "--format %s: use cosign, pkcs8 or public", optarg);
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
+	}
+	if ((rc = cli_open(c, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (strcmp(sub, "list") == 0) {
+		if (optind != argc)
+			return cli_usage(usage, "key list takes no arguments");
+		return key_list(c);
+	}
+	if (strcmp(sub, "generate") == 0) {
+		if (optind != argc)
+			return cli_usage(usage, "key generate takes no arguments");
+		rc = sign_key_generate(keyid, c->ctx, role ? role : "targets", gun, &err);
+	} else if (strcmp(sub, "import") == 0) {
+		if (optind != argc - 1)
+			return cli_usage(usage, "key import needs one FILE");
+		rc = sign_key_import(keyid, c->ctx, argv[optind], role, gun, &err);
+	} else if (strcmp(sub, "export") == 0) {
+		sign_buf out = SIGN_BUF_INIT;
+		if (optind != argc - 1)
+			return cli_usage(usage, "key export needs one KEYID");
+		if ((rc = sign_key_export(&out, c->ctx, argv[optind], fmt, &err)) != SIGN_OK)
+			return cli_fail(c, rc, &err);
+		fwrite(out.ptr, 1, out.size, stdout);
+		/* the encrypted forms hold no secret in the clear; wipe anyway */
+		memset(out.ptr, 0, out.size);
+		sign_buf_dispose(&out);
+		return EXIT_OK;
+	} else if (strcmp(sub, "remove") == 0) {
+		if (optind != argc - 1)
+			return cli_usage(usage, "key remove needs one KEYID");
+		if ((rc = sign_key_remove(c->ctx, argv[optind], &err)) != SIGN_OK)
+			return cli_fail(c, rc, &err);
+		if (c->json)
+			printf("{\"removed\":\"%s\"}\n", argv[optind]);
+		else if (!c->quiet)
+			fprintf(stderr, "sign: removed key %s\n", argv[optind]);
+		return EXIT_OK;
+	} else {
+		return cli_usage(usage, "unknown key subcommand '%s'", sub);
+	}
+	if (rc != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (c->json)
+		printf("{\"keyid\":\"%s\"}\n", keyid);
+	else
+		printf("%s\n", keyid);
+	return EXIT_OK;
+}

@@ -1,0 +1,73 @@
+/*
+ * cmd_push.c - sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive] REF
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive]\n"
+	"                 [--timestamp-lifetime DURATION] REF\n";
+
+int cmd_push(cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "gun", required_argument, NULL, 'g' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "timestamp-lifetime", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
+	sign_push_result res;
+	sign_error err;
+	int ch, rc;
+
+	memset(&err, 0, sizeof(err));
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': o.from = optarg; break;
+		case 'g': o.gun = optarg; break;
+		case 'k': o.keyid = optarg; break;
+		case 'r': o.recursive = 1; break;
+		case 't':
+			if ((o.timestamp_lifetime = cli_duration(optarg)) <= 0)
+				return cli_usage(usage, "--timestamp-lifetime %s: use e.g. 14d, 36h, 3600", optarg);
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "push needs exactly one REF");
+	if ((rc = cli_open(c, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	rc = sign_push(&res, c->ctx, argv[optind], &o, &err);
+	if (rc != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (c->json) {
+		printf("{\"repository\":");
+		cli_json_str(stdout, res.repository);
+		printf(",\"tag\":");
+		cli_json_str(stdout, res.tag);
+		printf(",\"digest\":\"%s\",\"size\":%llu,\"keyid\":\"%s\",\"role\":\"%s\","
+		       "\"created_root\":%s,\"created_repository\":%s,\"new_signature\":%s,\"requests\":%ld}\n",
+			res.digest, (unsigned long long)res.size, res.keyid, res.role,
+			res.created_root ? "true" : "false", res.created_repository ? "true" : "false",
+			res.new_signature ? "true" : "false", res.requests);
+	} else {
+		printf("%s@%s\n", res.repository, res.digest);
+		if (!c->quiet) {
+			if (res.created_root)
+				fprintf(stderr, "sign: created a root key (back it up: `sign key export`)\n");
+			if (res.created_repository)
+				fprintf(stderr, "sign: created the repository key of %s\n", res.repository);
+			fprintf(stderr, "sign: signed %s:%s with key %s (%s)\n", res.repository, res.tag,
+				res.keyid, res.role);
+		}
+	}
+	return EXIT_OK;
+}

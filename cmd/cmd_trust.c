@@ -1,0 +1,71 @@
+/*
+ * cmd_trust.c - sign trust pin GUN --root-key FILE | show GUN | refresh REF|GUN
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: sign trust pin GUN --root-key FILE\n"
+	"       sign trust show GUN\n"
+	"       sign trust refresh REF|GUN [--lifetime DURATION]\n";
+
+int cmd_trust(cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "root-key", required_argument, NULL, 'r' },
+		{ "lifetime", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *root_key = NULL, *sub;
+	long lifetime = 0;
+	sign_buf out = SIGN_BUF_INIT;
+	sign_error err;
+	int ch, rc;
+
+	memset(&err, 0, sizeof(err));
+	if (argc < 2)
+		return cli_usage(usage, "trust needs a subcommand");
+	sub = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r': root_key = optarg; break;
+		case 'l':
+			if ((lifetime = cli_duration(optarg)) <= 0)
+				return cli_usage(usage, "--lifetime %s: use e.g. 14d, 36h, 3600", optarg);
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "trust %s needs one GUN", sub);
+	if ((rc = cli_open(c, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (strcmp(sub, "pin") == 0) {
+		if (root_key == NULL)
+			return cli_usage(usage, "trust pin needs --root-key FILE");
+		if ((rc = sign_trust_pin(c->ctx, argv[optind], root_key, &err)) != SIGN_OK)
+			return cli_fail(c, rc, &err);
+		if (c->json)
+			printf("{\"pinned\":\"%s\"}\n", argv[optind]);
+		else if (!c->quiet)
+			fprintf(stderr, "sign: pinned the root of %s\n", argv[optind]);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "show") == 0)
+		rc = sign_trust_show(&out, c->ctx, argv[optind], &err);
+	else if (strcmp(sub, "refresh") == 0)
+		rc = sign_trust_refresh(&out, c->ctx, argv[optind], lifetime, &err);
+	else
+		return cli_usage(usage, "unknown trust subcommand '%s'", sub);
+	if (rc != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	printf("%s\n", out.ptr);
+	sign_buf_dispose(&out);
+	return EXIT_OK;
+}

@@ -1,0 +1,241 @@
+/*
+ * sign.h - the public API of libsign.
+ *
+ * libsign signs container images and verifies them before they are pulled:
+ * a Notary-style TUF trust collection per repository (GUN), plus detached
+ * cosign-layout signatures over manifest digests, stored in an OCI registry
+ * or an OCI image layout folder.
+ *
+ * Conventions (see docs/architecture.md):
+ *  - every call returns SIGN_OK (0) or a negative SIGN_E* code;
+ *  - detail goes into an optional caller-supplied sign_error;
+ *  - outputs come first; objects returned through `**out` are owned by the
+ *    caller and freed with their *_free() function, which accepts NULL;
+ *  - strings come back in a sign_buf, released with sign_buf_dispose();
+ *  - options structs start with a version and have an *_INIT macro;
+ *  - the library never prints, prompts or exits.  Passphrases are asked for
+ *    through a caller-supplied callback.
+ *
+ * Thread safety: distinct sign_ctx handles may be used from distinct threads
+ * once sign_global_init() has returned.  One sign_ctx is not thread safe.
+ */
+#ifndef SIGN_H
+#define SIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SIGN_BUILDING_LIBRARY)
+#define SIGN_EXTERN(type) __attribute__((visibility("default"))) type
+#else
+#define SIGN_EXTERN(type) type
+#endif
+
+#if defined(__GNUC__)
+#define SIGN_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define SIGN_WARN_UNUSED
+#endif
+
+#define SIGN_VERSION "0.1.0"
+
+/* Return codes.  Append only; never renumber. */
+enum {
+	SIGN_OK = 0,
+	SIGN_ERROR = -1,       /* generic operational failure */
+	SIGN_EVERIFY = -2,     /* verification failed: unsigned, tampered, untrusted, expired, rolled back */
+	SIGN_ENOTFOUND = -3,   /* object not found */
+	SIGN_EFORMAT = -4,     /* malformed input (not a trust failure) */
+	SIGN_ENET = -5,        /* network, TLS or timeout */
+	SIGN_ECRYPTO = -6,     /* crypto library failure */
+	SIGN_EINVAL = -7,      /* bad argument */
+	SIGN_ENOMEM = -8,      /* out of memory */
+	SIGN_EIO = -9,         /* file system */
+	SIGN_EPASSPHRASE = -10,/* passphrase missing or wrong */
+	SIGN_EAUTH = -11,      /* registry or trust server refused our credentials */
+	SIGN_EKEY = -12,       /* a needed key is missing, unreadable or unsafe */
+	SIGN_EREGISTRY = -13,  /* registry or trust server answered with an error */
+	SIGN_ECONFLICT = -14   /* concurrent writers could not be reconciled */
+};
+
+/* Error detail, filled by the first failure (later context is prefixed). */
+typedef struct sign_error {
+	int code;
+	char source[16];   /* "sign", "openssl", "curl", "errno", "registry" */
+	char message[768]; /* "<what failed>: <why>"; never holds a secret */
+	char hint[256];    /* optional: what the user can do about it */
+} sign_error;
+
+/* A growable, always NUL-terminated byte buffer owned by the caller. */
+typedef struct sign_buf {
+	char *ptr;
+	size_t asize;
+	size_t size;
+} sign_buf;
+#define SIGN_BUF_INIT { NULL, 0, 0 }
+
+SIGN_EXTERN(void) sign_buf_dispose(sign_buf *buf);
+
+/* Human-readable name of a return code. */
+SIGN_EXTERN(const char *) sign_strerror(int code);
+
+/* Must be called once before any other function (initialises libsodium,
+ * libcurl and OpenSSL).  Returns SIGN_OK or SIGN_ERROR. */
+SIGN_EXTERN(int) sign_global_init(void);
+SIGN_EXTERN(void) sign_global_cleanup(void);
+
+/* ---------------------------------------------------------------------- */
+/* Context                                                                 */
+
+/* Which passphrase the library needs. */
+typedef enum sign_pass_kind {
+	SIGN_PASS_ROOT = 1,
+	SIGN_PASS_REPOSITORY = 2, /* targets, and client-held snapshot/timestamp keys */
+	SIGN_PASS_DELEGATION = 3
+} sign_pass_kind;
+
+/*
+ * Passphrase callback.  Write at most `size - 1` bytes plus a NUL into
+ * `buf` (guarded memory owned by the library, wiped after use).  `confirm`
+ * is non-zero when a new key is being created (ask twice).  `keyid` may be
+ * NULL.  Return 0 on success, or a negative value when no passphrase can be
+ * had (the call then fails with SIGN_EPASSPHRASE).
+ */
+typedef int (*sign_passphrase_cb)(char *buf, size_t size, sign_pass_kind kind,
+	const char *keyid, int confirm, void *payload);
+
+/* Optional log callback for warnings ("timestamp expires in 2 days"). */
+typedef void (*sign_log_cb)(int level, const char *message, void *payload);
+#define SIGN_LOG_WARN 1
+#define SIGN_LOG_INFO 2
+#define SIGN_LOG_DEBUG 3
+
+typedef struct sign_ctx sign_ctx;
+
+typedef struct sign_ctx_options {
+	unsigned int version;
+	const char *home;                /* NULL: $SIGN_HOME, else ~/.sign */
+	const char *trust_server;        /* Notary server URL; NULL: registry backend */
+	const char *const *insecure_registries; /* NULL-terminated list of host[:port] */
+	const char *ca_file;             /* extra CA bundle for TLS */
+	const char *docker_config;       /* NULL: $DOCKER_CONFIG/config.json, ~/.docker/config.json */
+	long timeout_seconds;            /* per request total; 0: 30 */
+	sign_passphrase_cb passphrase_cb;
+	sign_log_cb log_cb;
+	void *payload;                   /* given back to both callbacks */
+} sign_ctx_options;
+#define SIGN_CTX_OPTIONS_VERSION 1
+#define SIGN_CTX_OPTIONS_INIT { SIGN_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+
+SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx);
+/* The home folder in use (borrowed). */
+SIGN_EXTERN(const char *) sign_ctx_home(const sign_ctx *ctx);
+
+/* ---------------------------------------------------------------------- */
+/* Push (sign) and verify                                                  */
+
+typedef struct sign_push_options {
+	unsigned int version;
+	const char *from;           /* "oci:DIR[:tag]" to upload first, or NULL */
+	const char *gun;            /* GUN for an oci: REF (default local/<folder>) */
+	const char *keyid;          /* sign with this delegation key (issue: signers) */
+	int recursive;              /* also sign each platform manifest of an index */
+	long timestamp_lifetime;    /* seconds; 0: keep the GUN's setting (default 14 days) */
+} sign_push_options;
+#define SIGN_PUSH_OPTIONS_VERSION 1
+#define SIGN_PUSH_OPTIONS_INIT { SIGN_PUSH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+
+typedef struct sign_push_result {
+	char repository[512];  /* e.g. 127.0.0.1:5000/app */
+	char tag[136];
+	char digest[80];       /* sha256:<hex> */
+	uint64_t size;         /* manifest size */
+	char keyid[72];        /* key that signed */
+	char role[64];         /* targets role the tag was recorded in */
+	int created_root;      /* a new root key was created */
+	int created_repository;/* the GUN was initialised */
+	int new_signature;     /* 0 when the digest was already signed by that key */
+	long requests;         /* HTTP requests made */
+} sign_push_result;
+
+SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref,
+	const sign_push_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+
+typedef struct sign_verify_options {
+	unsigned int version;
+	const char *const *root_keys; /* NULL-terminated list of pinned root public key files */
+	const char *key;              /* cosign key-only mode: only check detached signatures with this key */
+	const char *gun;              /* GUN for an oci: REF */
+	int offline;                  /* use the cached trust state only */
+} sign_verify_options;
+#define SIGN_VERIFY_OPTIONS_VERSION 1
+#define SIGN_VERIFY_OPTIONS_INIT { SIGN_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0 }
+
+typedef struct sign_verify_result {
+	char repository[512];
+	char tag[136];
+	char digest[80];         /* the digest to pull by */
+	uint64_t size;
+	char role[64];           /* role whose entry was accepted */
+	char signers[4][72];     /* key IDs of accepted detached signatures */
+	int nsigners;
+	int64_t timestamp_expires; /* unix seconds */
+	long requests;           /* HTTP requests made */
+	long connections;        /* TCP connections opened */
+} sign_verify_result;
+
+/* Returns SIGN_OK, SIGN_EVERIFY when the image is not trusted, or another
+ * negative code when the check could not be made. */
+SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *ref,
+	const sign_verify_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+
+/* Trust data of a GUN as one JSON document (signed tags, keys by role,
+ * versions and expiry), like `docker trust inspect`. */
+SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,
+	const char *gun, sign_error *err) SIGN_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------- */
+/* Trust state                                                             */
+
+/* Pin the root of GUN to the public key in `root_key_file` (PEM). */
+SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root_key_file,
+	sign_error *err) SIGN_WARN_UNUSED;
+/* The trust state of GUN as JSON (pin, cached versions, expiry). */
+SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *gun,
+	sign_error *err) SIGN_WARN_UNUSED;
+/* Re-sign the timestamp of GUN (registry and oci backends) for another
+ * lifetime; `lifetime` in seconds, 0 keeps the GUN's setting. */
+SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,
+	long lifetime, sign_error *err) SIGN_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------- */
+/* Keys                                                                    */
+
+/* Generate a P-256 key.  role: "root", "targets", "snapshot", "timestamp"
+ * or a signer name; gun may be NULL.  The key ID goes into keyid_out. */
+SIGN_EXTERN(int) sign_key_generate(char keyid_out[72], sign_ctx *ctx, const char *role,
+	const char *gun, sign_error *err) SIGN_WARN_UNUSED;
+/* All keys of the home as a JSON array of {keyid, role, gun, file}. */
+SIGN_EXTERN(int) sign_key_list(sign_buf *json_out, sign_ctx *ctx, sign_error *err) SIGN_WARN_UNUSED;
+/* Import a key file (cosign, PKCS#8 PEM).  role/gun override the file's. */
+SIGN_EXTERN(int) sign_key_import(char keyid_out[72], sign_ctx *ctx, const char *path,
+	const char *role, const char *gun, sign_error *err) SIGN_WARN_UNUSED;
+
+typedef enum sign_key_format {
+	SIGN_KEY_FORMAT_PUBLIC = 1,  /* PEM SubjectPublicKeyInfo */
+	SIGN_KEY_FORMAT_COSIGN = 2,  /* the encrypted file as stored */
+	SIGN_KEY_FORMAT_PKCS8 = 3    /* encrypted PKCS#8 PEM (asks the passphrase) */
+} sign_key_format;
+SIGN_EXTERN(int) sign_key_export(sign_buf *out, sign_ctx *ctx, const char *keyid,
+	sign_key_format format, sign_error *err) SIGN_WARN_UNUSED;
+SIGN_EXTERN(int) sign_key_remove(sign_ctx *ctx, const char *keyid, sign_error *err) SIGN_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SIGN_H */

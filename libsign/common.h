@@ -1,0 +1,104 @@
+/*
+ * common.h - internal helpers shared by every libsign module.
+ * Never installed.  Cross-file internals are named signp_*.
+ */
+#ifndef SIGN_COMMON_H
+#define SIGN_COMMON_H
+
+#include "sign.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SIGN_ATTR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Size bounds (SPEC §5). */
+#define SIGN_MAX_TIMESTAMP   (1u << 20)          /* 1 MiB */
+#define SIGN_MAX_METADATA    (100u << 20)        /* 100 MiB */
+#define SIGN_MAX_MANIFEST    (4u << 20)          /* 4 MiB */
+#define SIGN_MAX_KEYFILE     (256u << 10)        /* 256 KiB */
+#define SIGN_MAX_SIGBLOB     (1u << 20)          /* a simple-signing payload */
+#define SIGN_MAX_SIGNATURES  1000                /* cosign's cap per .sig manifest */
+
+/* ---- errors ---- */
+
+/* Set err (if non-NULL and still empty) and return code. */
+int signp_err(sign_error *err, int code, const char *fmt, ...) SIGN_ATTR_PRINTF(3, 4);
+/* Like signp_err, with source "errno" and ": strerror(errno)" appended. */
+int signp_err_errno(sign_error *err, int code, const char *fmt, ...) SIGN_ATTR_PRINTF(3, 4);
+/* Like signp_err, draining the OpenSSL error queue into the reason. */
+int signp_err_openssl(sign_error *err, int code, const char *fmt, ...) SIGN_ATTR_PRINTF(3, 4);
+/* Prefix the existing message with "<context>: ".  Returns err->code
+ * (or `code` when err is NULL). */
+int signp_err_prefix(sign_error *err, int code, const char *fmt, ...) SIGN_ATTR_PRINTF(3, 4);
+/* Set the hint of an error that is already set. */
+void signp_err_hint(sign_error *err, const char *fmt, ...) SIGN_ATTR_PRINTF(2, 3);
+void signp_err_clear(sign_error *err);
+void signp_err_source(sign_error *err, const char *source);
+
+/* ---- buffers ---- */
+
+int signp_buf_grow(sign_buf *b, size_t need);               /* room for need more bytes + NUL */
+int signp_buf_put(sign_buf *b, const void *data, size_t len);
+int signp_buf_puts(sign_buf *b, const char *s);
+int signp_buf_putc(sign_buf *b, char c);
+int signp_buf_printf(sign_buf *b, const char *fmt, ...) SIGN_ATTR_PRINTF(2, 3);
+void signp_buf_clear(sign_buf *b);                           /* size = 0, keeps memory */
+/* Detach the memory (caller frees with free()). */
+char *signp_buf_detach(sign_buf *b, size_t *len);
+/* Dispose after wiping the contents. */
+void signp_buf_dispose_secure(sign_buf *b);
+
+/* ---- encoding and hashing ---- */
+
+void signp_hex(char *out, const unsigned char *in, size_t len);   /* out: 2*len+1 */
+int signp_unhex(unsigned char *out, size_t outlen, const char *hex); /* exact length */
+/* Standard base64 with padding (libsodium). */
+int signp_b64_encode(sign_buf *out, const void *in, size_t len);
+/* Decode standard base64 (padding optional, no whitespace). Returns
+ * SIGN_EFORMAT on bad input. */
+int signp_b64_decode(sign_buf *out, const char *in, size_t len);
+void signp_sha256(unsigned char out[32], const void *data, size_t len);
+void signp_sha512(unsigned char out[64], const void *data, size_t len);
+/* "sha256:<hex>" of data. */
+void signp_digest(char out[72], const void *data, size_t len);
+/* Is s a well-formed "sha256:<64 lowercase hex>"? */
+int signp_digest_valid(const char *s);
+/* Does "sha256:<hex>" match the data?  Constant-time compare. */
+int signp_digest_matches(const char *digest, const void *data, size_t len);
+
+/* ---- time ---- */
+
+/* Current time (unix seconds). */
+int64_t signp_now(void);
+/* Parse RFC 3339 with optional fraction and any offset. */
+int signp_time_parse(const char *s, int64_t *out);
+/* Format as UTC "2006-01-02T15:04:05Z". */
+void signp_time_format(char out[32], int64_t t);
+
+/* ---- files ---- */
+
+/* mkdir -p with mode (0700 for the home). */
+int signp_mkdirs(const char *path, mode_t mode, sign_error *err);
+/* Read a whole file, at most max bytes (SIGN_EFORMAT if larger).
+ * Returns SIGN_ENOTFOUND if it does not exist. */
+int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err);
+/* Atomic write: temp file in the same folder, fsync, rename, fsync dir. */
+int signp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+	sign_error *err);
+/* Refuse a private file readable or writable by group or others. */
+int signp_check_private_file(const char *path, sign_error *err);
+/* path join into buf */
+int signp_path_join(sign_buf *out, const char *a, const char *b);
+
+/* ---- strings ---- */
+
+char *signp_strdup(const char *s);
+char *signp_strndup(const char *s, size_t n);
+int signp_strlcpy(char *dst, const char *src, size_t size); /* 0 ok, -1 truncated */
+int signp_str_has_prefix(const char *s, const char *prefix);
+int signp_str_has_suffix(const char *s, const char *suffix);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * ctx.c - sign_ctx: home folder, options, registry handles, passphrases.
+ */
+#include "ctx.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <sodium.h>
+
+#define SIGN_PASS_MAX 1024
+
+SIGN_EXTERN(int) sign_global_init(void)
+{
+	if (sodium_init() < 0)
+		return SIGN_ERROR;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return SIGN_ERROR;
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) != 1)
+		return SIGN_ERROR;
+	return SIGN_OK;
+}
+
+SIGN_EXTERN(void) sign_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+static char *default_home(void)
+{
+	const char *h = getenv("SIGN_HOME");
+	const char *base;
+	sign_buf b = SIGN_BUF_INIT;
+	if (h && *h)
+		return signp_strdup(h);
+	base = getenv("HOME");
+	if (base == NULL || *base == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+		base = pw ? pw->pw_dir : "/";
+	}
+	if (signp_path_join(&b, base, ".sign") != SIGN_OK) {
+		sign_buf_dispose(&b);
+		return NULL;
+	}
+	return signp_buf_detach(&b, NULL);
+}
+
+static int add_insecure(sign_ctx *ctx, size_t *n, const char *host)
+{
+	char **p = realloc(ctx->insecure, (*n + 2) * sizeof(char *));
+	if (p == NULL)
+		return SIGN_ENOMEM;
+	ctx->insecure = p;
+	if ((p[*n] = signp_strdup(host)) == NULL)
+		return SIGN_ENOMEM;
+	p[++*n] = NULL;
+	return SIGN_OK;
+}
+
+SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign_error *err)
+{
+	sign_ctx *ctx;
+	size_t n = 0;
+	const char *env;
+	int r = SIGN_ENOMEM;
+
+	*out = NULL;
+	if (opts == NULL || opts->version != SIGN_CTX_OPTIONS_VERSION)
+		return signp_err(err, SIGN_EINVAL, "creating context: unsupported options version");
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "creating context: out of memory");
+	ctx->home = opts->home ? signp_strdup(opts->home) : default_home();
+	if (ctx->home == NULL)
+		goto fail;
+	if (opts->trust_server)
+		ctx->trust_server = signp_strdup(opts->trust_server);
+	if (opts->ca_file)
+		ctx->ca_file = signp_strdup(opts->ca_file);
+	if (opts->docker_config)
+		ctx->docker_config = signp_strdup(opts->docker_config);
+	ctx->timeout = opts->timeout_seconds > 0 ? opts->timeout_seconds : 30;
+	ctx->pass_cb = opts->passphrase_cb;
+	ctx->log_cb = opts->log_cb;
+	ctx->payload = opts->payload;
+	if (add_insecure(ctx, &n, "") != SIGN_OK) /* placeholder keeps the list non-NULL */
+		goto fail;
+	for (const char *const *h = opts->insecure_registries; h && *h; h++)
+		if (add_insecure(ctx, &n, *h) != SIGN_OK)
+			goto fail;
+	env = getenv("SIGN_INSECURE_REGISTRIES");
+	if (env && *env) {
+		char *copy = signp_strdup(env), *save = NULL;
+		if (copy == NULL)
+			goto fail;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			while (*t == ' ')
+				t++;
+			if (*t && add_insecure(ctx, &n, t) != SIGN_OK) {
+				free(copy);
+				goto fail;
+			}
+		}
+		free(copy);
+	}
+	*out = ctx;
+	return SIGN_OK;
+fail:
+	sign_ctx_free(ctx);
+	return signp_err(err, r, "creating context: out of memory");
+}
+
+SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	for (size_t i = 0; i < ctx->nregs; i++)
+		signp_registry_free(ctx->regs[i].reg);
+	for (int i = 0; i < 4; i++)
+		if (ctx->pass_cache[i])
+			sodium_free(ctx->pass_cache[i]);
+	for (char **p = ctx->insecure; p && *p; p++)
+		free(*p);
+	free(ctx->insecure);
+	free(ctx->home);
+	free(ctx->trust_server);
+	free(ctx->ca_file);
+	free(ctx->docker_config);
+	free(ctx);
+}
+
+SIGN_EXTERN(const char *) sign_ctx_home(const sign_ctx *ctx)
+{
+	return ctx ? ctx->home : NULL;
+}
+
+int signp_ctx_insecure(const sign_ctx *ctx, const char *host)
+{
+	for (char **p = ctx->insecure; p && *p; p++)
+		if (**p && strcmp(*p, host) == 0)
+			return 1;
+	return 0;
+}
+
+int signp_ctx_path(sign_buf *out, const sign_ctx *ctx, const char *sub)
+{
+	return signp_path_join(out, ctx->home, sub);
+}
+
+int signp_ctx_gun_path(sign_buf *out, const sign_ctx *ctx, const char *gun, const char *file,
+	int mkdir, sign_error *err)
+{
+	if (!signp_gun_valid(gun))
+		return signp_err(err, SIGN_EINVAL, "GUN %.200s: not a valid repository name", gun);
+	if (signp_buf_printf(out, "%s/trust/%s", ctx->home, gun) != SIGN_OK)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	if (mkdir) {
+		int r = signp_mkdirs(out->ptr, 0700, err);
+		if (r != SIGN_OK)
+			return r;
+	}
+	if (file && (signp_buf_putc(out, '/') != SIGN_OK || signp_buf_puts(out, file) != SIGN_OK))
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	return SIGN_OK;
+}
+
+/* The scheme that last worked for a host is remembered in the home, so the
+ * next run opens one connection instead of probing. */
+static void scheme_file(sign_buf *out, const sign_ctx *ctx, const char *host)
+{
+	signp_buf_printf(out, "%s/cache/scheme-", ctx->home);
+	for (const char *p = host; *p; p++)
+		signp_buf_putc(out, (*p == '/' ) ? '_' : *p);
+}
+
+int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err)
+{
+	signp_registry_options o;
+	sign_buf path = SIGN_BUF_INIT, hint = SIGN_BUF_INIT;
+	int r;
+
+	for (size_t i = 0; i < ctx->nregs; i++) {
+		if (strcmp(ctx->regs[i].host, host) == 0) {
+			*out = ctx->regs[i].reg;
+			return SIGN_OK;
+		}
+	}
+	if (ctx->nregs == SIGN_MAX_REGISTRIES)
+		return signp_err(err, SIGN_EINVAL, "too many registries in one call");
+	memset(&o, 0, sizeof(o));
+	o.host = host;
+	o.insecure = signp_ctx_insecure(ctx, host);
+	o.ca_file = ctx->ca_file;
+	o.timeout = ctx->timeout;
+	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
+	o.docker_config = ctx->docker_config;
+	scheme_file(&path, ctx, host);
+	if (signp_read_file(&hint, path.ptr, 16, NULL) == SIGN_OK &&
+	    (strcmp(hint.ptr, "http") == 0 || strcmp(hint.ptr, "https") == 0))
+		o.scheme_hint = hint.ptr;
+	r = signp_registry_new(out, &o, err);
+	if (r == SIGN_OK) {
+		signp_strlcpy(ctx->regs[ctx->nregs].host, host, sizeof(ctx->regs[0].host));
+		ctx->regs[ctx->nregs].reg = *out;
+		if (o.scheme_hint)
+			signp_strlcpy(ctx->regs[ctx->nregs].scheme_seen, o.scheme_hint, 8);
+		ctx->nregs++;
+	}
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&hint);
+	return r;
+}
+
+void signp_ctx_remember_schemes(sign_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nregs; i++) {
+		const char *s = signp_registry_scheme(ctx->regs[i].reg);
+		sign_buf path = SIGN_BUF_INIT, dir = SIGN_BUF_INIT;
+		if (s == NULL || strcmp(s, ctx->regs[i].scheme_seen) == 0)
+			continue;
+		signp_ctx_path(&dir, ctx, "cache");
+		if (signp_mkdirs(dir.ptr, 0700, NULL) == SIGN_OK) {
+			scheme_file(&path, ctx, ctx->regs[i].host);
+			signp_write_file_atomic(path.ptr, s, strlen(s), 0600, NULL);
+		}
+		signp_strlcpy(ctx->regs[i].scheme_seen, s, 8);
+		sign_buf_dispose(&path);
+		sign_buf_dispose(&dir);
+	}
+}
+
+void signp_ctx_counters(const sign_ctx *ctx, long *requests, long *connections)
+{
+	long rq = 0, cn = 0;
+	for (size_t i = 0; i < ctx->nregs; i++) {
+		rq += signp_registry_requests(ctx->regs[i].reg);
+		cn += signp_registry_connections(ctx->regs[i].reg);
+	}
+	if (requests)
+		*requests = rq;
+	if (connections)
+		*connections = cn;
+}
+
+void signp_ctx_log(sign_ctx *ctx, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	if (ctx->log_cb == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->log_cb(level, msg, ctx->payload);
+}
+
+static const char *pass_var(sign_pass_kind kind)
+{
+	switch (kind) {
+	case SIGN_PASS_ROOT: return "SIGN_ROOT_PASSPHRASE";
+	case SIGN_PASS_REPOSITORY: return "SIGN_REPOSITORY_PASSPHRASE";
+	default: return "SIGN_DELEGATION_PASSPHRASE";
+	}
+}
+
+int signp_ctx_passphrase(char **out, sign_ctx *ctx, sign_pass_kind kind, const char *keyid,
+	int confirm, sign_error *err)
+{
+	char *buf;
+	*out = NULL;
+	if (kind >= 1 && kind <= 3 && ctx->pass_cache[kind]) {
+		if ((buf = sodium_malloc(SIGN_PASS_MAX)) == NULL)
+			return signp_err(err, SIGN_ENOMEM, "passphrase: out of memory");
+		memcpy(buf, ctx->pass_cache[kind], SIGN_PASS_MAX);
+		*out = buf;
+		return SIGN_OK;
+	}
+	if (ctx->pass_cb == NULL)
+		goto none;
+	if ((buf = sodium_malloc(SIGN_PASS_MAX)) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "passphrase: out of memory");
+	memset(buf, 0, SIGN_PASS_MAX);
+	if (ctx->pass_cb(buf, SIGN_PASS_MAX, kind, keyid, confirm, ctx->payload) != 0) {
+		sodium_free(buf);
+		goto none;
+	}
+	buf[SIGN_PASS_MAX - 1] = '\0';
+	/* ask once per kind and call: a push needs three repository keys */
+	if (kind >= 1 && kind <= 3 && (ctx->pass_cache[kind] = sodium_malloc(SIGN_PASS_MAX)) != NULL)
+		memcpy(ctx->pass_cache[kind], buf, SIGN_PASS_MAX);
+	*out = buf;
+	return SIGN_OK;
+none:
+	signp_err(err, SIGN_EPASSPHRASE, "%s passphrase needed: none given",
+		kind == SIGN_PASS_ROOT ? "root" : kind == SIGN_PASS_REPOSITORY ? "repository" :
+		"delegation");
+	signp_err_hint(err, "set %s or run from a terminal", pass_var(kind));
+	return SIGN_EPASSPHRASE;
+}
+
+sign_pass_kind signp_role_pass_kind(const char *role)
+{
+	if (strcmp(role, "root") == 0)
+		return SIGN_PASS_ROOT;
+	if (strcmp(role, "targets") == 0 || strcmp(role, "snapshot") == 0 ||
+	    strcmp(role, "timestamp") == 0)
+		return SIGN_PASS_REPOSITORY;
+	return SIGN_PASS_DELEGATION;
+}
+
+int signp_ctx_load_key(signp_key **out, sign_ctx *ctx, const char *keyid, sign_pass_kind kind,
+	sign_error *err)
+{
+	char *pass = NULL;
+	int r;
+	*out = NULL;
+	if ((r = signp_ctx_passphrase(&pass, ctx, kind, keyid, 0, err)) != SIGN_OK)
+		return r;
+	r = signp_keystore_load(out, ctx->home, keyid, pass, strlen(pass), err);
+	if (r == SIGN_EPASSPHRASE)
+		signp_err_hint(err, "check %s", pass_var(kind));
+	sodium_free(pass);
+	return r;
+}
+
+int signp_ctx_save_key(sign_ctx *ctx, const signp_key *k, sign_pass_kind kind, sign_error *err)
+{
+	char *pass = NULL;
+	int r;
+	if ((r = signp_ctx_passphrase(&pass, ctx, kind, k->id, 1, err)) != SIGN_OK)
+		return r;
+	r = signp_keystore_save(ctx->home, k, pass, strlen(pass), err);
+	sodium_free(pass);
+	return r;
+}

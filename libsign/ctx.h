@@ -1,0 +1,64 @@
+/*
+ * ctx.h - the sign_ctx handle and services the modules take from it:
+ * registry handles, passphrases, keys, warnings, the home layout.
+ */
+#ifndef SIGN_CTX_H
+#define SIGN_CTX_H
+
+#include "common.h"
+#include "key.h"
+#include "ref.h"
+#include "registry.h"
+
+#define SIGN_MAX_REGISTRIES 8
+
+struct sign_ctx {
+	char *home;
+	char *trust_server;
+	char **insecure;            /* NULL-terminated */
+	char *ca_file;
+	char *docker_config;
+	long timeout;
+	sign_passphrase_cb pass_cb;
+	sign_log_cb log_cb;
+	void *payload;
+	struct {
+		char host[256];
+		signp_registry *reg;
+		char scheme_seen[8];
+	} regs[SIGN_MAX_REGISTRIES];
+	size_t nregs;
+	char *pass_cache[4];        /* sodium_malloc'd, by sign_pass_kind, wiped at free */
+};
+
+/* Registry handle for host (cached on the context). */
+int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);
+/* Sum of requests and connections over the context's registry handles. */
+void signp_ctx_counters(const sign_ctx *ctx, long *requests, long *connections);
+/* Is host marked insecure (options, SIGN_INSECURE_REGISTRIES, config)? */
+int signp_ctx_insecure(const sign_ctx *ctx, const char *host);
+
+/* Ask for a passphrase (sodium_malloc'd, NUL-terminated; free with
+ * sodium_free).  SIGN_EPASSPHRASE with a hint naming the variable. */
+int signp_ctx_passphrase(char **out, sign_ctx *ctx, sign_pass_kind kind, const char *keyid,
+	int confirm, sign_error *err);
+/* Load and decrypt a key of the home (asks the passphrase of `kind`). */
+int signp_ctx_load_key(signp_key **out, sign_ctx *ctx, const char *keyid, sign_pass_kind kind,
+	sign_error *err);
+/* Save a new key with the passphrase of `kind` (asked with confirmation). */
+int signp_ctx_save_key(sign_ctx *ctx, const signp_key *k, sign_pass_kind kind, sign_error *err);
+/* Passphrase kind for a role name. */
+sign_pass_kind signp_role_pass_kind(const char *role);
+
+/* Persist the scheme (http/https) each registry answered on. */
+void signp_ctx_remember_schemes(sign_ctx *ctx);
+
+void signp_ctx_log(sign_ctx *ctx, int level, const char *fmt, ...) SIGN_ATTR_PRINTF(3, 4);
+
+/* <home>/<sub> */
+int signp_ctx_path(sign_buf *out, const sign_ctx *ctx, const char *sub);
+/* <home>/trust/<gun>[/<file>]; creates the folder (0700) when mkdir. */
+int signp_ctx_gun_path(sign_buf *out, const sign_ctx *ctx, const char *gun, const char *file,
+	int mkdir, sign_error *err);
+
+#endif

@@ -1,0 +1,724 @@
+/*
+ * push.c - sign_push and sign_trust_refresh: detached signature first,
+ * then targets, snapshot and timestamp, published with re-read and retry.
+ */
+#include "common.h"
+#include "cosign.h"
+#include "ctx.h"
+#include "key.h"
+#include "ref.h"
+#include "store.h"
+#include "trust.h"
+#include "tuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#define PUBLISH_TRIES 10
+
+/* The keys a GUN's publisher holds (registry and layout backends). */
+typedef struct gun_keys {
+	signp_key *targets;
+	signp_key *snapshot;
+	signp_key *timestamp;
+} gun_keys;
+
+static void gun_keys_free(gun_keys *k)
+{
+	signp_key_free(k->targets);
+	signp_key_free(k->snapshot);
+	signp_key_free(k->timestamp);
+	memset(k, 0, sizeof(*k));
+}
+
+/* ---- locking: one writer per GUN and home ---- */
+
+static int lock_gun(int *fd_out, sign_ctx *ctx, const char *gun, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	int r, fd;
+	*fd_out = -1;
+	if ((r = signp_ctx_gun_path(&path, ctx, gun, ".lock", 1, err)) != SIGN_OK)
+		goto out;
+	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = signp_err_errno(err, SIGN_EIO, "locking %s", path.ptr);
+		goto out;
+	}
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			r = signp_err_errno(err, SIGN_EIO, "locking %s", path.ptr);
+			close(fd);
+			goto out;
+		}
+	}
+	*fd_out = fd;
+	r = SIGN_OK;
+out:
+	sign_buf_dispose(&path);
+	return r;
+}
+
+static void unlock_gun(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- keys ---- */
+
+static int load_role_key(signp_key **out, sign_ctx *ctx, const char *role, const char *gun,
+	sign_error *err)
+{
+	signp_keyinfo info;
+	int r = signp_keystore_find(&info, ctx->home, role, gun, err);
+	if (r != SIGN_OK)
+		return r;
+	return signp_ctx_load_key(out, ctx, info.id, signp_role_pass_kind(role), err);
+}
+
+static int new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const char *gun,
+	sign_error *err)
+{
+	signp_key *k = NULL;
+	int r;
+	*out = NULL;
+	if ((r = signp_key_generate(&k, err)) != SIGN_OK)
+		return r;
+	signp_strlcpy(k->role, role, sizeof(k->role));
+	if (gun)
+		signp_strlcpy(k->gun, gun, sizeof(k->gun));
+	if ((r = signp_ctx_save_key(ctx, k, signp_role_pass_kind(role), err)) != SIGN_OK) {
+		signp_key_free(k);
+		return r;
+	}
+	*out = k;
+	return SIGN_OK;
+}
+
+/* Load the GUN's repository, snapshot and timestamp keys, creating them
+ * when the GUN is new to this home (create != 0). */
+static int gun_keys_get(gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
+	sign_error *err)
+{
+	signp_keyinfo info;
+	int r;
+	*created = 0;
+	r = signp_keystore_find(&info, ctx->home, "targets", gun, NULL);
+	if (r == SIGN_ENOTFOUND) {
+		if (!create) {
+			r = signp_err(err, SIGN_EKEY, "signing %s: this home holds no repository key for it", gun);
+			signp_err_hint(err, "import it with `sign key import FILE --role targets --gun %s`", gun);
+			return r;
+		}
+		if ((r = new_role_key(&k->targets, ctx, "targets", gun, err)) != SIGN_OK ||
+		    (r = new_role_key(&k->snapshot, ctx, "snapshot", gun, err)) != SIGN_OK ||
+		    (r = new_role_key(&k->timestamp, ctx, "timestamp", gun, err)) != SIGN_OK)
+			return r;
+		*created = 1;
+		return SIGN_OK;
+	}
+	if (r != SIGN_OK)
+		return signp_err_prefix(err, r, "finding the repository key of %s", gun);
+	if ((r = signp_ctx_load_key(&k->targets, ctx, info.id, SIGN_PASS_REPOSITORY, err)) != SIGN_OK)
+		return r;
+	r = load_role_key(&k->snapshot, ctx, "snapshot", gun, err);
+	if (r == SIGN_ENOTFOUND && create) {
+		signp_err_clear(err);
+		r = new_role_key(&k->snapshot, ctx, "snapshot", gun, err);
+	}
+	if (r != SIGN_OK)
+		return r;
+	r = load_role_key(&k->timestamp, ctx, "timestamp", gun, err);
+	if (r == SIGN_ENOTFOUND && create) {
+		signp_err_clear(err);
+		r = new_role_key(&k->timestamp, ctx, "timestamp", gun, err);
+	}
+	return r;
+}
+
+/* ---- metadata builders ---- */
+
+static json_t *expires_in(int64_t seconds)
+{
+	char buf[32];
+	signp_time_format(buf, signp_now() + seconds);
+	return json_string(buf);
+}
+
+static int key_entry(json_t *keys, char id[65], EVP_PKEY *pkey, const char *cert, sign_error *err)
+{
+	json_t *obj = NULL;
+	int r = signp_tuf_key_new(&obj, id, pkey, cert, err);
+	if (r != SIGN_OK)
+		return r;
+	json_object_set_new(keys, id, obj);
+	return SIGN_OK;
+}
+
+static json_t *role_obj(const char *id)
+{
+	return json_pack("{s:[s], s:i}", "keyids", id, "threshold", 1);
+}
+
+/* Root v1 for a new GUN: the home's root key certified for this GUN. */
+static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, const char *gun,
+	const gun_keys *k, sign_error *err)
+{
+	signp_key *root = NULL;
+	sign_buf cert = SIGN_BUF_INIT;
+	json_t *signed_obj = NULL, *keys = json_object(), *roles = json_object();
+	char rid[65], tid[65], sid[65], tsid[65];
+	signp_tuf_signer signer;
+	int r;
+
+	*created_root = 0;
+	r = load_role_key(&root, ctx, "root", NULL, err);
+	if (r == SIGN_ENOTFOUND) {
+		signp_err_clear(err);
+		if ((r = new_role_key(&root, ctx, "root", NULL, err)) != SIGN_OK)
+			goto out;
+		*created_root = 1;
+	}
+	if (r != SIGN_OK)
+		goto out;
+	if ((r = signp_key_root_cert(&cert, root, gun, signp_now(), 3650, err)) != SIGN_OK)
+		goto out;
+	if ((r = key_entry(keys, rid, root->pkey, cert.ptr, err)) != SIGN_OK ||
+	    (r = key_entry(keys, tid, k->targets->pkey, NULL, err)) != SIGN_OK ||
+	    (r = key_entry(keys, sid, k->snapshot->pkey, NULL, err)) != SIGN_OK ||
+	    (r = key_entry(keys, tsid, k->timestamp->pkey, NULL, err)) != SIGN_OK)
+		goto out;
+	json_object_set_new(roles, "root", role_obj(rid));
+	json_object_set_new(roles, "targets", role_obj(tid));
+	json_object_set_new(roles, "snapshot", role_obj(sid));
+	json_object_set_new(roles, "timestamp", role_obj(tsid));
+	signed_obj = json_pack("{s:s, s:b, s:o, s:O, s:O, s:i}", "_type", "Root",
+		"consistent_snapshot", 0, "expires", expires_in(SIGN_LIFE_ROOT), "keys", keys,
+		"roles", roles, "version", 1);
+	if (signed_obj == NULL) {
+		r = signp_err(err, SIGN_ENOMEM, "building root: out of memory");
+		goto out;
+	}
+	signer.keyid = rid;
+	signer.pkey = root->pkey;
+	r = signp_tuf_sign(wire, signed_obj, &signer, 1, err);
+out:
+	signp_key_free(root);
+	sign_buf_dispose(&cert);
+	json_decref(keys);
+	json_decref(roles);
+	json_decref(signed_obj);
+	return r;
+}
+
+/* Is `id` listed for `role` in the root? */
+static int root_lists(const signp_tuf_file *root, const char *role, const char *id)
+{
+	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
+		"roles"), role), "keyids"), *v;
+	size_t i;
+	json_array_foreach(ids, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+			return 1;
+	return 0;
+}
+
+static int sign_file(sign_buf *wire, json_t *signed_obj, const signp_key *k, sign_error *err)
+{
+	signp_tuf_signer s = { k->id, k->pkey };
+	return signp_tuf_sign(wire, signed_obj, &s, 1, err);
+}
+
+/* New snapshot over root, targets and the delegation files. */
+static int build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *root_bytes,
+	const sign_buf *targets_bytes, int64_t version, const signp_key *k, sign_error *err)
+{
+	json_t *meta = json_object(), *s;
+	int r;
+	const unsigned char *rb = t && t->root && root_bytes->size == 0 ? t->root->bytes :
+		(const unsigned char *)root_bytes->ptr;
+	size_t rl = t && t->root && root_bytes->size == 0 ? t->root->len : root_bytes->size;
+	json_object_set_new(meta, "root", signp_tuf_filemeta(rb, rl, 1));
+	json_object_set_new(meta, "targets", signp_tuf_filemeta(targets_bytes->ptr,
+		targets_bytes->size, 1));
+	for (size_t i = 0; t && i < t->ndeleg; i++)
+		json_object_set_new(meta, t->deleg[i]->role,
+			signp_tuf_filemeta(t->deleg[i]->bytes, t->deleg[i]->len, 1));
+	s = json_pack("{s:s, s:o, s:o, s:I}", "_type", "Snapshot",
+		"expires", expires_in(SIGN_LIFE_SNAPSHOT), "meta", meta, "version", (json_int_t)version);
+	if (s == NULL)
+		return signp_err(err, SIGN_ENOMEM, "building snapshot: out of memory");
+	r = sign_file(wire, s, k, err);
+	json_decref(s);
+	return r;
+}
+
+static int build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
+	int64_t lifetime, const signp_key *k, sign_error *err)
+{
+	json_t *s = json_pack("{s:s, s:o, s:{s:o}, s:I}", "_type", "Timestamp",
+		"expires", expires_in(lifetime), "meta", "snapshot",
+		signp_tuf_filemeta(snap, snaplen, 1), "version", (json_int_t)version);
+	int r;
+	if (s == NULL)
+		return signp_err(err, SIGN_ENOMEM, "building timestamp: out of memory");
+	r = sign_file(wire, s, k, err);
+	json_decref(s);
+	return r;
+}
+
+/* ---- detached signature ---- */
+
+static int push_signature(int *changed, signp_store *st, const char *gun, const char *digest,
+	const signp_key *k, sign_error *err)
+{
+	sign_buf payload = SIGN_BUF_INIT, der = SIGN_BUF_INIT, b64 = SIGN_BUF_INIT;
+	sign_buf old = SIGN_BUF_INIT, manifest = SIGN_BUF_INIT, config = SIGN_BUF_INIT;
+	char tag[96], pdigest[80], odigest[80];
+	int r, have_old;
+
+	*changed = 0;
+	if ((r = signp_cosign_sig_tag(tag, digest)) != SIGN_OK)
+		return signp_err(err, r, "signing %s: bad digest", digest);
+	if ((r = signp_cosign_payload(&payload, gun, digest)) != SIGN_OK ||
+	    (r = signp_key_sign_der(&der, k, payload.ptr, payload.size, err)) != SIGN_OK ||
+	    (r = signp_b64_encode(&b64, der.ptr, der.size)) != SIGN_OK)
+		goto out;
+	r = signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &old, NULL, odigest, err);
+	if (r != SIGN_OK && r != SIGN_ENOTFOUND)
+		goto out;
+	have_old = r == SIGN_OK;
+	signp_err_clear(err);
+	signp_digest(pdigest, payload.ptr, payload.size);
+	if ((r = signp_cosign_manifest_append(&manifest, &config, changed, have_old ? old.ptr : NULL,
+		     have_old ? old.size : 0, pdigest, payload.size, b64.ptr, k->pkey, payload.ptr,
+		     payload.size, err)) != SIGN_OK || !*changed)
+		goto out;
+	if ((r = signp_store_put_blob(st, payload.ptr, payload.size, NULL, err)) != SIGN_OK ||
+	    (r = signp_store_put_blob(st, config.ptr, config.size, NULL, err)) != SIGN_OK ||
+	    (r = signp_store_put_manifest(st, tag, manifest.ptr, manifest.size, SIGN_MT_OCI_MANIFEST,
+		     NULL, err)) != SIGN_OK)
+		signp_err_prefix(err, r, "publishing the detached signature");
+out:
+	sign_buf_dispose(&payload);
+	sign_buf_dispose(&der);
+	sign_buf_dispose(&b64);
+	sign_buf_dispose(&old);
+	sign_buf_dispose(&manifest);
+	sign_buf_dispose(&config);
+	return r;
+}
+
+/* ---- image upload from an OCI layout ---- */
+
+static int copy_blob(signp_store *src, signp_store *dst, const char *digest, uint64_t size,
+	sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	int r;
+	if (!dst->is_oci) {
+		if ((r = signp_oci_blob_path(&path, src->oci, digest)) != SIGN_OK) {
+			r = signp_err(err, r, "uploading %s: bad blob path", digest);
+			goto out;
+		}
+		r = signp_registry_put_blob_file(dst->reg, dst->repo, digest, path.ptr, size, err);
+	} else {
+		if ((r = signp_oci_get_blob(src->oci, digest, (size_t)1 << 34, &data, err)) == SIGN_OK)
+			r = signp_oci_put_blob(dst->oci, data.ptr, data.size, NULL, err);
+	}
+out:
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+static int copy_manifest(signp_store *src, signp_store *dst, const char *digest, const char *tag,
+	int depth, sign_error *err)
+{
+	sign_buf body = SIGN_BUF_INIT;
+	char mt[256] = "", got[80];
+	json_t *doc = NULL, *d;
+	size_t i;
+	int r;
+
+	if (depth > 2)
+		return signp_err(err, SIGN_EFORMAT, "uploading image: index nested too deep");
+	if ((r = signp_store_get_manifest(src, digest, SIGN_MAX_MANIFEST, &body, mt, got, err)) != SIGN_OK)
+		goto out;
+	if ((doc = json_loadb(body.ptr, body.size, 0, NULL)) == NULL || !json_is_object(doc)) {
+		r = signp_err(err, SIGN_EFORMAT, "uploading image: manifest %s is not JSON", digest);
+		goto out;
+	}
+	if (json_is_array(json_object_get(doc, "manifests"))) {
+		json_array_foreach(json_object_get(doc, "manifests"), i, d) {
+			const char *cd = json_string_value(json_object_get(d, "digest"));
+			if (cd == NULL || !signp_digest_valid(cd)) {
+				r = signp_err(err, SIGN_EFORMAT, "uploading image: bad index entry");
+				goto out;
+			}
+			if ((r = copy_manifest(src, dst, cd, NULL, depth + 1, err)) != SIGN_OK)
+				goto out;
+		}
+	} else {
+		json_t *cfg = json_object_get(doc, "config");
+		const char *cd = json_string_value(json_object_get(cfg, "digest"));
+		if (cd == NULL || !signp_digest_valid(cd)) {
+			r = signp_err(err, SIGN_EFORMAT, "uploading image: manifest has no config");
+			goto out;
+		}
+		if ((r = copy_blob(src, dst, cd, (uint64_t)json_integer_value(json_object_get(cfg, "size")),
+			     err)) != SIGN_OK)
+			goto out;
+		json_array_foreach(json_object_get(doc, "layers"), i, d) {
+			const char *ld = json_string_value(json_object_get(d, "digest"));
+			if (ld == NULL || !signp_digest_valid(ld)) {
+				r = signp_err(err, SIGN_EFORMAT, "uploading image: bad layer entry");
+				goto out;
+			}
+			if ((r = copy_blob(src, dst, ld, (uint64_t)json_integer_value(json_object_get(d, "size")),
+				     err)) != SIGN_OK)
+				goto out;
+		}
+	}
+	{
+		const char *own = json_string_value(json_object_get(doc, "mediaType"));
+		r = signp_store_put_manifest(dst, tag, body.ptr, body.size,
+			own ? own : (mt[0] ? mt : SIGN_MT_OCI_MANIFEST), NULL, err);
+	}
+out:
+	json_decref(doc);
+	sign_buf_dispose(&body);
+	return r;
+}
+
+static int upload_from(sign_ctx *ctx, const char *from, signp_store *dst, const char *tag,
+	sign_error *err)
+{
+	signp_ref src_ref;
+	signp_store *src = NULL;
+	char digest[80];
+	int r;
+	if ((r = signp_ref_parse(&src_ref, from, NULL, err)) != SIGN_OK)
+		return signp_err_prefix(err, r, "--from %s", from);
+	if (!src_ref.is_oci)
+		return signp_err(err, SIGN_EINVAL, "--from %s: only oci:DIR[:tag] sources are supported", from);
+	if ((r = signp_store_open(&src, ctx, &src_ref, 0, err)) != SIGN_OK)
+		return r;
+	r = signp_store_resolve(src, src_ref.digest[0] ? src_ref.digest :
+		(src_ref.tag[0] ? src_ref.tag : "latest"), digest, NULL, NULL, err);
+	if (r == SIGN_OK)
+		r = copy_manifest(src, dst, digest, tag, 0, err);
+	if (r != SIGN_OK)
+		signp_err_prefix(err, r, "uploading %s", from);
+	signp_store_free(src);
+	return r;
+}
+
+/* ---- the update loop ---- */
+
+/* Entry to record: hashes.sha256 = digest, length = size (as docker does). */
+static json_t *target_json(const char *digest, uint64_t size)
+{
+	unsigned char raw[32];
+	sign_buf b64 = SIGN_BUF_INIT;
+	json_t *j;
+	if (signp_unhex(raw, 32, digest + 7) != SIGN_OK || signp_b64_encode(&b64, raw, 32) != SIGN_OK)
+		return NULL;
+	j = json_pack("{s:{s:s}, s:I}", "hashes", "sha256", b64.ptr, "length", (json_int_t)size);
+	sign_buf_dispose(&b64);
+	return j;
+}
+
+typedef struct update_req {
+	const char *tag;        /* tag to record, or NULL (refresh only) */
+	const char *digest;
+	uint64_t size;
+	int remove;             /* remove the tag (revoke) */
+	int64_t ts_lifetime;
+} update_req;
+
+/* One attempt: read, merge, sign, publish. *noop when nothing changed. */
+static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
+	const char *gun, const gun_keys *k, const update_req *req, int allow_init, sign_error *err)
+{
+	signp_trust *t = NULL;
+	signp_trust_load_opts lo = { NULL, 0, 1 };
+	sign_buf root = SIGN_BUF_INIT, targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT;
+	json_t *tsigned = NULL, *entry;
+	signp_trust_out files[4];
+	size_t nfiles = 0;
+	int r;
+	int64_t tver = 1, sver = 1, tsver = 1;
+
+	*noop = 0;
+	r = signp_trust_load(&t, ctx, be, gun, &lo, err);
+	if (r == SIGN_ENOTFOUND) {
+		if (!allow_init) {
+			r = signp_err(err, SIGN_EVERIFY, "%s has no trust data to update", gun);
+			goto out;
+		}
+		signp_err_clear(err);
+		if ((r = build_root(&root, created_root, ctx, gun, k, err)) != SIGN_OK)
+			goto out;
+		tsigned = json_pack("{s:s, s:{s:{}, s:[]}, s:o, s:{}, s:i}", "_type", "Targets",
+			"delegations", "keys", "roles", "expires", expires_in(SIGN_LIFE_TARGETS),
+			"targets", "version", 1);
+	} else if (r != SIGN_OK) {
+		signp_err_prefix(err, r, "reading the current trust data of %s", gun);
+		goto out;
+	} else {
+		if (!root_lists(t->root, "targets", k->targets->id) ||
+		    !root_lists(t->root, "snapshot", k->snapshot->id) ||
+		    !root_lists(t->root, "timestamp", k->timestamp->id)) {
+			r = signp_err(err, SIGN_EKEY,
+				"signing %s: the keys in this home are not the ones its root certifies", gun);
+			signp_err_hint(err, "import the repository, snapshot and timestamp keys of %s", gun);
+			goto out;
+		}
+		tsigned = json_deep_copy(t->targets->signed_obj);
+		tver = t->targets->version + 1;
+		sver = t->snapshot->version + 1;
+		tsver = t->timestamp->version + 1;
+	}
+	if (tsigned == NULL) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (req->tag) {
+		json_t *tg = json_object_get(tsigned, "targets");
+		json_t *want = req->remove ? NULL : target_json(req->digest, req->size);
+		entry = json_object_get(tg, req->tag);
+		if (t && ((req->remove && entry == NULL) ||
+			  (!req->remove && entry && json_equal(entry, want)))) {
+			*noop = 1;
+			json_decref(want);
+			r = SIGN_OK;
+			goto out;
+		}
+		if (req->remove)
+			json_object_del(tg, req->tag);
+		else
+			json_object_set_new(tg, req->tag, want);
+		json_object_set_new(tsigned, "version", json_integer(tver));
+		json_object_set_new(tsigned, "expires", expires_in(SIGN_LIFE_TARGETS));
+		if ((r = sign_file(&targets, tsigned, k->targets, err)) != SIGN_OK)
+			goto out;
+		if ((r = build_snapshot(&snap, t, &root, &targets, sver, k->snapshot, err)) != SIGN_OK)
+			goto out;
+	} else {
+		/* refresh: only the timestamp changes */
+		if (t == NULL) {
+			r = signp_err(err, SIGN_EVERIFY, "%s has no trust data to refresh", gun);
+			goto out;
+		}
+		signp_buf_put(&snap, t->snapshot->bytes, t->snapshot->len);
+	}
+	if ((r = build_timestamp(&ts, snap.ptr, snap.size, tsver, req->ts_lifetime, k->timestamp, err)) != SIGN_OK)
+		goto out;
+	if (root.size) {
+		files[nfiles++] = (signp_trust_out){ "root", 1, (unsigned char *)root.ptr, root.size };
+	}
+	if (targets.size)
+		files[nfiles++] = (signp_trust_out){ "targets", tver, (unsigned char *)targets.ptr, targets.size };
+	if (req->tag)
+		files[nfiles++] = (signp_trust_out){ "snapshot", sver, (unsigned char *)snap.ptr, snap.size };
+	files[nfiles++] = (signp_trust_out){ "timestamp", tsver, (unsigned char *)ts.ptr, ts.size };
+	r = be->publish(be, files, nfiles, err);
+out:
+	signp_trust_free(t);
+	json_decref(tsigned);
+	sign_buf_dispose(&root);
+	sign_buf_dispose(&targets);
+	sign_buf_dispose(&snap);
+	sign_buf_dispose(&ts);
+	return r;
+}
+
+/* Publish with retries, then re-read through the verifier so the cache
+ * holds what is now published. */
+static int update_loop(int *noop, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
+	const char *gun, const gun_keys *k, const update_req *req, int allow_init, sign_error *err)
+{
+	int r = SIGN_ECONFLICT;
+	for (int attempt = 0; attempt < PUBLISH_TRIES; attempt++) {
+		int cr = 0;
+		signp_err_clear(err);
+		r = update_once(noop, &cr, ctx, be, gun, k, req, allow_init, err);
+		if (cr)
+			*created_root = 1;
+		if (r != SIGN_ECONFLICT)
+			break;
+		/* back off a little, differently per process */
+		struct timespec ts = { 0, (long)(20 + randombytes_uniform(80) * (unsigned)(attempt + 1)) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	if (r == SIGN_OK && !*noop) {
+		signp_trust *t = NULL;
+		signp_trust_load_opts lo = { NULL, 0, 0 };
+		r = signp_trust_load(&t, ctx, be, gun, &lo, err);
+		if (r != SIGN_OK)
+			signp_err_prefix(err, r, "re-reading the published trust data");
+		signp_trust_free(t);
+	}
+	return r;
+}
+
+static int open_target(signp_ref *ref, signp_store **st, signp_trust_backend **be, sign_ctx *ctx,
+	const char *refstr, const char *gun, int create, sign_error *err)
+{
+	int r;
+	if ((r = signp_ref_parse(ref, refstr, gun, err)) != SIGN_OK)
+		return r;
+	if ((r = signp_store_open(st, ctx, ref, create, err)) != SIGN_OK)
+		return r;
+	return signp_trust_backend_artifact(be, *st, ref->gun, err);
+}
+
+SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_push_options *opts, sign_error *err)
+{
+	sign_push_options dflt = SIGN_PUSH_OPTIONS_INIT;
+	signp_ref ref;
+	signp_store *st = NULL;
+	signp_trust_backend *be = NULL;
+	gun_keys k;
+	char digest[80], mt[256];
+	const char *tag;
+	uint64_t size = 0;
+	int r, lockfd = -1, created = 0, noop = 0, changed = 0;
+	update_req req;
+
+	memset(out, 0, sizeof(*out));
+	memset(&k, 0, sizeof(k));
+	if (opts == NULL)
+		opts = &dflt;
+	if (opts->version != SIGN_PUSH_OPTIONS_VERSION)
+		return signp_err(err, SIGN_EINVAL, "push: unsupported options version");
+	if (opts->keyid)
+		return signp_err(err, SIGN_EINVAL, "push --key: signer keys are not supported yet");
+	if ((r = open_target(&ref, &st, &be, ctx, refstr, opts->gun, opts->from != NULL, err)) != SIGN_OK)
+		goto out;
+	if (ref.digest[0] && !ref.tag[0]) {
+		r = signp_err(err, SIGN_EINVAL, "push %s: name a tag to sign (the trust data maps tags to digests)",
+			refstr);
+		goto out;
+	}
+	tag = ref.tag[0] ? ref.tag : "latest";
+	if (opts->from && (r = upload_from(ctx, opts->from, st, tag, err)) != SIGN_OK)
+		goto out;
+	if ((r = signp_store_resolve(st, tag, digest, mt, &size, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "resolving %s:%s", ref.gun, tag);
+		goto out;
+	}
+	if (ref.digest[0] && strcmp(ref.digest, digest) != 0) {
+		r = signp_err(err, SIGN_EINVAL, "push %s: the tag points to %s, not to the digest given",
+			refstr, digest);
+		goto out;
+	}
+	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+		goto out;
+	if ((r = gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, err)) != SIGN_OK)
+		goto out;
+	if (opts->timestamp_lifetime > 0 &&
+	    (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, opts->timestamp_lifetime, err)) != SIGN_OK)
+		goto out;
+	/* the signature goes first: an interrupted push leaves a signature
+	 * that nothing references yet, never a tag without a signature */
+	if ((r = push_signature(&changed, st, ref.gun, digest, k.targets, err)) != SIGN_OK)
+		goto out;
+	if (opts->recursive && (strcmp(mt, SIGN_MT_OCI_INDEX) == 0 || strcmp(mt, SIGN_MT_DOCKER_LIST) == 0)) {
+		sign_buf body = SIGN_BUF_INIT;
+		char got[80];
+		json_t *doc, *d;
+		size_t i;
+		r = signp_store_get_manifest(st, digest, SIGN_MAX_MANIFEST, &body, NULL, got, err);
+		doc = r == SIGN_OK ? json_loadb(body.ptr, body.size, 0, NULL) : NULL;
+		json_array_foreach(json_object_get(doc, "manifests"), i, d) {
+			const char *cd = json_string_value(json_object_get(d, "digest"));
+			int ch = 0;
+			if (r == SIGN_OK && cd && signp_digest_valid(cd))
+				r = push_signature(&ch, st, ref.gun, cd, k.targets, err);
+		}
+		json_decref(doc);
+		sign_buf_dispose(&body);
+		if (r != SIGN_OK)
+			goto out;
+	}
+	req.tag = tag;
+	req.digest = digest;
+	req.size = size;
+	req.remove = 0;
+	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
+	if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &req, 1, err)) != SIGN_OK)
+		goto out;
+	signp_strlcpy(out->repository, ref.is_oci ? refstr : ref.gun, sizeof(out->repository));
+	if (ref.is_oci) {
+		/* "oci:DIR:tag" -> "oci:DIR" */
+		char *c = strrchr(out->repository, ':');
+		char *at = strrchr(out->repository, '@');
+		if (at)
+			*at = '\0';
+		else if (c && c > out->repository + 3 && ref.tag[0] && strcmp(c + 1, ref.tag) == 0)
+			*c = '\0';
+	}
+	signp_strlcpy(out->tag, tag, sizeof(out->tag));
+	signp_strlcpy(out->digest, digest, sizeof(out->digest));
+	signp_strlcpy(out->keyid, k.targets->id, sizeof(out->keyid));
+	signp_strlcpy(out->role, "targets", sizeof(out->role));
+	out->size = size;
+	out->created_root = created;
+	out->new_signature = changed;
+out:
+	unlock_gun(lockfd);
+	signp_ctx_counters(ctx, &out->requests, NULL);
+	signp_ctx_remember_schemes(ctx);
+	gun_keys_free(&k);
+	if (be)
+		be->free(be);
+	signp_store_free(st);
+	return r;
+}
+
+SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const char *refstr,
+	long lifetime, sign_error *err)
+{
+	signp_ref ref;
+	signp_store *st = NULL;
+	signp_trust_backend *be = NULL;
+	gun_keys k;
+	int r, lockfd = -1, created = 0, noop = 0, cr = 0;
+	update_req req = { NULL, NULL, 0, 0, 0 };
+	char when[32];
+
+	memset(&k, 0, sizeof(k));
+	if ((r = open_target(&ref, &st, &be, ctx, refstr, NULL, 0, err)) != SIGN_OK)
+		goto out;
+	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+		goto out;
+	if ((r = gun_keys_get(&k, &created, ctx, ref.gun, 0, err)) != SIGN_OK)
+		goto out;
+	if (lifetime > 0 && (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, lifetime, err)) != SIGN_OK)
+		goto out;
+	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
+	if ((r = update_loop(&noop, &cr, ctx, be, ref.gun, &k, &req, 0, err)) != SIGN_OK)
+		goto out;
+	signp_time_format(when, signp_now() + req.ts_lifetime);
+	if (json_out)
+		signp_buf_printf(json_out, "{\"gun\":\"%s\",\"timestamp_expires\":\"%s\"}", ref.gun, when);
+out:
+	unlock_gun(lockfd);
+	signp_ctx_remember_schemes(ctx);
+	gun_keys_free(&k);
+	if (be)
+		be->free(be);
+	signp_store_free(st);
+	return r;
+}

@@ -1,0 +1,178 @@
+/*
+ * store.c - one interface over registry repositories and OCI layouts.
+ */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+static int blob_cache_path(sign_buf *out, const signp_store *s, const char *digest)
+{
+	if (s->blob_cache[0] == '\0' || !signp_digest_valid(digest))
+		return SIGN_EINVAL;
+	return signp_buf_printf(out, "%s/%s", s->blob_cache, digest + 7);
+}
+
+int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create,
+	sign_error *err)
+{
+	signp_store *s;
+	sign_buf cache = SIGN_BUF_INIT;
+	int r;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "opening image store: out of memory");
+	if (ref->is_oci) {
+		s->is_oci = 1;
+		if ((r = signp_oci_open(&s->oci, ref->oci_dir, create, err)) != SIGN_OK)
+			goto fail;
+	} else {
+		signp_strlcpy(s->repo, ref->path, sizeof(s->repo));
+		signp_strlcpy(s->host, ref->host, sizeof(s->host));
+		if ((r = signp_ctx_registry(&s->reg, ctx, ref->host, err)) != SIGN_OK)
+			goto fail;
+		if (signp_ctx_path(&cache, ctx, "cache/blobs") == SIGN_OK &&
+		    signp_mkdirs(cache.ptr, 0700, NULL) == SIGN_OK)
+			signp_strlcpy(s->blob_cache, cache.ptr, sizeof(s->blob_cache));
+	}
+	sign_buf_dispose(&cache);
+	*out = s;
+	return SIGN_OK;
+fail:
+	sign_buf_dispose(&cache);
+	signp_store_free(s);
+	return r;
+}
+
+void signp_store_free(signp_store *s)
+{
+	if (s == NULL)
+		return;
+	signp_oci_free(s->oci);
+	free(s);
+}
+
+int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,
+	char media_type[256], char digest_out[80], sign_error *err)
+{
+	if (!s->is_oci)
+		return signp_registry_get_manifest(s->reg, s->repo, ref, body, media_type,
+			digest_out, err);
+	char digest[80];
+	int r;
+	if (signp_str_has_prefix(ref, "sha256:")) {
+		signp_strlcpy(digest, ref, sizeof(digest));
+		if (media_type)
+			media_type[0] = '\0';
+	} else if ((r = signp_oci_resolve(s->oci, ref, digest, media_type, NULL, err)) != SIGN_OK) {
+		return r;
+	}
+	if ((r = signp_oci_get_blob(s->oci, digest, max, body, err)) != SIGN_OK)
+		return r;
+	if (media_type && media_type[0] == '\0') {
+		/* by digest: the manifest names its own media type */
+		json_t *doc = json_loadb(body->ptr, body->size, 0, NULL);
+		const char *mt = json_string_value(json_object_get(doc, "mediaType"));
+		signp_strlcpy(media_type, mt ? mt : SIGN_MT_OCI_MANIFEST, 256);
+		json_decref(doc);
+	}
+	signp_strlcpy(digest_out, digest, 80);
+	return SIGN_OK;
+}
+
+int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
+	char media_type[256], uint64_t *size, sign_error *err)
+{
+	if (!s->is_oci)
+		return signp_registry_head_manifest(s->reg, s->repo, ref, digest_out, media_type,
+			size, err);
+	if (signp_str_has_prefix(ref, "sha256:")) {
+		if (!signp_oci_has_blob(s->oci, ref, size))
+			return signp_err(err, SIGN_ENOTFOUND, "manifest %s: not found in the layout",
+				ref);
+		signp_strlcpy(digest_out, ref, 80);
+		if (media_type)
+			signp_strlcpy(media_type, SIGN_MT_OCI_MANIFEST, 256);
+		return SIGN_OK;
+	}
+	return signp_oci_resolve(s->oci, ref, digest_out, media_type, size, err);
+}
+
+int signp_store_put_manifest(signp_store *s, const char *tag, const void *body, size_t len,
+	const char *media_type, char digest_out[80], sign_error *err)
+{
+	int r;
+	char digest[80];
+	if (!s->is_oci) {
+		if (tag == NULL) {
+			signp_digest(digest, body, len);
+			return signp_registry_put_manifest(s->reg, s->repo, digest, body, len,
+				media_type, digest_out, err);
+		}
+		return signp_registry_put_manifest(s->reg, s->repo, tag, body, len, media_type,
+			digest_out, err);
+	}
+	if ((r = signp_oci_put_blob(s->oci, body, len, digest, err)) != SIGN_OK)
+		return r;
+	if (tag && (r = signp_oci_tag(s->oci, tag, digest, media_type, len, err)) != SIGN_OK)
+		return r;
+	if (digest_out)
+		signp_strlcpy(digest_out, digest, 80);
+	return SIGN_OK;
+}
+
+int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_buf *out,
+	sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	int r;
+	if (s->is_oci)
+		return signp_oci_get_blob(s->oci, digest, max, out, err);
+	if (!signp_digest_valid(digest))
+		return signp_err(err, SIGN_EVERIFY, "blob digest %.80s: malformed", digest);
+	if (blob_cache_path(&path, s, digest) == SIGN_OK) {
+		size_t start = out->size;
+		if (signp_read_file(out, path.ptr, max, NULL) == SIGN_OK &&
+		    signp_digest_matches(digest, out->ptr + start, out->size - start)) {
+			sign_buf_dispose(&path);
+			return SIGN_OK;
+		}
+		out->size = start;
+		if (out->ptr)
+			out->ptr[start] = '\0';
+	}
+	r = signp_registry_get_blob(s->reg, s->repo, digest, max, out, err);
+	if (r == SIGN_OK && path.size > 0)
+		signp_write_file_atomic(path.ptr, out->ptr, out->size, 0600, NULL);
+	sign_buf_dispose(&path);
+	return r;
+}
+
+int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
+	sign_error *err)
+{
+	char digest[80];
+	sign_buf path = SIGN_BUF_INIT;
+	int r;
+	if (s->is_oci)
+		return signp_oci_put_blob(s->oci, data, len, digest_out, err);
+	signp_digest(digest, data, len);
+	r = signp_registry_put_blob(s->reg, s->repo, digest, data, len, err);
+	if (r == SIGN_OK && blob_cache_path(&path, s, digest) == SIGN_OK)
+		signp_write_file_atomic(path.ptr, data, len, 0600, NULL);
+	sign_buf_dispose(&path);
+	if (r == SIGN_OK && digest_out)
+		signp_strlcpy(digest_out, digest, 80);
+	return r;
+}
+
+int signp_store_untag(signp_store *s, const char *tag, sign_error *err)
+{
+	if (s->is_oci)
+		return signp_oci_untag(s->oci, tag, err);
+	return signp_err(err, SIGN_EINVAL, "removing tag %s: registries have no tag deletion", tag);
+}

@@ -1,0 +1,42 @@
+/*
+ * store.h - where images live: an OCI registry repository or an OCI layout
+ * folder, behind one interface.  Internal.
+ */
+#ifndef SIGN_STORE_H
+#define SIGN_STORE_H
+
+#include "common.h"
+#include "ctx.h"
+#include "oci.h"
+#include "ref.h"
+
+typedef struct signp_store {
+	int is_oci;
+	signp_registry *reg;   /* borrowed from the ctx */
+	char repo[256];
+	char host[256];
+	signp_oci *oci;        /* owned */
+	char blob_cache[4096]; /* <home>/cache/blobs: verified blobs by digest, "" for none */
+} signp_store;
+
+int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create,
+	sign_error *err);
+void signp_store_free(signp_store *s);
+
+/* ref: tag or digest.  digest_out = sha256 of the body. */
+int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,
+	char media_type[256], char digest_out[80], sign_error *err);
+int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
+	char media_type[256], uint64_t *size, sign_error *err);
+/* tag may be NULL (by digest only). */
+int signp_store_put_manifest(signp_store *s, const char *tag, const void *body, size_t len,
+	const char *media_type, char digest_out[80], sign_error *err);
+/* Cached by digest when the store has a blob cache. */
+int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_buf *out,
+	sign_error *err);
+int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
+	sign_error *err);
+/* Remove a tag (oci layouts only; registries: SIGN_EINVAL). */
+int signp_store_untag(signp_store *s, const char *tag, sign_error *err);
+
+#endif

@@ -1,0 +1,685 @@
+/*
+ * trust.c - verifying a GUN's trust collection against the local cache
+ * (SPEC §3, steps 1 to 4), and the per-GUN trust state in the home.
+ *
+ * Order: root (pin or TOFU, then every rotation since), timestamp,
+ * snapshot (hash from the timestamp), targets and delegations (hashes from
+ * the snapshot).  Versions never go below the cached ones; expiry is
+ * checked on every role.  Verified bytes are cached exactly as received.
+ */
+#include "trust.h"
+#include "key.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NEAR_EXPIRY (2 * 86400)
+
+void signp_trust_free(signp_trust *t)
+{
+	if (t == NULL)
+		return;
+	signp_tuf_file_free(t->root);
+	signp_tuf_file_free(t->targets);
+	signp_tuf_file_free(t->snapshot);
+	signp_tuf_file_free(t->timestamp);
+	for (size_t i = 0; i < t->ndeleg; i++)
+		signp_tuf_file_free(t->deleg[i]);
+	free(t);
+}
+
+/* ---- cache ---- */
+
+static int cache_path(sign_buf *out, sign_ctx *ctx, const char *gun, const char *role, int mk,
+	sign_error *err)
+{
+	sign_buf file = SIGN_BUF_INIT;
+	int r;
+	if (signp_buf_printf(&file, "metadata/%s.json", role) != SIGN_OK)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	if (mk) {
+		/* delegation names hold '/': make their folders */
+		sign_buf dir = SIGN_BUF_INIT;
+		char *slash;
+		r = signp_ctx_gun_path(&dir, ctx, gun, file.ptr, 0, err);
+		if (r == SIGN_OK && (slash = strrchr(dir.ptr, '/')) != NULL) {
+			*slash = '\0';
+			r = signp_mkdirs(dir.ptr, 0700, err);
+		}
+		sign_buf_dispose(&dir);
+		if (r != SIGN_OK) {
+			sign_buf_dispose(&file);
+			return r;
+		}
+	}
+	r = signp_ctx_gun_path(out, ctx, gun, file.ptr, 0, err);
+	sign_buf_dispose(&file);
+	return r;
+}
+
+static int cache_load(signp_tuf_file **out, sign_ctx *ctx, const char *gun, const char *role)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	int r;
+	*out = NULL;
+	if ((r = cache_path(&path, ctx, gun, role, 0, NULL)) == SIGN_OK &&
+	    (r = signp_read_file(&data, path.ptr, SIGN_MAX_METADATA, NULL)) == SIGN_OK)
+		r = signp_tuf_parse(out, role, data.ptr, data.size, NULL);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+static int cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	int r;
+	if ((r = cache_path(&path, ctx, gun, f->role, 1, err)) == SIGN_OK)
+		r = signp_write_file_atomic(path.ptr, f->bytes, f->len, 0600, err);
+	sign_buf_dispose(&path);
+	return r;
+}
+
+int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
+{
+	int r;
+	const signp_tuf_file *files[4] = { t->root, t->targets, t->snapshot, t->timestamp };
+	sign_buf dir = SIGN_BUF_INIT;
+	if ((r = signp_ctx_gun_path(&dir, ctx, t->gun, "metadata", 0, err)) != SIGN_OK ||
+	    (r = signp_mkdirs(dir.ptr, 0700, err)) != SIGN_OK) {
+		sign_buf_dispose(&dir);
+		return r;
+	}
+	sign_buf_dispose(&dir);
+	/* delegations and targets first, timestamp last: a crash leaves an
+	 * older timestamp, never a newer one pointing at missing files */
+	for (size_t i = 0; i < t->ndeleg; i++)
+		if ((r = cache_store(ctx, t->gun, t->deleg[i], err)) != SIGN_OK)
+			return r;
+	for (int i = 0; i < 4; i++)
+		if (files[i] && (r = cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
+			return r;
+	return SIGN_OK;
+}
+
+/* ---- settings ---- */
+
+int64_t signp_trust_timestamp_lifetime(sign_ctx *ctx, const char *gun)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	int64_t v = SIGN_LIFE_TIMESTAMP;
+	if (signp_ctx_gun_path(&path, ctx, gun, "settings.json", 0, NULL) == SIGN_OK &&
+	    signp_read_file(&data, path.ptr, 65536, NULL) == SIGN_OK) {
+		json_t *doc = json_loadb(data.ptr, data.size, 0, NULL);
+		json_t *l = json_object_get(doc, "timestamp_lifetime");
+		if (json_is_integer(l) && json_integer_value(l) > 0)
+			v = json_integer_value(l);
+		json_decref(doc);
+	}
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return v;
+}
+
+int signp_trust_set_timestamp_lifetime(sign_ctx *ctx, const char *gun, int64_t seconds,
+	sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	char body[96];
+	int r;
+	if ((r = signp_ctx_gun_path(&path, ctx, gun, "settings.json", 1, err)) == SIGN_OK) {
+		snprintf(body, sizeof(body), "{\"timestamp_lifetime\":%lld}\n", (long long)seconds);
+		r = signp_write_file_atomic(path.ptr, body, strlen(body), 0600, err);
+	}
+	sign_buf_dispose(&path);
+	return r;
+}
+
+/* ---- helpers ---- */
+
+static const json_t *role_entry(const signp_tuf_file *root, const char *role)
+{
+	return json_object_get(json_object_get(root->signed_obj, "roles"), role);
+}
+
+static int verify_role(const signp_tuf_file *root, const signp_tuf_file *f, const char *role,
+	sign_error *err)
+{
+	const json_t *entry = role_entry(root, role);
+	return signp_tuf_verify(f, json_object_get(root->signed_obj, "keys"),
+		json_object_get(entry, "keyids"),
+		json_integer_value(json_object_get(entry, "threshold")), err);
+}
+
+static int check_fresh(sign_ctx *ctx, const signp_tuf_file *f, const signp_tuf_file *cached,
+	int64_t now, sign_error *err)
+{
+	char when[32];
+	if (cached && f->version < cached->version)
+		return signp_err(err, SIGN_EVERIFY,
+			"%s: version %lld is lower than the cached version %lld: the trust data was rolled back",
+			f->role, (long long)f->version, (long long)cached->version);
+	signp_time_format(when, f->expires);
+	if (now > f->expires) {
+		signp_err(err, SIGN_EVERIFY, "%s: expired at %s", f->role, when);
+		if (strcmp(f->role, "timestamp") == 0)
+			signp_err_hint(err, "the publisher must run `sign trust refresh`");
+		return SIGN_EVERIFY;
+	}
+	if (strcmp(f->role, "timestamp") == 0 && f->expires - now < NEAR_EXPIRY)
+		signp_ctx_log(ctx, SIGN_LOG_WARN,
+			"timestamp of %s expires at %s: run `sign trust refresh` to extend it",
+			f->role, when);
+	return SIGN_OK;
+}
+
+static int fetch_parse(signp_tuf_file **out, signp_trust_backend *be, const char *role,
+	int64_t version, size_t max, sign_error *err)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	int r = be->fetch(be, role, version, max, &data, err);
+	if (r == SIGN_OK)
+		r = signp_tuf_parse(out, role, data.ptr, data.size, err);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+int signp_trust_root_canonical_ids(json_t **out, const signp_tuf_file *root, sign_error *err)
+{
+	const json_t *keys = json_object_get(root->signed_obj, "keys");
+	const json_t *ids = json_object_get(role_entry(root, "root"), "keyids"), *id;
+	json_t *res = json_array();
+	size_t i;
+	*out = NULL;
+	if (res == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	json_array_foreach(ids, i, id) {
+		EVP_PKEY *pk = NULL;
+		char cid[65];
+		const json_t *k = json_object_get(keys, json_string_value(id) ? json_string_value(id) : "");
+		if (k && signp_tuf_key_pkey(&pk, k, NULL) == SIGN_OK &&
+		    signp_key_canonical_id(cid, pk, NULL) == SIGN_OK)
+			json_array_append_new(res, json_string(cid));
+		EVP_PKEY_free(pk);
+	}
+	*out = res;
+	return SIGN_OK;
+}
+
+static int root_matches_pins(const signp_tuf_file *root, const json_t *pins)
+{
+	json_t *ids = NULL, *a, *b;
+	size_t i, j;
+	int hit = 0;
+	if (signp_trust_root_canonical_ids(&ids, root, NULL) != SIGN_OK)
+		return 0;
+	json_array_foreach(ids, i, a)
+		json_array_foreach(pins, j, b)
+			if (json_equal(a, b))
+				hit = 1;
+	json_decref(ids);
+	return hit;
+}
+
+/* Pins from --root-key files and from `sign trust pin`. */
+static int load_pins(json_t **out, sign_ctx *ctx, const char *gun,
+	const signp_trust_load_opts *opts, sign_error *err)
+{
+	json_t *pins = json_array();
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	int r = SIGN_OK;
+	*out = NULL;
+	if (pins == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	for (const char *const *f = opts ? opts->root_key_files : NULL; f && *f; f++) {
+		signp_key *k = NULL;
+		signp_buf_clear(&data);
+		if ((r = signp_read_file(&data, *f, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+		    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "reading root key %s", *f);
+			goto out;
+		}
+		json_array_append_new(pins, json_string(k->id));
+		signp_key_free(k);
+	}
+	if (json_array_size(pins) == 0 &&
+	    signp_ctx_gun_path(&path, ctx, gun, "pinned_root.json", 0, NULL) == SIGN_OK) {
+		signp_buf_clear(&data);
+		if (signp_read_file(&data, path.ptr, 65536, NULL) == SIGN_OK) {
+			json_t *doc = json_loadb(data.ptr, data.size, 0, NULL), *id;
+			size_t i;
+			json_array_foreach(json_object_get(doc, "root_keyids"), i, id)
+				if (json_is_string(id))
+					json_array_append(pins, id);
+			json_decref(doc);
+			if (json_array_size(pins) == 0) {
+				r = signp_err(err, SIGN_EKEY, "pinned root of %s: %s is malformed", gun,
+					path.ptr);
+				goto out;
+			}
+		}
+	}
+	*out = pins;
+	pins = NULL;
+out:
+	json_decref(pins);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+/* Step 1: the root.  anchor: the cached root, or the first root version
+ * signed by a pinned key, or (trust on first use) the newest one; then
+ * every later version must be signed by its predecessor and itself. */
+static int load_root(signp_trust *t, signp_trust_backend *be,
+	const signp_tuf_file *cached, const json_t *pins, int pinned_by_flag, int64_t now,
+	sign_error *err)
+{
+	signp_tuf_file *latest = NULL, *cur = NULL, *next = NULL;
+	int r;
+	int64_t v;
+
+	if ((r = fetch_parse(&latest, be, "root", 0, SIGN_MAX_METADATA, err)) != SIGN_OK)
+		goto out;
+	if (json_array_size(pins) > 0 && !(cached && root_matches_pins(cached, pins))) {
+		/* find the first version signed by a pinned key */
+		for (v = 1; v <= latest->version && cur == NULL; v++) {
+			signp_tuf_file *f = NULL;
+			int got = v == latest->version ?
+				signp_tuf_parse(&f, "root", latest->bytes, latest->len, NULL) :
+				fetch_parse(&f, be, "root", v, SIGN_MAX_METADATA, NULL);
+			if (got != SIGN_OK)
+				continue;
+			if (f->version == v && root_matches_pins(f, pins) &&
+			    signp_tuf_root_check(f, t->gun, now, 0, NULL) == SIGN_OK &&
+			    verify_role(f, f, "root", NULL) == SIGN_OK)
+				cur = f;
+			else
+				signp_tuf_file_free(f);
+		}
+		if (cur == NULL) {
+			r = signp_err(err, SIGN_EVERIFY,
+				"root of %s: no root version is signed by the pinned root key", t->gun);
+			signp_err_hint(err, "the repository's root differs from the one you pinned; check `sign inspect %s`",
+				t->gun);
+			goto out;
+		}
+		signp_strlcpy(t->pinned_by, pinned_by_flag ? "root-key" : "pin", sizeof(t->pinned_by));
+	} else if (cached) {
+		if ((r = signp_tuf_parse(&cur, "root", cached->bytes, cached->len, err)) != SIGN_OK)
+			goto out;
+		signp_strlcpy(t->pinned_by, "cache", sizeof(t->pinned_by));
+	} else {
+		/* trust on first use */
+		if ((r = signp_tuf_root_check(latest, t->gun, now, 1, err)) != SIGN_OK)
+			goto out;
+		if ((r = verify_role(latest, latest, "root", err)) != SIGN_OK)
+			goto out;
+		t->root = latest;
+		latest = NULL;
+		t->tofu = 1;
+		signp_strlcpy(t->pinned_by, "tofu", sizeof(t->pinned_by));
+		r = SIGN_OK;
+		goto out;
+	}
+
+	/* walk cur -> latest */
+	if (latest->version < cur->version) {
+		r = signp_err(err, SIGN_EVERIFY,
+			"root: version %lld is lower than the trusted version %lld: the trust data was rolled back",
+			(long long)latest->version, (long long)cur->version);
+		goto out;
+	}
+	if (latest->version == cur->version) {
+		if (latest->len != cur->len || memcmp(latest->bytes, cur->bytes, cur->len) != 0) {
+			/* same version, other bytes: only acceptable if the
+			 * trusted root signs it */
+			if ((r = signp_tuf_root_rotation_check(cur, latest, err)) != SIGN_OK) {
+				signp_err_prefix(err, r, "root of %s was swapped", t->gun);
+				goto out;
+			}
+		}
+	} else {
+		for (v = cur->version + 1; v < latest->version; v++) {
+			if ((r = fetch_parse(&next, be, "root", v, SIGN_MAX_METADATA, err)) != SIGN_OK) {
+				signp_err_prefix(err, r, "root rotation to version %lld", (long long)v);
+				goto out;
+			}
+			if (next->version != v) {
+				r = signp_err(err, SIGN_EVERIFY, "root: %lld.root.json holds version %lld",
+					(long long)v, (long long)next->version);
+				goto out;
+			}
+			if ((r = signp_tuf_root_rotation_check(cur, next, err)) != SIGN_OK ||
+			    (r = signp_tuf_root_check(next, t->gun, now, 0, err)) != SIGN_OK) {
+				signp_err_prefix(err, r, "root rotation to version %lld", (long long)v);
+				goto out;
+			}
+			signp_tuf_file_free(cur);
+			cur = next;
+			next = NULL;
+		}
+		if ((r = signp_tuf_root_rotation_check(cur, latest, err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "root rotation to version %lld", (long long)latest->version);
+			goto out;
+		}
+	}
+	if ((r = signp_tuf_root_check(latest, t->gun, now, 1, err)) != SIGN_OK)
+		goto out;
+	t->root = latest;
+	latest = NULL;
+	if (cached && t->root->version < cached->version)
+		r = signp_err(err, SIGN_EVERIFY,
+			"root: version %lld is lower than the cached version %lld: the trust data was rolled back",
+			(long long)t->root->version, (long long)cached->version);
+out:
+	signp_tuf_file_free(latest);
+	signp_tuf_file_free(cur);
+	signp_tuf_file_free(next);
+	return r;
+}
+
+static const json_t *meta_of(const signp_tuf_file *f, const char *role)
+{
+	return json_object_get(json_object_get(f->signed_obj, "meta"), role);
+}
+
+static int64_t meta_length(const json_t *meta, size_t dflt)
+{
+	json_t *l = json_object_get(meta, "length");
+	if (json_is_integer(l) && json_integer_value(l) > 0 &&
+	    (uint64_t)json_integer_value(l) <= dflt)
+		return json_integer_value(l);
+	return (int64_t)dflt;
+}
+
+static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const char *role,
+	const json_t *meta, sign_error *err)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	int r;
+	*out = NULL;
+	if (meta == NULL)
+		return signp_err(err, SIGN_EVERIFY, "%s: not listed in its parent's metadata", role);
+	r = be->fetch(be, role, 0, (size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
+	if (r == SIGN_ENOTFOUND)
+		r = signp_err_prefix(err, SIGN_EVERIFY, "%s", role);
+	if (r == SIGN_OK)
+		r = signp_tuf_check_filemeta(meta, data.ptr, data.size, role, err);
+	if (r == SIGN_OK)
+		r = signp_tuf_parse(out, role, data.ptr, data.size, err);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+static const json_t *find_deleg_role(const signp_tuf_file *parent, const char *name)
+{
+	const json_t *roles = json_object_get(json_object_get(parent->signed_obj, "delegations"),
+		"roles"), *r;
+	size_t i;
+	json_array_foreach(roles, i, r) {
+		const char *n = json_string_value(json_object_get(r, "name"));
+		if (n && strcmp(n, name) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Step 4, delegations: every delegation of targets listed in the snapshot
+ * is fetched, hash-checked and verified; an invalid one is skipped with a
+ * warning, as notary does. */
+static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
+	int64_t now, sign_error *err)
+{
+	const json_t *roles = json_object_get(json_object_get(t->targets->signed_obj,
+		"delegations"), "roles"), *role;
+	size_t i;
+	json_array_foreach(roles, i, role) {
+		const char *name = json_string_value(json_object_get(role, "name"));
+		signp_tuf_file *f = NULL, *cached = NULL;
+		sign_error e;
+		int r;
+		if (name == NULL || !signp_str_has_prefix(name, "targets/") ||
+		    strchr(name + 8, '/') != NULL || strstr(name, "..") != NULL)
+			continue;
+		if (meta_of(t->snapshot, name) == NULL)
+			continue; /* nothing published for it */
+		if (t->ndeleg == SIGN_TRUST_MAX_DELEG)
+			return signp_err(err, SIGN_EVERIFY, "targets: too many delegations");
+		memset(&e, 0, sizeof(e));
+		cache_load(&cached, ctx, t->gun, name);
+		r = load_checked(&f, be, name, meta_of(t->snapshot, name), &e);
+		if (r == SIGN_OK)
+			r = signp_tuf_verify(f, json_object_get(json_object_get(t->targets->signed_obj,
+				"delegations"), "keys"), json_object_get(role, "keyids"),
+				json_integer_value(json_object_get(role, "threshold")), &e);
+		if (r == SIGN_OK)
+			r = check_fresh(ctx, f, cached, now, &e);
+		signp_tuf_file_free(cached);
+		if (r != SIGN_OK) {
+			signp_tuf_file_free(f);
+			if (r == SIGN_EVERIFY) {
+				signp_ctx_log(ctx, SIGN_LOG_WARN, "skipping delegation: %s", e.message);
+				continue;
+			}
+			memcpy(err, &e, sizeof(e));
+			return r;
+		}
+		t->deleg[t->ndeleg++] = f;
+	}
+	return SIGN_OK;
+}
+
+int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
+	const signp_trust_load_opts *opts, sign_error *err)
+{
+	signp_trust *t;
+	signp_tuf_file *c_root = NULL, *c_ts = NULL, *c_snap = NULL, *c_targets = NULL;
+	json_t *pins = NULL;
+	int64_t now = signp_now();
+	int r;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	signp_strlcpy(t->gun, gun, sizeof(t->gun));
+	cache_load(&c_root, ctx, gun, "root");
+	cache_load(&c_ts, ctx, gun, "timestamp");
+	cache_load(&c_snap, ctx, gun, "snapshot");
+	cache_load(&c_targets, ctx, gun, "targets");
+
+	if ((r = load_pins(&pins, ctx, gun, opts, err)) != SIGN_OK)
+		goto out;
+
+	if (opts && opts->offline) {
+		/* the cached state only: it was verified when stored; it
+		 * must still be fresh */
+		if (c_root == NULL || c_ts == NULL || c_snap == NULL || c_targets == NULL) {
+			r = signp_err(err, SIGN_EVERIFY, "trust data of %s: nothing cached for offline use", gun);
+			signp_err_hint(err, "verify once online first");
+			goto out;
+		}
+		if (json_array_size(pins) > 0 && !root_matches_pins(c_root, pins)) {
+			r = signp_err(err, SIGN_EVERIFY, "root of %s: the cached root is not the pinned one", gun);
+			goto out;
+		}
+		t->root = c_root; c_root = NULL;
+		t->timestamp = c_ts; c_ts = NULL;
+		t->snapshot = c_snap; c_snap = NULL;
+		t->targets = c_targets; c_targets = NULL;
+		signp_strlcpy(t->pinned_by, "cache", sizeof(t->pinned_by));
+		if ((r = check_fresh(ctx, t->timestamp, NULL, now, err)) != SIGN_OK ||
+		    (r = check_fresh(ctx, t->snapshot, NULL, now, err)) != SIGN_OK ||
+		    (r = check_fresh(ctx, t->targets, NULL, now, err)) != SIGN_OK)
+			goto out;
+		for (size_t i = 0; ; i++) {
+			const json_t *role = json_array_get(json_object_get(json_object_get(
+				t->targets->signed_obj, "delegations"), "roles"), i);
+			const char *name;
+			signp_tuf_file *d = NULL;
+			if (role == NULL)
+				break;
+			name = json_string_value(json_object_get(role, "name"));
+			if (name && signp_gun_valid(gun) && t->ndeleg < SIGN_TRUST_MAX_DELEG &&
+			    !strstr(name, "..") && cache_load(&d, ctx, gun, name) == SIGN_OK)
+				t->deleg[t->ndeleg++] = d;
+		}
+		r = SIGN_OK;
+		goto out;
+	}
+
+	if ((r = be->refresh(be, err)) != SIGN_OK) {
+		if (r == SIGN_ENOTFOUND) {
+			if (opts && opts->allow_missing)
+				goto out;
+			signp_err_clear(err);
+			r = signp_err(err, SIGN_EVERIFY, "%s has no trust data: it was never signed", gun);
+		}
+		goto out;
+	}
+	if (json_array_size(pins) == 0 && c_root == NULL && getenv("SIGN_DISABLE_TOFU") != NULL &&
+	    strcmp(getenv("SIGN_DISABLE_TOFU"), "1") == 0) {
+		r = signp_err(err, SIGN_EVERIFY, "root of %s: trust on first use is disabled and no root is pinned",
+			gun);
+		signp_err_hint(err, "pin it with `sign trust pin %s --root-key ROOT.pub` or pass --root-key", gun);
+		goto out;
+	}
+	/* 1. root */
+	if ((r = load_root(t, be, c_root, pins, opts && opts->root_key_files &&
+		     opts->root_key_files[0], now, err)) != SIGN_OK)
+		goto out;
+	/* 2. timestamp */
+	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, err)) != SIGN_OK) {
+		if (r == SIGN_ENOTFOUND)
+			r = signp_err_prefix(err, SIGN_EVERIFY, "timestamp");
+		goto out;
+	}
+	if ((r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK ||
+	    (r = check_fresh(ctx, t->timestamp, c_ts, now, err)) != SIGN_OK)
+		goto out;
+	/* 3. snapshot */
+	if ((r = load_checked(&t->snapshot, be, "snapshot", meta_of(t->timestamp, "snapshot"), err)) != SIGN_OK ||
+	    (r = verify_role(t->root, t->snapshot, "snapshot", err)) != SIGN_OK ||
+	    (r = check_fresh(ctx, t->snapshot, c_snap, now, err)) != SIGN_OK)
+		goto out;
+	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
+		     t->root->len, "root", err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "snapshot does not match the root");
+		goto out;
+	}
+	/* 4. targets and delegations */
+	if ((r = load_checked(&t->targets, be, "targets", meta_of(t->snapshot, "targets"), err)) != SIGN_OK ||
+	    (r = verify_role(t->root, t->targets, "targets", err)) != SIGN_OK ||
+	    (r = check_fresh(ctx, t->targets, c_targets, now, err)) != SIGN_OK)
+		goto out;
+	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
+		goto out;
+	r = signp_trust_save(ctx, t, err);
+out:
+	signp_tuf_file_free(c_root);
+	signp_tuf_file_free(c_ts);
+	signp_tuf_file_free(c_snap);
+	signp_tuf_file_free(c_targets);
+	json_decref(pins);
+	if (r != SIGN_OK) {
+		signp_trust_free(t);
+		return r;
+	}
+	*out = t;
+	return SIGN_OK;
+}
+
+/* ---- targets ---- */
+
+static int target_entry(signp_target *out, const signp_tuf_file *f, const char *name)
+{
+	const json_t *e = json_object_get(json_object_get(f->signed_obj, "targets"), name);
+	const char *h = json_string_value(json_object_get(json_object_get(e, "hashes"), "sha256"));
+	sign_buf raw = SIGN_BUF_INIT;
+	json_t *len = json_object_get(e, "length");
+	int ok = 0;
+	if (h && signp_b64_decode(&raw, h, strlen(h)) == SIGN_OK && raw.size == 32) {
+		memcpy(out->digest, "sha256:", 7);
+		signp_hex(out->digest + 7, (const unsigned char *)raw.ptr, 32);
+		out->size = json_is_integer(len) && json_integer_value(len) > 0 ?
+			(uint64_t)json_integer_value(len) : 0;
+		ok = 1;
+	}
+	sign_buf_dispose(&raw);
+	return ok;
+}
+
+static int path_allowed(const json_t *role, const char *name)
+{
+	const json_t *paths = json_object_get(role, "paths"), *p;
+	size_t i;
+	json_array_foreach(paths, i, p) {
+		const char *s = json_string_value(p);
+		if (s && signp_str_has_prefix(name, s))
+			return 1;
+	}
+	return 0;
+}
+
+static const signp_tuf_file *deleg_file(const signp_trust *t, const char *name)
+{
+	for (size_t i = 0; i < t->ndeleg; i++)
+		if (strcmp(t->deleg[i]->role, name) == 0)
+			return t->deleg[i];
+	return NULL;
+}
+
+static int lookup_in(signp_target *out, const signp_trust *t, const char *role, const char *name)
+{
+	memset(out, 0, sizeof(*out));
+	if (strcmp(role, "targets") == 0) {
+		const json_t *entry = role_entry(t->root, "targets");
+		if (!target_entry(out, t->targets, name))
+			return 0;
+		out->keys = json_object_get(t->root->signed_obj, "keys");
+		out->keyids = json_object_get(entry, "keyids");
+		out->threshold = json_integer_value(json_object_get(entry, "threshold"));
+	} else {
+		const signp_tuf_file *f = deleg_file(t, role);
+		const json_t *dr = find_deleg_role(t->targets, role);
+		if (f == NULL || dr == NULL || !path_allowed(dr, name) || !target_entry(out, f, name))
+			return 0;
+		out->keys = json_object_get(json_object_get(t->targets->signed_obj, "delegations"), "keys");
+		out->keyids = json_object_get(dr, "keyids");
+		out->threshold = json_integer_value(json_object_get(dr, "threshold"));
+	}
+	signp_strlcpy(out->role, role, sizeof(out->role));
+	return 1;
+}
+
+int signp_trust_find_target(signp_target *out, const signp_trust *t, const char *tag,
+	sign_error *err)
+{
+	/* docker pull: targets/releases first, then targets */
+	if (lookup_in(out, t, "targets/releases", tag) || lookup_in(out, t, "targets", tag))
+		return SIGN_OK;
+	return signp_err(err, SIGN_EVERIFY, "%s:%s is not signed: no trust data for that tag", t->gun,
+		tag);
+}
+
+int signp_trust_find_digest(signp_target *out, char name_out[136], const signp_trust *t,
+	const char *digest, sign_error *err)
+{
+	const char *roles[2] = { "targets/releases", "targets" };
+	for (int i = 0; i < 2; i++) {
+		const signp_tuf_file *f = i == 0 ? deleg_file(t, roles[i]) : t->targets;
+		const char *name;
+		json_t *e;
+		if (f == NULL)
+			continue;
+		json_object_foreach(json_object_get(f->signed_obj, "targets"), name, e) {
+			(void)e;
+			if (lookup_in(out, t, roles[i], name) && strcmp(out->digest, digest) == 0) {
+				signp_strlcpy(name_out, name, 136);
+				return SIGN_OK;
+			}
+		}
+	}
+	return signp_err(err, SIGN_EVERIFY, "%s@%s is not signed: no tag of the trust data has that digest",
+		t->gun, digest);
+}

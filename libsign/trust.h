@@ -1,0 +1,104 @@
+/*
+ * trust.h - a GUN's trust collection: backends, verification with the local
+ * cache, and building signed updates.  Internal.
+ */
+#ifndef SIGN_TRUST_H
+#define SIGN_TRUST_H
+
+#include "common.h"
+#include "ctx.h"
+#include "store.h"
+#include "tuf.h"
+
+/* Reserved tag holding the trust collection in a repository or layout. */
+#define SIGN_TRUST_TAG "_sign.trust"
+#define SIGN_MT_TRUST_ARTIFACT "application/vnd.sign.trust.v1"
+#define SIGN_MT_TUF_LAYER "application/vnd.sign.tuf.metadata.v1+json"
+#define SIGN_MT_EMPTY "application/vnd.oci.empty.v1+json"
+
+/* One file to publish: role name ("root", "targets/releases") and bytes. */
+typedef struct signp_trust_out {
+	char role[128];
+	int64_t version;
+	const unsigned char *bytes;
+	size_t len;
+} signp_trust_out;
+
+/* A trust backend: where a GUN's collection is read from and published to.
+ * The registry and OCI layout backends keep it as one artifact under
+ * SIGN_TRUST_TAG; a Notary server backend speaks notary-server's API. */
+typedef struct signp_trust_backend signp_trust_backend;
+struct signp_trust_backend {
+	/* Take a consistent view of the current collection.  SIGN_ENOTFOUND
+	 * when the GUN has none. */
+	int (*refresh)(signp_trust_backend *be, sign_error *err);
+	/* Bytes of a role file of that view; version > 0 asks for N.root.json.
+	 * SIGN_ENOTFOUND when absent. */
+	int (*fetch)(signp_trust_backend *be, const char *role, int64_t version, size_t max,
+		sign_buf *out, sign_error *err);
+	/* Publish files over the view taken by refresh.  SIGN_ECONFLICT when
+	 * another writer changed the collection in between. */
+	int (*publish)(signp_trust_backend *be, const signp_trust_out *files, size_t n,
+		sign_error *err);
+	void (*free)(signp_trust_backend *be);
+	const char *name; /* "registry", "oci", "notary" */
+};
+
+/* Artifact backend over an image store (registry repository or layout). */
+int signp_trust_backend_artifact(signp_trust_backend **out, signp_store *store, const char *gun,
+	sign_error *err);
+
+#define SIGN_TRUST_MAX_DELEG 64
+
+typedef struct signp_trust {
+	char gun[520];
+	signp_tuf_file *root;
+	signp_tuf_file *targets;
+	signp_tuf_file *snapshot;
+	signp_tuf_file *timestamp;
+	signp_tuf_file *deleg[SIGN_TRUST_MAX_DELEG];
+	size_t ndeleg;
+	int tofu;               /* the root was trusted on first use in this call */
+	char pinned_by[64];     /* "cache", "pin", "root-key", "tofu" */
+} signp_trust;
+
+typedef struct signp_trust_load_opts {
+	const char *const *root_key_files; /* --root-key */
+	int offline;
+	int allow_missing;    /* a GUN with no collection gives SIGN_ENOTFOUND, not EVERIFY */
+} signp_trust_load_opts;
+
+/* Fetch, verify (SPEC §3 steps 1-4) and cache a GUN's collection. */
+int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
+	const signp_trust_load_opts *opts, sign_error *err);
+void signp_trust_free(signp_trust *t);
+
+/* Find the accepted target for tag, by docker pull's rule (targets/releases,
+ * then targets).  role_out borrowed; keys/keyids borrowed; SIGN_EVERIFY when
+ * the tag is not signed. */
+typedef struct signp_target {
+	char role[128];
+	char digest[80];
+	uint64_t size;
+	const json_t *keys;     /* map keyid -> key object */
+	const json_t *keyids;   /* authorised key IDs */
+	int64_t threshold;
+} signp_target;
+int signp_trust_find_target(signp_target *out, const signp_trust *t, const char *tag,
+	sign_error *err);
+/* First target (any name) whose sha256 equals digest. */
+int signp_trust_find_digest(signp_target *out, char name_out[136], const signp_trust *t,
+	const char *digest, sign_error *err);
+
+/* Canonical IDs of the root role's keys (for pins and display). */
+int signp_trust_root_canonical_ids(json_t **out, const signp_tuf_file *root, sign_error *err);
+
+/* Per-GUN settings (timestamp lifetime). */
+int64_t signp_trust_timestamp_lifetime(sign_ctx *ctx, const char *gun);
+int signp_trust_set_timestamp_lifetime(sign_ctx *ctx, const char *gun, int64_t seconds,
+	sign_error *err);
+
+/* Save verified files into the cache. */
+int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * tuf.h - Notary v1's TUF dialect: canonical JSON, file bytes, key IDs,
+ * signatures, file metadata (hashes) and root validation.  Internal.
+ * Reference: shared/reference/notary-tuf.md.
+ */
+#ifndef SIGN_TUF_H
+#define SIGN_TUF_H
+
+#include "common.h"
+#include <jansson.h>
+#include <openssl/evp.h>
+
+/* Default lifetimes in seconds (notary's NotaryDefaultExpiries). */
+#define SIGN_LIFE_ROOT      (3650LL * 86400)
+#define SIGN_LIFE_TARGETS   (1095LL * 86400)
+#define SIGN_LIFE_SNAPSHOT  (1095LL * 86400)
+#define SIGN_LIFE_TIMESTAMP (14LL * 86400)
+
+/* Canonical JSON as notary signs it (§1.1). Floats must be integral. */
+int signp_cjson_canonical(sign_buf *out, const json_t *v, sign_error *err);
+/* File bytes as notary writes them (§1.3). */
+int signp_cjson_wire(sign_buf *out, const json_t *signed_obj, const json_t *signatures,
+	sign_error *err);
+
+typedef struct signp_tuf_file {
+	json_t *doc;            /* owned: whole document */
+	json_t *signed_obj;     /* borrowed from doc */
+	json_t *signatures;     /* borrowed from doc (array) */
+	char role[128];         /* role name it was loaded as */
+	char type[16];          /* "Root", "Targets", "Snapshot", "Timestamp" */
+	int64_t version;
+	int64_t expires;        /* unix seconds */
+	unsigned char *bytes;   /* owned copy of the exact file bytes */
+	size_t len;
+} signp_tuf_file;
+
+/* Parse and check structure: JSON object with "signed" object and
+ * "signatures" array; _type fits the role ("targets/x" -> Targets);
+ * version >= 1; expires parses; role-specific required fields.
+ * Malformed data gives SIGN_EVERIFY with a message naming the role. */
+int signp_tuf_parse(signp_tuf_file **out, const char *role, const void *bytes, size_t len,
+	sign_error *err);
+void signp_tuf_file_free(signp_tuf_file *f);
+
+/* Key ID of {"keytype":T,"keyval":{"private":null,"public":P}} (§2). */
+int signp_tuf_keyid(char out[65], const char *keytype, const char *public_b64, sign_error *err);
+/* Public key of a TUF key object: ecdsa, ecdsa-x509, rsa, rsa-x509, ed25519. */
+int signp_tuf_key_pkey(EVP_PKEY **out, const json_t *keyobj, sign_error *err);
+/* Build a TUF key object for pkey ("ecdsa"), or for a certificate
+ * ("ecdsa-x509", public = base64 of the PEM text) when cert_pem != NULL. */
+int signp_tuf_key_new(json_t **out, char id_out[65], EVP_PKEY *pkey, const char *cert_pem,
+	sign_error *err);
+
+/* Signature primitives (§3).  create: ecdsa -> raw r||s, "ecdsa";
+ * ed25519 -> "eddsa"; rsa -> "rsapss".  check: SIGN_OK or SIGN_EVERIFY. */
+int signp_tuf_sig_create(sign_buf *b64_out, char method[16], EVP_PKEY *priv, const void *msg,
+	size_t len, sign_error *err);
+int signp_tuf_sig_check(EVP_PKEY *pub, const char *method, const void *msg, size_t len,
+	const void *sig, size_t siglen);
+
+/* Threshold check of f's signatures over canonical(signed) with the keys
+ * listed in keyids (looked up in keys, whose map IDs must recompute).
+ * SIGN_EVERIFY: "valid signatures did not meet threshold for <role>". */
+int signp_tuf_verify(const signp_tuf_file *f, const json_t *keys, const json_t *keyids,
+	int64_t threshold, sign_error *err);
+/* Number of distinct valid signatures by keys in keyids. */
+int signp_tuf_count_valid(const signp_tuf_file *f, const json_t *keys, const json_t *keyids);
+
+typedef struct signp_tuf_signer {
+	const char *keyid;  /* TUF key ID to put in the signature */
+	EVP_PKEY *pkey;     /* private key */
+} signp_tuf_signer;
+/* Sign canonical(signed_obj) with each signer and write the file bytes. */
+int signp_tuf_sign(sign_buf *wire_out, const json_t *signed_obj, const signp_tuf_signer *signers,
+	size_t n, sign_error *err);
+
+/* {"hashes":{"sha256":..[,"sha512":..]},"length":n} (new reference). */
+json_t *signp_tuf_filemeta(const void *bytes, size_t len, int with_sha512);
+/* Check every present sha256/sha512 (at least one needed).
+ * SIGN_EVERIFY: "<alg> checksum for <role> did not match". */
+int signp_tuf_check_filemeta(const json_t *meta, const void *bytes, size_t len, const char *role,
+	sign_error *err);
+
+/* Root structure: four base roles, keyids present in keys, thresholds >= 1,
+ * every root-role key an x509 cert with CN == gun (or prefix* wildcard),
+ * no SHA-1, not expired at `now` when check_expiry. SIGN_EVERIFY on failure. */
+int signp_tuf_root_check(const signp_tuf_file *root, const char *gun, int64_t now,
+	int check_expiry, sign_error *err);
+/* Rotation rule: next is signed by prev's root threshold of prev's root
+ * keys AND by its own root threshold.  SIGN_EVERIFY on failure. */
+int signp_tuf_root_rotation_check(const signp_tuf_file *prev, const signp_tuf_file *next,
+	sign_error *err);
+
+#endif

@@ -1,0 +1,624 @@
+/*
+ * util.c - errors, buffers, encodings, time and atomic files.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+
+/* ---- errors ---- */
+
+static int err_vset(sign_error *err, int code, const char *source, const char *fmt, va_list ap)
+{
+	if (err == NULL || err->message[0] != '\0')
+		return code;
+	err->code = code;
+	signp_strlcpy(err->source, source, sizeof(err->source));
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	return code;
+}
+
+int signp_err(sign_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, code, "sign", fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int signp_err_errno(sign_error *err, int code, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	if (err == NULL || err->message[0] != '\0')
+		return code;
+	va_start(ap, fmt);
+	err_vset(err, code, "errno", fmt, ap);
+	va_end(ap);
+	size_t n = strlen(err->message);
+	snprintf(err->message + n, sizeof(err->message) - n, ": %s", strerror(saved));
+	return code;
+}
+
+int signp_err_openssl(sign_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned long e;
+	char reason[256] = "";
+	while ((e = ERR_get_error()) != 0)
+		ERR_error_string_n(e, reason, sizeof(reason));
+	if (err == NULL || err->message[0] != '\0')
+		return code;
+	va_start(ap, fmt);
+	err_vset(err, code, "openssl", fmt, ap);
+	va_end(ap);
+	if (reason[0] != '\0') {
+		size_t n = strlen(err->message);
+		snprintf(err->message + n, sizeof(err->message) - n, ": %s", reason);
+	}
+	return code;
+}
+
+int signp_err_prefix(sign_error *err, int code, const char *fmt, ...)
+{
+	char prefix[256];
+	char old[sizeof(err->message)];
+	va_list ap;
+	if (err == NULL)
+		return code;
+	if (err->message[0] == '\0') {
+		va_start(ap, fmt);
+		err_vset(err, code, "sign", fmt, ap);
+		va_end(ap);
+		return code;
+	}
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->message, sizeof(old));
+	{
+		size_t pl = strlen(prefix), ol = strlen(old), cap = sizeof(err->message) - 1;
+		if (pl + 2 > cap)
+			pl = cap - 2;
+		memcpy(err->message, prefix, pl);
+		memcpy(err->message + pl, ": ", 2);
+		if (ol > cap - pl - 2)
+			ol = cap - pl - 2;
+		memcpy(err->message + pl + 2, old, ol);
+		err->message[pl + 2 + ol] = '\0';
+	}
+	return err->code;
+}
+
+void signp_err_hint(sign_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	if (err == NULL || err->hint[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
+	va_end(ap);
+}
+
+void signp_err_clear(sign_error *err)
+{
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+}
+
+void signp_err_source(sign_error *err, const char *source)
+{
+	if (err != NULL)
+		signp_strlcpy(err->source, source, sizeof(err->source));
+}
+
+SIGN_EXTERN(const char *) sign_strerror(int code)
+{
+	switch (code) {
+	case SIGN_OK: return "success";
+	case SIGN_ERROR: return "error";
+	case SIGN_EVERIFY: return "verification failed";
+	case SIGN_ENOTFOUND: return "not found";
+	case SIGN_EFORMAT: return "malformed input";
+	case SIGN_ENET: return "network error";
+	case SIGN_ECRYPTO: return "crypto error";
+	case SIGN_EINVAL: return "invalid argument";
+	case SIGN_ENOMEM: return "out of memory";
+	case SIGN_EIO: return "I/O error";
+	case SIGN_EPASSPHRASE: return "passphrase missing or wrong";
+	case SIGN_EAUTH: return "authentication failed";
+	case SIGN_EKEY: return "key unavailable";
+	case SIGN_EREGISTRY: return "registry error";
+	case SIGN_ECONFLICT: return "concurrent update conflict";
+	default: return "unknown error";
+	}
+}
+
+/* ---- buffers ---- */
+
+int signp_buf_grow(sign_buf *b, size_t need)
+{
+	size_t want, ncap;
+	char *p;
+	if (need > SIZE_MAX - b->size - 1)
+		return SIGN_ENOMEM;
+	want = b->size + need + 1;
+	if (want <= b->asize)
+		return SIGN_OK;
+	ncap = b->asize ? b->asize : 64;
+	while (ncap < want) {
+		if (ncap > SIZE_MAX / 2) {
+			ncap = want;
+			break;
+		}
+		ncap *= 2;
+	}
+	p = realloc(b->ptr, ncap);
+	if (p == NULL)
+		return SIGN_ENOMEM;
+	b->ptr = p;
+	b->asize = ncap;
+	return SIGN_OK;
+}
+
+int signp_buf_put(sign_buf *b, const void *data, size_t len)
+{
+	if (signp_buf_grow(b, len) != SIGN_OK)
+		return SIGN_ENOMEM;
+	if (len)
+		memcpy(b->ptr + b->size, data, len);
+	b->size += len;
+	b->ptr[b->size] = '\0';
+	return SIGN_OK;
+}
+
+int signp_buf_puts(sign_buf *b, const char *s)
+{
+	return signp_buf_put(b, s, strlen(s));
+}
+
+int signp_buf_putc(sign_buf *b, char c)
+{
+	return signp_buf_put(b, &c, 1);
+}
+
+int signp_buf_printf(sign_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return SIGN_ERROR;
+	if (signp_buf_grow(b, (size_t)n) != SIGN_OK)
+		return SIGN_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->ptr + b->size, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->size += (size_t)n;
+	return SIGN_OK;
+}
+
+void signp_buf_clear(sign_buf *b)
+{
+	b->size = 0;
+	if (b->ptr)
+		b->ptr[0] = '\0';
+}
+
+char *signp_buf_detach(sign_buf *b, size_t *len)
+{
+	char *p = b->ptr;
+	if (len)
+		*len = b->size;
+	if (p == NULL)
+		p = calloc(1, 1);
+	b->ptr = NULL;
+	b->asize = b->size = 0;
+	return p;
+}
+
+SIGN_EXTERN(void) sign_buf_dispose(sign_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->ptr);
+	b->ptr = NULL;
+	b->asize = b->size = 0;
+}
+
+void signp_buf_dispose_secure(sign_buf *b)
+{
+	if (b == NULL)
+		return;
+	if (b->ptr)
+		sodium_memzero(b->ptr, b->asize);
+	sign_buf_dispose(b);
+}
+
+/* ---- encodings ---- */
+
+void signp_hex(char *out, const unsigned char *in, size_t len)
+{
+	sodium_bin2hex(out, len * 2 + 1, in, len);
+}
+
+int signp_unhex(unsigned char *out, size_t outlen, const char *hex)
+{
+	size_t got = 0;
+	if (strlen(hex) != outlen * 2)
+		return SIGN_EFORMAT;
+	if (sodium_hex2bin(out, outlen, hex, outlen * 2, NULL, &got, NULL) != 0 || got != outlen)
+		return SIGN_EFORMAT;
+	return SIGN_OK;
+}
+
+int signp_b64_encode(sign_buf *out, const void *in, size_t len)
+{
+	size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	if (signp_buf_grow(out, n) != SIGN_OK)
+		return SIGN_ENOMEM;
+	sodium_bin2base64(out->ptr + out->size, n, in, len, sodium_base64_VARIANT_ORIGINAL);
+	out->size += n - 1;
+	out->ptr[out->size] = '\0';
+	return SIGN_OK;
+}
+
+int signp_b64_decode(sign_buf *out, const char *in, size_t len)
+{
+	size_t max = len / 4 * 3 + 3, got = 0;
+	const char *end = NULL;
+	int variant;
+	if (signp_buf_grow(out, max) != SIGN_OK)
+		return SIGN_ENOMEM;
+	/* accept input with or without padding */
+	variant = (len % 4 == 0) ? sodium_base64_VARIANT_ORIGINAL
+				 : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+	if (sodium_base642bin((unsigned char *)out->ptr + out->size, max, in, len, NULL, &got, &end,
+		    variant) != 0 || end != in + len)
+		return SIGN_EFORMAT;
+	out->size += got;
+	out->ptr[out->size] = '\0';
+	return SIGN_OK;
+}
+
+void signp_sha256(unsigned char out[32], const void *data, size_t len)
+{
+	crypto_hash_sha256(out, data, len);
+}
+
+void signp_sha512(unsigned char out[64], const void *data, size_t len)
+{
+	crypto_hash_sha512(out, data, len);
+}
+
+void signp_digest(char out[72], const void *data, size_t len)
+{
+	unsigned char h[32];
+	memcpy(out, "sha256:", 7);
+	signp_sha256(h, data, len);
+	signp_hex(out + 7, h, 32);
+}
+
+int signp_digest_valid(const char *s)
+{
+	size_t i;
+	if (s == NULL || strncmp(s, "sha256:", 7) != 0 || strlen(s) != 7 + 64)
+		return 0;
+	for (i = 7; i < 7 + 64; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+int signp_digest_matches(const char *digest, const void *data, size_t len)
+{
+	char got[72];
+	if (!signp_digest_valid(digest))
+		return 0;
+	signp_digest(got, data, len);
+	return sodium_memcmp(got, digest, 71) == 0;
+}
+
+/* ---- time ---- */
+
+int64_t signp_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static int days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *out)
+{
+	/* Howard Hinnant's algorithm: days since 1970-01-01. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*out = era * 146097 + (int64_t)doe - 719468;
+	return 0;
+}
+
+static int parse_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return -1;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+int signp_time_parse(const char *s, int64_t *out)
+{
+	const char *p = s;
+	int Y, M, D, h, m, sec, oh = 0, om = 0, sign = 0;
+	int64_t days;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (s == NULL || strlen(s) > 64)
+		return SIGN_EFORMAT;
+	if (parse_digits(&p, 4, &Y) || *p++ != '-' || parse_digits(&p, 2, &M) || *p++ != '-' ||
+	    parse_digits(&p, 2, &D) || (*p != 'T' && *p != 't') || !*p++ ||
+	    parse_digits(&p, 2, &h) || *p++ != ':' || parse_digits(&p, 2, &m) || *p++ != ':' ||
+	    parse_digits(&p, 2, &sec))
+		return SIGN_EFORMAT;
+	if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || m > 59 || sec > 60)
+		return SIGN_EFORMAT;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return SIGN_EFORMAT;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		p++;
+		if (parse_digits(&p, 2, &oh) || *p++ != ':' || parse_digits(&p, 2, &om) || oh > 23 ||
+		    om > 59)
+			return SIGN_EFORMAT;
+	} else {
+		return SIGN_EFORMAT;
+	}
+	if (*p != '\0')
+		return SIGN_EFORMAT;
+	days_from_civil(Y, (unsigned)M, (unsigned)D, &days);
+	*out = days * 86400 + h * 3600 + m * 60 + sec - sign * (oh * 3600 + om * 60);
+	return SIGN_OK;
+}
+
+void signp_time_format(char out[32], int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- files ---- */
+
+int signp_mkdirs(const char *path, mode_t mode, sign_error *err)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(tmp))
+		return signp_err(err, SIGN_EINVAL, "creating folder: path too long");
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+			return signp_err_errno(err, SIGN_EIO, "creating folder %s", tmp);
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+		return signp_err_errno(err, SIGN_EIO, "creating folder %s", tmp);
+	return SIGN_OK;
+}
+
+int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err)
+{
+	int fd, r = SIGN_EIO;
+	struct stat st;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return signp_err(err, SIGN_ENOTFOUND, "reading %s: no such file", path);
+		return signp_err_errno(err, SIGN_EIO, "reading %s", path);
+	}
+	if (fstat(fd, &st) != 0) {
+		signp_err_errno(err, SIGN_EIO, "reading %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		signp_err(err, SIGN_EIO, "reading %s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = signp_err(err, SIGN_EFORMAT, "reading %s: file is larger than %zu bytes", path, max);
+		goto out;
+	}
+	for (;;) {
+		char chunk[65536];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			signp_err_errno(err, SIGN_EIO, "reading %s", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (out->size + (size_t)n > max) {
+			r = signp_err(err, SIGN_EFORMAT, "reading %s: file is larger than %zu bytes", path,
+				max);
+			goto out;
+		}
+		if (signp_buf_put(out, chunk, (size_t)n) != SIGN_OK) {
+			r = signp_err(err, SIGN_ENOMEM, "reading %s: out of memory", path);
+			goto out;
+		}
+	}
+	if (out->ptr == NULL && signp_buf_grow(out, 0) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "reading %s: out of memory", path);
+		goto out;
+	}
+	r = SIGN_OK;
+out:
+	close(fd);
+	return r;
+}
+
+static int fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, r;
+	if (slash == NULL) {
+		strcpy(dir, ".");
+	} else {
+		size_t n = (size_t)(slash - path);
+		if (n == 0)
+			n = 1;
+		if (n >= sizeof(dir))
+			return -1;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+int signp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+	sign_error *err)
+{
+	char tmp[PATH_MAX];
+	const unsigned char *p = data;
+	unsigned char rnd[6];
+	char rhex[13];
+	int fd;
+	randombytes_buf(rnd, sizeof(rnd));
+	signp_hex(rhex, rnd, sizeof(rnd));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%s", path, rhex) >= sizeof(tmp))
+		return signp_err(err, SIGN_EINVAL, "writing %s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return signp_err_errno(err, SIGN_EIO, "writing %s", path);
+	if (fchmod(fd, mode) != 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	fsync_dir(path);
+	return SIGN_OK;
+fail:
+	signp_err_errno(err, SIGN_EIO, "writing %s", path);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return SIGN_EIO;
+}
+
+int signp_check_private_file(const char *path, sign_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return signp_err_errno(err, SIGN_EKEY, "checking %s", path);
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		signp_err(err, SIGN_EKEY,
+			"refusing key file %s: it is accessible by group or others (mode %03o)", path,
+			(unsigned)(st.st_mode & 0777));
+		signp_err_hint(err, "chmod 600 %s", path);
+		return SIGN_EKEY;
+	}
+	return SIGN_OK;
+}
+
+int signp_path_join(sign_buf *out, const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	if (signp_buf_puts(out, a) != SIGN_OK)
+		return SIGN_ENOMEM;
+	if (n > 0 && a[n - 1] != '/' && signp_buf_putc(out, '/') != SIGN_OK)
+		return SIGN_ENOMEM;
+	return signp_buf_puts(out, b);
+}
+
+/* ---- strings ---- */
+
+char *signp_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *signp_strndup(const char *s, size_t n)
+{
+	return s ? strndup(s, n) : NULL;
+}
+
+int signp_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+	if (size == 0)
+		return -1;
+	if (n >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+int signp_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int signp_str_has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}

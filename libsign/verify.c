@@ -1,0 +1,428 @@
+/*
+ * verify.c - sign_verify (SPEC §3 steps 1-6), sign_inspect, trust pinning.
+ */
+#include "common.h"
+#include "cosign.h"
+#include "ctx.h"
+#include "key.h"
+#include "ref.h"
+#include "store.h"
+#include "trust.h"
+#include "tuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* Step 6: detached signatures over digest by authorised keys, meeting the
+ * threshold.  pkeys[i] / ids[i]: the authorised keys. */
+static int check_signatures(sign_verify_result *res, signp_store *st, const char *gun,
+	const char *digest, EVP_PKEY **pkeys, char (*ids)[72], size_t nkeys, int64_t threshold,
+	sign_error *err)
+{
+	sign_buf manifest = SIGN_BUF_INIT, payload = SIGN_BUF_INIT, ref = SIGN_BUF_INIT;
+	signp_cosign_layer *layers = NULL;
+	size_t nlayers = 0;
+	char tag[96], mdigest[80];
+	int *ok = NULL, r, bad_identity = 0, bad_payload = 0;
+	int64_t valid = 0;
+
+	if ((r = signp_cosign_sig_tag(tag, digest)) != SIGN_OK)
+		return signp_err(err, SIGN_EVERIFY, "bad digest %s", digest);
+	r = signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &manifest, NULL, mdigest, err);
+	if (r == SIGN_ENOTFOUND) {
+		signp_err_clear(err);
+		r = signp_err(err, SIGN_EVERIFY, "%s@%s: no detached signature found", gun, digest);
+		goto out;
+	}
+	if (r != SIGN_OK)
+		goto out;
+	if ((r = signp_cosign_manifest_layers(&layers, &nlayers, manifest.ptr, manifest.size, err)) != SIGN_OK) {
+		r = signp_err_prefix(err, SIGN_EVERIFY, "signature manifest %s", tag);
+		goto out;
+	}
+	if ((ok = calloc(nkeys + 1, sizeof(int))) == NULL) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nlayers; i++) {
+		int verified_here = 0;
+		signp_buf_clear(&payload);
+		if (layers[i].size > SIGN_MAX_SIGBLOB)
+			continue;
+		if (signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, NULL) != SIGN_OK)
+			continue;
+		for (size_t j = 0; j < nkeys; j++) {
+			if (ok[j] || signp_cosign_verify(pkeys[j], payload.ptr, payload.size,
+				     layers[i].sig_b64) != SIGN_OK)
+				continue;
+			signp_buf_clear(&ref);
+			if (signp_cosign_payload_check(payload.ptr, payload.size, digest, &ref, NULL) != SIGN_OK) {
+				bad_payload = 1;
+				continue;
+			}
+			if (strcmp(ref.ptr, gun) != 0) {
+				bad_identity = 1;
+				continue;
+			}
+			ok[j] = 1;
+			verified_here = 1;
+			if (res && res->nsigners < 4)
+				signp_strlcpy(res->signers[res->nsigners++], ids[j], 72);
+			valid++;
+		}
+		(void)verified_here;
+	}
+	if (threshold < 1)
+		threshold = 1;
+	if (valid < threshold) {
+		if (valid == 0 && bad_identity)
+			r = signp_err(err, SIGN_EVERIFY, "%s@%s: the signature names another repository",
+				gun, digest);
+		else if (valid == 0 && bad_payload)
+			r = signp_err(err, SIGN_EVERIFY, "%s@%s: the signed payload is for another image",
+				gun, digest);
+		else if (valid == 0)
+			r = signp_err(err, SIGN_EVERIFY,
+				"%s@%s: no detached signature is by a key the root authorises (%zu found)",
+				gun, digest, nlayers);
+		else
+			r = signp_err(err, SIGN_EVERIFY,
+				"%s@%s: %lld valid signature(s), the role needs %lld", gun, digest,
+				(long long)valid, (long long)threshold);
+		goto out;
+	}
+	r = SIGN_OK;
+out:
+	free(ok);
+	signp_cosign_layers_free(layers, nlayers);
+	sign_buf_dispose(&manifest);
+	sign_buf_dispose(&payload);
+	sign_buf_dispose(&ref);
+	return r;
+}
+
+static int verify_with_key(sign_verify_result *res, signp_store *st, const signp_ref *ref,
+	const char *keyfile, sign_error *err)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	signp_key *k = NULL;
+	char ids[1][72];
+	char digest[80];
+	uint64_t size = 0;
+	int r;
+	EVP_PKEY *pk;
+	if ((r = signp_read_file(&data, keyfile, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+	    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "reading --key %s", keyfile);
+		goto out;
+	}
+	if ((r = signp_store_resolve(st, ref->digest[0] ? ref->digest : (ref->tag[0] ? ref->tag : "latest"),
+		     digest, NULL, &size, err)) != SIGN_OK)
+		goto out;
+	if (ref->digest[0] && strcmp(ref->digest, digest) != 0) {
+		r = signp_err(err, SIGN_EVERIFY, "%s: the registry serves %s for %s", ref->gun, digest,
+			ref->digest);
+		goto out;
+	}
+	signp_strlcpy(ids[0], k->id, 72);
+	pk = k->pkey;
+	r = check_signatures(res, st, ref->gun, digest, &pk, ids, 1, 1, err);
+	if (r == SIGN_OK) {
+		signp_strlcpy(res->digest, digest, sizeof(res->digest));
+		res->size = size;
+		signp_strlcpy(res->role, "key", sizeof(res->role));
+	}
+out:
+	signp_key_free(k);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+static void repo_name(char out[512], const signp_ref *ref)
+{
+	if (ref->is_oci)
+	{
+		size_t n = strlen(ref->oci_dir);
+		memcpy(out, "oci:", 4);
+		if (n > 507)
+			n = 507;
+		memcpy(out + 4, ref->oci_dir, n);
+		out[4 + n] = '\0';
+	}
+	else
+		signp_strlcpy(out, ref->gun, 512);
+}
+
+SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_verify_options *opts, sign_error *err)
+{
+	sign_verify_options dflt = SIGN_VERIFY_OPTIONS_INIT;
+	signp_ref ref;
+	signp_store *st = NULL;
+	signp_trust_backend *be = NULL;
+	signp_trust *t = NULL;
+	signp_trust_load_opts lo;
+	signp_target tg;
+	char served[80], tagname[136];
+	EVP_PKEY *pkeys[32];
+	char ids[32][72];
+	size_t nkeys = 0;
+	const json_t *id;
+	size_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(pkeys, 0, sizeof(pkeys));
+	if (opts == NULL)
+		opts = &dflt;
+	if (opts->version != SIGN_VERIFY_OPTIONS_VERSION)
+		return signp_err(err, SIGN_EINVAL, "verify: unsupported options version");
+	if ((r = signp_ref_parse(&ref, refstr, opts->gun, err)) != SIGN_OK)
+		goto out;
+	repo_name(out->repository, &ref);
+	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK)
+		goto out;
+	if (opts->key) {
+		r = verify_with_key(out, st, &ref, opts->key, err);
+		goto out;
+	}
+	if ((r = signp_trust_backend_artifact(&be, st, ref.gun, err)) != SIGN_OK)
+		goto out;
+	memset(&lo, 0, sizeof(lo));
+	lo.root_key_files = opts->root_keys;
+	lo.offline = opts->offline;
+	/* steps 1-4 */
+	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
+		goto out;
+	out->timestamp_expires = t->timestamp->expires;
+	/* step 5: the signed digest for the tag must be what is served now */
+	if (ref.tag[0] || !ref.digest[0]) {
+		const char *tag = ref.tag[0] ? ref.tag : "latest";
+		signp_strlcpy(out->tag, tag, sizeof(out->tag));
+		if ((r = signp_trust_find_target(&tg, t, tag, err)) != SIGN_OK)
+			goto out;
+		if (ref.digest[0] && strcmp(ref.digest, tg.digest) != 0) {
+			r = signp_err(err, SIGN_EVERIFY, "%s:%s is signed for %s, not for the digest %s given",
+				ref.gun, tag, tg.digest, ref.digest);
+			goto out;
+		}
+		if (!opts->offline) {
+			if ((r = signp_store_resolve(st, tag, served, NULL, NULL, err)) != SIGN_OK) {
+				signp_err_prefix(err, r, "resolving %s:%s", ref.gun, tag);
+				goto out;
+			}
+			if (strcmp(served, tg.digest) != 0) {
+				r = signp_err(err, SIGN_EVERIFY,
+					"%s:%s moved: the registry serves %s but the signed digest is %s",
+					ref.gun, tag, served, tg.digest);
+				signp_err_hint(err, "pull by the signed digest, or sign the new image with `sign push`");
+				goto out;
+			}
+		}
+	} else {
+		if ((r = signp_trust_find_digest(&tg, tagname, t, ref.digest, err)) != SIGN_OK)
+			goto out;
+		signp_strlcpy(out->tag, tagname, sizeof(out->tag));
+	}
+	signp_strlcpy(out->role, tg.role, sizeof(out->role));
+	/* step 6 */
+	json_array_foreach(tg.keyids, i, id) {
+		const json_t *kobj = json_object_get(tg.keys, json_string_value(id) ? json_string_value(id) : "");
+		if (kobj == NULL || nkeys == 32)
+			continue;
+		if (signp_tuf_key_pkey(&pkeys[nkeys], kobj, NULL) == SIGN_OK) {
+			signp_strlcpy(ids[nkeys], json_string_value(id), 72);
+			nkeys++;
+		}
+	}
+	if (opts->offline) {
+		/* nothing to fetch: the cached targets are the evidence */
+		r = SIGN_OK;
+	} else if ((r = check_signatures(out, st, ref.gun, tg.digest, pkeys, ids, nkeys, tg.threshold,
+			    err)) != SIGN_OK) {
+		goto out;
+	}
+	signp_strlcpy(out->digest, tg.digest, sizeof(out->digest));
+	out->size = tg.size;
+out:
+	if (r != SIGN_OK)
+		signp_err_prefix(err, r, "verifying %s", refstr);
+	for (i = 0; i < nkeys; i++)
+		EVP_PKEY_free(pkeys[i]);
+	signp_ctx_counters(ctx, &out->requests, &out->connections);
+	signp_ctx_remember_schemes(ctx);
+	signp_trust_free(t);
+	if (be)
+		be->free(be);
+	signp_store_free(st);
+	return r;
+}
+
+/* ---- inspect ---- */
+
+static json_t *keys_of(const json_t *keys, const json_t *ids)
+{
+	json_t *arr = json_array(), *id;
+	size_t i;
+	(void)keys;
+	json_array_foreach(ids, i, id)
+		json_array_append_new(arr, json_pack("{s:O}", "ID", id));
+	return arr;
+}
+
+static json_t *role_info(const signp_tuf_file *f)
+{
+	char when[32];
+	signp_time_format(when, f->expires);
+	return json_pack("{s:I, s:s}", "version", (json_int_t)f->version, "expires", when);
+}
+
+SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *refstr,
+	const char *gun, sign_error *err)
+{
+	signp_ref ref;
+	signp_store *st = NULL;
+	signp_trust_backend *be = NULL;
+	signp_trust *t = NULL;
+	signp_trust_load_opts lo;
+	json_t *doc = NULL, *tags, *admin, *roles, *signers, *root_ids = NULL;
+	const json_t *rroles;
+	char *s = NULL;
+	int r;
+
+	if ((r = signp_ref_parse(&ref, refstr, gun, err)) != SIGN_OK)
+		goto out;
+	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
+	    (r = signp_trust_backend_artifact(&be, st, ref.gun, err)) != SIGN_OK)
+		goto out;
+	memset(&lo, 0, sizeof(lo));
+	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
+		goto out;
+	rroles = json_object_get(t->root->signed_obj, "roles");
+	tags = json_array();
+	signers = json_array();
+	{
+		const char *name;
+		json_t *e;
+		json_object_foreach(json_object_get(t->targets->signed_obj, "targets"), name, e) {
+			signp_target tg;
+			(void)e;
+			if (ref.tag[0] && strcmp(ref.tag, name) != 0)
+				continue;
+			if (signp_trust_find_target(&tg, t, name, NULL) != SIGN_OK)
+				continue;
+			json_array_append_new(tags, json_pack("{s:s, s:s, s:I, s:[s]}", "SignedTag", name,
+				"Digest", tg.digest + 7, "Size", (json_int_t)tg.size, "Signers",
+				strcmp(tg.role, "targets") == 0 ? "Repo Admin" : tg.role + 8));
+		}
+	}
+	signp_trust_root_canonical_ids(&root_ids, t->root, NULL);
+	admin = json_pack("[{s:s, s:o}, {s:s, s:o}]",
+		"Name", "Root", "Keys", keys_of(NULL, json_object_get(json_object_get(rroles, "root"), "keyids")),
+		"Name", "Repository", "Keys", keys_of(NULL, json_object_get(json_object_get(rroles, "targets"), "keyids")));
+	roles = json_pack("{s:o, s:o, s:o, s:o}", "root", role_info(t->root), "targets",
+		role_info(t->targets), "snapshot", role_info(t->snapshot), "timestamp",
+		role_info(t->timestamp));
+	doc = json_pack("[{s:s, s:o, s:o, s:o, s:O, s:o, s:s}]", "Name", ref.gun, "SignedTags", tags,
+		"Signers", signers, "AdministrativeKeys", admin, "RootKeyIDs", root_ids ? root_ids : json_array(),
+		"Roles", roles, "Backend", be->name);
+	if (doc == NULL || (s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
+		r = signp_err(err, SIGN_ENOMEM, "inspect: out of memory");
+		goto out;
+	}
+	r = signp_buf_puts(json_out, s);
+out:
+	free(s);
+	json_decref(doc);
+	json_decref(root_ids);
+	signp_trust_free(t);
+	if (be)
+		be->free(be);
+	signp_store_free(st);
+	signp_ctx_remember_schemes(ctx);
+	return r;
+}
+
+/* ---- trust pin / show ---- */
+
+SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root_key_file,
+	sign_error *err)
+{
+	sign_buf data = SIGN_BUF_INIT, path = SIGN_BUF_INIT, body = SIGN_BUF_INIT;
+	signp_key *k = NULL;
+	int r;
+	if (!signp_gun_valid(gun))
+		return signp_err(err, SIGN_EINVAL, "pinning %s: not a valid GUN", gun);
+	if ((r = signp_read_file(&data, root_key_file, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+	    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "reading root key %s", root_key_file);
+		goto out;
+	}
+	if ((r = signp_ctx_gun_path(&path, ctx, gun, "pinned_root.json", 1, err)) != SIGN_OK)
+		goto out;
+	signp_buf_printf(&body, "{\"root_keyids\":[\"%s\"]}\n", k->id);
+	r = signp_write_file_atomic(path.ptr, body.ptr, body.size, 0600, err);
+out:
+	signp_key_free(k);
+	sign_buf_dispose(&data);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&body);
+	return r;
+}
+
+SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *gun,
+	sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	json_t *doc = json_object(), *pin = NULL, *roles = json_object();
+	const char *names[4] = { "root", "targets", "snapshot", "timestamp" };
+	char *s = NULL;
+	int r = SIGN_OK;
+	if (!signp_gun_valid(gun)) {
+		r = signp_err(err, SIGN_EINVAL, "trust show %s: not a valid GUN", gun);
+		goto out;
+	}
+	json_object_set_new(doc, "gun", json_string(gun));
+	if (signp_ctx_gun_path(&path, ctx, gun, "pinned_root.json", 0, NULL) == SIGN_OK &&
+	    signp_read_file(&data, path.ptr, 65536, NULL) == SIGN_OK)
+		pin = json_loadb(data.ptr, data.size, 0, NULL);
+	json_object_set_new(doc, "pinned_root_keyids",
+		pin ? json_incref(json_object_get(pin, "root_keyids")) : json_null());
+	for (int i = 0; i < 4; i++) {
+		sign_buf p = SIGN_BUF_INIT, d = SIGN_BUF_INIT;
+		signp_tuf_file *f = NULL;
+		signp_buf_printf(&p, "metadata/%s.json", names[i]);
+		sign_buf full = SIGN_BUF_INIT;
+		if (signp_ctx_gun_path(&full, ctx, gun, p.ptr, 0, NULL) == SIGN_OK &&
+		    signp_read_file(&d, full.ptr, SIGN_MAX_METADATA, NULL) == SIGN_OK &&
+		    signp_tuf_parse(&f, names[i], d.ptr, d.size, NULL) == SIGN_OK)
+			json_object_set_new(roles, names[i], role_info(f));
+		if (f && i == 0) {
+			json_t *ids = NULL;
+			signp_trust_root_canonical_ids(&ids, f, NULL);
+			json_object_set_new(doc, "root_keyids", ids ? ids : json_array());
+		}
+		signp_tuf_file_free(f);
+		sign_buf_dispose(&p);
+		sign_buf_dispose(&d);
+		sign_buf_dispose(&full);
+	}
+	json_object_set(doc, "cached", roles);
+	json_object_set_new(doc, "pinned_by", json_string(pin ? "pin" :
+		json_object_size(roles) ? "cache (trust on first use)" : "nothing yet (trust on first use)"));
+	json_object_set_new(doc, "timestamp_lifetime",
+		json_integer(signp_trust_timestamp_lifetime(ctx, gun)));
+	if ((s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL ||
+	    signp_buf_puts(json_out, s) != SIGN_OK)
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+out:
+	free(s);
+	json_decref(pin);
+	json_decref(doc);
+	json_decref(roles);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
