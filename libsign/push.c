@@ -450,7 +450,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	const char *gun, const gun_keys *k, const update_req *req, int allow_init, sign_error *err)
 {
 	signp_trust *t = NULL;
-	signp_trust_load_opts lo = { NULL, 0, 1 };
+	signp_trust_load_opts lo = { NULL, 0, 1, 1 };
 	sign_buf root = SIGN_BUF_INIT, targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT;
 	json_t *tsigned = NULL, *entry;
 	signp_trust_out files[4];
@@ -562,7 +562,7 @@ static int update_loop(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	}
 	if (r == SIGN_OK && !*noop) {
 		signp_trust *t = NULL;
-		signp_trust_load_opts lo = { NULL, 0, 0 };
+		signp_trust_load_opts lo = { NULL, 0, 0, 0 };
 		r = signp_trust_load(&t, ctx, be, gun, &lo, err);
 		if (r != SIGN_OK)
 			signp_err_prefix(err, r, "re-reading the published trust data");

@@ -42,6 +42,7 @@
 #define REDIRECTS_MAX 5
 #define RETRIES_MAX 2
 #define CHALLENGE_MAX 16384
+#define ERROR_BODY_MAX (64u << 10)
 
 typedef struct token_entry {
 	char *scope;
@@ -105,6 +106,9 @@ typedef struct xfer {
 	int is_head;
 	sign_buf body;
 	int too_big;
+	int err_truncated; /* an error answer's body was cut at ERROR_BODY_MAX */
+	long line_status;  /* from the status line, known before the body */
+	char reason[64];
 	int hdr_too_big;
 	int oom;
 	long status;
@@ -292,7 +296,13 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	xfer *x = ud;
 	size_t n = size * nmemb;
-	if (n > x->max || x->body.size > x->max - n) {
+	if (x->line_status < 200 || x->line_status > 299) {
+		/* error answers: keep the first ERROR_BODY_MAX bytes, then stop */
+		if (n > ERROR_BODY_MAX || x->body.size > ERROR_BODY_MAX - n) {
+			x->err_truncated = 1;
+			return 0;
+		}
+	} else if (n > x->max || x->body.size > x->max - n) {
 		x->too_big = 1;
 		return 0;
 	}
@@ -336,7 +346,24 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *ud)
 	}
 	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		/* a new answer (100 Continue, then the real one) */
+		const char *sp = memchr(buf, ' ', n);
 		xfer_reset_headers(x);
+		x->line_status = 0;
+		x->reason[0] = '\0';
+		if (sp != NULL && (size_t)(sp - buf) + 4 <= n) {
+			size_t i = (size_t)(sp - buf) + 1, o = 0;
+			if (isdigit((unsigned char)buf[i]) && isdigit((unsigned char)buf[i + 1]) &&
+			    isdigit((unsigned char)buf[i + 2]))
+				x->line_status = (buf[i] - '0') * 100 + (buf[i + 1] - '0') * 10 + (buf[i + 2] - '0');
+			i += 3;
+			while (i < n && buf[i] == ' ')
+				i++;
+			while (i < n && o + 1 < sizeof(x->reason) && buf[i] != '\r' && buf[i] != '\n') {
+				unsigned char c = (unsigned char)buf[i++];
+				x->reason[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+			}
+			x->reason[o] = '\0';
+		}
 		return n;
 	}
 	if (n > HEADER_LINE_MAX)
@@ -380,7 +407,8 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *ud)
 		cl = strtoull(v, &e, 10);
 		if (e != v && *e == '\0' && errno == 0 && v[0] != '-') {
 			x->content_length = cl > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)cl;
-			if (!x->is_head && cl > (unsigned long long)x->max) {
+			if (!x->is_head && x->line_status >= 200 && x->line_status <= 299 &&
+			    cl > (unsigned long long)x->max) {
 				x->too_big = 1;
 				return 0;
 			}
@@ -426,8 +454,10 @@ static CURLcode do_perform(signp_registry *r, const req *q, const char *url,
 	curl_easy_reset(c);
 	r->errbuf[0] = '\0';
 	x->header_total = 0;
-	x->too_big = x->hdr_too_big = x->oom = 0;
+	x->too_big = x->hdr_too_big = x->oom = x->err_truncated = 0;
 	x->status = 0;
+	x->line_status = 0;
+	x->reason[0] = '\0';
 	x->max = q->max;
 	x->is_head = strcmp(q->method, "HEAD") == 0;
 	signp_buf_clear(&x->body);
@@ -466,8 +496,6 @@ static CURLcode do_perform(signp_registry *r, const req *q, const char *url,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (!x->is_head)
-		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->max);
 	if (r->ca_file != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_file);
 	if (r->insecure) {
@@ -611,7 +639,10 @@ static int status_error(const signp_registry *r, const xfer *x, sign_error *err,
 	}
 	json_decref(j);
 
-	if (x->status == 404 || (code[0] && signp_str_has_suffix(code, "_UNKNOWN")))
+	/* not found: a 404, or an *_UNKNOWN code -- except MANIFEST_BLOB_UNKNOWN,
+	 * which is a push refused for a missing blob */
+	if (x->status == 404 || (code[0] && signp_str_has_suffix(code, "_UNKNOWN") &&
+	    strcmp(code, "MANIFEST_BLOB_UNKNOWN") != 0))
 		rc = SIGN_ENOTFOUND;
 	if (x->status == 401 || x->status == 403 || strcmp(code, "UNAUTHORIZED") == 0 ||
 	    strcmp(code, "DENIED") == 0)
@@ -636,8 +667,8 @@ static int status_error(const signp_registry *r, const xfer *x, sign_error *err,
 			(signp_str_has_prefix(x->content_type, "text/") || x->content_type[0] == '\0');
 		if (textual)
 			clean_copy(text, sizeof(text), x->body.ptr, x->body.size);
-		signp_err(err, rc, "%s: registry %s: HTTP %ld%s%s", what, r->host, x->status,
-			text[0] ? ": " : "", text);
+		signp_err(err, rc, "%s: registry %s: HTTP %ld%s%s%s%s", what, r->host, x->status,
+			x->reason[0] ? " " : "", x->reason, text[0] ? ": " : "", text);
 		if (rc == SIGN_EAUTH)
 			signp_err_hint(err, "run `docker login %s`", r->host);
 	}
@@ -1220,6 +1251,8 @@ static int request_url(signp_registry *r, const req *q, const char *url, xfer *x
 		}
 		cc = do_perform(r, q, url, auth.ptr, x);
 		signp_buf_dispose_secure(&auth);
+		if (cc == CURLE_WRITE_ERROR && x->err_truncated && x->status > 0)
+			cc = CURLE_OK; /* we have the status and the start of the error body */
 		x->creds_sent = creds_sent;
 		if (x->too_big)
 			return signp_err(err, SIGN_EFORMAT, "registry %s: answer exceeds %zu bytes", r->host, q->max);
@@ -1299,6 +1332,8 @@ static int request(signp_registry *r, const req *q, const char *path, xfer *x, c
 			return SIGN_OK;
 		}
 		sign_buf_dispose(&url);
+		if (rc != SIGN_ENET && !r->scheme[0])
+			signp_strlcpy(r->scheme, schemes[i], sizeof(r->scheme)); /* it answered */
 		/* report the first scheme's connection failure, unless the
 		 * other scheme got further */
 		if (i == 0 || !conn_failed)

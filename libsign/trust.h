@@ -66,6 +66,8 @@ typedef struct signp_trust_load_opts {
 	const char *const *root_key_files; /* --root-key */
 	int offline;
 	int allow_missing;    /* a GUN with no collection gives SIGN_ENOTFOUND, not EVERIFY */
+	int publisher;        /* the publisher re-signing: an expired timestamp is
+	                       * accepted (it is about to be replaced) */
 } signp_trust_load_opts;
 
 /* Fetch, verify (SPEC §3 steps 1-4) and cache a GUN's collection. */

@@ -1,0 +1,40 @@
+#!/bin/sh
+# install-deps.sh [build] [test] - install the Debian packages sign needs
+# that are missing.  Called by `make deps`, `make check`, `make demo` and
+# .ci/run.  Needs root (or sudo) only when something is missing.
+set -eu
+
+build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libcmocka-dev pkg-config make gcc"
+test="docker-registry skopeo curl openssl time mandoc"
+
+want=""
+for group in "$@"; do
+	case $group in
+	build) want="$want $build" ;;
+	test) want="$want $test" ;;
+	*) echo "install-deps.sh: unknown group $group" >&2; exit 2 ;;
+	esac
+done
+[ -n "$want" ] || want=$build
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -n "$missing" ] || exit 0
+
+echo "install-deps.sh: installing$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "install-deps.sh: missing packages:$missing (run as root: apt-get install$missing)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,160 @@
+#!/bin/bash
+# test_core.sh - sign push and sign verify against a real docker-registry:
+# the verification outcomes of issue 2.
+. "$(dirname "$0")/../lib/common.sh"
+
+start_registry reg
+A="$WORK/home-publisher"
+B="$WORK/home-verifier"
+C="$WORK/home-fresh"
+
+D1=$(seed "$REG/app:v1" 1)
+D2=$(seed "$REG/app:v2" 2)
+D3=$(seed "$REG/app:other" 3)
+
+# --- push, then verify with the root pinned ---------------------------------
+run "push creates root and repository keys and signs" 0 "$SIGN" --home "$A" push "$REG/app:v1"
+expect "push prints REPO@digest" has "^$REG/app@$D1\$" "$OUT"
+expect "push says a root key was created" has "created a root key" "$ERR"
+expect "home is 0700" test "$(stat -c %a "$A")" = 700
+expect "private folder is 0700" test "$(stat -c %a "$A/private")" = 700
+expect "key files are 0600" sh -c "! find '$A/private' -type f ! -perm 600 | grep -q ."
+
+run "key list shows the root key" 0 "$SIGN" --home "$A" -o json key list
+ROOTID=$(tr -d ' \n' <"$OUT" | grep -o '"keyid":"[0-9a-f]*","role":"root"' | head -1 | sed 's/"keyid":"\([0-9a-f]*\)".*/\1/')
+REPOID=$(tr -d ' \n' <"$OUT" | grep -o '"keyid":"[0-9a-f]*","role":"targets"' | head -1 | sed 's/"keyid":"\([0-9a-f]*\)".*/\1/')
+expect "root key id found" test -n "$ROOTID"
+expect "repository key id found" test -n "$REPOID"
+run "export the root public key" 0 "$SIGN" --home "$A" key export "$ROOTID" --public
+cp "$OUT" "$WORK/root.pub"
+expect "root public key is PEM" has "BEGIN PUBLIC KEY" "$WORK/root.pub"
+
+run "pin the root in another home" 0 "$SIGN" --home "$B" trust pin "$REG/app" --root-key "$WORK/root.pub"
+run "verify with the pinned root" 0 "$SIGN" --home "$B" verify "$REG/app:v1"
+expect "verify prints the digest the registry serves" has "^$REG/app@$D1\$" "$OUT"
+run "verify with --root-key" 0 "$SIGN" --home "$WORK/home-rk" verify --root-key "$WORK/root.pub" "$REG/app:v1"
+expect "… prints the same digest" has "^$REG/app@$D1\$" "$OUT"
+
+# --- trust on first use -------------------------------------------------------
+run "verify from a fresh home (TOFU)" 0 "$SIGN" --home "$C" verify "$REG/app:v1"
+expect "… prints the digest" has "^$REG/app@$D1\$" "$OUT"
+run "verify -o json" 0 "$SIGN" --home "$C" -o json verify "$REG/app:v1"
+expect "… is one JSON document with the pull reference" has "\"pull\":\"$REG/app@$D1\"" "$OUT"
+run "warm verify" 0 "$SIGN" --home "$C" -o json verify "$REG/app:v1"
+expect "… uses one connection" has '"connections":1' "$OUT"
+
+# --- push is idempotent; a second tag ------------------------------------------
+run "push the same digest again" 0 "$SIGN" --home "$A" -o json push "$REG/app:v1"
+expect "… adds no duplicate signature" has '"new_signature":false' "$OUT"
+run "push a second tag" 0 "$SIGN" --home "$A" push "$REG/app:v2"
+run "both tags verify" 0 "$SIGN" --home "$B" verify "$REG/app:v1" "$REG/app:v2"
+expect "… two lines" test "$(wc -l <"$OUT")" -eq 2
+run "verify by digest" 0 "$SIGN" --home "$B" verify "$REG/app@$D2"
+expect "… prints it" has "^$REG/app@$D2\$" "$OUT"
+
+# --- independent check with openssl ---------------------------------------------
+run "export the repository public key" 0 "$SIGN" --home "$A" key export "$REPOID" --public
+cp "$OUT" "$WORK/repo.pub"
+HEX=${D1#sha256:}
+curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+	"http://$REG/v2/app/manifests/sha256-$HEX.sig" >"$WORK/sig.json"
+SIGB64=$(grep -o '"dev.cosignproject.cosign/signature":"[^"]*"' "$WORK/sig.json" | head -1 | sed 's/.*:"\(.*\)"/\1/')
+LAYER=$(grep -o '"layers":\[{"mediaType":"[^"]*","size":[0-9]*,"digest":"sha256:[0-9a-f]*"' "$WORK/sig.json" | grep -o 'sha256:[0-9a-f]*')
+curl -sf "http://$REG/v2/app/blobs/$LAYER" >"$WORK/payload.json"
+printf '%s' "$SIGB64" | base64 -d >"$WORK/sig.der"
+run "openssl verifies the detached signature" 0 openssl dgst -sha256 -verify "$WORK/repo.pub" -signature "$WORK/sig.der" "$WORK/payload.json"
+expect "… Verified OK" has "Verified OK" "$OUT"
+expect "payload names the digest" has "\"docker-manifest-digest\":\"$D1\"" "$WORK/payload.json"
+expect "payload names the repository" has "\"docker-reference\":\"$REG/app\"" "$WORK/payload.json"
+
+# --- tag moved ------------------------------------------------------------------
+seed "$REG/app:v2" 3 >/dev/null
+run "tag moved to another image" 1 "$SIGN" --home "$B" verify "$REG/app:v2"
+expect "… names the served digest" has "${D3}" "$ERR"
+expect "… names the signed digest" has "${D2}" "$ERR"
+
+# --- never signed ----------------------------------------------------------------
+seed "$REG/plain:v1" 4 >/dev/null
+run "image never signed" 1 "$SIGN" --home "$B" verify "$REG/plain:v1"
+expect "… says it was never signed" has "never signed" "$ERR"
+run "tag never signed in a signed repository" 1 "$SIGN" --home "$B" verify "$REG/app:other"
+expect "… says it is not signed" has "not signed" "$ERR"
+
+# --- unauthorised key -------------------------------------------------------------
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/evil.pem" 2>/dev/null
+run "attacker replaces the signature" 0 "$TOOLS/forge" badsig "$A" "$REG/app:v1" "$WORK/evil.pem"
+run "signature by a key the root does not authorise" 1 "$SIGN" --home "$B" verify "$REG/app:v1"
+expect "… says so" has "not authorise\|no detached signature is by" "$ERR"
+run "re-push restores a good signature" 0 "$SIGN" --home "$A" push "$REG/app:v1"
+run "… verifies again" 0 "$SIGN" --home "$B" verify "$REG/app:v1"
+
+# --- a pinned root that differs ------------------------------------------------------
+run "another root key" 0 "$SIGN" --home "$WORK/home-other" key generate --role root
+OTHER=$(cat "$OUT")
+run "… export it" 0 "$SIGN" --home "$WORK/home-other" key export "$OTHER" --public
+cp "$OUT" "$WORK/other-root.pub"
+run "pinned root differs from the registry's" 1 "$SIGN" --home "$WORK/home-pin2" verify --root-key "$WORK/other-root.pub" "$REG/app:v1"
+expect "… names the pin" has "pinned" "$ERR"
+run "sign trust pin with another root, then verify" 0 "$SIGN" --home "$WORK/home-pin3" trust pin "$REG/app" --root-key "$WORK/other-root.pub"
+run "… refused" 1 "$SIGN" --home "$WORK/home-pin3" verify "$REG/app:v1"
+
+# --- rollback: re-push an old trust artifact ---------------------------------------
+curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+	"http://$REG/v2/app/manifests/_sign.trust" >"$WORK/old-trust.json"
+seed "$REG/app:v4" 5 >/dev/null
+run "push a newer collection" 0 "$SIGN" --home "$A" push "$REG/app:v4"
+run "verifier sees the newer one" 0 "$SIGN" --home "$B" verify "$REG/app:v4"
+curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
+	--data-binary @"$WORK/old-trust.json" "http://$REG/v2/app/manifests/_sign.trust" >/dev/null
+run "rolled-back collection" 1 "$SIGN" --home "$B" verify "$REG/app:v1"
+expect "… says rolled back" has "rolled back" "$ERR"
+run "publisher refuses to build on it too" 1 "$SIGN" --home "$A" push "$REG/app:v4"
+
+# --- expired timestamp ------------------------------------------------------------
+REG1=$REG
+start_registry reg2
+seed "$REG/exp:v1" 6 >/dev/null
+run "push for the expiry case" 0 "$SIGN" --home "$A" push "$REG/exp:v1"
+run "verify before expiry" 0 "$SIGN" --home "$B" verify "$REG/exp:v1"
+run "timestamp re-signed with a past expiry" 0 "$TOOLS/forge" expire "$A" "$REG/exp:v1"
+run "expired timestamp" 1 "$SIGN" --home "$B" verify "$REG/exp:v1"
+expect "… names the role" has "timestamp: expired" "$ERR"
+run "… fresh home too" 1 "$SIGN" --home "$WORK/home-exp" verify "$REG/exp:v1"
+run "sign trust refresh extends it" 0 "$SIGN" --home "$A" trust refresh "$REG/exp"
+run "… and it verifies again" 0 "$SIGN" --home "$B" verify "$REG/exp:v1"
+
+# --- tampered metadata --------------------------------------------------------------
+for role in timestamp snapshot targets root; do
+	seed "$REG/t-$role:v1" 7 >/dev/null
+	"$SIGN" --home "$A" push "$REG/t-$role:v1" >/dev/null 2>&1
+	"$TOOLS/forge" tamper "$A" "$REG/t-$role:v1" "$role" >/dev/null 2>&1
+	run "tampered $role bytes (fresh verifier)" 1 "$SIGN" --home "$WORK/home-t-$role" verify "$REG/t-$role:v1"
+done
+
+# --- concurrent pushes of different tags ----------------------------------------------
+seed "$REG/conc:a" 8 >/dev/null
+seed "$REG/conc:b" 9 >/dev/null
+seed "$REG/conc:c" 10 >/dev/null
+"$SIGN" --home "$A" push "$REG/conc:c" >/dev/null 2>&1
+"$SIGN" --home "$A" push "$REG/conc:a" >"$WORK/pa.out" 2>&1 &
+pa=$!
+"$SIGN" --home "$A" push "$REG/conc:b" >"$WORK/pb.out" 2>&1 &
+pb=$!
+wait $pa; ra=$?
+wait $pb; rb=$?
+expect "concurrent push a succeeded" test "$ra" -eq 0
+expect "concurrent push b succeeded" test "$rb" -eq 0
+run "both concurrent tags verify" 0 "$SIGN" --home "$WORK/home-conc" verify "$REG/conc:a" "$REG/conc:b" "$REG/conc:c"
+
+# --- usage errors -------------------------------------------------------------------
+run "no command" 2 "$SIGN"
+run "unknown command" 2 "$SIGN" frobnicate
+run "bad reference" 2 "$SIGN" --home "$B" verify "UPPER/Case:tag"
+run "missing passphrase" 2 env -u SIGN_REPOSITORY_PASSPHRASE -u SIGN_ROOT_PASSPHRASE "$SIGN" --home "$WORK/home-nopass" push "$REG1/app:v1" </dev/null
+expect "… names the variable" has "SIGN_\(ROOT\|REPOSITORY\)_PASSPHRASE" "$ERR"
+chmod 644 "$A"/private/*.key
+run "group-readable key refused" 2 "$SIGN" --home "$A" push "$REG1/app:v1"
+expect "… with a hint" has "chmod 600" "$ERR"
+chmod 600 "$A"/private/*.key
+
+finish

@@ -1,0 +1,136 @@
+# common.sh - helpers for the CLI test scripts (sourced, bash).
+#
+# Servers run on random loopback ports and are stopped on exit.  Readiness
+# is awaited by reading the server's log as it is written (tail -F), never
+# by sleeping.
+
+set -u
+
+: "${SIGN_BUILD:=build}"
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD="$TOP/$SIGN_BUILD"
+[ -d "$BUILD" ] || BUILD="$SIGN_BUILD"
+SIGN="$BUILD/sign"
+TOOLS="$BUILD/tools"
+MKIMAGE="$TOP/tests/lib/mkimage.sh"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sign-test.XXXXXX")
+RESULTS=${RESULTS:-$WORK/results}
+PASS=0
+FAIL=0
+PIDS=""
+
+export SIGN_ROOT_PASSPHRASE=test-root-passphrase
+export SIGN_REPOSITORY_PASSPHRASE=test-repository-passphrase
+export SIGN_DELEGATION_PASSPHRASE=test-delegation-passphrase
+unset SIGN_HOME SIGN_TRUST_SERVER DOCKER_CONTENT_TRUST_SERVER SIGN_INSECURE_REGISTRIES SIGN_DISABLE_TOFU
+export DOCKER_CONFIG="$WORK/docker-config"
+mkdir -p "$DOCKER_CONFIG"
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "$FAIL" -eq 0 ] && [ -z "${KEEP_WORK:-}" ]; then
+		rm -rf "$WORK"
+	else
+		echo "# work folder kept: $WORK" >&2
+	fi
+}
+trap cleanup EXIT
+
+# wait_log FILE PATTERN: block until PATTERN appears in FILE (30 s cap).
+wait_log() {
+	timeout 30 tail -n +1 -F "$1" 2>/dev/null | grep -q -m1 -- "$2"
+}
+
+# start_registry NAME: a docker-registry on a random loopback port.
+# Sets REG (host:port) and REG_DIR.
+start_registry() {
+	local name=${1:-reg} port
+	port=$("$TOOLS/freeport")
+	REG_DIR="$WORK/$name"
+	mkdir -p "$REG_DIR/data"
+	cat >"$REG_DIR/config.yml" <<YML
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $REG_DIR/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YML
+	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
+	PIDS="$PIDS $!"
+	if ! wait_log "$REG_DIR/log" "listening on"; then
+		echo "could not start docker-registry:" >&2
+		cat "$REG_DIR/log" >&2
+		exit 1
+	fi
+	REG="127.0.0.1:$port"
+}
+
+# seed IMAGE_REF SEED: build a tiny image and copy it into the registry.
+# Prints the manifest digest.
+seed() {
+	local ref=$1 seedval=${2:-0} dir tag
+	dir="$WORK/layouts/$seedval"
+	tag="s$seedval"
+	"$MKIMAGE" "$dir" "$tag" "$seedval" >/dev/null
+	skopeo copy --quiet --dest-tls-verify=false "oci:$dir:$tag" "docker://$ref" >&2
+	skopeo inspect --raw --tls-verify=false "docker://$ref" | sha256sum | sed 's/^/sha256:/; s/ .*//'
+}
+
+# run NAME WANT_EXIT CMD...: run a command, record pass/fail on its exit.
+# Its output is left in $OUT and $ERR.
+OUT="$WORK/out"
+ERR="$WORK/err"
+run() {
+	local name=$1 want=$2 got
+	shift 2
+	"$@" >"$OUT" 2>"$ERR"
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		ok "$name"
+	else
+		bad "$name" "exit $got, wanted $want"
+	fi
+	return 0
+}
+
+ok() {
+	PASS=$((PASS + 1))
+	echo "ok - $1"
+}
+
+bad() {
+	FAIL=$((FAIL + 1))
+	echo "FAIL - $1: $2"
+	sed 's/^/#   stdout: /' "$OUT" 2>/dev/null | head -20
+	sed 's/^/#   stderr: /' "$ERR" 2>/dev/null | head -20
+}
+
+# expect NAME CONDITION...: a check on the last run's output.
+expect() {
+	local name=$1
+	shift
+	if "$@"; then
+		ok "$name"
+	else
+		bad "$name" "condition failed: $*"
+	fi
+}
+
+has() { grep -q -- "$1" "$2"; }
+
+finish() {
+	echo "$PASS $FAIL" >>"$RESULTS"
+	echo "# $(basename "$0"): $PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}

@@ -1,0 +1,195 @@
+/*
+ * forge - an attacker's and a clock's toolbox for the tests.  It writes
+ * to a registry or layout what the tests need and `sign` would refuse to
+ * make: signatures by foreign keys, expired or tampered metadata.
+ *
+ *   forge badsig HOME REF KEY.pem   replace the detached signatures of REF's
+ *                                   digest with one made by KEY.pem
+ *   forge expire HOME REF           re-sign the timestamp (version+1) with an
+ *                                   expiry in the past, using HOME's key
+ *   forge tamper HOME REF ROLE      bump "version" inside ROLE's signed part
+ *                                   without re-signing, and publish it
+ *
+ * Uses libsign's internals on purpose.  Exit 0 on success, 2 on error.
+ */
+#include "common.h"
+#include "cosign.h"
+#include "ctx.h"
+#include "key.h"
+#include "ref.h"
+#include "store.h"
+#include "trust.h"
+#include "tuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+static int die(const sign_error *err, const char *what)
+{
+	fprintf(stderr, "forge: %s: %s\n", what, err->message[0] ? err->message : "failed");
+	return 2;
+}
+
+static int pass_cb(char *buf, size_t size, sign_pass_kind kind, const char *keyid, int confirm,
+	void *payload)
+{
+	const char *v = getenv(kind == SIGN_PASS_ROOT ? "SIGN_ROOT_PASSPHRASE" :
+		kind == SIGN_PASS_REPOSITORY ? "SIGN_REPOSITORY_PASSPHRASE" : "SIGN_DELEGATION_PASSPHRASE");
+	(void)keyid;
+	(void)confirm;
+	(void)payload;
+	if (v == NULL || strlen(v) >= size)
+		return -1;
+	memcpy(buf, v, strlen(v) + 1);
+	return 0;
+}
+
+static int badsig(sign_ctx *ctx, signp_store *st, const signp_ref *ref, const char *keyfile)
+{
+	sign_error err = { 0 };
+	sign_buf data = SIGN_BUF_INIT, payload = SIGN_BUF_INIT, der = SIGN_BUF_INIT, b64 = SIGN_BUF_INIT;
+	sign_buf manifest = SIGN_BUF_INIT, config = SIGN_BUF_INIT;
+	signp_key *k = NULL;
+	char digest[80], tag[96], pd[80];
+	int changed = 0;
+	(void)ctx;
+	if (signp_read_file(&data, keyfile, SIGN_MAX_KEYFILE, &err) != SIGN_OK ||
+	    signp_key_parse(&k, data.ptr, data.size, NULL, 0, &err) != SIGN_OK)
+		return die(&err, "reading key");
+	if (signp_store_resolve(st, ref->tag[0] ? ref->tag : "latest", digest, NULL, NULL, &err) != SIGN_OK)
+		return die(&err, "resolving");
+	signp_cosign_sig_tag(tag, digest);
+	signp_cosign_payload(&payload, ref->gun, digest);
+	if (signp_key_sign_der(&der, k, payload.ptr, payload.size, &err) != SIGN_OK)
+		return die(&err, "signing");
+	signp_b64_encode(&b64, der.ptr, der.size);
+	signp_digest(pd, payload.ptr, payload.size);
+	if (signp_cosign_manifest_append(&manifest, &config, &changed, NULL, 0, pd, payload.size,
+		    b64.ptr, k->pkey, payload.ptr, payload.size, &err) != SIGN_OK)
+		return die(&err, "building manifest");
+	if (signp_store_put_blob(st, payload.ptr, payload.size, NULL, &err) != SIGN_OK ||
+	    signp_store_put_blob(st, config.ptr, config.size, NULL, &err) != SIGN_OK ||
+	    signp_store_put_manifest(st, tag, manifest.ptr, manifest.size, "application/vnd.oci.image.manifest.v1+json",
+		    NULL, &err) != SIGN_OK)
+		return die(&err, "publishing");
+	signp_key_free(k);
+	sign_buf_dispose(&data);
+	sign_buf_dispose(&payload);
+	sign_buf_dispose(&der);
+	sign_buf_dispose(&b64);
+	sign_buf_dispose(&manifest);
+	sign_buf_dispose(&config);
+	return 0;
+}
+
+static int publish_role(signp_trust_backend *be, const char *role, int64_t version, const void *b,
+	size_t len)
+{
+	sign_error err = { 0 };
+	signp_trust_out f;
+	memset(&f, 0, sizeof(f));
+	signp_strlcpy(f.role, role, sizeof(f.role));
+	f.version = version;
+	f.bytes = b;
+	f.len = len;
+	if (be->publish(be, &f, 1, &err) != SIGN_OK)
+		return die(&err, "publishing");
+	return 0;
+}
+
+static int expire(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *ref)
+{
+	sign_error err = { 0 };
+	sign_buf data = SIGN_BUF_INIT, wire = SIGN_BUF_INIT;
+	signp_tuf_file *ts = NULL;
+	signp_keyinfo info;
+	signp_key *k = NULL;
+	json_t *s;
+	char when[32];
+	signp_tuf_signer signer;
+	int rc;
+	if (be->refresh(be, &err) != SIGN_OK || be->fetch(be, "timestamp", 0, SIGN_MAX_TIMESTAMP, &data, &err) != SIGN_OK ||
+	    signp_tuf_parse(&ts, "timestamp", data.ptr, data.size, &err) != SIGN_OK)
+		return die(&err, "reading timestamp");
+	if (signp_keystore_find(&info, ctx->home, "timestamp", ref->gun, &err) != SIGN_OK ||
+	    signp_ctx_load_key(&k, ctx, info.id, SIGN_PASS_REPOSITORY, &err) != SIGN_OK)
+		return die(&err, "loading the timestamp key");
+	s = json_deep_copy(ts->signed_obj);
+	signp_time_format(when, signp_now() - 3600);
+	json_object_set_new(s, "expires", json_string(when));
+	json_object_set_new(s, "version", json_integer(ts->version + 1));
+	signer.keyid = k->id;
+	signer.pkey = k->pkey;
+	if (signp_tuf_sign(&wire, s, &signer, 1, &err) != SIGN_OK)
+		return die(&err, "signing");
+	rc = publish_role(be, "timestamp", ts->version + 1, wire.ptr, wire.size);
+	json_decref(s);
+	signp_tuf_file_free(ts);
+	signp_key_free(k);
+	sign_buf_dispose(&data);
+	sign_buf_dispose(&wire);
+	return rc;
+}
+
+static int tamper(signp_trust_backend *be, const char *role)
+{
+	sign_error err = { 0 };
+	sign_buf data = SIGN_BUF_INIT;
+	char *p;
+	int rc;
+	if (be->refresh(be, &err) != SIGN_OK || be->fetch(be, role, 0, SIGN_MAX_METADATA, &data, &err) != SIGN_OK)
+		return die(&err, "reading role");
+	/* the last "version": inside "signed" (signatures carry none) */
+	p = strstr(data.ptr, "\"version\":");
+	if (p == NULL) {
+		fprintf(stderr, "forge: no version field\n");
+		return 2;
+	}
+	p += 10;
+	if (*p >= '0' && *p < '9')
+		(*p)++;
+	else
+		*p = '1';
+	rc = publish_role(be, role, 0, data.ptr, data.size);
+	sign_buf_dispose(&data);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	sign_ctx_options o = SIGN_CTX_OPTIONS_INIT;
+	sign_ctx *ctx = NULL;
+	sign_error err = { 0 };
+	signp_ref ref;
+	signp_store *st = NULL;
+	signp_trust_backend *be = NULL;
+	int rc;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: forge badsig|expire|tamper HOME REF [ARG]\n");
+		return 2;
+	}
+	sign_global_init();
+	o.home = argv[2];
+	o.passphrase_cb = pass_cb;
+	if (sign_ctx_new(&ctx, &o, &err) != SIGN_OK || signp_ref_parse(&ref, argv[3], NULL, &err) != SIGN_OK ||
+	    signp_store_open(&st, ctx, &ref, 0, &err) != SIGN_OK ||
+	    signp_trust_backend_artifact(&be, st, ref.gun, &err) != SIGN_OK)
+		return die(&err, "opening");
+	if (strcmp(argv[1], "badsig") == 0 && argc == 5)
+		rc = badsig(ctx, st, &ref, argv[4]);
+	else if (strcmp(argv[1], "expire") == 0)
+		rc = expire(ctx, be, &ref);
+	else if (strcmp(argv[1], "tamper") == 0 && argc == 5)
+		rc = tamper(be, argv[4]);
+	else
+		rc = 2;
+	be->free(be);
+	signp_store_free(st);
+	sign_ctx_free(ctx);
+	sign_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,396 @@
+/* test_registry.c - WWW-Authenticate parsing, docker config credentials
+ * (auths, credHelpers, credsStore with a fake helper), and offline
+ * registry-handle behaviour (bad arguments, a closed port). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "registry.h"
+#include "ref.h"
+
+static char tmpdir[256];
+
+/* ---- challenges ---- */
+
+typedef struct chal_case {
+	const char *header;
+	int rc;
+	const char *scheme, *realm, *service, *scope;
+} chal_case;
+
+static const chal_case chals[] = {
+	{ "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+	  "scope=\"repository:samalba/my-app:pull,push\"", SIGN_OK, "bearer",
+	  "https://auth.docker.io/token", "registry.docker.io", "repository:samalba/my-app:pull,push" },
+	{ "Basic realm=\"Registry Realm\"", SIGN_OK, "basic", "Registry Realm", "", "" },
+	{ "Basic realm=\"x\", Bearer realm=\"https://a/t\",service=\"s\"", SIGN_OK, "bearer", "https://a/t", "s", "" },
+	{ "Bearer realm=\"https://a/t\", Basic realm=\"b\"", SIGN_OK, "bearer", "https://a/t", "", "" },
+	{ "Bearer realm=\"https://a/t\",error=\"insufficient_scope\",scope=\"repository:a:pull\"", SIGN_OK,
+	  "bearer", "https://a/t", "", "repository:a:pull" },
+	{ "Bearer realm=\"https://a/t?x=\\\"y\\\"\",service=\"s\\\\v\"", SIGN_OK, "bearer",
+	  "https://a/t?x=\"y\"", "s\\v", "" },
+	{ "Bearer realm=\"https://a/t,b=c\", service=plain", SIGN_OK, "bearer", "https://a/t,b=c", "plain", "" },
+	{ "BEARER Realm=\"r\" ,SERVICE=\"S\"", SIGN_OK, "bearer", "r", "S", "" },
+	{ "Bearer  realm = \"r\" , service = \"s\"", SIGN_OK, "bearer", "r", "s", "" },
+	{ "Negotiate abc==, Basic realm=\"x\"", SIGN_OK, "basic", "x", "", "" },
+	{ "Negotiate, Basic realm=\"x\", Bearer realm=\"y\", scope=\"a b\"", SIGN_OK, "bearer", "y", "", "a b" },
+	{ "Bearer realm=\"a\", realm=\"b\"", SIGN_OK, "bearer", "b", "", "" },
+	{ "Bearer realm=\"\",service=\"\"", SIGN_OK, "bearer", "", "", "" },
+	{ "Bearer", SIGN_OK, "bearer", "", "", "" },
+	{ "Bearer realm=\"r\",,,service=\"s\",", SIGN_OK, "bearer", "r", "s", "" },
+	{ "Negotiate", SIGN_ENOTFOUND, NULL, NULL, NULL, NULL },
+	{ "Digest realm=\"x\", nonce=\"y\"", SIGN_ENOTFOUND, NULL, NULL, NULL, NULL },
+	{ "Bearer realm=\"abc", SIGN_EFORMAT, NULL, NULL, NULL, NULL },
+	{ "Bearer realm=\"abc\\", SIGN_EFORMAT, NULL, NULL, NULL, NULL },
+	{ "Bearer realm=\"x\" service=\"y\"", SIGN_EFORMAT, NULL, NULL, NULL, NULL },
+	{ "Bearer realm=\"x\x01\"", SIGN_EFORMAT, NULL, NULL, NULL, NULL },
+	{ "Bearer realm=x;y", SIGN_EFORMAT, NULL, NULL, NULL, NULL },
+	{ "=\"x\"", SIGN_EFORMAT, NULL, NULL, NULL, NULL },
+	{ "", SIGN_EFORMAT, NULL, NULL, NULL, NULL },
+};
+
+static void test_challenges(void **state)
+{
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof(chals) / sizeof(chals[0]); i++) {
+		char scheme[16];
+		sign_buf realm = SIGN_BUF_INIT, service = SIGN_BUF_INIT, scope = SIGN_BUF_INIT;
+		int rc = signp_auth_parse_challenge(chals[i].header, scheme, &realm, &service, &scope);
+		if (rc != chals[i].rc)
+			fail_msg("case %zu \"%s\": rc %d, want %d", i, chals[i].header, rc, chals[i].rc);
+		if (rc == SIGN_OK) {
+			assert_string_equal(scheme, chals[i].scheme);
+			assert_string_equal(realm.ptr, chals[i].realm);
+			assert_string_equal(service.ptr, chals[i].service);
+			assert_string_equal(scope.ptr, chals[i].scope);
+		}
+		sign_buf_dispose(&realm);
+		sign_buf_dispose(&service);
+		sign_buf_dispose(&scope);
+	}
+	assert_int_equal(signp_auth_parse_challenge(NULL, NULL, NULL, NULL, NULL), SIGN_EFORMAT);
+	{
+		/* huge header refused, no crash */
+		size_t n = 100000;
+		char *big = malloc(n + 1);
+		assert_non_null(big);
+		memset(big, 'a', n);
+		big[n] = '\0';
+		assert_int_not_equal(signp_auth_parse_challenge(big, NULL, NULL, NULL, NULL), SIGN_OK);
+		free(big);
+	}
+}
+
+/* ---- docker config ---- */
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static char *b64(const char *s)
+{
+	sign_buf b = SIGN_BUF_INIT;
+	assert_int_equal(signp_b64_encode(&b, s, strlen(s)), SIGN_OK);
+	return b.ptr;
+}
+
+static int creds(const char *cfg, const char *host, const char *want_user, const char *want_secret)
+{
+	sign_buf u = SIGN_BUF_INIT, s = SIGN_BUF_INIT;
+	sign_error err;
+	int rc;
+	memset(&err, 0, sizeof(err));
+	rc = signp_docker_credentials(&u, &s, cfg, host, &err);
+	if (rc == SIGN_OK) {
+		if (want_user == NULL)
+			fail_msg("%s: unexpected credentials", host);
+		assert_string_equal(u.ptr, want_user);
+		assert_string_equal(s.ptr, want_secret);
+	} else if (rc != SIGN_ENOTFOUND) {
+		assert_true(err.message[0] != '\0');
+	}
+	sign_buf_dispose(&u);
+	signp_buf_dispose_secure(&s);
+	return rc;
+}
+
+static void test_docker_config_auths(void **state)
+{
+	char path[512], text[4096];
+	char *a1 = b64("alice:pw:with:colons"), *a2 = b64("bob:hub"), *a3 = b64("carol:c3"),
+	     *a4 = b64("nocolon"), *a5 = b64("dave:pw\0");
+	(void)state;
+	snprintf(path, sizeof(path), "%s/config.json", tmpdir);
+	snprintf(text, sizeof(text),
+		"{\"auths\":{"
+		"\"127.0.0.1:5000\":{\"auth\":\"%s\"},"
+		"\"https://index.docker.io/v1/\":{\"auth\":\"%s\"},"
+		"\"https://reg.example.com/v2/\":{\"auth\":\"%s\"},"
+		"\"tok.example.com\":{\"identitytoken\":\"idtok\"},"
+		"\"bad.example.com\":{\"auth\":\"!!!\"},"
+		"\"nocolon.example.com\":{\"auth\":\"%s\"},"
+		"\"empty.example.com\":{},"
+		"\"up.example.com\":{\"username\":\"erin\",\"password\":\"e5\"},"
+		"\"http://plain.example.com:8080\":{\"auth\":\"%s\"}"
+		"}}", a1, a2, a3, a4, a5);
+	write_file(path, text, 0600);
+	unsetenv("DOCKER_AUTH_CONFIG");
+
+	assert_int_equal(creds(path, "127.0.0.1:5000", "alice", "pw:with:colons"), SIGN_OK);
+	assert_int_equal(creds(path, "docker.io", "bob", "hub"), SIGN_OK);
+	assert_int_equal(creds(path, "index.docker.io", "bob", "hub"), SIGN_OK);
+	assert_int_equal(creds(path, "registry-1.docker.io", "bob", "hub"), SIGN_OK);
+	assert_int_equal(creds(path, "reg.example.com", "carol", "c3"), SIGN_OK);
+	assert_int_equal(creds(path, "REG.example.com", "carol", "c3"), SIGN_OK);
+	assert_int_equal(creds(path, "tok.example.com", "<token>", "idtok"), SIGN_OK);
+	assert_int_equal(creds(path, "up.example.com", "erin", "e5"), SIGN_OK);
+	assert_int_equal(creds(path, "plain.example.com:8080", "dave", "pw"), SIGN_OK);
+	assert_int_equal(creds(path, "plain.example.com", NULL, NULL), SIGN_ENOTFOUND);
+	assert_int_equal(creds(path, "127.0.0.1:5001", NULL, NULL), SIGN_ENOTFOUND);
+	assert_int_equal(creds(path, "other.example.com", NULL, NULL), SIGN_ENOTFOUND);
+	assert_int_equal(creds(path, "empty.example.com", NULL, NULL), SIGN_ENOTFOUND);
+	assert_int_equal(creds(path, "bad.example.com", NULL, NULL), SIGN_EFORMAT);
+	assert_int_equal(creds(path, "nocolon.example.com", NULL, NULL), SIGN_EFORMAT);
+
+	/* missing file: no credentials */
+	snprintf(path, sizeof(path), "%s/nope/config.json", tmpdir);
+	assert_int_equal(creds(path, "127.0.0.1:5000", NULL, NULL), SIGN_ENOTFOUND);
+
+	/* not JSON */
+	snprintf(path, sizeof(path), "%s/garbage.json", tmpdir);
+	write_file(path, "{\"auths\": [", 0600);
+	assert_int_equal(creds(path, "127.0.0.1:5000", NULL, NULL), SIGN_EFORMAT);
+
+	/* $DOCKER_CONFIG, then $HOME/.docker */
+	{
+		char dir[300], home[300];
+		snprintf(dir, sizeof(dir), "%s/dc", tmpdir);
+		mkdir(dir, 0700);
+		snprintf(path, sizeof(path), "%s/config.json", dir);
+		snprintf(text, sizeof(text), "{\"auths\":{\"h.example.com\":{\"auth\":\"%s\"}}}", a3);
+		write_file(path, text, 0600);
+		setenv("DOCKER_CONFIG", dir, 1);
+		assert_int_equal(creds(NULL, "h.example.com", "carol", "c3"), SIGN_OK);
+		unsetenv("DOCKER_CONFIG");
+		snprintf(home, sizeof(home), "%s/home", tmpdir);
+		mkdir(home, 0700);
+		snprintf(dir, sizeof(dir), "%s/home/.docker", tmpdir);
+		mkdir(dir, 0700);
+		snprintf(path, sizeof(path), "%s/config.json", dir);
+		snprintf(text, sizeof(text), "{\"auths\":{\"h.example.com\":{\"auth\":\"%s\"}}}", a2);
+		write_file(path, text, 0600);
+		{
+			char *oldhome = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+			setenv("HOME", home, 1);
+			assert_int_equal(creds(NULL, "h.example.com", "bob", "hub"), SIGN_OK);
+			/* DOCKER_AUTH_CONFIG overrides the files */
+			snprintf(text, sizeof(text), "{\"auths\":{\"h.example.com\":{\"auth\":\"%s\"}}}", a1);
+			setenv("DOCKER_AUTH_CONFIG", text, 1);
+			assert_int_equal(creds(NULL, "h.example.com", "alice", "pw:with:colons"), SIGN_OK);
+			assert_int_equal(creds(path, "h.example.com", "alice", "pw:with:colons"), SIGN_OK);
+			unsetenv("DOCKER_AUTH_CONFIG");
+			if (oldhome) {
+				setenv("HOME", oldhome, 1);
+				free(oldhome);
+			}
+		}
+	}
+	free(a1);
+	free(a2);
+	free(a3);
+	free(a4);
+	free(a5);
+}
+
+static void test_docker_config_helpers(void **state)
+{
+	char bindir[512], script[600], path[600], text[2048], newpath[4096];
+	const char *oldpath = getenv("PATH");
+	char *a1 = b64("alice:pw");
+	(void)state;
+	snprintf(bindir, sizeof(bindir), "%s/bin", tmpdir);
+	mkdir(bindir, 0700);
+	snprintf(script, sizeof(script), "%s/docker-credential-fake", bindir);
+	write_file(script,
+		"#!/bin/sh\n"
+		"host=$(cat)\n"
+		"case \"$host\" in\n"
+		"helper.example.com) echo '{\"ServerURL\":\"helper.example.com\",\"Username\":\"hu\",\"Secret\":\"hs\"}';;\n"
+		"https://index.docker.io/v1/) echo '{\"ServerURL\":\"x\",\"Username\":\"<token>\",\"Secret\":\"idt\"}';;\n"
+		"broken.example.com) echo 'something bad happened'; exit 3;;\n"
+		"garbage.example.com) echo 'not json';;\n"
+		"*) echo 'credentials not found in native keychain'; exit 1;;\n"
+		"esac\n", 0700);
+	snprintf(script, sizeof(script), "%s/docker-credential-slowpoke", bindir);
+	write_file(script, "#!/bin/sh\nexit 0\n", 0700);
+	snprintf(newpath, sizeof(newpath), "%s:%s", bindir, oldpath ? oldpath : "/usr/bin:/bin");
+	setenv("PATH", newpath, 1);
+	unsetenv("DOCKER_AUTH_CONFIG");
+
+	snprintf(path, sizeof(path), "%s/helpers.json", tmpdir);
+	snprintf(text, sizeof(text),
+		"{\"credHelpers\":{\"helper.example.com\":\"fake\",\"broken.example.com\":\"fake\","
+		"\"garbage.example.com\":\"fake\",\"missing.example.com\":\"nosuchhelper\","
+		"\"evil.example.com\":\"../../bin/sh\",\"fallback.example.com\":\"fake\",\"empty.example.com\":\"slowpoke\"},"
+		"\"auths\":{\"fallback.example.com\":{\"auth\":\"%s\"},\"helper.example.com\":{\"auth\":\"%s\"}}}",
+		a1, a1);
+	write_file(path, text, 0600);
+	assert_int_equal(creds(path, "helper.example.com", "hu", "hs"), SIGN_OK);
+	assert_int_equal(creds(path, "fallback.example.com", "alice", "pw"), SIGN_OK);
+	assert_int_equal(creds(path, "nothing.example.com", NULL, NULL), SIGN_ENOTFOUND);
+	assert_int_equal(creds(path, "broken.example.com", NULL, NULL), SIGN_EAUTH);
+	assert_int_equal(creds(path, "garbage.example.com", NULL, NULL), SIGN_EFORMAT);
+	assert_int_equal(creds(path, "missing.example.com", NULL, NULL), SIGN_EAUTH);
+	assert_int_equal(creds(path, "evil.example.com", NULL, NULL), SIGN_EINVAL);
+	assert_int_equal(creds(path, "empty.example.com", NULL, NULL), SIGN_EFORMAT);
+	{
+		sign_buf u = SIGN_BUF_INIT, s = SIGN_BUF_INIT;
+		sign_error err;
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(signp_docker_credentials(&u, &s, path, "broken.example.com", &err), SIGN_EAUTH);
+		assert_non_null(strstr(err.message, "something bad happened"));
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(signp_docker_credentials(&u, &s, path, "missing.example.com", &err), SIGN_EAUTH);
+		assert_non_null(strstr(err.message, "docker-credential-nosuchhelper"));
+		sign_buf_dispose(&u);
+		sign_buf_dispose(&s);
+	}
+
+	/* credsStore for every host, auths as the fallback */
+	snprintf(path, sizeof(path), "%s/store.json", tmpdir);
+	snprintf(text, sizeof(text),
+		"{\"credsStore\":\"fake\",\"credHelpers\":{\"other.example.com\":\"nosuchhelper\"},"
+		"\"auths\":{\"127.0.0.1:5000\":{\"auth\":\"%s\"},\"helper.example.com\":{}}}", a1);
+	write_file(path, text, 0600);
+	assert_int_equal(creds(path, "helper.example.com", "hu", "hs"), SIGN_OK);
+	assert_int_equal(creds(path, "docker.io", "<token>", "idt"), SIGN_OK);
+	assert_int_equal(creds(path, "127.0.0.1:5000", "alice", "pw"), SIGN_OK);
+	assert_int_equal(creds(path, "nothing.example.com", NULL, NULL), SIGN_ENOTFOUND);
+	assert_int_equal(creds(path, "other.example.com", NULL, NULL), SIGN_EAUTH);
+
+	setenv("PATH", oldpath ? oldpath : "/usr/bin:/bin", 1);
+	free(a1);
+}
+
+/* ---- handle basics ---- */
+
+static void test_registry_args(void **state)
+{
+	signp_registry *r = NULL;
+	signp_registry_options o;
+	sign_error err;
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_EINVAL);
+	o.host = "bad host/x";
+	assert_int_equal(signp_registry_new(&r, &o, NULL), SIGN_EINVAL);
+	o.host = "127.0.0.1:5000";
+	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_OK);
+	assert_null(signp_registry_scheme(r));
+	assert_int_equal(signp_registry_requests(r), 0);
+	{
+		sign_buf b = SIGN_BUF_INIT;
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(signp_registry_get_manifest(r, "Bad", "v1", &b, NULL, NULL, &err), SIGN_EINVAL);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(signp_registry_get_manifest(r, "app", "bad tag", &b, NULL, NULL, &err), SIGN_EINVAL);
+		assert_int_equal(signp_registry_get_blob(r, "app", "sha256:abc", 10, &b, NULL), SIGN_EINVAL);
+		assert_int_equal(signp_registry_put_blob(r, "app",
+			"sha256:0000000000000000000000000000000000000000000000000000000000000000", "x", 1, NULL),
+			SIGN_EINVAL);
+		assert_int_equal(signp_registry_put_manifest(r, "app", "v1", "{}", 2, "bad\ntype", NULL, NULL),
+			SIGN_EINVAL);
+		assert_int_equal(signp_registry_requests(r), 0);
+		sign_buf_dispose(&b);
+	}
+	signp_registry_free(r);
+	signp_registry_free(NULL);
+}
+
+static void test_closed_port(void **state)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char host[64];
+	signp_registry *r = NULL;
+	signp_registry_options o;
+	sign_error err;
+	sign_buf b = SIGN_BUF_INIT;
+	struct timespec t0, t1;
+	(void)state;
+	/* find a port nobody listens on */
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", ntohs(sa.sin_port));
+
+	memset(&o, 0, sizeof(o));
+	memset(&err, 0, sizeof(err));
+	o.host = host;
+	o.timeout = 5;
+	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(signp_registry_get_manifest(r, "app", "v1", &b, NULL, NULL, &err), SIGN_ENET);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 3);
+	assert_non_null(strstr(err.message, "connecting to registry 127.0.0.1:"));
+	assert_null(signp_registry_scheme(r));
+	assert_int_equal(signp_registry_requests(r), 2); /* https, then http */
+	signp_registry_free(r);
+	sign_buf_dispose(&b);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_registry.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	return sign_global_init() == SIGN_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		return -1;
+	sign_global_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_challenges),
+		cmocka_unit_test(test_docker_config_auths),
+		cmocka_unit_test(test_docker_config_helpers),
+		cmocka_unit_test(test_registry_args),
+		cmocka_unit_test(test_closed_port),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
