@@ -985,6 +985,10 @@ static int fetch_token(signp_registry *r, const char *realm, const char *service
 	url_host(realm, realm_host, sizeof(realm_host));
 	if (realm_host[0] == '\0')
 		return signp_err(err, SIGN_EAUTH, "registry %s: invalid token realm \"%.200s\"", r->host, realm);
+	/* plain HTTP realms only for an insecure registry or on loopback */
+	if (signp_str_has_prefix(realm, "http://") && !r->insecure && !signp_host_is_loopback(realm_host))
+		return signp_err(err, SIGN_EAUTH, "registry %s: token realm \"%.200s\" is not an https URL",
+			r->host, realm);
 
 	if (oauth) {
 		/* OAuth2 refresh-token grant with an identity token */
@@ -1269,7 +1273,7 @@ static int request_url(signp_registry *r, const req *q, const char *url, xfer *x
 				attempt++;
 				continue;
 			}
-			*conn_failed = is_conn_error(cc);
+			*conn_failed = is_tls_error(cc) ? 2 : is_conn_error(cc);
 			return net_error(r, cc, url, err);
 		}
 		if (x->status == 401 && origin && !authed) {
@@ -1300,7 +1304,7 @@ static int request(signp_registry *r, const req *q, const char *path, xfer *x, c
 	sign_error *err)
 {
 	const char *schemes[2];
-	int n = 0, i, rc = SIGN_ERROR;
+	int n = 0, i, rc = SIGN_ERROR, first_tls = 0;
 	sign_error first;
 	memset(&first, 0, sizeof(first));
 	if (url_out != NULL)
@@ -1323,6 +1327,12 @@ static int request(signp_registry *r, const req *q, const char *path, xfer *x, c
 			return signp_err(err, SIGN_ENOMEM, "registry request: out of memory");
 		}
 		rc = request_url(r, q, url.ptr, x, &conn_failed, &e);
+		if (rc == SIGN_OK && i > 0 && first_tls && x->status == 400) {
+			/* plain HTTP to a TLS port: the TLS failure is the real story */
+			sign_buf_dispose(&url);
+			err_copy(err, &first);
+			return SIGN_ENET;
+		}
 		if (rc == SIGN_OK) {
 			if (!r->scheme[0])
 				signp_strlcpy(r->scheme, schemes[i], sizeof(r->scheme));
@@ -1338,6 +1348,8 @@ static int request(signp_registry *r, const req *q, const char *path, xfer *x, c
 		 * other scheme got further */
 		if (i == 0 || !conn_failed)
 			first = e;
+		if (i == 0)
+			first_tls = conn_failed == 2;
 		if (!(rc == SIGN_ENET && conn_failed))
 			break;
 	}

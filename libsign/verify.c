@@ -215,7 +215,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 			}
 			if (strcmp(served, tg.digest) != 0) {
 				r = signp_err(err, SIGN_EVERIFY,
-					"%s:%s moved: the registry serves %s but the signed digest is %s",
+					"%s:%s moved: it now points to %s but the signed digest is %s",
 					ref.gun, tag, served, tg.digest);
 				signp_err_hint(err, "pull by the signed digest, or sign the new image with `sign push`");
 				goto out;

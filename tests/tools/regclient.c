@@ -178,12 +178,13 @@ int main(int argc, char **argv)
 	const char *cmd;
 	memset(&o, 0, sizeof(o));
 	memset(&err, 0, sizeof(err));
-	while ((opt = getopt(argc, argv, "kH:c:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "kH:c:t:C:")) != -1) {
 		switch (opt) {
 		case 'k': o.insecure = 1; break;
 		case 'H': o.scheme_hint = optarg; break;
 		case 'c': o.docker_config = optarg; break;
 		case 't': o.timeout = atol(optarg); break;
+		case 'C': o.ca_file = optarg; break;
 		default: return 2;
 		}
 	}
