@@ -72,11 +72,18 @@ static int cache_load(signp_tuf_file **out, sign_ctx *ctx, const char *gun, cons
 
 static int cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, sign_error *err)
 {
-	sign_buf path = SIGN_BUF_INIT;
+	sign_buf path = SIGN_BUF_INIT, old = SIGN_BUF_INIT;
 	int r;
-	if ((r = cache_path(&path, ctx, gun, f->role, 1, err)) == SIGN_OK)
-		r = signp_write_file_atomic(path.ptr, f->bytes, f->len, 0600, err);
+	if ((r = cache_path(&path, ctx, gun, f->role, 1, err)) == SIGN_OK) {
+		/* a warm verify writes nothing: skip files that did not change */
+		if (signp_read_file(&old, path.ptr, f->len, NULL) == SIGN_OK && old.size == f->len &&
+		    memcmp(old.ptr, f->bytes, f->len) == 0)
+			r = SIGN_OK;
+		else
+			r = signp_write_file_atomic(path.ptr, f->bytes, f->len, 0600, err);
+	}
 	sign_buf_dispose(&path);
+	sign_buf_dispose(&old);
 	return r;
 }
 
