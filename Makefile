@@ -64,10 +64,12 @@ $(B)/libsign.so: $(LIB_OBJ)
 $(B)/sign: $(CMD_OBJ) $(B)/libsign.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(PKG_LIBS)
 
+PC_GEN = printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' '$(PKGS)'
+
 $(B)/libsign.pc: Makefile
 	@mkdir -p $(@D)
-	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nCflags: -I$${includedir}\n' \
-	  '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' '$(PKGS)' > $@
+	$(PC_GEN) > $@
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsign.a $(HDRS)
 	@mkdir -p $(@D)
@@ -107,7 +109,7 @@ install: all
 	install -m 0755 $(B)/libsign.so $(DESTDIR)$(LIBDIR)/libsign.so.0
 	ln -sf libsign.so.0 $(DESTDIR)$(LIBDIR)/libsign.so
 	install -m 0644 include/sign.h $(DESTDIR)$(INCDIR)/sign.h
-	install -m 0644 $(B)/libsign.pc $(DESTDIR)$(PKGDIR)/libsign.pc
+	$(PC_GEN) > $(DESTDIR)$(PKGDIR)/libsign.pc
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/

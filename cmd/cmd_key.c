@@ -101,7 +101,16 @@ int cmd_key(cli *c, int argc, char **argv)
 			return cli_usage(usage, "key export needs one KEYID");
 		if ((rc = sign_key_export(&out, c->ctx, argv[optind], fmt, &err)) != SIGN_OK)
 			return cli_fail(c, rc, &err);
-		fwrite(out.ptr, 1, out.size, stdout);
+		if (c->json) {
+			printf("{\"keyid\":");
+			cli_json_str(stdout, argv[optind]);
+			printf(",\"format\":\"%s\",\"pem\":", fmt == SIGN_KEY_FORMAT_PUBLIC ? "public" :
+				fmt == SIGN_KEY_FORMAT_PKCS8 ? "pkcs8" : "cosign");
+			cli_json_str(stdout, out.ptr);
+			printf("}\n");
+		} else {
+			fwrite(out.ptr, 1, out.size, stdout);
+		}
 		/* the encrypted forms hold no secret in the clear; wipe anyway */
 		memset(out.ptr, 0, out.size);
 		sign_buf_dispose(&out);

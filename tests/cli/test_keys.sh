@@ -1,0 +1,57 @@
+#!/bin/bash
+# test_keys.sh - sign key generate|list|import|export|remove, offline.
+. "$(dirname "$0")/../lib/common.sh"
+
+H="$WORK/home"
+VEC=${VECTORS:-$TOP/../shared/vectors}
+
+run "generate a repository key" 0 "$SIGN" --home "$H" key generate --role targets --gun example.com/a/b
+ID=$(cat "$OUT")
+expect "… prints a 64-hex key ID" sh -c "printf '%s' '$ID' | grep -qx '[0-9a-f]\{64\}'"
+expect "… file named by the ID, mode 600" test "$(stat -c %a "$H/private/$ID.key")" = 600
+expect "… cosign's encrypted format" has "BEGIN ENCRYPTED SIGSTORE PRIVATE KEY" "$H/private/$ID.key"
+expect "… role and GUN recorded beside it" has "^gun: example.com/a/b" "$H/private/$ID.key"
+expect "… no secret in the clear" sh -c "! grep -q 'BEGIN PRIVATE KEY\|BEGIN EC PRIVATE KEY' '$H/private/$ID.key'"
+run "list" 0 "$SIGN" --home "$H" key list
+expect "… shows it" has "$ID" "$OUT"
+run "list -o json" 0 "$SIGN" --home "$H" -o json key list
+expect "… JSON with role" has '"role": "targets"' "$OUT"
+run "export --public" 0 "$SIGN" --home "$H" key export "$ID" --public
+cp "$OUT" "$WORK/pub.pem"
+run "… openssl reads it" 0 openssl pkey -pubin -in "$WORK/pub.pem" -noout
+run "export -o json" 0 "$SIGN" --home "$H" -o json key export "$ID" --public
+expect "… JSON" has '"format":"public"' "$OUT"
+run "export --format pkcs8 (encrypted PKCS#8)" 0 "$SIGN" --home "$H" key export "$ID" --format pkcs8
+expect "… notary's role: header" has "^role: targets" "$OUT"
+sed '/^[a-z]*: /d; /^$/d' "$OUT" >"$WORK/k.p8"   # openssl does not read PEM headers
+run "… openssl decrypts it with the passphrase" 0 openssl pkey -in "$WORK/k.p8" -passin "pass:$SIGN_REPOSITORY_PASSPHRASE" -noout
+run "export with a wrong passphrase" 2 env SIGN_REPOSITORY_PASSPHRASE=nope "$SIGN" --home "$H" key export "$ID" --public
+expect "… says so" has "passphrase" "$ERR"
+expect "… never prints the passphrase" sh -c "! grep -q nope '$ERR'"
+
+# imports
+run "import a cosign key (k1, its own passphrase)" 0 env SIGN_IMPORT_PASSPHRASE=pass1 "$SIGN" --home "$H" key import "$VEC/cosign-local/k1.key" --gun example.com/c/d
+K1=$(cat "$OUT")
+run "… its public key matches k1.pub" 0 "$SIGN" --home "$H" key export "$K1" --public
+expect "… same bytes" sh -c "diff -q '$OUT' '$VEC/cosign-local/k1.pub' >/dev/null"
+run "import a cosign key with a wrong passphrase" 2 env SIGN_IMPORT_PASSPHRASE=wrong "$SIGN" --home "$H" key import "$VEC/cosign-local/k2.key"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/plain.pem" 2>/dev/null
+run "import a PKCS#8 PEM" 0 "$SIGN" --home "$H" key import "$WORK/plain.pem" --role targets --gun example.com/e/f
+P8=$(cat "$OUT")
+expect "… stored encrypted" has "ENCRYPTED SIGSTORE" "$H/private/$P8.key"
+openssl pkcs8 -topk8 -in "$WORK/plain.pem" -passout pass:xyz -out "$WORK/enc.pem" 2>/dev/null
+run "import an encrypted PKCS#8 PEM" 0 env SIGN_IMPORT_PASSPHRASE=xyz "$SIGN" --home "$H" key import "$WORK/enc.pem" --role targets
+expect "… same key ID" has "$P8" "$OUT"
+run "import a public key is refused" 2 "$SIGN" --home "$H" key import "$WORK/pub.pem"
+run "import a missing file" 2 "$SIGN" --home "$H" key import "$WORK/none.pem"
+printf 'garbage\n' >"$WORK/garbage.pem"
+run "import garbage" 2 "$SIGN" --home "$H" key import "$WORK/garbage.pem"
+
+run "remove" 0 "$SIGN" --home "$H" key remove "$P8"
+expect "… file gone" test ! -e "$H/private/$P8.key"
+run "remove again" 2 "$SIGN" --home "$H" key remove "$P8"
+run "remove a bad ID" 2 "$SIGN" --home "$H" key remove "../../etc/passwd"
+run "key with no subcommand" 2 "$SIGN" --home "$H" key
+run "key frob" 2 "$SIGN" --home "$H" key frob
+
+finish

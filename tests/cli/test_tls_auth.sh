@@ -1,0 +1,90 @@
+#!/bin/bash
+# test_tls_auth.sh - HTTPS with a test CA (--ca-file, --insecure-registry)
+# and Basic authentication with credentials from the docker config, against
+# real docker-registry instances on loopback.
+. "$(dirname "$0")/../lib/common.sh"
+
+H="$WORK/home"
+V="$WORK/verifier"
+
+# --- a test CA and a server certificate for 127.0.0.1 -------------------------
+CA="$WORK/ca"
+mkdir -p "$CA"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj "/CN=sign test CA" -keyout "$CA/ca.key" -out "$CA/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+	-keyout "$CA/server.key" -out "$CA/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$CA/ext"
+openssl x509 -req -in "$CA/server.csr" -CA "$CA/ca.pem" -CAkey "$CA/ca.key" -CAcreateserial \
+	-days 2 -extfile "$CA/ext" -out "$CA/server.pem" 2>/dev/null
+
+# start_registry_with NAME EXTRA_HTTP_YAML EXTRA_YAML: like start_registry, with more config
+start_registry_with() {
+	local name=$1 http_extra=$2 extra=$3 port
+	port=$("$TOOLS/freeport")
+	REG_DIR="$WORK/$name"
+	mkdir -p "$REG_DIR/data"
+	cat >"$REG_DIR/config.yml" <<YML
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $REG_DIR/data
+http:
+  addr: 127.0.0.1:$port
+$http_extra
+$extra
+YML
+	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
+	PIDS="$PIDS $!"
+	if ! wait_log "$REG_DIR/log" "listening on"; then
+		cat "$REG_DIR/log" >&2
+		exit 1
+	fi
+	REG="127.0.0.1:$port"
+}
+
+# --- TLS -------------------------------------------------------------------------
+start_registry_with tls "  tls:
+    certificate: $CA/server.pem
+    key: $CA/server.key" ""
+TLSREG=$REG
+"$MKIMAGE" "$WORK/img" v1 41 >/dev/null
+skopeo copy --quiet --dest-cert-dir "$WORK/nocerts" --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$TLSREG/app:v1"
+D41=$(skopeo inspect --raw --tls-verify=false "docker://$TLSREG/app:v1" | sha256sum | sed 's/^/sha256:/; s/ .*//')
+
+run "TLS registry with an unknown CA is refused" 2 "$SIGN" --home "$H" --timeout 10 push "$TLSREG/app:v1"
+expect "… with a hint about --ca-file" has "ca-file\|insecure-registry" "$ERR"
+run "push with --ca-file" 0 "$SIGN" --home "$H" --ca-file "$CA/ca.pem" push "$TLSREG/app:v1"
+expect "… prints the digest" has "^$TLSREG/app@$D41\$" "$OUT"
+run "verify with --ca-file" 0 "$SIGN" --home "$V" --ca-file "$CA/ca.pem" verify "$TLSREG/app:v1"
+run "verify with --insecure-registry (no CA)" 0 "$SIGN" --home "$V" --insecure-registry "$TLSREG" verify "$TLSREG/app:v1"
+run "verify with SIGN_INSECURE_REGISTRIES" 0 env SIGN_INSECURE_REGISTRIES="other:1,$TLSREG" "$SIGN" --home "$V" verify "$TLSREG/app:v1"
+run "verify with a CA file that does not exist" 2 "$SIGN" --home "$V" --ca-file "$WORK/none.pem" verify "$TLSREG/app:v1"
+
+# --- Basic auth (htpasswd) with docker config credentials --------------------------
+htpasswd -bBc "$WORK/htpasswd" alice s3cret >/dev/null 2>&1
+start_registry_with auth "" "auth:
+  htpasswd:
+    realm: sign-test
+    path: $WORK/htpasswd"
+AUTHREG=$REG
+skopeo copy --quiet --dest-creds alice:s3cret --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$AUTHREG/secret:v1"
+
+run "no credentials: refused" 2 "$SIGN" --home "$H" push "$AUTHREG/secret:v1"
+expect "… names the registry" has "$AUTHREG" "$ERR"
+expect "… hints at docker login" has "docker login" "$ERR"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$AUTHREG" "$(printf 'alice:wrong' | base64)" >"$DOCKER_CONFIG/config.json"
+run "wrong password: refused" 2 "$SIGN" --home "$H" push "$AUTHREG/secret:v1"
+printf '{"auths":{"http://%s/v2/":{"auth":"%s"}}}\n' "$AUTHREG" "$(printf 'alice:s3cret' | base64)" >"$DOCKER_CONFIG/config.json"
+run "push with credentials from the docker config" 0 "$SIGN" --home "$H" push "$AUTHREG/secret:v1"
+run "verify with credentials" 0 "$SIGN" --home "$V" verify "$AUTHREG/secret:v1"
+expect "… prints the digest" has "^$AUTHREG/secret@$D41\$" "$OUT"
+mkdir -p "$WORK/dc2"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$AUTHREG" "$(printf 'alice:s3cret' | base64)" >"$WORK/dc2/config.json"
+run "DOCKER_CONFIG points elsewhere" 0 env DOCKER_CONFIG="$WORK/dc2" "$SIGN" --home "$V" verify "$AUTHREG/secret:v1"
+rm -f "$DOCKER_CONFIG/config.json"
+
+finish
