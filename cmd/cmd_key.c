@@ -56,6 +56,10 @@ int cmd_key(cli *c, int argc, char **argv)
 	int ch, rc;
 
 	memset(&err, 0, sizeof(err));
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
 	if (argc < 2)
 		return cli_usage(usage, "key needs a subcommand");
 	sub = argv[1];

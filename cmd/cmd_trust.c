@@ -4,28 +4,68 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <string.h>
 
 static const char usage[] =
 	"usage: sign trust pin GUN --root-key FILE\n"
 	"       sign trust show GUN\n"
-	"       sign trust refresh REF|GUN [--lifetime DURATION]\n";
+	"       sign trust refresh REF|GUN [--lifetime DURATION] [--gun GUN]\n";
+
+static void show_text(const char *doc)
+{
+	json_t *j = json_loads(doc, 0, NULL), *v, *ids;
+	const char *name;
+	size_t i;
+	if (j == NULL) {
+		printf("%s\n", doc);
+		return;
+	}
+	printf("GUN:                %s\n", json_string_value(json_object_get(j, "gun")));
+	printf("root pinned by:     %s\n", json_string_value(json_object_get(j, "pinned_by")));
+	ids = json_object_get(j, "pinned_root_keyids");
+	if (json_array_size(ids)) {
+		printf("pinned root keys:  ");
+		json_array_foreach(ids, i, v)
+			printf(" %s", json_string_value(v));
+		printf("\n");
+	}
+	ids = json_object_get(j, "root_keyids");
+	if (json_array_size(ids)) {
+		printf("cached root keys:  ");
+		json_array_foreach(ids, i, v)
+			printf(" %s", json_string_value(v));
+		printf("\n");
+	}
+	printf("timestamp lifetime: %lld s\n",
+		(long long)json_integer_value(json_object_get(j, "timestamp_lifetime")));
+	json_object_foreach(json_object_get(j, "cached"), name, v)
+		printf("cached %-10s  version %lld, expires %s\n", name,
+			(long long)json_integer_value(json_object_get(v, "version")),
+			json_string_value(json_object_get(v, "expires")));
+	json_decref(j);
+}
 
 int cmd_trust(cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "root-key", required_argument, NULL, 'r' },
 		{ "lifetime", required_argument, NULL, 'l' },
+		{ "gun", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *root_key = NULL, *sub;
+	const char *root_key = NULL, *sub, *gun = NULL;
 	long lifetime = 0;
 	sign_buf out = SIGN_BUF_INIT;
 	sign_error err;
 	int ch, rc;
 
 	memset(&err, 0, sizeof(err));
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
 	if (argc < 2)
 		return cli_usage(usage, "trust needs a subcommand");
 	sub = argv[1];
@@ -34,6 +74,7 @@ int cmd_trust(cli *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': root_key = optarg; break;
+		case 'g': gun = optarg; break;
 		case 'l':
 			if ((lifetime = cli_duration(optarg)) <= 0)
 				return cli_usage(usage, "--lifetime %s: use e.g. 14d, 36h, 3600", optarg);
@@ -60,12 +101,22 @@ int cmd_trust(cli *c, int argc, char **argv)
 	if (strcmp(sub, "show") == 0)
 		rc = sign_trust_show(&out, c->ctx, argv[optind], &err);
 	else if (strcmp(sub, "refresh") == 0)
-		rc = sign_trust_refresh(&out, c->ctx, argv[optind], lifetime, &err);
+		rc = sign_trust_refresh(&out, c->ctx, argv[optind], gun, lifetime, &err);
 	else
 		return cli_usage(usage, "unknown trust subcommand '%s'", sub);
 	if (rc != SIGN_OK)
 		return cli_fail(c, rc, &err);
-	printf("%s\n", out.ptr);
+	if (c->json) {
+		printf("%s\n", out.ptr);
+	} else if (strcmp(sub, "show") == 0) {
+		show_text(out.ptr);
+	} else if (!c->quiet) {
+		json_t *j = json_loads(out.ptr, 0, NULL);
+		fprintf(stderr, "sign: the timestamp of %s now expires at %s\n",
+			json_string_value(json_object_get(j, "gun")),
+			json_string_value(json_object_get(j, "timestamp_expires")));
+		json_decref(j);
+	}
 	sign_buf_dispose(&out);
 	return EXIT_OK;
 }

@@ -208,10 +208,12 @@ SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root
 /* The trust state of GUN as JSON (pin, cached versions, expiry). */
 SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *gun,
 	sign_error *err) SIGN_WARN_UNUSED;
-/* Re-sign the timestamp of GUN (registry and oci backends) for another
- * lifetime; `lifetime` in seconds, 0 keeps the GUN's setting. */
+/* Re-sign the timestamp of a GUN (registry and oci backends) for another
+ * lifetime; `lifetime` in seconds, 0 keeps the GUN's setting.  Needs only
+ * the timestamp key.  `gun` names the GUN of an oci: layout (NULL: the
+ * default local/<folder>).  json_out gets {gun, timestamp_expires}. */
 SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,
-	long lifetime, sign_error *err) SIGN_WARN_UNUSED;
+	const char *gun, long lifetime, sign_error *err) SIGN_WARN_UNUSED;
 
 /* ---------------------------------------------------------------------- */
 /* Keys                                                                    */

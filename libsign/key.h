@@ -96,6 +96,9 @@ int signp_keystore_info(signp_keyinfo *out, const char *home, const char *keyid,
 /* Load and decrypt; refuses a file readable by group/others. */
 int signp_keystore_load(signp_key **out, const char *home, const char *keyid, const char *pass,
 	size_t passlen, sign_error *err);
+/* The public key kept beside a private key (<id>.pub), checked against
+ * its ID.  SIGN_ENOTFOUND when there is none (older homes). */
+int signp_keystore_public(signp_key **out, const char *home, const char *keyid, sign_error *err);
 int signp_keystore_remove(const char *home, const char *keyid, sign_error *err);
 
 #endif

@@ -142,6 +142,12 @@ SIGN_EXTERN(int) sign_key_export(sign_buf *out, sign_ctx *ctx, const char *keyid
 			r = signp_read_file(out, info.path, SIGN_MAX_KEYFILE, err);
 		break;
 	case SIGN_KEY_FORMAT_PUBLIC:
+		if (signp_keystore_public(&k, ctx->home, info.id, NULL) == SIGN_OK) {
+			r = signp_key_public_pem(out, k->pkey, err);
+			break;
+		}
+		/* no public file beside it: decrypt */
+		__attribute__((fallthrough));
 	case SIGN_KEY_FORMAT_PKCS8: {
 		char *pass = NULL;
 		if ((r = signp_ctx_load_key(&k, ctx, info.id, signp_role_pass_kind(info.role), err)) != SIGN_OK)

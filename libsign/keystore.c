@@ -51,6 +51,43 @@ out:
 	return r;
 }
 
+/* <home>/private/<id>.pub: the public key, PEM. */
+static int pub_path(sign_buf *out, const char *home, const char *keyid)
+{
+	sign_buf key = SIGN_BUF_INIT;
+	int r = key_path(&key, home, keyid, NULL);
+	if (r == SIGN_OK && key.size > 4) {
+		key.size -= 4; /* ".key" */
+		key.ptr[key.size] = '\0';
+		r = signp_buf_printf(out, "%s.pub", key.ptr);
+	}
+	sign_buf_dispose(&key);
+	return r;
+}
+
+int signp_keystore_public(signp_key **out, const char *home, const char *keyid, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	signp_key *k = NULL;
+	int r;
+	*out = NULL;
+	if ((r = pub_path(&path, home, keyid)) != SIGN_OK ||
+	    (r = signp_read_file(&data, path.ptr, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+	    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK)
+		goto out;
+	if (strcmp(k->id, keyid) != 0) {
+		r = signp_err(err, SIGN_EKEY, "public key %s does not match its name", path.ptr);
+		goto out;
+	}
+	*out = k;
+	k = NULL;
+out:
+	signp_key_free(k);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
+
 static int write_key_file(const char *home, const char *keyid, const void *data, size_t len,
 	sign_error *err)
 {
@@ -79,6 +116,15 @@ int signp_keystore_save(const char *home, const signp_key *k, const char *pass, 
 	if ((r = signp_key_write_cosign(&pem, k, pass, passlen, err)) != SIGN_OK)
 		goto out;
 	r = write_key_file(home, k->id, pem.ptr, pem.size, err);
+	if (r == SIGN_OK) {
+		/* the public half beside it, so exporting it needs no passphrase */
+		sign_buf pub = SIGN_BUF_INIT, ppath = SIGN_BUF_INIT;
+		if (signp_key_public_pem(&pub, k->pkey, NULL) == SIGN_OK &&
+		    pub_path(&ppath, home, k->id) == SIGN_OK)
+			signp_write_file_atomic(ppath.ptr, pub.ptr, pub.size, 0600, NULL);
+		sign_buf_dispose(&pub);
+		sign_buf_dispose(&ppath);
+	}
 out:
 	if (r != SIGN_OK)
 		signp_err_prefix(err, r, "saving key %.12s", k->id);
@@ -288,6 +334,12 @@ int signp_keystore_remove(const char *home, const char *keyid, sign_error *err)
 	int r;
 	if ((r = key_path(&path, home, keyid, err)) != SIGN_OK)
 		goto out;
+	{
+		sign_buf pub = SIGN_BUF_INIT;
+		if (pub_path(&pub, home, keyid) == SIGN_OK)
+			unlink(pub.ptr);
+		sign_buf_dispose(&pub);
+	}
 	if (unlink(path.ptr) != 0) {
 		if (errno == ENOENT)
 			r = signp_err(err, SIGN_ENOTFOUND, "removing key %.12s: not in the key store",

@@ -104,13 +104,23 @@ static int new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const 
 }
 
 /* Load the GUN's repository, snapshot and timestamp keys, creating them
- * when the GUN is new to this home (create != 0). */
+ * when the GUN is new to this home (create != 0).  With timestamp_only,
+ * just the timestamp key (sign trust refresh needs no other). */
 static int gun_keys_get(gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
-	sign_error *err)
+	int timestamp_only, sign_error *err)
 {
 	signp_keyinfo info;
 	int r;
 	*created = 0;
+	if (timestamp_only) {
+		r = load_role_key(&k->timestamp, ctx, "timestamp", gun, err);
+		if (r == SIGN_ENOTFOUND) {
+			signp_err_clear(err);
+			r = signp_err(err, SIGN_EKEY, "refreshing %s: this home holds no timestamp key for it", gun);
+			signp_err_hint(err, "import it with `sign key import FILE --role timestamp --gun %s`", gun);
+		}
+		return r;
+	}
 	r = signp_keystore_find(&info, ctx->home, "targets", gun, NULL);
 	if (r == SIGN_ENOTFOUND) {
 		if (!create) {
@@ -475,8 +485,8 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		signp_err_prefix(err, r, "reading the current trust data of %s", gun);
 		goto out;
 	} else {
-		if (!root_lists(t->root, "targets", k->targets->id) ||
-		    !root_lists(t->root, "snapshot", k->snapshot->id) ||
+		if ((k->targets && !root_lists(t->root, "targets", k->targets->id)) ||
+		    (k->snapshot && !root_lists(t->root, "snapshot", k->snapshot->id)) ||
 		    !root_lists(t->root, "timestamp", k->timestamp->id)) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);
@@ -625,7 +635,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	}
 	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
-	if ((r = gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, err)) != SIGN_OK)
+	if ((r = gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, err)) != SIGN_OK)
 		goto out;
 	if (opts->timestamp_lifetime > 0 &&
 	    (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, opts->timestamp_lifetime, err)) != SIGN_OK)
@@ -659,6 +669,12 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
 	if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &req, 1, err)) != SIGN_OK)
 		goto out;
+	if (noop && opts->timestamp_lifetime > 0) {
+		/* nothing new to record, but a new lifetime was asked for */
+		update_req rq = { NULL, NULL, 0, 0, req.ts_lifetime };
+		if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &rq, 0, err)) != SIGN_OK)
+			goto out;
+	}
 	signp_strlcpy(out->repository, ref.is_oci ? refstr : ref.gun, sizeof(out->repository));
 	if (ref.is_oci) {
 		/* "oci:DIR:tag" -> "oci:DIR" */
@@ -688,7 +704,7 @@ out:
 }
 
 SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const char *refstr,
-	long lifetime, sign_error *err)
+	const char *gun, long lifetime, sign_error *err)
 {
 	signp_ref ref;
 	signp_store *st = NULL;
@@ -699,11 +715,11 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	char when[32];
 
 	memset(&k, 0, sizeof(k));
-	if ((r = open_target(&ref, &st, &be, ctx, refstr, NULL, 0, err)) != SIGN_OK)
+	if ((r = open_target(&ref, &st, &be, ctx, refstr, gun, 0, err)) != SIGN_OK)
 		goto out;
 	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
-	if ((r = gun_keys_get(&k, &created, ctx, ref.gun, 0, err)) != SIGN_OK)
+	if ((r = gun_keys_get(&k, &created, ctx, ref.gun, 0, 1, err)) != SIGN_OK)
 		goto out;
 	if (lifetime > 0 && (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, lifetime, err)) != SIGN_OK)
 		goto out;

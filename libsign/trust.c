@@ -160,8 +160,8 @@ static int verify_role(const signp_tuf_file *root, const signp_tuf_file *f, cons
 
 /* Version no lower than the cached one, and not expired (unless the
  * publisher is about to replace it: allow_expired). */
-static int check_fresh(sign_ctx *ctx, const signp_tuf_file *f, const signp_tuf_file *cached,
-	int64_t now, int allow_expired, sign_error *err)
+static int check_fresh(sign_ctx *ctx, const char *gun, const signp_tuf_file *f,
+	const signp_tuf_file *cached, int64_t now, int allow_expired, sign_error *err)
 {
 	char when[32];
 	if (cached && f->version < cached->version)
@@ -177,8 +177,8 @@ static int check_fresh(sign_ctx *ctx, const signp_tuf_file *f, const signp_tuf_f
 	}
 	if (!allow_expired && strcmp(f->role, "timestamp") == 0 && f->expires - now < NEAR_EXPIRY)
 		signp_ctx_log(ctx, SIGN_LOG_WARN,
-			"timestamp of %s expires at %s: run `sign trust refresh` to extend it",
-			f->role, when);
+			"the timestamp of %s expires at %s: its publisher should run `sign trust refresh %s`",
+			gun, when, gun);
 	return SIGN_OK;
 }
 
@@ -463,7 +463,7 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 				"delegations"), "keys"), json_object_get(role, "keyids"),
 				json_integer_value(json_object_get(role, "threshold")), &e);
 		if (r == SIGN_OK)
-			r = check_fresh(ctx, f, cached, now, 0, &e);
+			r = check_fresh(ctx, t->gun, f, cached, now, 0, &e);
 		signp_tuf_file_free(cached);
 		if (r != SIGN_OK) {
 			signp_tuf_file_free(f);
@@ -517,9 +517,9 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		t->snapshot = c_snap; c_snap = NULL;
 		t->targets = c_targets; c_targets = NULL;
 		signp_strlcpy(t->pinned_by, "cache", sizeof(t->pinned_by));
-		if ((r = check_fresh(ctx, t->timestamp, NULL, now, 0, err)) != SIGN_OK ||
-		    (r = check_fresh(ctx, t->snapshot, NULL, now, 0, err)) != SIGN_OK ||
-		    (r = check_fresh(ctx, t->targets, NULL, now, 0, err)) != SIGN_OK)
+		if ((r = check_fresh(ctx, t->gun, t->timestamp, NULL, now, 0, err)) != SIGN_OK ||
+		    (r = check_fresh(ctx, t->gun, t->snapshot, NULL, now, 0, err)) != SIGN_OK ||
+		    (r = check_fresh(ctx, t->gun, t->targets, NULL, now, 0, err)) != SIGN_OK)
 			goto out;
 		for (size_t i = 0; ; i++) {
 			const json_t *role = json_array_get(json_object_get(json_object_get(
@@ -564,12 +564,12 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	}
 	if ((r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK ||
-	    (r = check_fresh(ctx, t->timestamp, c_ts, now, opts && opts->publisher, err)) != SIGN_OK)
+	    (r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
 	/* 3. snapshot */
 	if ((r = load_checked(&t->snapshot, be, "snapshot", meta_of(t->timestamp, "snapshot"), err)) != SIGN_OK ||
 	    (r = verify_role(t->root, t->snapshot, "snapshot", err)) != SIGN_OK ||
-	    (r = check_fresh(ctx, t->snapshot, c_snap, now, 0, err)) != SIGN_OK)
+	    (r = check_fresh(ctx, t->gun, t->snapshot, c_snap, now, 0, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
 		     t->root->len, "root", err)) != SIGN_OK) {
@@ -579,7 +579,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	/* 4. targets and delegations */
 	if ((r = load_checked(&t->targets, be, "targets", meta_of(t->snapshot, "targets"), err)) != SIGN_OK ||
 	    (r = verify_role(t->root, t->targets, "targets", err)) != SIGN_OK ||
-	    (r = check_fresh(ctx, t->targets, c_targets, now, 0, err)) != SIGN_OK)
+	    (r = check_fresh(ctx, t->gun, t->targets, c_targets, now, 0, err)) != SIGN_OK)
 		goto out;
 	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
 		goto out;

@@ -19,13 +19,15 @@ expect "… JSON with role" has '"role": "targets"' "$OUT"
 run "export --public" 0 "$SIGN" --home "$H" key export "$ID" --public
 cp "$OUT" "$WORK/pub.pem"
 run "… openssl reads it" 0 openssl pkey -pubin -in "$WORK/pub.pem" -noout
+run "export --public needs no passphrase" 0 env -u SIGN_REPOSITORY_PASSPHRASE "$SIGN" --home "$H" key export "$ID" --public </dev/null
+expect "… same key" sh -c "diff -q '$OUT' '$WORK/pub.pem' >/dev/null"
 run "export -o json" 0 "$SIGN" --home "$H" -o json key export "$ID" --public
 expect "… JSON" has '"format":"public"' "$OUT"
 run "export --format pkcs8 (encrypted PKCS#8)" 0 "$SIGN" --home "$H" key export "$ID" --format pkcs8
 expect "… notary's role: header" has "^role: targets" "$OUT"
 sed '/^[a-z]*: /d; /^$/d' "$OUT" >"$WORK/k.p8"   # openssl does not read PEM headers
 run "… openssl decrypts it with the passphrase" 0 openssl pkey -in "$WORK/k.p8" -passin "pass:$SIGN_REPOSITORY_PASSPHRASE" -noout
-run "export with a wrong passphrase" 2 env SIGN_REPOSITORY_PASSPHRASE=nope "$SIGN" --home "$H" key export "$ID" --public
+run "export with a wrong passphrase" 2 env SIGN_REPOSITORY_PASSPHRASE=nope "$SIGN" --home "$H" key export "$ID" --format pkcs8
 expect "… says so" has "passphrase" "$ERR"
 expect "… never prints the passphrase" sh -c "! grep -q nope '$ERR'"
 

@@ -24,6 +24,13 @@ expect "… shows the roles" has "timestamp" "$OUT"
 run "--gun names the GUN" 0 "$SIGN" --home "$H" push --gun example.com/team/app "oci:$WORK/l2:v1"
 run "… verify with the same --gun" 0 "$SIGN" --home "$V" verify --gun example.com/team/app "oci:$WORK/l2:v1"
 run "… another GUN is refused (the certificate names the GUN)" 1 "$SIGN" --home "$WORK/v2" verify --gun example.com/team/other "oci:$WORK/l2:v1"
+run "trust refresh --gun of a layout" 0 "$SIGN" --home "$H" trust refresh --gun example.com/team/app "oci:$WORK/l2"
+expect "… says when it expires" has "now expires at" "$ERR"
+run "trust refresh -o json" 0 "$SIGN" --home "$H" -o json trust refresh --gun example.com/team/app --lifetime 30d "oci:$WORK/l2"
+expect "… JSON" has '"timestamp_expires"' "$OUT"
+run "… still verifies" 0 "$SIGN" --home "$V" verify --gun example.com/team/app "oci:$WORK/l2:v1"
+run "trust show (text)" 0 "$SIGN" --home "$H" trust show example.com/team/app
+expect "… lifetime 30 days" has "2592000" "$OUT"
 run "one layout holds one GUN's trust data" 1 "$SIGN" --home "$H" push --gun example.com/team/other "oci:$WORK/l2:v1"
 
 # a swapped image in the layout

@@ -87,4 +87,23 @@ printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$AUTHREG" "$(printf 'alice:s3cret' | 
 run "DOCKER_CONFIG points elsewhere" 0 env DOCKER_CONFIG="$WORK/dc2" "$SIGN" --home "$V" verify "$AUTHREG/secret:v1"
 rm -f "$DOCKER_CONFIG/config.json"
 
+# --- Bearer token flow (a token proxy in front of a plain registry) ------------------
+start_registry upstream
+UP=$REG
+skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$UP/tok:v1"
+"$TOOLS/tokenproxy" "${UP##*:}" "$WORK/proxy.log" bob:hunter2 &
+PIDS="$PIDS $!"
+wait_log "$WORK/proxy.log" "listening on" || exit 1
+PROXY="127.0.0.1:$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/proxy.log" | head -1)"
+run "Bearer: no credentials" 2 "$SIGN" --home "$H" push "$PROXY/tok:v1"
+expect "… the token endpoint refused" has "token refused\|401" "$WORK/proxy.log"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$PROXY" "$(printf 'bob:hunter2' | base64)" >"$DOCKER_CONFIG/config.json"
+run "Bearer: push with credentials from the docker config" 0 "$SIGN" --home "$H" push "$PROXY/tok:v1"
+expect "… a token was issued" has "^token ok" "$WORK/proxy.log"
+expect "… requests went through with it" has "^forward /v2/tok/manifests/" "$WORK/proxy.log"
+run "Bearer: verify" 0 "$SIGN" --home "$V" verify "$PROXY/tok:v1"
+expect "… prints the digest" has "^$PROXY/tok@$D41\$" "$OUT"
+rm -f "$DOCKER_CONFIG/config.json"
+run "Bearer: verify without credentials is refused" 2 "$SIGN" --home "$V" verify "$PROXY/tok:v1"
+
 finish

@@ -1,0 +1,304 @@
+/*
+ * tokenproxy UPSTREAM_PORT LOGFILE USER:PASS - a reverse proxy in front of a
+ * loopback docker-registry that demands the Bearer token flow, as Docker
+ * Hub does: requests without "Authorization: Bearer <token>" get a 401 with
+ * a Bearer challenge whose realm is this proxy's /token endpoint, which
+ * hands out the token only for Basic USER:PASS.
+ *
+ * Writes "listening on 127.0.0.1:PORT" to LOGFILE once ready, and appends
+ * one line per request ("token ok", "401 <path>", "forward <path>") so the
+ * tests can check what happened.  Serves until killed.  One process per
+ * connection; a forwarded answer closes the client connection.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAXHDR 65536
+
+static unsigned g_port, g_up;
+static char g_basic[512];   /* "Basic <b64>" */
+static char g_token[64];
+static FILE *g_log;
+
+static void b64(char *out, const unsigned char *in, size_t n)
+{
+	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+	for (i = 0; i + 2 < n; i += 3) {
+		out[o++] = t[in[i] >> 2];
+		out[o++] = t[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		out[o++] = t[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		out[o++] = t[in[i + 2] & 63];
+	}
+	if (i < n) {
+		out[o++] = t[in[i] >> 2];
+		if (i + 1 < n) {
+			out[o++] = t[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+			out[o++] = t[(in[i + 1] & 15) << 2];
+		} else {
+			out[o++] = t[(in[i] & 3) << 4];
+			out[o++] = '=';
+		}
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void logf_line(const char *what, const char *path)
+{
+	fprintf(g_log, "%s %s\n", what, path);
+	fflush(g_log);
+}
+
+/* Header value (case-insensitive name), copied into out. */
+static int header(const char *hdrs, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+	for (const char *p = strstr(hdrs, "\r\n"); p && p[2]; p = strstr(p + 2, "\r\n")) {
+		const char *h = p + 2;
+		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
+			const char *v = h + nl + 1, *e = strstr(v, "\r\n");
+			size_t len;
+			while (*v == ' ')
+				v++;
+			len = e ? (size_t)(e - v) : strlen(v);
+			if (len >= size)
+				len = size - 1;
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void reply(int fd, const char *status, const char *extra, const char *body)
+{
+	char buf[2048];
+	int n = snprintf(buf, sizeof(buf),
+		"HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n%s", status,
+		strlen(body), extra, body);
+	if (n > 0)
+		write_all(fd, buf, (size_t)n);
+}
+
+static int forward(int cfd, const char *hdrs, size_t hlen, const char *body, size_t blen)
+{
+	struct sockaddr_in a;
+	int u = socket(AF_INET, SOCK_STREAM, 0);
+	char out[MAXHDR + 128], buf[65536];
+	size_t o = 0;
+	const char *line = hdrs, *next;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)g_up);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u < 0 || connect(u, (struct sockaddr *)&a, sizeof(a)) != 0)
+		return -1;
+	/* copy headers, minus Authorization and Connection */
+	while ((next = strstr(line, "\r\n")) != NULL && next < hdrs + hlen) {
+		size_t len = (size_t)(next - line);
+		if (len == 0)
+			break;
+		if (strncasecmp(line, "Authorization:", 14) != 0 && strncasecmp(line, "Connection:", 11) != 0 &&
+		    o + len + 2 < sizeof(out)) {
+			memcpy(out + o, line, len);
+			o += len;
+			memcpy(out + o, "\r\n", 2);
+			o += 2;
+		}
+		line = next + 2;
+	}
+	o += (size_t)snprintf(out + o, sizeof(out) - o, "Connection: close\r\n\r\n");
+	if (write_all(u, out, o) != 0 || (blen && write_all(u, body, blen) != 0)) {
+		close(u);
+		return -1;
+	}
+	for (;;) {
+		ssize_t r = read(u, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (write_all(cfd, buf, (size_t)r) != 0)
+			break;
+	}
+	close(u);
+	return 0;
+}
+
+/* The repository name of a /v2/<name>/(manifests|blobs|tags)/... path. */
+static void repo_of(char *out, size_t size, const char *path)
+{
+	const char *p = path + 4, *e = NULL;
+	const char *kinds[3] = { "/manifests/", "/blobs/", "/tags/" };
+	out[0] = '\0';
+	if (strncmp(path, "/v2/", 4) != 0)
+		return;
+	for (int i = 0; i < 3; i++) {
+		const char *k = strstr(p, kinds[i]);
+		if (k && (e == NULL || k < e))
+			e = k;
+	}
+	if (e && (size_t)(e - p) < size) {
+		memcpy(out, p, (size_t)(e - p));
+		out[e - p] = '\0';
+	}
+}
+
+static void serve(int fd)
+{
+	char buf[MAXHDR + 1];
+	size_t len = 0;
+	for (;;) {
+		char head[MAXHDR + 1], method[16], path[4096], auth[1024], cl[32], extra[2048], name[1024];
+		char *end, *body;
+		size_t blen = 0, hl, have;
+		while ((end = (len ? strstr(buf, "\r\n\r\n") : NULL)) == NULL) {
+			ssize_t r;
+			if (len >= MAXHDR)
+				return;
+			r = read(fd, buf + len, MAXHDR - len);
+			if (r <= 0)
+				return;
+			len += (size_t)r;
+			buf[len] = '\0';
+			if (buf[0] < 'A' || buf[0] > 'Z')
+				return; /* not HTTP (a TLS ClientHello): close, so the client falls back */
+		}
+		hl = (size_t)(end - buf) + 4;
+		memcpy(head, buf, hl);
+		head[hl] = '\0';
+		if (sscanf(head, "%15s %4095s", method, path) != 2)
+			return;
+		if (header(head, "Content-Length", cl, sizeof(cl)))
+			blen = (size_t)strtoull(cl, NULL, 10);
+		if (blen > (64u << 20) || (body = malloc(blen + 1)) == NULL)
+			return;
+		have = len - hl < blen ? len - hl : blen;
+		memcpy(body, buf + hl, have);
+		memmove(buf, buf + hl + have, len - hl - have);
+		len -= hl + have;
+		buf[len] = '\0';
+		while (have < blen) {
+			ssize_t r = read(fd, body + have, blen - have);
+			if (r <= 0) {
+				free(body);
+				return;
+			}
+			have += (size_t)r;
+		}
+		if (!header(head, "Authorization", auth, sizeof(auth)))
+			auth[0] = '\0';
+		if (strncmp(path, "/token", 6) == 0) {
+			if (strcmp(auth, g_basic) == 0) {
+				char tok[128];
+				snprintf(tok, sizeof(tok), "{\"token\":\"%s\",\"expires_in\":300}", g_token);
+				logf_line("token", "ok");
+				reply(fd, "200 OK", "", tok);
+			} else {
+				logf_line("token", "refused");
+				reply(fd, "401 Unauthorized", "", "{\"details\":\"incorrect username or password\"}");
+			}
+			free(body);
+			continue;
+		}
+		if (strncmp(auth, "Bearer ", 7) != 0 || strcmp(auth + 7, g_token) != 0) {
+			repo_of(name, sizeof(name), path);
+			if (name[0])
+				snprintf(extra, sizeof(extra),
+					"WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%u/token\",service=\"tokenproxy\",scope=\"repository:%s:pull\"\r\n",
+					g_port, name);
+			else
+				snprintf(extra, sizeof(extra),
+					"WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%u/token\",service=\"tokenproxy\"\r\n",
+					g_port);
+			logf_line("401", path);
+			reply(fd, "401 Unauthorized", extra,
+				"{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
+			free(body);
+			continue;
+		}
+		logf_line("forward", path);
+		forward(fd, head, hl, body, blen);
+		free(body);
+		return; /* the upstream answer ends with a close */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	int ls;
+	unsigned char rnd[16];
+	FILE *ur;
+	if (argc != 4) {
+		fprintf(stderr, "usage: tokenproxy UPSTREAM_PORT LOGFILE USER:PASS\n");
+		return 2;
+	}
+	g_up = (unsigned)atoi(argv[1]);
+	if ((g_log = fopen(argv[2], "a")) == NULL)
+		return 2;
+	{
+		char enc[400];
+		if (strlen(argv[3]) > 280)
+			return 2;
+		b64(enc, (const unsigned char *)argv[3], strlen(argv[3]));
+		snprintf(g_basic, sizeof(g_basic), "Basic %s", enc);
+	}
+	if ((ur = fopen("/dev/urandom", "rb")) == NULL || fread(rnd, 1, sizeof(rnd), ur) != sizeof(rnd))
+		return 2;
+	fclose(ur);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		sprintf(g_token + 2 * i, "%02x", rnd[i]);
+	signal(SIGCHLD, SIG_IGN);
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(ls, 64) != 0 ||
+	    getsockname(ls, (struct sockaddr *)&a, &al) != 0)
+		return 2;
+	g_port = ntohs(a.sin_port);
+	fprintf(g_log, "listening on 127.0.0.1:%u\n", g_port);
+	fflush(g_log);
+	for (;;) {
+		int c = accept(ls, NULL, NULL);
+		pid_t p;
+		if (c < 0)
+			continue;
+		p = fork();
+		if (p == 0) {
+			close(ls);
+			serve(c);
+			close(c);
+			_exit(0);
+		}
+		close(c);
+	}
+}
