@@ -1,0 +1,74 @@
+#!/bin/bash
+# test_docs.sh - the documentation stays true to the code: the man pages
+# are clean mdoc, every command has a page that names all its options,
+# every --help works, and the C example of libsign(3) compiles, links and
+# verifies an image.
+. "$(dirname "$0")/../lib/common.sh"
+
+MAN="$TOP/man"
+export SIGN_HOME="$WORK/home"
+
+# --- mandoc -Tlint: only WARNING and worse count ---------------------------------
+for page in "$MAN"/*.1 "$MAN"/*.3 "$MAN"/*.5; do
+	name=$(basename "$page")
+	run "mandoc -Tlint $name" 0 mandoc -Tlint -W warning "$page"
+	expect "… $name has no warnings" test ! -s "$OUT" -a ! -s "$ERR"
+done
+for page in sign.1 sign-formats.5 libsign.3; do
+	expect "man/$page exists" test -f "$MAN/$page"
+done
+
+# --- --help ---------------------------------------------------------------------------
+run "sign --help" 0 "$SIGN" --help
+expect "… prints the usage" has "^usage: sign" "$OUT"
+cp "$OUT" "$WORK/usage"
+# the commands the usage lists, plus the ones the brief fixes
+cmds=$(sed -n '/^commands:/,/^$/p' "$WORK/usage" | awk 'NR > 1 && NF { print $1 }')
+for c in push verify inspect key trust; do
+	echo "$cmds" | grep -qx "$c" || cmds="$cmds $c"
+done
+for c in $cmds; do
+	run "sign $c --help" 0 "$SIGN" "$c" --help
+	cat "$OUT" "$ERR" >"$WORK/help-$c"
+	expect "… prints its usage" has "usage: sign $c" "$WORK/help-$c"
+	page="$MAN/sign-$c.1"
+	expect "sign $c has a man page" test -f "$page"
+	[ -f "$page" ] || continue
+	expect "sign.1 refers to sign-$c(1)" has "^\.Xr sign-$c 1" "$MAN/sign.1"
+	for opt in $(grep -o -- '--[a-z][a-z-]*' "$WORK/help-$c" | sort -u); do
+		[ "$opt" = "--help" ] && continue
+		expect "sign-$c.1 documents $opt" has "Fl -${opt#--}\\b" "$page"
+	done
+done
+for opt in $(sed -n '/^global options:/,/^$/p' "$WORK/usage" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	expect "sign.1 documents $opt" has "Fl -${opt#--}\\b" "$MAN/sign.1"
+done
+
+# --- the libsign(3) example ------------------------------------------------------------
+# The program sits between the example-begin/-end comments, inside .Bd/.Ed;
+# \e is a backslash in roff.
+sed -n '/^\.\\" example-begin/,/^\.\\" example-end/p' "$MAN/libsign.3" |
+	sed '/^\.\\"/d; /^\.Bd/d; /^\.Ed/d; s/\\e/\\/g; s/\\&//g' >"$WORK/example.c"
+expect "libsign.3 has an example" grep -q "sign_verify(" "$WORK/example.c"
+# a sanitizer build's libsign.a needs the sanitizer runtimes
+san=""
+if nm "$BUILD/libsign.a" 2>/dev/null | grep -q __asan_; then
+	san="-fsanitize=address,undefined"
+fi
+# shellcheck disable=SC2046,SC2086
+run "the libsign.3 example compiles and links against libsign.a" 0 \
+	${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -I"$TOP/include" -o "$WORK/example" "$WORK/example.c" \
+	"$BUILD/libsign.a" $(pkg-config --cflags --libs openssl libcurl jansson libsodium)
+
+if [ -x "$WORK/example" ]; then
+	"$MKIMAGE" "$WORK/layout" v1 docs-1 >/dev/null
+	run "sign push into a layout" 0 "$SIGN" push "oci:$WORK/layout:v1"
+	cp "$OUT" "$WORK/pushed"
+	run "the example verifies it" 0 env SIGN_HOME="$WORK/verifier" "$WORK/example" "oci:$WORK/layout:v1"
+	expect "… and prints what sign push printed" cmp -s "$OUT" "$WORK/pushed"
+	"$MKIMAGE" "$WORK/layout" v1 docs-evil >/dev/null
+	run "the example rejects a swapped image with 1" 1 env SIGN_HOME="$WORK/verifier" "$WORK/example" "oci:$WORK/layout:v1"
+	run "… and a usage error with 2" 2 "$WORK/example"
+fi
+
+finish
