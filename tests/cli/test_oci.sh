@@ -63,6 +63,40 @@ run "verify --key with another key" 1 "$SIGN" --home "$V" verify --key "$WORK/x.
 run "verify --offline from the cache" 0 "$SIGN" --home "$V" verify --offline "$REG/up:1.0"
 run "verify --offline with nothing cached" 1 "$SIGN" --home "$WORK/empty" verify --offline "$REG/up:1.0"
 
+# --recursive: an index and its platform manifests
+# make_index DIR: two platform images (seeds 51, 52) and an index tagged "multi"
+make_index() {
+	local m=$1 sa sb si
+	DA=$("$MKIMAGE" "$m" amd 51)
+	DB=$("$MKIMAGE" "$m" arm 52)
+	sa=$(stat -c %s "$m/blobs/sha256/${DA#sha256:}")
+	sb=$(stat -c %s "$m/blobs/sha256/${DB#sha256:}")
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux"}}]}' \
+		"$DA" "$sa" "$DB" "$sb" >"$WORK/index.json"
+	DI="sha256:$(sha256sum "$WORK/index.json" | cut -d' ' -f1)"
+	cp "$WORK/index.json" "$m/blobs/sha256/${DI#sha256:}"
+	si=$(stat -c %s "$WORK/index.json")
+	sed -i "s|\"manifests\":\[|\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"$DI\",\"size\":$si,\"annotations\":{\"org.opencontainers.image.ref.name\":\"multi\"}},|" "$m/index.json"
+}
+# repo_pub GUN FILE: export the repository public key of GUN from $H
+repo_pub() {
+	local id
+	id=$("$SIGN" --home "$H" -o json key list | tr -d ' \n' | grep -o '"keyid":"[0-9a-f]*","role":"targets","gun":"'"$1"'"' | sed 's/"keyid":"\([0-9a-f]*\)".*/\1/')
+	"$SIGN" --home "$H" key export "$id" --public >"$2"
+}
+make_index "$WORK/multi"
+run "push --recursive of an index" 0 "$SIGN" --home "$H" push --recursive "oci:$WORK/multi:multi"
+expect "… prints the index digest" has "^oci:$WORK/multi@$DI\$" "$OUT"
+run "… the index verifies" 0 "$SIGN" --home "$V" verify "oci:$WORK/multi:multi"
+repo_pub local/multi "$WORK/multi.pub"
+run "… each platform manifest carries a signature (amd64)" 0 "$SIGN" --home "$V" verify --key "$WORK/multi.pub" "oci:$WORK/multi@$DA"
+run "… (arm64)" 0 "$SIGN" --home "$V" verify --key "$WORK/multi.pub" "oci:$WORK/multi@$DB"
+make_index "$WORK/multi2"
+run "push an index without --recursive" 0 "$SIGN" --home "$H" push "oci:$WORK/multi2:multi"
+repo_pub local/multi2 "$WORK/multi2.pub"
+run "… then a platform manifest has no signature" 1 "$SIGN" --home "$V" verify --key "$WORK/multi2.pub" "oci:$WORK/multi2@$DA"
+run "… but the index has" 0 "$SIGN" --home "$V" verify --key "$WORK/multi2.pub" "oci:$WORK/multi2@$DI"
+
 # make demo, end to end, in a temporary folder
 run "make demo's script" 0 env DEMO_DIR="$WORK/demo" "$TOP/scripts/demo.sh" "$SIGN_BUILD"
 expect "… verified the image" has "^oci:$WORK/demo/demo@sha256:" "$OUT"
