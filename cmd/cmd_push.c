@@ -51,6 +51,8 @@ int cmd_push(cli *c, int argc, char **argv)
 	if (c->json) {
 		printf("{\"repository\":");
 		cli_json_str(stdout, res.repository);
+		printf(",\"gun\":");
+		cli_json_str(stdout, res.gun);
 		printf(",\"tag\":");
 		cli_json_str(stdout, res.tag);
 		printf(",\"digest\":\"%s\",\"size\":%llu,\"keyid\":\"%s\",\"role\":\"%s\","
@@ -64,7 +66,7 @@ int cmd_push(cli *c, int argc, char **argv)
 			if (res.created_root)
 				fprintf(stderr, "sign: created a root key (back it up: `sign key export`)\n");
 			if (res.created_repository)
-				fprintf(stderr, "sign: created the repository key of %s\n", res.repository);
+				fprintf(stderr, "sign: created the repository key of %s\n", res.gun);
 			fprintf(stderr, "sign: signed %s:%s with key %s (%s)\n", res.repository, res.tag,
 				res.keyid, res.role);
 		}

@@ -151,7 +151,8 @@ typedef struct sign_push_options {
 #define SIGN_PUSH_OPTIONS_INIT { SIGN_PUSH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
 
 typedef struct sign_push_result {
-	char repository[512];  /* e.g. 127.0.0.1:5000/app */
+	char repository[512];  /* e.g. 127.0.0.1:5000/app, or oci:DIR */
+	char gun[520];         /* the GUN whose trust data was updated */
 	char tag[136];
 	char digest[80];       /* sha256:<hex> */
 	uint64_t size;         /* manifest size */

@@ -685,6 +685,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		else if (c && c > out->repository + 3 && ref.tag[0] && strcmp(c + 1, ref.tag) == 0)
 			*c = '\0';
 	}
+	signp_strlcpy(out->gun, ref.gun, sizeof(out->gun));
 	signp_strlcpy(out->tag, tag, sizeof(out->tag));
 	signp_strlcpy(out->digest, digest, sizeof(out->digest));
 	signp_strlcpy(out->keyid, k.targets->id, sizeof(out->keyid));

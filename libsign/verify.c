@@ -47,7 +47,6 @@ static int check_signatures(sign_verify_result *res, signp_store *st, const char
 		goto out;
 	}
 	for (size_t i = 0; i < nlayers; i++) {
-		int verified_here = 0;
 		signp_buf_clear(&payload);
 		if (layers[i].size > SIGN_MAX_SIGBLOB)
 			continue;
@@ -67,12 +66,10 @@ static int check_signatures(sign_verify_result *res, signp_store *st, const char
 				continue;
 			}
 			ok[j] = 1;
-			verified_here = 1;
 			if (res && res->nsigners < 4)
 				signp_strlcpy(res->signers[res->nsigners++], ids[j], 72);
 			valid++;
 		}
-		(void)verified_here;
 	}
 	if (threshold < 1)
 		threshold = 1;
