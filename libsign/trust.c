@@ -186,7 +186,7 @@ static int fetch_parse(signp_tuf_file **out, signp_trust_backend *be, const char
 	int64_t version, size_t max, sign_error *err)
 {
 	sign_buf data = SIGN_BUF_INIT;
-	int r = be->fetch(be, role, version, max, &data, err);
+	int r = be->fetch(be, role, version, NULL, max, &data, err);
 	if (r == SIGN_OK)
 		r = signp_tuf_parse(out, role, data.ptr, data.size, err);
 	sign_buf_dispose(&data);
@@ -402,15 +402,31 @@ static int64_t meta_length(const json_t *meta, size_t dflt)
 	return (int64_t)dflt;
 }
 
+/* The sha256 of a file meta entry, as hex, if well formed. */
+static int meta_sha256_hex(const json_t *meta, char hex[65])
+{
+	const char *b64 = json_string_value(json_object_get(json_object_get(meta, "hashes"), "sha256"));
+	sign_buf raw = SIGN_BUF_INIT;
+	int ok = 0;
+	if (b64 && signp_b64_decode(&raw, b64, strlen(b64)) == SIGN_OK && raw.size == 32) {
+		signp_hex(hex, (const unsigned char *)raw.ptr, 32);
+		ok = 1;
+	}
+	sign_buf_dispose(&raw);
+	return ok;
+}
+
 static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const char *role,
 	const json_t *meta, sign_error *err)
 {
 	sign_buf data = SIGN_BUF_INIT;
+	char hex[65];
 	int r;
 	*out = NULL;
 	if (meta == NULL)
 		return signp_err(err, SIGN_EVERIFY, "%s: not listed in its parent's metadata", role);
-	r = be->fetch(be, role, 0, (size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
+	r = be->fetch(be, role, 0, meta_sha256_hex(meta, hex) ? hex : NULL,
+		(size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
 	if (r == SIGN_ENOTFOUND)
 		r = signp_err_prefix(err, SIGN_EVERIFY, "%s", role);
 	if (r == SIGN_OK)

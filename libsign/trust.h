@@ -32,10 +32,13 @@ struct signp_trust_backend {
 	/* Take a consistent view of the current collection.  SIGN_ENOTFOUND
 	 * when the GUN has none. */
 	int (*refresh)(signp_trust_backend *be, sign_error *err);
-	/* Bytes of a role file of that view; version > 0 asks for N.root.json.
+	/* Bytes of a role file of that view; version > 0 asks for N.root.json;
+	 * sha256_hex (or NULL), when the parent's metadata names the file's
+	 * hash, lets a backend fetch it by checksum (notary's consistent
+	 * snapshot URLs).  The caller checks the hash either way.
 	 * SIGN_ENOTFOUND when absent. */
-	int (*fetch)(signp_trust_backend *be, const char *role, int64_t version, size_t max,
-		sign_buf *out, sign_error *err);
+	int (*fetch)(signp_trust_backend *be, const char *role, int64_t version,
+		const char *sha256_hex, size_t max, sign_buf *out, sign_error *err);
 	/* Publish files over the view taken by refresh.  SIGN_ECONFLICT when
 	 * another writer changed the collection in between. */
 	int (*publish)(signp_trust_backend *be, const signp_trust_out *files, size_t n,

@@ -116,12 +116,13 @@ static void title_of(char out[160], const char *role, int64_t version)
 		snprintf(out, 160, "%s.json", role);
 }
 
-static int art_fetch(signp_trust_backend *be, const char *role, int64_t version, size_t max,
-	sign_buf *out, sign_error *err)
+static int art_fetch(signp_trust_backend *be, const char *role, int64_t version,
+	const char *sha256_hex, size_t max, sign_buf *out, sign_error *err)
 {
 	artifact_be *a = (artifact_be *)be;
 	char title[160];
 	const layer *L;
+	(void)sha256_hex; /* blobs are content-addressed already */
 	title_of(title, role, version);
 	if ((L = find_layer(a, title)) == NULL)
 		return signp_err(err, SIGN_ENOTFOUND, "trust collection of %s: no %s", a->gun, title);

@@ -111,7 +111,7 @@ static int expire(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *ref)
 	char when[32];
 	signp_tuf_signer signer;
 	int rc;
-	if (be->refresh(be, &err) != SIGN_OK || be->fetch(be, "timestamp", 0, SIGN_MAX_TIMESTAMP, &data, &err) != SIGN_OK ||
+	if (be->refresh(be, &err) != SIGN_OK || be->fetch(be, "timestamp", 0, NULL, SIGN_MAX_TIMESTAMP, &data, &err) != SIGN_OK ||
 	    signp_tuf_parse(&ts, "timestamp", data.ptr, data.size, &err) != SIGN_OK)
 		return die(&err, "reading timestamp");
 	if (signp_keystore_find(&info, ctx->home, "timestamp", ref->gun, &err) != SIGN_OK ||
@@ -140,7 +140,7 @@ static int tamper(signp_trust_backend *be, const char *role)
 	sign_buf data = SIGN_BUF_INIT;
 	char *p;
 	int rc;
-	if (be->refresh(be, &err) != SIGN_OK || be->fetch(be, role, 0, SIGN_MAX_METADATA, &data, &err) != SIGN_OK)
+	if (be->refresh(be, &err) != SIGN_OK || be->fetch(be, role, 0, NULL, SIGN_MAX_METADATA, &data, &err) != SIGN_OK)
 		return die(&err, "reading role");
 	/* the last "version": inside "signed" (signatures carry none) */
 	p = strstr(data.ptr, "\"version\":");
