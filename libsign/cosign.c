@@ -301,42 +301,22 @@ int signp_cosign_manifest_layers(signp_cosign_layer **out, size_t *n, const void
 			goto out;
 		}
 	}
+	/* A malformed layer is skipped, not fatal: whoever can add a bad
+	 * layer must not be able to hide the good signatures beside it. */
 	json_array_foreach(layers, i, layer) {
 		const char *d, *sig;
 		uint64_t sz;
 		json_t *ann;
-		if (!json_is_object(layer)) {
-			signp_err(err, SIGN_EFORMAT, "reading signature manifest: layer %zu is not an object",
-				i);
-			goto out;
-		}
-		if (!is_simplesigning(layer))
+		if (!json_is_object(layer) || !is_simplesigning(layer))
 			continue;
-		if (layer_desc(layer, &d, &sz) != SIGN_OK) {
-			signp_err(err, SIGN_EFORMAT,
-				"reading signature manifest: layer %zu has an invalid digest or size", i);
-			goto out;
-		}
-		if (sz > SIGN_MAX_SIGBLOB) {
-			signp_err(err, SIGN_EFORMAT,
-				"reading signature manifest: layer %zu is larger than %u bytes", i,
-				SIGN_MAX_SIGBLOB);
-			goto out;
-		}
+		if (layer_desc(layer, &d, &sz) != SIGN_OK || sz > SIGN_MAX_SIGBLOB)
+			continue;
 		ann = json_object_get(layer, "annotations");
-		if (ann != NULL && !json_is_object(ann)) {
-			signp_err(err, SIGN_EFORMAT,
-				"reading signature manifest: layer %zu annotations are not an object", i);
-			goto out;
-		}
+		if (ann != NULL && !json_is_object(ann))
+			continue;
 		sig = ann_str(ann, SIGN_ANN_SIGNATURE);
-		if (sig == NULL)
-			continue; /* nothing to verify */
-		if (strlen(sig) > MAX_SIG_B64) {
-			signp_err(err, SIGN_EFORMAT,
-				"reading signature manifest: layer %zu signature is too long", i);
-			goto out;
-		}
+		if (sig == NULL || strlen(sig) > MAX_SIG_B64)
+			continue; /* nothing we could verify */
 		signp_strlcpy(l[count].digest, d, sizeof(l[count].digest));
 		l[count].size = sz;
 		l[count].has_cert = ann_str(ann, ANN_CERTIFICATE) != NULL;

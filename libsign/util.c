@@ -19,6 +19,15 @@
 
 /* ---- errors ---- */
 
+/* Messages may quote what a server sent: never let control characters
+ * (terminal escapes) through to the user's terminal. */
+static void defang(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 static int err_vset(sign_error *err, int code, const char *source, const char *fmt, va_list ap)
 {
 	if (err == NULL || err->message[0] != '\0')
@@ -26,6 +35,7 @@ static int err_vset(sign_error *err, int code, const char *source, const char *f
 	err->code = code;
 	signp_strlcpy(err->source, source, sizeof(err->source));
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	defang(err->message);
 	return code;
 }
 
@@ -49,6 +59,7 @@ int signp_err_errno(sign_error *err, int code, const char *fmt, ...)
 	va_end(ap);
 	size_t n = strlen(err->message);
 	snprintf(err->message + n, sizeof(err->message) - n, ": %s", strerror(saved));
+	defang(err->message);
 	return code;
 }
 
@@ -68,6 +79,7 @@ int signp_err_openssl(sign_error *err, int code, const char *fmt, ...)
 		size_t n = strlen(err->message);
 		snprintf(err->message + n, sizeof(err->message) - n, ": %s", reason);
 	}
+	defang(err->message);
 	return code;
 }
 
@@ -99,6 +111,7 @@ int signp_err_prefix(sign_error *err, int code, const char *fmt, ...)
 		memcpy(err->message + pl + 2, old, ol);
 		err->message[pl + 2 + ol] = '\0';
 	}
+	defang(err->message);
 	return err->code;
 }
 
@@ -110,6 +123,7 @@ void signp_err_hint(sign_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
 	va_end(ap);
+	defang(err->hint);
 }
 
 void signp_err_clear(sign_error *err)
