@@ -1298,6 +1298,19 @@ static int request_url(signp_registry *r, const req *q, const char *url, xfer *x
 	}
 }
 
+/* The body is a registry error document ({"errors":[...]}). */
+static int is_registry_error(const xfer *x)
+{
+	json_t *j;
+	int yes;
+	if (x->body.size == 0 || x->body.size > SMALL_ANSWER_MAX)
+		return 0;
+	j = json_loadb(x->body.ptr, x->body.size, 0, NULL);
+	yes = json_is_array(json_object_get(j, "errors"));
+	json_decref(j);
+	return yes;
+}
+
 /* A request on a registry path ("/v2/..."): scheme choice and fallback.
  * url_out (optional) receives the URL that answered (caller frees). */
 static int request(signp_registry *r, const req *q, const char *path, xfer *x, char **url_out,
@@ -1327,8 +1340,9 @@ static int request(signp_registry *r, const req *q, const char *path, xfer *x, c
 			return signp_err(err, SIGN_ENOMEM, "registry request: out of memory");
 		}
 		rc = request_url(r, q, url.ptr, x, &conn_failed, &e);
-		if (rc == SIGN_OK && i > 0 && first_tls && x->status == 400) {
-			/* plain HTTP to a TLS port: the TLS failure is the real story */
+		if (rc == SIGN_OK && i > 0 && first_tls && x->status == 400 && !is_registry_error(x)) {
+			/* plain HTTP to a TLS port: the TLS failure is the real story
+			 * (a registry's own error document means it speaks HTTP) */
 			sign_buf_dispose(&url);
 			err_copy(err, &first);
 			return SIGN_ENET;

@@ -24,6 +24,10 @@ run_in() {
 # no_crash: the last run's stderr holds no sanitizer or abort report.
 no_crash() { ! grep -q "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ERR"; }
 
+# no_ctl: the last run's stderr holds no control characters (terminal escapes
+# a hostile server could smuggle into a message).
+no_ctl() { ! LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$ERR"; }
+
 # start_hostile NAME MODE [ARG]: a hostile registry; sets H (host:port).
 NH=0
 start_hostile() {
@@ -42,9 +46,10 @@ start_hostile() {
 	H="127.0.0.1:$(cat "$d/port")"
 }
 
-# hverify NAME WANT KEYWORD: verify H/app:v1 from a fresh home, check the
+# hverify NAME WANT KEYWORD [all]: verify H/app:v1 from a fresh home, check the
 # exit code and a keyword in the message, and that no TLS error was reported
 # (the server is reached over plain HTTP after the https attempt fails).
+# With "all", push and inspect must fail cleanly (exit 1 or 2) as well.
 hverify() {
 	local name=$1 want=$2 kw=$3
 	run "$name" "$want" timeout 60 "$SIGN" --home "$WORK/home-h$NH" --timeout $T verify "$H/app:v1"
@@ -52,37 +57,55 @@ hverify() {
 	expect "… names the registry" has "$H" "$ERR"
 	expect "… reports the HTTP answer, not TLS" sh -c "! grep -qi 'ssl\|tls' '$ERR'"
 	expect "… no crash report" no_crash
+	expect "… no control characters" no_ctl
+	[ "${4:-}" = all ] || return 0
+	run_in "… push fails cleanly too" "1 2" timeout 60 "$SIGN" --home "$WORK/home-hpush" --timeout $T push "$H/app:v1"
+	expect "… no crash report" no_crash
+	run_in "… inspect fails cleanly too" "1 2" timeout 60 "$SIGN" --home "$WORK/home-hi$NH" --timeout $T inspect "$H/app"
+	expect "… no crash report" no_crash
 }
 
 # --- hostile registries: manifests -------------------------------------------
 start_hostile garbage garbage
-hverify "garbage manifest" 1 "malformed"
+hverify "garbage manifest" 1 "malformed" all
 start_hostile truncated truncated
 hverify "truncated manifest" 2 "transfer closed"
 start_hostile huge huge
-hverify "8 MiB manifest" 2 "exceeds"
+hverify "8 MiB manifest" 2 "exceeds" all
 start_hostile badjson badjson
-hverify "manifest of the wrong shape" 1 "malformed"
+hverify "manifest of the wrong shape" 1 "malformed" all
 start_hostile deepjson deepjson
-hverify "100000-deep JSON manifest" 1 "malformed"
+hverify "100000-deep JSON manifest" 1 "malformed" all
 start_hostile wrongdigest wrongdigest
-hverify "Docker-Content-Digest does not match" 1 "digest mismatch"
+hverify "Docker-Content-Digest does not match" 1 "digest mismatch" all
 start_hostile redirect redirect-loop
 hverify "manifest redirect loop" 2 "307"
 start_hostile auth auth-loop
-hverify "401 again after a token" 2 "authentication"
+hverify "401 again after a token" 2 "authentication" all
 start_hostile authg auth-loop garbage
 hverify "token server answers garbage" 2 "token"
+start_hostile errjson errjson
+hverify "registry error with escapes and 20000 characters" 2 "INVALID" all
+start_hostile busy busy
+hverify "503 with Retry-After: 999999" 2 "503"
+start_hostile badauth-q badauth quote
+hverify "malformed Bearer challenge" 2 "challenge"
+start_hostile badauth-l badauth long
+hverify "8000-byte Bearer challenge" 2 "registry"
+start_hostile badauth-e badauth empty-realm
+hverify "Bearer challenge with an empty realm" 2 "realm"
+start_hostile badauth-c badauth ctl
+hverify "Bearer challenge with escapes" 2 "challenge"
 
 # --- hostile registries: blobs (the manifests are well-formed) ---------------
 start_hostile garbage-b garbage blob
-hverify "garbage blob" 1 "digest mismatch"
+hverify "garbage blob" 1 "digest mismatch" all
 start_hostile truncated-b truncated blob
 hverify "truncated blob" 2 "transfer closed"
 start_hostile huge-b huge blob
-hverify "blob of 10 GiB announced" 2 "exceeds"
+hverify "blob of 10 GiB announced" 2 "exceeds" all
 start_hostile redirect-b redirect-loop blob
-hverify "blob redirect loop" 2 "redirects"
+hverify "blob redirect loop" 2 "redirects" all
 
 # --- a server that accepts and never answers -------------------------------------
 start_hostile hang hang
@@ -138,13 +161,20 @@ run "signature that is not base64" 1 "$SIGN" --home "$B" --timeout $T verify "$R
 expect "… says signature" has "signature" "$ERR"
 expect "… no crash report" no_crash
 putsig "$(head -c 60000 /dev/zero | tr '\0' 'A')"
-run_in "signature of 60000 characters" "1 2" "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
+run "signature of 60000 characters" 1 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
 expect "… no crash report" no_crash
 putsig ""
 run "empty signature" 1 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
 expect "… no crash report" no_crash
 run "re-push restores the signature" 0 "$SIGN" --home "$A" --timeout 30 push "$REG/app:v1"
 run "… verifies" 0 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
+# a hostile layer beside the good one must not hide it
+curl -sf -H "$ACC" "http://$REG/v2/app/manifests/$SIGTAG" >"$WORK/sig.json"
+LAYER=$(grep -o '"layers":\[{[^]]*}\]' "$WORK/sig.json" | sed 's/^"layers":\[//; s/\]$//')
+BADLAYER=$(printf '%s' "$LAYER" | sed "s|\"dev.cosignproject.cosign/signature\":\"[^\"]*\"|\"dev.cosignproject.cosign/signature\":\"$(head -c 60000 /dev/zero | tr '\0' 'A')\"|")
+printf '%s' "$(sed "s|\"layers\":\[|\"layers\":[$BADLAYER,{\"mediaType\":7},|" "$WORK/sig.json")" >"$WORK/sig3.json"
+curl -sf -X PUT -H "$CT" --data-binary @"$WORK/sig3.json" "http://$REG/v2/app/manifests/$SIGTAG" >/dev/null
+run "malformed layers beside a good signature are skipped" 0 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
 
 # Metadata bytes flipped in the registry's storage: the digest no longer matches.
 TSFILE="$REG_DIR/data/docker/registry/v2/blobs/sha256/${TS:7:2}/${TS#sha256:}/data"
@@ -162,17 +192,16 @@ cp "$WORK/ts.orig" "$TSFILE"
 FILES="$WORK/files"
 mkdir -p "$FILES/manifests" "$FILES/blobs"
 start_hostile files files "$FILES"
-"$MKIMAGE" "$WORK/lay" s1 11 >/dev/null
-run "sign into a layout for the hostile server's GUN" 0 "$SIGN" --home "$WORK/home-lay" push --gun "$H/app" "oci:$WORK/lay:s1"
+"$MKIMAGE" "$WORK/lay" v1 11 >/dev/null
+run "sign into a layout for the hostile server's GUN" 0 "$SIGN" --home "$WORK/home-lay" push --gun "$H/app" "oci:$WORK/lay:v1"
 for f in "$WORK/lay/blobs/sha256/"*; do
 	cp "$f" "$FILES/blobs/sha256:$(basename "$f")"
 done
 grep -o '"digest":"sha256:[0-9a-f]*","size":[0-9]*,"annotations":{"org.opencontainers.image.ref.name":"[^"]*"' \
-	"$WORK/lay/index.json" | sed 's/"digest":"sha256:\([0-9a-f]*\)".*"ref.name":"\([^"]*\)"/\1 \2/' |
+	"$WORK/lay/index.json" | sed 's/"digest":"sha256:\([0-9a-f]*\)".*ref\.name":"\([^"]*\)"/\1 \2/' |
 	while read -r hex name; do
 		cp "$WORK/lay/blobs/sha256/$hex" "$FILES/manifests/$name"
 	done
-cp "$FILES/manifests/s1" "$FILES/manifests/v1"
 cp "$FILES/manifests/_sign.trust" "$WORK/ftrust.json"
 # swap TITLE FILE: serve FILE as the layer TITLE (for root: every root version)
 swap() {
@@ -189,6 +218,7 @@ FTS=$(blob_of timestamp.json "$WORK/ftrust.json")
 head -c 3000 /dev/urandom >"$WORK/bad-garbage"
 { printf '%0.s[' $(seq 100000); printf '%0.s]' $(seq 100000); } >"$WORK/bad-deep"
 printf '{"signed":"x","signatures":"y"}' >"$WORK/bad-shape"
+printf '{"signed":{"_type":"\\u001b]0;owned\\u0007\\u001b[2J","version":1,"expires":"\\u001b[31m"},"signatures":[{"keyid":"\\u001b[31m","method":"\\u001b[31m","sig":"\\u001b"}]}' >"$WORK/bad-esc"
 printf '{"signed":{"_type":"Timestamp","version":99999999999999999999999,"expires":"9999-99-99T99:99:99Z","meta":{}},"signatures":[]}' >"$WORK/bad-numbers"
 sed 's/"sig":"[^"]*"/"sig":"AAAA"/g' "$FILES/blobs/$FTS" >"$WORK/bad-sig"
 { printf '{"signed":{"_type":"Timestamp","version":2,"expires":"2999-01-01T00:00:00Z","meta":{}},"signatures":['
@@ -196,11 +226,12 @@ sed 's/"sig":"[^"]*"/"sig":"AAAA"/g' "$FILES/blobs/$FTS" >"$WORK/bad-sig"
   printf '{}]}'; } >"$WORK/bad-many"
 n=0
 for role in timestamp.json snapshot.json targets.json root.json; do
-	for bad in garbage deep shape numbers sig many; do
+	for bad in garbage deep shape numbers sig many esc; do
 		n=$((n + 1))
 		swap "$role" "$WORK/bad-$bad"
 		run "$role replaced by $bad (digest matches)" 1 "$SIGN" --home "$WORK/home-files$n" --timeout $T verify "$H/app:v1"
 		expect "… no crash report" no_crash
+		expect "… no control characters" no_ctl
 	done
 done
 cp "$WORK/ftrust.json" "$FILES/manifests/_sign.trust"

@@ -27,6 +27,12 @@
  *   auth-loop      401 + Bearer challenge whose realm is this server;
  *                  the token endpoint (/token) answers garbage when ARG is
  *                  "garbage", else a token that is then refused again
+ *   errjson        manifests: 400 with a registry error whose code and
+ *                  message hold escape sequences and 20000 characters
+ *   busy           manifests: 503 with Retry-After: 999999
+ *   badauth        everything: 401 with a malformed, 8000-byte
+ *                  WWW-Authenticate challenge (ARG picks the variant:
+ *                  "quote", "long", "empty-realm", "ctl")
  *   files DIR      manifests from DIR/manifests/<repo-with-_>/<ref> (or
  *                  DIR/manifests/<ref>), blobs from DIR/blobs/<digest>;
  *                  404 otherwise
@@ -117,9 +123,11 @@ static int write_str(int fd, const char *s)
 static int answer(int fd, int head, const char *status, const char *headers, const char *body,
 	size_t len)
 {
-	char h[2048];
-	snprintf(h, sizeof(h), "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\n\r\n", status,
-		headers ? headers : "", len);
+	char h[256];
+	snprintf(h, sizeof(h), "HTTP/1.1 %s\r\n", status);
+	if (write_str(fd, h) != 0 || write_str(fd, headers ? headers : "") != 0)
+		return -1;
+	snprintf(h, sizeof(h), "Content-Length: %zu\r\n\r\n", len);
 	if (write_str(fd, h) != 0)
 		return -1;
 	if (head || len == 0)
@@ -229,6 +237,28 @@ static int handle(int fd, const char *method, const char *path)
 		snprintf(body, sizeof(body), "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"hostile\"}]}");
 		return answer(fd, head, "401 Unauthorized", hdr, body, strlen(body));
 	}
+	if (strcmp(g_mode, "badauth") == 0) {
+		char *h = malloc(9000);
+		int r;
+		if (h == NULL)
+			return -1;
+		if (strcmp(g_arg, "long") == 0) {
+			strcpy(h, "WWW-Authenticate: Bearer realm=\"http://127.0.0.1/");
+			size_t o = strlen(h);
+			memset(h + o, 'a', 7900);
+			h[o + 7900] = '\0';
+			strcat(h, "\"\r\n");
+		} else if (strcmp(g_arg, "empty-realm") == 0) {
+			strcpy(h, "WWW-Authenticate: Bearer realm=\"\",service=,scope=\"\"\r\n");
+		} else if (strcmp(g_arg, "ctl") == 0) {
+			strcpy(h, "WWW-Authenticate: Bearer realm=\"http://127.0.0.1:1/\033[2J\",service=\"\033[31m\"\r\n");
+		} else {
+			strcpy(h, "WWW-Authenticate: Bearer realm=\"http://127.0.0.1/,service=\"x,scope=,,,=,\"\\\r\n");
+		}
+		r = answer(fd, head, "401 Unauthorized", h, "", 0);
+		free(h);
+		return r;
+	}
 	if (strcmp(path, "/v2/") == 0 || strcmp(path, "/v2") == 0)
 		return answer_json(fd, head, "200 OK", "{}");
 
@@ -331,6 +361,23 @@ static int handle(int fd, const char *method, const char *path)
 			MT_MANIFEST, 7);
 		return answer(fd, head, "200 OK", hdr, body, strlen(body));
 	}
+	if (strcmp(g_mode, "errjson") == 0) {
+		size_t n = 20000;
+		char *e = malloc(n + 200);
+		int r;
+		if (e == NULL)
+			return -1;
+		strcpy(e, "{\"errors\":[{\"code\":\"\\u001b[2JMANIFEST_\\u0007INVALID\",\"message\":\"\\u001b[31m");
+		size_t o = strlen(e);
+		memset(e + o, 'm', n);
+		e[o + n] = '\0';
+		strcat(e, "\",\"detail\":[[[[{\"a\":\"\\u001b\"}]]]]}]}");
+		r = answer(fd, head, "400 Bad Request", "Content-Type: application/json\r\n", e, strlen(e));
+		free(e);
+		return r;
+	}
+	if (strcmp(g_mode, "busy") == 0)
+		return answer(fd, head, "503 Service Unavailable", "Retry-After: 999999\r\n", "", 0);
 	if (strcmp(g_mode, "redirect-loop") == 0) {
 		snprintf(hdr, sizeof(hdr), "Location: http://127.0.0.1:%u%s\r\n", g_port, path);
 		return answer(fd, head, "307 Temporary Redirect", hdr, "", 0);
