@@ -544,12 +544,16 @@ static void test_manifest_layers_hostile(void **state)
 		"[]",
 		"{\"layers\":{}}",
 		"{}",
+		"{\"layers\":[],\"layers\":[]}",
+	};
+	/* malformed layers are skipped, so that a hostile layer cannot hide a
+	 * good signature beside it */
+	static const char *const skipped[] = {
 		"{\"layers\":[7]}",
 		"{\"layers\":[{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"size\":5,\"digest\":\"sha256:ABC\"}]}",
 		"{\"layers\":[{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"size\":-5,\"digest\":\"sha256:3333333333333333333333333333333333333333333333333333333333333333\"}]}",
 		"{\"layers\":[{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"size\":\"5\",\"digest\":\"sha256:3333333333333333333333333333333333333333333333333333333333333333\"}]}",
 		"{\"layers\":[{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"size\":99999999999,\"digest\":\"sha256:3333333333333333333333333333333333333333333333333333333333333333\"}]}",
-		"{\"layers\":[],\"layers\":[]}",
 	};
 	size_t i;
 	sign_buf big = SIGN_BUF_INIT;
@@ -568,6 +572,14 @@ static void test_manifest_layers_hostile(void **state)
 			SIGN_OK);
 		assert_null(l);
 		assert_true(err.message[0] != '\0');
+	}
+	for (i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+		l = NULL;
+		n = 99;
+		assert_int_equal(signp_cosign_manifest_layers(&l, &n, skipped[i], strlen(skipped[i]), NULL),
+			SIGN_OK);
+		assert_int_equal(n, 0);
+		signp_cosign_layers_free(l, n);
 	}
 	/* more than SIGN_MAX_SIGNATURES layers */
 	assert_int_equal(signp_buf_puts(&big, "{\"layers\":["), SIGN_OK);
