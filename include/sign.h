@@ -146,9 +146,11 @@ typedef struct sign_push_options {
 	const char *keyid;          /* sign with this delegation key (issue: signers) */
 	int recursive;              /* also sign each platform manifest of an index */
 	long timestamp_lifetime;    /* seconds; 0: keep the GUN's setting (default 14 days) */
+	int local_snapshot;         /* Notary backend, new GUN: the client holds the snapshot
+	                             * key (default: the server does, as docker sets it up) */
 } sign_push_options;
 #define SIGN_PUSH_OPTIONS_VERSION 1
-#define SIGN_PUSH_OPTIONS_INIT { SIGN_PUSH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+#define SIGN_PUSH_OPTIONS_INIT { SIGN_PUSH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0 }
 
 typedef struct sign_push_result {
 	char repository[512];  /* e.g. 127.0.0.1:5000/app, or oci:DIR */

@@ -103,11 +103,13 @@ static int new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const 
 	return SIGN_OK;
 }
 
-/* Load the GUN's repository, snapshot and timestamp keys, creating them
- * when the GUN is new to this home (create != 0).  With timestamp_only,
- * just the timestamp key (sign trust refresh needs no other). */
+/* Load the GUN's keys held in this home, creating what a new GUN needs
+ * (create != 0): the repository key, and the snapshot and timestamp keys
+ * unless the server holds them (server_ts: a Notary server always holds
+ * the timestamp key, and the snapshot key too unless local_snapshot).
+ * With timestamp_only, just the timestamp key (sign trust refresh). */
 static int gun_keys_get(gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
-	int timestamp_only, sign_error *err)
+	int timestamp_only, int server_ts, int local_snapshot, sign_error *err)
 {
 	signp_keyinfo info;
 	int r;
@@ -128,23 +130,22 @@ static int gun_keys_get(gun_keys *k, int *created, sign_ctx *ctx, const char *gu
 			signp_err_hint(err, "import it with `sign key import FILE --role targets --gun %s`", gun);
 			return r;
 		}
-		if ((r = new_role_key(&k->targets, ctx, "targets", gun, err)) != SIGN_OK ||
-		    (r = new_role_key(&k->snapshot, ctx, "snapshot", gun, err)) != SIGN_OK ||
-		    (r = new_role_key(&k->timestamp, ctx, "timestamp", gun, err)) != SIGN_OK)
+		if ((r = new_role_key(&k->targets, ctx, "targets", gun, err)) != SIGN_OK)
 			return r;
 		*created = 1;
-		return SIGN_OK;
-	}
-	if (r != SIGN_OK)
+	} else if (r != SIGN_OK) {
 		return signp_err_prefix(err, r, "finding the repository key of %s", gun);
-	if ((r = signp_ctx_load_key(&k->targets, ctx, info.id, SIGN_PASS_REPOSITORY, err)) != SIGN_OK)
+	} else if ((r = signp_ctx_load_key(&k->targets, ctx, info.id, SIGN_PASS_REPOSITORY, err)) != SIGN_OK) {
 		return r;
-	r = load_role_key(&k->snapshot, ctx, "snapshot", gun, err);
-	if (r == SIGN_ENOTFOUND && create) {
-		signp_err_clear(err);
-		r = new_role_key(&k->snapshot, ctx, "snapshot", gun, err);
 	}
-	if (r != SIGN_OK)
+	r = load_role_key(&k->snapshot, ctx, "snapshot", gun, err);
+	if (r == SIGN_ENOTFOUND) {
+		signp_err_clear(err);
+		r = SIGN_OK;
+		if (create && (!server_ts || local_snapshot))
+			r = new_role_key(&k->snapshot, ctx, "snapshot", gun, err);
+	}
+	if (r != SIGN_OK || server_ts)
 		return r;
 	r = load_role_key(&k->timestamp, ctx, "timestamp", gun, err);
 	if (r == SIGN_ENOTFOUND && create) {
@@ -178,13 +179,56 @@ static json_t *role_obj(const char *id)
 	return json_pack("{s:[s], s:i}", "keyids", id, "threshold", 1);
 }
 
-/* Root v1 for a new GUN: the home's root key certified for this GUN. */
-static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, const char *gun,
-	const gun_keys *k, sign_error *err)
+/* The server's key for role, remembered in the home: a Notary server makes
+ * a new key on every GET until a root lists one. */
+static int server_key(json_t **keyobj, char id[65], sign_ctx *ctx, signp_trust_backend *be,
+	const char *gun, const char *role, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	json_t *doc = NULL, *k;
+	char *s = NULL;
+	int r;
+	*keyobj = NULL;
+	if ((r = signp_ctx_gun_path(&path, ctx, gun, "server_keys.json", 1, err)) != SIGN_OK)
+		goto out;
+	if (signp_read_file(&data, path.ptr, 65536, NULL) == SIGN_OK)
+		doc = json_loadb(data.ptr, data.size, 0, NULL);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		doc = json_object();
+	}
+	k = json_object_get(doc, role);
+	if (k && json_is_string(json_object_get(k, "keyid")) && json_is_object(json_object_get(k, "key"))) {
+		signp_strlcpy(id, json_string_value(json_object_get(k, "keyid")), 65);
+		*keyobj = json_incref(json_object_get(k, "key"));
+		r = SIGN_OK;
+		goto out;
+	}
+	if (be->server_key == NULL) {
+		r = signp_err(err, SIGN_EINVAL, "%s: this backend holds no %s key", gun, role);
+		goto out;
+	}
+	if ((r = be->server_key(be, role, 0, keyobj, id, err)) != SIGN_OK)
+		goto out;
+	json_object_set_new(doc, role, json_pack("{s:s, s:O}", "keyid", id, "key", *keyobj));
+	if ((s = json_dumps(doc, JSON_COMPACT)) != NULL)
+		r = signp_write_file_atomic(path.ptr, s, strlen(s), 0600, err);
+out:
+	free(s);
+	json_decref(doc);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+/* Root v1 for a new GUN: the home's root key certified for this GUN; the
+ * snapshot and timestamp keys are ours, or the server's. */
+static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
+	const char *gun, const gun_keys *k, sign_error *err)
 {
 	signp_key *root = NULL;
 	sign_buf cert = SIGN_BUF_INIT;
-	json_t *signed_obj = NULL, *keys = json_object(), *roles = json_object();
+	json_t *signed_obj = NULL, *keys = json_object(), *roles = json_object(), *srv = NULL;
 	char rid[65], tid[65], sid[65], tsid[65];
 	signp_tuf_signer signer;
 	int r;
@@ -202,9 +246,19 @@ static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, const ch
 	if ((r = signp_key_root_cert(&cert, root, gun, signp_now(), 3650, err)) != SIGN_OK)
 		goto out;
 	if ((r = key_entry(keys, rid, root->pkey, cert.ptr, err)) != SIGN_OK ||
-	    (r = key_entry(keys, tid, k->targets->pkey, NULL, err)) != SIGN_OK ||
-	    (r = key_entry(keys, sid, k->snapshot->pkey, NULL, err)) != SIGN_OK ||
-	    (r = key_entry(keys, tsid, k->timestamp->pkey, NULL, err)) != SIGN_OK)
+	    (r = key_entry(keys, tid, k->targets->pkey, NULL, err)) != SIGN_OK)
+		goto out;
+	if (k->snapshot)
+		r = key_entry(keys, sid, k->snapshot->pkey, NULL, err);
+	else if ((r = server_key(&srv, sid, ctx, be, gun, "snapshot", err)) == SIGN_OK)
+		json_object_set_new(keys, sid, srv);
+	if (r != SIGN_OK)
+		goto out;
+	if (k->timestamp && !be->server_timestamp)
+		r = key_entry(keys, tsid, k->timestamp->pkey, NULL, err);
+	else if ((r = server_key(&srv, tsid, ctx, be, gun, "timestamp", err)) == SIGN_OK)
+		json_object_set_new(keys, tsid, srv);
+	if (r != SIGN_OK)
 		goto out;
 	json_object_set_new(roles, "root", role_obj(rid));
 	json_object_set_new(roles, "targets", role_obj(tid));
@@ -465,7 +519,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	json_t *tsigned = NULL, *entry;
 	signp_trust_out files[4];
 	size_t nfiles = 0;
-	int r;
+	int r, local_snapshot = 0;
 	int64_t tver = 1, sver = 1, tsver = 1;
 
 	*noop = 0;
@@ -476,21 +530,24 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 			goto out;
 		}
 		signp_err_clear(err);
-		if ((r = build_root(&root, created_root, ctx, gun, k, err)) != SIGN_OK)
+		if ((r = build_root(&root, created_root, ctx, be, gun, k, err)) != SIGN_OK)
 			goto out;
 		tsigned = json_pack("{s:s, s:{s:{}, s:[]}, s:o, s:{}, s:i}", "_type", "Targets",
 			"delegations", "keys", "roles", "expires", expires_in(SIGN_LIFE_TARGETS),
 			"targets", "version", 1);
+		local_snapshot = k->snapshot != NULL;
 	} else if (r != SIGN_OK) {
 		signp_err_prefix(err, r, "reading the current trust data of %s", gun);
 		goto out;
 	} else {
-		if ((k->targets && !root_lists(t->root, "targets", k->targets->id)) ||
-		    (k->snapshot && !root_lists(t->root, "snapshot", k->snapshot->id)) ||
-		    !root_lists(t->root, "timestamp", k->timestamp->id)) {
+		local_snapshot = k->snapshot && root_lists(t->root, "snapshot", k->snapshot->id);
+		if ((req->tag && !root_lists(t->root, "targets", k->targets->id)) ||
+		    (!be->server_timestamp && ((req->tag && !local_snapshot) ||
+			 !root_lists(t->root, "timestamp", k->timestamp->id)))) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);
-			signp_err_hint(err, "import the repository, snapshot and timestamp keys of %s", gun);
+			signp_err_hint(err, "import the repository key of %s%s", gun,
+				be->server_timestamp ? "" : " and its snapshot and timestamp keys");
 			goto out;
 		}
 		tsigned = json_deep_copy(t->targets->signed_obj);
@@ -521,7 +578,9 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		json_object_set_new(tsigned, "expires", expires_in(SIGN_LIFE_TARGETS));
 		if ((r = sign_file(&targets, tsigned, k->targets, err)) != SIGN_OK)
 			goto out;
-		if ((r = build_snapshot(&snap, t, &root, &targets, sver, k->snapshot, err)) != SIGN_OK)
+		/* a server-held snapshot is made by the server from what we upload */
+		if (local_snapshot &&
+		    (r = build_snapshot(&snap, t, &root, &targets, sver, k->snapshot, err)) != SIGN_OK)
 			goto out;
 	} else {
 		/* refresh: only the timestamp changes */
@@ -531,16 +590,18 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		}
 		signp_buf_put(&snap, t->snapshot->bytes, t->snapshot->len);
 	}
-	if ((r = build_timestamp(&ts, snap.ptr, snap.size, tsver, req->ts_lifetime, k->timestamp, err)) != SIGN_OK)
+	if (!be->server_timestamp &&
+	    (r = build_timestamp(&ts, snap.ptr, snap.size, tsver, req->ts_lifetime, k->timestamp, err)) != SIGN_OK)
 		goto out;
 	if (root.size) {
 		files[nfiles++] = (signp_trust_out){ "root", 1, (unsigned char *)root.ptr, root.size };
 	}
 	if (targets.size)
 		files[nfiles++] = (signp_trust_out){ "targets", tver, (unsigned char *)targets.ptr, targets.size };
-	if (req->tag)
+	if (req->tag && snap.size)
 		files[nfiles++] = (signp_trust_out){ "snapshot", sver, (unsigned char *)snap.ptr, snap.size };
-	files[nfiles++] = (signp_trust_out){ "timestamp", tsver, (unsigned char *)ts.ptr, ts.size };
+	if (ts.size)
+		files[nfiles++] = (signp_trust_out){ "timestamp", tsver, (unsigned char *)ts.ptr, ts.size };
 	r = be->publish(be, files, nfiles, err);
 out:
 	signp_trust_free(t);
@@ -589,7 +650,7 @@ static int open_target(signp_ref *ref, signp_store **st, signp_trust_backend **b
 		return r;
 	if ((r = signp_store_open(st, ctx, ref, create, err)) != SIGN_OK)
 		return r;
-	return signp_trust_backend_artifact(be, *st, ref->gun, err);
+	return signp_trust_backend_open(be, ctx, *st, ref, err);
 }
 
 SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *refstr,
@@ -635,7 +696,8 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	}
 	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
-	if ((r = gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, err)) != SIGN_OK)
+	if ((r = gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, be->server_timestamp,
+		     opts->local_snapshot, err)) != SIGN_OK)
 		goto out;
 	if (opts->timestamp_lifetime > 0 &&
 	    (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, opts->timestamp_lifetime, err)) != SIGN_OK)
@@ -720,7 +782,12 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 		goto out;
 	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
-	if ((r = gun_keys_get(&k, &created, ctx, ref.gun, 0, 1, err)) != SIGN_OK)
+	if (be->server_timestamp) {
+		r = signp_err(err, SIGN_EINVAL, "refreshing %s: the trust server re-signs the timestamp itself",
+			ref.gun);
+		goto out;
+	}
+	if ((r = gun_keys_get(&k, &created, ctx, ref.gun, 0, 1, 0, 0, err)) != SIGN_OK)
 		goto out;
 	if (lifetime > 0 && (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, lifetime, err)) != SIGN_OK)
 		goto out;

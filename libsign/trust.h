@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "ctx.h"
+#include "ref.h"
 #include "store.h"
 #include "tuf.h"
 
@@ -44,8 +45,19 @@ struct signp_trust_backend {
 	int (*publish)(signp_trust_backend *be, const signp_trust_out *files, size_t n,
 		sign_error *err);
 	void (*free)(signp_trust_backend *be);
-	const char *name; /* "registry", "oci", "notary" */
+	/* Optional (NULL when the client holds every key): the public key the
+	 * server signs `role` ("timestamp", "snapshot") with, as a TUF key
+	 * object (new reference) and its ID; rotate asks for a new one. */
+	int (*server_key)(signp_trust_backend *be, const char *role, int rotate, json_t **keyobj,
+		char keyid[65], sign_error *err);
+	const char *name;     /* "registry", "oci", "notary" */
+	int server_timestamp; /* the server makes the timestamp: never publish one */
 };
+
+/* The backend for ref: the Notary server of the context (--trust-server),
+ * else the artifact in the image store. */
+int signp_trust_backend_open(signp_trust_backend **out, sign_ctx *ctx, signp_store *store,
+	const signp_ref *ref, sign_error *err);
 
 /* Artifact backend over an image store (registry repository or layout). */
 int signp_trust_backend_artifact(signp_trust_backend **out, signp_store *store, const char *gun,

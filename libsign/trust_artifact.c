@@ -282,3 +282,16 @@ int signp_trust_backend_artifact(signp_trust_backend **out, signp_store *store, 
 	*out = &a->be;
 	return SIGN_OK;
 }
+
+int signp_trust_backend_open(signp_trust_backend **out, sign_ctx *ctx, signp_store *store,
+	const signp_ref *ref, sign_error *err)
+{
+	*out = NULL;
+	if (ctx->trust_server) {
+		if (ref->is_oci)
+			return signp_err(err, SIGN_EINVAL, "--trust-server works with registry references, not oci: layouts");
+		return signp_err(err, SIGN_EINVAL, "--trust-server %s: the Notary backend is not built in",
+			ctx->trust_server);
+	}
+	return signp_trust_backend_artifact(out, store, ref->gun, err);
+}

@@ -185,7 +185,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		r = verify_with_key(out, st, &ref, opts->key, err);
 		goto out;
 	}
-	if ((r = signp_trust_backend_artifact(&be, st, ref.gun, err)) != SIGN_OK)
+	if ((r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
@@ -292,7 +292,7 @@ SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref
 	if ((r = signp_ref_parse(&ref, refstr, gun, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
-	    (r = signp_trust_backend_artifact(&be, st, ref.gun, err)) != SIGN_OK)
+	    (r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
 	memset(&lo, 0, sizeof(lo));
 	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
