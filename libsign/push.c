@@ -224,7 +224,7 @@ out:
 /* Root v1 for a new GUN: the home's root key certified for this GUN; the
  * snapshot and timestamp keys are ours, or the server's. */
 static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
-	const char *gun, const gun_keys *k, sign_error *err)
+	const char *gun, const gun_keys *k, const char *root_keyid, sign_error *err)
 {
 	signp_key *root = NULL;
 	sign_buf cert = SIGN_BUF_INIT;
@@ -234,8 +234,11 @@ static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_tr
 	int r;
 
 	*created_root = 0;
-	r = load_role_key(&root, ctx, "root", NULL, err);
-	if (r == SIGN_ENOTFOUND) {
+	if (root_keyid)
+		r = signp_ctx_load_key(&root, ctx, root_keyid, SIGN_PASS_ROOT, err);
+	else
+		r = load_role_key(&root, ctx, "root", NULL, err);
+	if (r == SIGN_ENOTFOUND && root_keyid == NULL) {
 		signp_err_clear(err);
 		if ((r = new_role_key(&root, ctx, "root", NULL, err)) != SIGN_OK)
 			goto out;
@@ -501,12 +504,18 @@ static json_t *target_json(const char *digest, uint64_t size)
 	return j;
 }
 
-typedef struct update_req {
-	const char *tag;        /* tag to record, or NULL (refresh only) */
-	const char *digest;
+/* One change to a targets entry. */
+typedef struct target_change {
+	const char *tag;
+	const char *digest;     /* NULL: remove the tag (revoke) */
 	uint64_t size;
-	int remove;             /* remove the tag (revoke) */
+} target_change;
+
+typedef struct update_req {
+	const target_change *changes; /* NULL/0: refresh only */
+	size_t nchanges;
 	int64_t ts_lifetime;
+	const char *root_keyid;       /* a new GUN's root key (NULL: the home's first) */
 } update_req;
 
 /* One attempt: read, merge, sign, publish. *noop when nothing changed. */
@@ -530,7 +539,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 			goto out;
 		}
 		signp_err_clear(err);
-		if ((r = build_root(&root, created_root, ctx, be, gun, k, err)) != SIGN_OK)
+		if ((r = build_root(&root, created_root, ctx, be, gun, k, req->root_keyid, err)) != SIGN_OK)
 			goto out;
 		tsigned = json_pack("{s:s, s:{s:{}, s:[]}, s:o, s:{}, s:i}", "_type", "Targets",
 			"delegations", "keys", "roles", "expires", expires_in(SIGN_LIFE_TARGETS),
@@ -541,8 +550,8 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		goto out;
 	} else {
 		local_snapshot = k->snapshot && root_lists(t->root, "snapshot", k->snapshot->id);
-		if ((req->tag && !root_lists(t->root, "targets", k->targets->id)) ||
-		    (!be->server_timestamp && ((req->tag && !local_snapshot) ||
+		if ((req->nchanges && !root_lists(t->root, "targets", k->targets->id)) ||
+		    (!be->server_timestamp && ((req->nchanges && !local_snapshot) ||
 			 !root_lists(t->root, "timestamp", k->timestamp->id)))) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);
@@ -559,21 +568,31 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (req->tag) {
+	if (req->nchanges) {
 		json_t *tg = json_object_get(tsigned, "targets");
-		json_t *want = req->remove ? NULL : target_json(req->digest, req->size);
-		entry = json_object_get(tg, req->tag);
-		if (t && ((req->remove && entry == NULL) ||
-			  (!req->remove && entry && json_equal(entry, want)))) {
+		int changed = t == NULL;
+		for (size_t i = 0; i < req->nchanges; i++) {
+			const target_change *c = &req->changes[i];
+			json_t *want = c->digest ? target_json(c->digest, c->size) : NULL;
+			entry = json_object_get(tg, c->tag);
+			if ((c->digest == NULL && entry == NULL) ||
+			    (c->digest && entry && json_equal(entry, want))) {
+				json_decref(want);
+				continue;
+			}
+			changed = 1;
+			if (c->digest == NULL)
+				json_object_del(tg, c->tag);
+			else if (want == NULL || json_object_set_new(tg, c->tag, want) != 0) {
+				r = signp_err(err, SIGN_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+		if (!changed) {
 			*noop = 1;
-			json_decref(want);
 			r = SIGN_OK;
 			goto out;
 		}
-		if (req->remove)
-			json_object_del(tg, req->tag);
-		else
-			json_object_set_new(tg, req->tag, want);
 		json_object_set_new(tsigned, "version", json_integer(tver));
 		json_object_set_new(tsigned, "expires", expires_in(SIGN_LIFE_TARGETS));
 		if ((r = sign_file(&targets, tsigned, k->targets, err)) != SIGN_OK)
@@ -598,7 +617,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	}
 	if (targets.size)
 		files[nfiles++] = (signp_trust_out){ "targets", tver, (unsigned char *)targets.ptr, targets.size };
-	if (req->tag && snap.size)
+	if (req->nchanges && snap.size)
 		files[nfiles++] = (signp_trust_out){ "snapshot", sver, (unsigned char *)snap.ptr, snap.size };
 	if (ts.size)
 		files[nfiles++] = (signp_trust_out){ "timestamp", tsver, (unsigned char *)ts.ptr, ts.size };
@@ -666,6 +685,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	uint64_t size = 0;
 	int r, lockfd = -1, created = 0, noop = 0, changed = 0;
 	update_req req;
+	target_change change;
 
 	memset(out, 0, sizeof(*out));
 	memset(&k, 0, sizeof(k));
@@ -724,16 +744,18 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		if (r != SIGN_OK)
 			goto out;
 	}
-	req.tag = tag;
-	req.digest = digest;
-	req.size = size;
-	req.remove = 0;
+	change.tag = tag;
+	change.digest = digest;
+	change.size = size;
+	req.changes = &change;
+	req.nchanges = 1;
+	req.root_keyid = NULL;
 	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
 	if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &req, 1, err)) != SIGN_OK)
 		goto out;
 	if (noop && opts->timestamp_lifetime > 0) {
 		/* nothing new to record, but a new lifetime was asked for */
-		update_req rq = { NULL, NULL, 0, 0, req.ts_lifetime };
+		update_req rq = { NULL, 0, req.ts_lifetime, NULL };
 		if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &rq, 0, err)) != SIGN_OK)
 			goto out;
 	}
@@ -774,7 +796,7 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	signp_trust_backend *be = NULL;
 	gun_keys k;
 	int r, lockfd = -1, created = 0, noop = 0, cr = 0;
-	update_req req = { NULL, NULL, 0, 0, 0 };
+	update_req req = { NULL, 0, 0, NULL };
 	char when[32];
 
 	memset(&k, 0, sizeof(k));
