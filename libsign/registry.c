@@ -58,6 +58,11 @@ struct signp_registry {
 	char scheme[8];     /* "" until a request worked */
 	char hint[8];
 	int try_both;       /* loopback or insecure: https and http */
+	int url_mode;       /* made from base_url: scheme fixed, base_path prepended */
+	int url_http;       /* ... and that scheme is plain http */
+	char base_path[512];/* "" or "/prefix" (no trailing slash) */
+	char label[32];     /* "registry", or e.g. "notary server", for messages */
+	char *cred_host;    /* second host to look credentials up for, or NULL */
 	int insecure;
 	char *ca_file;
 	char *docker_config;
@@ -98,6 +103,7 @@ typedef struct req {
 	int idempotent;
 	int no_auth;            /* token requests: no 401 handling, auth_header as given */
 	const char *auth_header;
+	const char *scope;      /* explicit token scope (generic requests); overrides repo */
 } req;
 
 /* One answer. */
@@ -581,12 +587,14 @@ static int net_error(signp_registry *r, CURLcode cc, const char *url, sign_error
 	const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc);
 	url_host(url, host, sizeof(host));
 	if (same_origin(r, url) || host[0] == '\0')
-		signp_err(err, SIGN_ENET, "connecting to registry %s: %s", r->host, why);
+		signp_err(err, SIGN_ENET, "connecting to %s %s: %s", r->label, r->host, why);
 	else
 		signp_err(err, SIGN_ENET, "connecting to %s (for registry %s): %s", host, r->host, why);
 	signp_err_source(err, "curl");
 	if (is_tls_error(cc)) {
-		if (r->try_both)
+		if (r->url_mode)
+			signp_err_hint(err, "for a %s with a private CA use --ca-file FILE", r->label);
+		else if (r->try_both)
 			signp_err_hint(err, "if %s speaks plain HTTP or uses a private CA, use "
 				"--insecure-registry %s or --ca-file FILE", r->host, r->host);
 		else
@@ -857,6 +865,8 @@ static int load_creds(signp_registry *r, sign_error *err)
 	if (r->creds_state == 2)
 		return SIGN_ENOTFOUND;
 	rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->host, err);
+	if (rc == SIGN_ENOTFOUND && r->cred_host != NULL)
+		rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->cred_host, err);
 	if (rc == SIGN_OK) {
 		r->creds_state = 1;
 		return SIGN_OK;
@@ -944,6 +954,10 @@ static int token_put(signp_registry *r, const char *scope, const char *token, si
 /* Scope key of a request: "repository:R:pull[,push][ repository:F:pull]". */
 static void scope_key(char *out, size_t outsz, const req *q)
 {
+	if (q->scope != NULL) {
+		snprintf(out, outsz, "%s", q->scope);
+		return;
+	}
 	if (q->repo == NULL) {
 		out[0] = '\0';
 		return;
@@ -978,17 +992,18 @@ static int fetch_token(signp_registry *r, const char *realm, const char *service
 	memset(&src, 0, sizeof(src));
 
 	if (!signp_str_has_prefix(realm, "https://") &&
-	    !(signp_str_has_prefix(realm, "http://") && r->try_both)) {
-		return signp_err(err, SIGN_EAUTH, "registry %s: token realm \"%.200s\" is not an https URL",
-			r->host, realm);
+	    !(signp_str_has_prefix(realm, "http://") && (r->try_both || r->url_http))) {
+		return signp_err(err, SIGN_EAUTH, "%s %s: token realm \"%.200s\" is not an https URL",
+			r->label, r->host, realm);
 	}
 	url_host(realm, realm_host, sizeof(realm_host));
 	if (realm_host[0] == '\0')
-		return signp_err(err, SIGN_EAUTH, "registry %s: invalid token realm \"%.200s\"", r->host, realm);
+		return signp_err(err, SIGN_EAUTH, "%s %s: invalid token realm \"%.200s\"", r->label, r->host, realm);
 	/* plain HTTP realms only for an insecure registry or on loopback */
-	if (signp_str_has_prefix(realm, "http://") && !r->insecure && !signp_host_is_loopback(realm_host))
-		return signp_err(err, SIGN_EAUTH, "registry %s: token realm \"%.200s\" is not an https URL",
-			r->host, realm);
+	if (signp_str_has_prefix(realm, "http://") && !r->insecure && !r->url_http &&
+	    !signp_host_is_loopback(realm_host))
+		return signp_err(err, SIGN_EAUTH, "%s %s: token realm \"%.200s\" is not an https URL",
+			r->label, r->host, realm);
 
 	if (oauth) {
 		/* OAuth2 refresh-token grant with an identity token */
@@ -1071,12 +1086,12 @@ static int fetch_token(signp_registry *r, const char *realm, const char *service
 		goto out;
 	if (x.status == 401 || x.status == 403) {
 		if (have_creds) {
-			rc = signp_err(err, SIGN_EAUTH, "registry %s refused the credentials (token server %s: HTTP %ld)",
-				r->host, realm_host, x.status);
+			rc = signp_err(err, SIGN_EAUTH, "%s %s refused the credentials (token server %s: HTTP %ld)",
+				r->label, r->host, realm_host, x.status);
 			signp_err_hint(err, "run `docker login %s`", r->host);
 		} else {
-			rc = signp_err(err, SIGN_EAUTH, "registry %s requires authentication (token server %s: HTTP %ld)",
-				r->host, realm_host, x.status);
+			rc = signp_err(err, SIGN_EAUTH, "%s %s requires authentication (token server %s: HTTP %ld)",
+				r->label, r->host, realm_host, x.status);
 			signp_err_hint(err, "run `docker login %s`", r->host);
 		}
 		goto out;
@@ -1094,13 +1109,13 @@ static int fetch_token(signp_registry *r, const char *realm, const char *service
 		if (!json_is_string(tk) || json_string_length(tk) == 0)
 			tk = json_object_get(j, "access_token");
 		if (!json_is_string(tk) || json_string_length(tk) == 0) {
-			rc = signp_err(err, SIGN_EAUTH, "registry %s: token server %s sent no token", r->host, realm_host);
+			rc = signp_err(err, SIGN_EAUTH, "%s %s: token server %s sent no token", r->label, r->host, realm_host);
 			goto out;
 		}
 		tv = json_string_value(tk);
 		if (!header_value_ok(tv, TOKEN_ANSWER_MAX) || strchr(tv, ' ') != NULL) {
-			rc = signp_err(err, SIGN_EAUTH, "registry %s: token server %s sent a malformed token",
-				r->host, realm_host);
+			rc = signp_err(err, SIGN_EAUTH, "%s %s: token server %s sent a malformed token",
+				r->label, r->host, realm_host);
 			goto out;
 		}
 		ex = json_object_get(j, "expires_in");
@@ -1142,8 +1157,8 @@ static int authenticate(signp_registry *r, const req *q, const xfer *x, sign_err
 	if (rc != SIGN_OK) {
 		char shown[120];
 		clean_copy(shown, sizeof(shown), x->www_auth.ptr, x->www_auth.size);
-		rc = signp_err(err, SIGN_EAUTH, "registry %s: unsupported authentication challenge \"%s\"",
-			r->host, shown);
+		rc = signp_err(err, SIGN_EAUTH, "%s %s: unsupported authentication challenge \"%s\"",
+			r->label, r->host, shown);
 		goto out;
 	}
 	rc = load_creds(r, err);
@@ -1152,8 +1167,8 @@ static int authenticate(signp_registry *r, const req *q, const xfer *x, sign_err
 	have = rc == SIGN_OK;
 	if (strcmp(scheme, "basic") == 0) {
 		if (have && strcmp(r->user.ptr ? r->user.ptr : "", "<token>") == 0) {
-			rc = signp_err(err, SIGN_EAUTH, "registry %s asks for Basic auth but the docker config "
-				"holds an identity token for it", r->host);
+			rc = signp_err(err, SIGN_EAUTH, "%s %s asks for Basic auth but the docker config "
+				"holds an identity token for it", r->label, r->host);
 			signp_err_hint(err, "run `docker login %s` with a user name and password", r->host);
 			goto out;
 		}
@@ -1163,7 +1178,7 @@ static int authenticate(signp_registry *r, const req *q, const xfer *x, sign_err
 	}
 	/* bearer */
 	if (realm.size == 0) {
-		rc = signp_err(err, SIGN_EAUTH, "registry %s: Bearer challenge without a realm", r->host);
+		rc = signp_err(err, SIGN_EAUTH, "%s %s: Bearer challenge without a realm", r->label, r->host);
 		goto out;
 	}
 	scope_key(key, sizeof(key), q);
@@ -1259,12 +1274,12 @@ static int request_url(signp_registry *r, const req *q, const char *url, xfer *x
 			cc = CURLE_OK; /* we have the status and the start of the error body */
 		x->creds_sent = creds_sent;
 		if (x->too_big)
-			return signp_err(err, SIGN_EFORMAT, "registry %s: answer exceeds %zu bytes", r->host, q->max);
+			return signp_err(err, SIGN_EFORMAT, "%s %s: answer exceeds %zu bytes", r->label, r->host, q->max);
 		if (x->hdr_too_big)
-			return signp_err(err, SIGN_EFORMAT, "registry %s: answer headers exceed %u bytes", r->host,
+			return signp_err(err, SIGN_EFORMAT, "%s %s: answer headers exceed %u bytes", r->label, r->host,
 				HEADERS_TOTAL_MAX);
 		if (x->oom)
-			return signp_err(err, SIGN_ENOMEM, "registry %s: out of memory", r->host);
+			return signp_err(err, SIGN_ENOMEM, "%s %s: out of memory", r->label, r->host);
 		if (q->src != NULL && q->src->ferr)
 			return signp_err_errno(err, SIGN_EIO, "reading the upload for registry %s", r->host);
 		if (cc != CURLE_OK) {
@@ -1335,7 +1350,7 @@ static int request(signp_registry *r, const req *q, const char *path, xfer *x, c
 		sign_error e;
 		int conn_failed = 0;
 		memset(&e, 0, sizeof(e));
-		if (signp_buf_printf(&url, "%s://%s%s", schemes[i], r->api_host, path) != SIGN_OK) {
+		if (signp_buf_printf(&url, "%s://%s%s%s", schemes[i], r->api_host, r->base_path, path) != SIGN_OK) {
 			sign_buf_dispose(&url);
 			return signp_err(err, SIGN_ENOMEM, "registry request: out of memory");
 		}
@@ -1382,30 +1397,101 @@ static void xfer_dispose(xfer *x)
 /* ------------------------------------------------------------------------ */
 /* handle                                                                   */
 
+/* Split a server URL "http[s]://host[:port][/path]" into scheme, host[:port]
+ * and path (no trailing slash).  No user info, query or fragment. */
+static int parse_base_url(const char *url, char scheme[8], char host[256], char path[512])
+{
+	CURLU *u = curl_url();
+	char *s = NULL, *h = NULL, *p = NULL, *pa = NULL, *x = NULL;
+	int ok = 0;
+	size_t n;
+	if (u == NULL)
+		return 0;
+	if (strlen(url) > 700 || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_SCHEME, &s, 0) != CURLUE_OK ||
+	    (strcmp(s, "http") != 0 && strcmp(s, "https") != 0))
+		goto out;
+	if (curl_url_get(u, CURLUPART_USER, &x, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_QUERY, &x, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_FRAGMENT, &x, 0) == CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || h[0] == '\0')
+		goto out;
+	if (curl_url_get(u, CURLUPART_PORT, &p, 0) == CURLUE_OK)
+		snprintf(host, 256, "%s:%s", h, p);
+	else if (signp_strlcpy(host, h, 256) != 0)
+		goto out;
+	if (curl_url_get(u, CURLUPART_PATH, &pa, 0) != CURLUE_OK || signp_strlcpy(path, pa, 512) != 0)
+		goto out;
+	n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		path[--n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c <= 0x20 || c >= 0x7f)
+			goto out;
+	}
+	signp_strlcpy(scheme, s, 8);
+	ok = 1;
+out:
+	curl_free(s);
+	curl_free(h);
+	curl_free(p);
+	curl_free(pa);
+	curl_free(x);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 int signp_registry_new(signp_registry **out, const signp_registry_options *opts, sign_error *err)
 {
 	signp_registry *r = NULL;
-	const char *api;
+	const char *api, *hostname;
+	char url_scheme[8] = "", url_host[256] = "", url_path[512] = "";
 	size_t i, n;
-	if (out == NULL || opts == NULL || opts->host == NULL)
+	if (out == NULL || opts == NULL || (opts->host == NULL && opts->base_url == NULL))
 		return signp_err(err, SIGN_EINVAL, "registry: no host given");
 	*out = NULL;
-	n = strlen(opts->host);
+	if (opts->base_url != NULL) {
+		if (!parse_base_url(opts->base_url, url_scheme, url_host, url_path))
+			return signp_err(err, SIGN_EINVAL, "%s: invalid URL \"%.120s\" (want http[s]://HOST[:PORT][/PATH])",
+				opts->label ? opts->label : "registry", opts->base_url);
+		hostname = url_host;
+	} else {
+		hostname = opts->host;
+	}
+	n = strlen(hostname);
 	if (n == 0 || n >= 256)
-		return signp_err(err, SIGN_EINVAL, "registry: invalid host \"%.64s\"", opts->host);
+		return signp_err(err, SIGN_EINVAL, "registry: invalid host \"%.64s\"", hostname);
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)opts->host[i];
+		unsigned char c = (unsigned char)hostname[i];
 		if (!(isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_'))
-			return signp_err(err, SIGN_EINVAL, "registry: invalid host \"%.64s\"", opts->host);
+			return signp_err(err, SIGN_EINVAL, "registry: invalid host \"%.64s\"", hostname);
 	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return signp_err(err, SIGN_ENOMEM, "registry: out of memory");
-	signp_strlcpy(r->host, opts->host, sizeof(r->host));
-	api = signp_registry_api_host(opts->host);
-	signp_strlcpy(r->api_host, api, sizeof(r->api_host));
-	r->insecure = opts->insecure != 0;
-	r->try_both = r->insecure || signp_host_is_loopback(opts->host);
+	signp_strlcpy(r->host, hostname, sizeof(r->host));
+	signp_strlcpy(r->label, (opts->label && opts->label[0]) ? opts->label : "registry", sizeof(r->label));
+	if (opts->base_url != NULL) {
+		/* a server URL: exactly that scheme, host and path */
+		signp_strlcpy(r->api_host, url_host, sizeof(r->api_host));
+		signp_strlcpy(r->scheme, url_scheme, sizeof(r->scheme));
+		signp_strlcpy(r->base_path, url_path, sizeof(r->base_path));
+		r->url_mode = 1;
+		r->url_http = strcmp(url_scheme, "http") == 0;
+		r->insecure = opts->insecure != 0;
+		r->try_both = 0;
+	} else {
+		api = signp_registry_api_host(hostname);
+		signp_strlcpy(r->api_host, api, sizeof(r->api_host));
+		r->insecure = opts->insecure != 0;
+		r->try_both = r->insecure || signp_host_is_loopback(hostname);
+	}
+	if (opts->cred_host != NULL && opts->cred_host[0] && strcmp(opts->cred_host, r->host) != 0 &&
+	    (r->cred_host = signp_strdup(opts->cred_host)) == NULL)
+		goto oom;
 	signp_strlcpy(r->hint, (opts->scheme_hint && strcmp(opts->scheme_hint, "http") == 0) ? "http" : "https",
 		sizeof(r->hint));
 	r->timeout = opts->timeout > 0 ? opts->timeout : 30;
@@ -1423,7 +1509,7 @@ int signp_registry_new(signp_registry **out, const signp_registry_options *opts,
 	r->curl = curl_easy_init();
 	if (r->curl == NULL) {
 		signp_registry_free(r);
-		return signp_err(err, SIGN_ERROR, "registry %s: cannot initialise libcurl", opts->host);
+		return signp_err(err, SIGN_ERROR, "registry %s: cannot initialise libcurl", hostname);
 	}
 	*out = r;
 	return SIGN_OK;
@@ -1444,6 +1530,7 @@ void signp_registry_free(signp_registry *r)
 	signp_buf_dispose_secure(&r->user);
 	signp_buf_dispose_secure(&r->secret);
 	free(r->ca_file);
+	free(r->cred_host);
 	free(r->docker_config);
 	free(r->user_agent);
 	free(r);
@@ -1462,6 +1549,155 @@ long signp_registry_requests(const signp_registry *r)
 long signp_registry_connections(const signp_registry *r)
 {
 	return r ? r->connections : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* generic requests (trust servers)                                         */
+
+int signp_registry_request(signp_registry *r, const char *method, const char *path,
+	const char *content_type, const void *body, size_t len, const char *scope, size_t max,
+	sign_buf *resp, long *status, sign_error *err)
+{
+	int rc;
+	xfer x;
+	req q;
+	body_src src;
+	size_t i, plen;
+	memset(&x, 0, sizeof(x));
+	memset(&q, 0, sizeof(q));
+	memset(&src, 0, sizeof(src));
+	if (status != NULL)
+		*status = 0;
+	if (r == NULL || method == NULL || path == NULL || resp == NULL || max == 0)
+		return signp_err(err, SIGN_EINVAL, "server request: bad arguments");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "POST") != 0 &&
+	    strcmp(method, "PUT") != 0 && strcmp(method, "DELETE") != 0)
+		return signp_err(err, SIGN_EINVAL, "%s %s: unsupported method \"%.16s\"", r->label, r->host, method);
+	plen = strlen(path);
+	if (plen == 0 || path[0] != '/' || plen > 4096)
+		return signp_err(err, SIGN_EINVAL, "%s %s: invalid request path", r->label, r->host);
+	for (i = 0; i < plen; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c <= 0x20 || c >= 0x7f || c == '#')
+			return signp_err(err, SIGN_EINVAL, "%s %s: invalid request path", r->label, r->host);
+	}
+	if (content_type != NULL && !header_value_ok(content_type, 255))
+		return signp_err(err, SIGN_EINVAL, "%s %s: invalid content type", r->label, r->host);
+	if (scope != NULL && (!header_value_ok(scope, 900) || strchr(scope, ' ') != NULL))
+		return signp_err(err, SIGN_EINVAL, "%s %s: invalid token scope", r->label, r->host);
+	if (body == NULL && len > 0)
+		return signp_err(err, SIGN_EINVAL, "%s %s: no request body", r->label, r->host);
+	q.method = method;
+	q.scope = scope;
+	q.content_type = content_type;
+	q.max = max;
+	/* only requests without side effects are sent again */
+	q.idempotent = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (body != NULL || strcmp(method, "PUT") == 0) {
+		src.data = body;
+		src.len = len;
+		q.src = &src;
+	}
+	rc = request(r, &q, path, &x, NULL, err);
+	if (rc != SIGN_OK)
+		goto out;
+	if (status != NULL)
+		*status = x.status;
+	if (x.body.ptr == NULL && signp_buf_puts(&x.body, "") != SIGN_OK) {
+		rc = signp_err(err, SIGN_ENOMEM, "%s %s: out of memory", r->label, r->host);
+		goto out;
+	}
+	sign_buf_dispose(resp);
+	*resp = x.body;
+	memset(&x.body, 0, sizeof(x.body));
+	rc = SIGN_OK;
+out:
+	xfer_dispose(&x);
+	return rc;
+}
+
+const char *signp_registry_host(const signp_registry *r)
+{
+	return r ? r->host : "";
+}
+
+/* Does data contain the string needle? */
+static int contains(const void *data, size_t len, const char *needle)
+{
+	const unsigned char *d = data, *p;
+	size_t nl = strlen(needle);
+	if (nl == 0 || len < nl)
+		return 0;
+	for (p = d; (p = memchr(p, needle[0], len - nl + 1 - (size_t)(p - d))) != NULL; p++)
+		if (memcmp(p, needle, nl) == 0)
+			return 1;
+	return 0;
+}
+
+static int mp_token_ok(const char *s)
+{
+	size_t i, n;
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n == 0 || n > 255)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+int signp_multipart_build(sign_buf *out, char boundary_out[72], const signp_multipart_part *parts,
+	size_t n, sign_error *err)
+{
+	char boundary[72];
+	unsigned char rnd[30];
+	int tries, clash = 1, rc = SIGN_ENOMEM;
+	size_t i, total = 64;
+
+	if (out == NULL || boundary_out == NULL || (parts == NULL && n > 0))
+		return signp_err(err, SIGN_EINVAL, "multipart body: bad arguments");
+	for (i = 0; i < n; i++) {
+		if (!mp_token_ok(parts[i].name) || !mp_token_ok(parts[i].filename) ||
+		    (parts[i].content_type != NULL && !header_value_ok(parts[i].content_type, 255)) ||
+		    (parts[i].data == NULL && parts[i].len > 0))
+			return signp_err(err, SIGN_EINVAL, "multipart body: invalid part %zu", i);
+		if (parts[i].len > SIZE_MAX / 2 - total - 1024)
+			return signp_err(err, SIGN_EINVAL, "multipart body: too large");
+		total += parts[i].len + 1024;
+	}
+	/* a random boundary (like Go's mime/multipart), never inside a part */
+	for (tries = 0; tries < 8 && clash; tries++) {
+		randombytes_buf(rnd, sizeof(rnd));
+		signp_hex(boundary, rnd, sizeof(rnd));
+		clash = 0;
+		for (i = 0; i < n && !clash; i++)
+			clash = contains(parts[i].data, parts[i].len, boundary);
+	}
+	if (clash)
+		return signp_err(err, SIGN_ERROR, "multipart body: no usable boundary");
+	signp_buf_clear(out);
+	if (signp_buf_grow(out, total) != SIGN_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (signp_buf_printf(out, "--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+			    "Content-Type: %s\r\n\r\n", boundary, parts[i].name, parts[i].filename,
+			    parts[i].content_type ? parts[i].content_type : "application/octet-stream") != SIGN_OK ||
+		    (parts[i].len > 0 && signp_buf_put(out, parts[i].data, parts[i].len) != SIGN_OK) ||
+		    signp_buf_puts(out, "\r\n") != SIGN_OK)
+			goto out;
+	}
+	if (signp_buf_printf(out, "--%s--\r\n", boundary) != SIGN_OK)
+		goto out;
+	memcpy(boundary_out, boundary, strlen(boundary) + 1);
+	rc = SIGN_OK;
+out:
+	if (rc != SIGN_OK)
+		signp_err(err, rc, "multipart body: out of memory");
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -27,6 +27,18 @@ typedef struct signp_registry_options {
 	const char *docker_config; /* path of config.json, or NULL for the default lookup */
 	const char *scheme_hint;   /* "https" or "http": try this one first (loopback/insecure) */
 	const char *user_agent;    /* NULL: "sign/<version>" */
+	/* A server given by URL (a notary server): "http[s]://HOST[:PORT][/PATH]".
+	 * When set, host may be NULL; the scheme is exactly the URL's (plain
+	 * HTTP only when it says http://, no fallback either way), PATH is
+	 * prepended to every request path, and scheme_hint is ignored.
+	 * insecure then only skips TLS verification. */
+	const char *base_url;
+	/* Look credentials up for this host too when the docker config has
+	 * none for host (a trust server takes the registry's credentials, as
+	 * docker does), or NULL. */
+	const char *cred_host;
+	/* What the server is called in messages: NULL "registry". */
+	const char *label;
 } signp_registry_options;
 
 int signp_registry_new(signp_registry **out, const signp_registry_options *opts, sign_error *err);
@@ -69,6 +81,37 @@ int signp_registry_mount_blob(signp_registry *r, const char *repo, const char *d
 	const char *from_repo, sign_error *err);
 /* Tags list (follows Link pagination); body is the merged {"name","tags"} JSON. */
 int signp_registry_tags(signp_registry *r, const char *repo, sign_buf *json_out, sign_error *err);
+
+/* A request to any path of the server (base path prepended): the same
+ * scheme choice, auth (a 401 challenge is answered with a token for scope,
+ * e.g. "repository:<gun>:pull"; NULL: none asked), timeouts and bounds as
+ * the calls above.  Only GET and HEAD are retried.  body/len may be NULL/0.
+ * A 2xx answer over max bytes (or announcing it in Content-Length) fails
+ * with SIGN_EFORMAT before the body is read; other answers keep at most
+ * 64 KiB.  SIGN_OK whenever the server answered, whatever the status: the
+ * caller interprets *status and resp (the body, NUL-terminated).
+ * Other results: SIGN_ENET, SIGN_EAUTH (token step), SIGN_EFORMAT,
+ * SIGN_EINVAL, SIGN_ENOMEM. */
+int signp_registry_request(signp_registry *r, const char *method, const char *path,
+	const char *content_type, const void *body, size_t len, const char *scope, size_t max,
+	sign_buf *resp, long *status, sign_error *err);
+/* host[:port] of the handle, for messages. */
+const char *signp_registry_host(const signp_registry *r);
+
+/* multipart/form-data (RFC 7578) in memory. */
+typedef struct signp_multipart_part {
+	const char *name;          /* form field name: no quotes, backslashes or controls */
+	const char *filename;      /* same rules */
+	const char *content_type;  /* NULL: application/octet-stream */
+	const void *data;          /* exact bytes */
+	size_t len;
+} signp_multipart_part;
+/* Build the body with a random 60-hex-digit boundary found in no part:
+ * "--B\r\nContent-Disposition: form-data; name=\"N\"; filename=\"F\"\r\n
+ * Content-Type: T\r\n\r\n<data>\r\n" per part, then "--B--\r\n".  The
+ * request's Content-Type is "multipart/form-data; boundary=B". */
+int signp_multipart_build(sign_buf *out, char boundary_out[72], const signp_multipart_part *parts,
+	size_t n, sign_error *err);
 
 /* ---- pieces exposed for unit tests ---- */
 
