@@ -8,7 +8,7 @@
 
 static const char usage[] =
 	"usage: sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive]\n"
-	"                 [--timestamp-lifetime DURATION] REF\n";
+	"                 [--timestamp-lifetime DURATION] [--local-snapshot] REF\n";
 
 int cmd_push(cli *c, int argc, char **argv)
 {
@@ -18,6 +18,7 @@ int cmd_push(cli *c, int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "timestamp-lifetime", required_argument, NULL, 't' },
+		{ "local-snapshot", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -33,6 +34,7 @@ int cmd_push(cli *c, int argc, char **argv)
 		case 'g': o.gun = optarg; break;
 		case 'k': o.keyid = optarg; break;
 		case 'r': o.recursive = 1; break;
+		case 'S': o.local_snapshot = 1; break;
 		case 't':
 			if ((o.timestamp_lifetime = cli_duration(optarg)) <= 0)
 				return cli_usage(usage, "--timestamp-lifetime %s: use e.g. 14d, 36h, 3600", optarg);

@@ -23,7 +23,7 @@ static const char usage_text[] =
 	"\n"
 	"global options:\n"
 	"  --home DIR                 keys and trust state (default $SIGN_HOME or ~/.sign)\n"
-	"  --trust-server URL         Notary server (not supported yet)\n"
+	"  --trust-server URL         Notary v1 server holding the trust data\n"
 	"  --insecure-registry HOST   plain HTTP or unverified TLS for HOST (repeatable)\n"
 	"  --ca-file FILE             CA bundle for TLS\n"
 	"  --timeout SECONDS          per request (default 30)\n"
@@ -342,11 +342,6 @@ int main(int argc, char **argv)
 	if (sign_global_init() != SIGN_OK) {
 		fprintf(stderr, "sign: initialising libraries failed\n");
 		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (c.opts.trust_server) {
-		rc = cli_usage(NULL, "--trust-server %s: the Notary server backend is not available in this version",
-			c.opts.trust_server);
 		goto out;
 	}
 	rc = -1;

@@ -220,7 +220,8 @@ void signp_ctx_remember_schemes(sign_ctx *ctx)
 	for (size_t i = 0; i < ctx->nregs; i++) {
 		const char *s = signp_registry_scheme(ctx->regs[i].reg);
 		sign_buf path = SIGN_BUF_INIT, dir = SIGN_BUF_INIT;
-		if (s == NULL || strcmp(s, ctx->regs[i].scheme_seen) == 0)
+		if (s == NULL || strcmp(s, ctx->regs[i].scheme_seen) == 0 ||
+		    strcmp(ctx->regs[i].scheme_seen, "url") == 0)
 			continue;
 		signp_ctx_path(&dir, ctx, "cache");
 		if (signp_mkdirs(dir.ptr, 0700, NULL) == SIGN_OK) {
@@ -231,6 +232,41 @@ void signp_ctx_remember_schemes(sign_ctx *ctx)
 		sign_buf_dispose(&path);
 		sign_buf_dispose(&dir);
 	}
+}
+
+int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred_host,
+	sign_error *err)
+{
+	signp_registry_options o;
+	char key[256];
+	int r;
+	if (ctx->trust_server == NULL)
+		return signp_err(err, SIGN_EINVAL, "no trust server configured");
+	snprintf(key, sizeof(key), "notary|%s", cred_host ? cred_host : "");
+	for (size_t i = 0; i < ctx->nregs; i++) {
+		if (strcmp(ctx->regs[i].host, key) == 0) {
+			*out = ctx->regs[i].reg;
+			return SIGN_OK;
+		}
+	}
+	if (ctx->nregs == SIGN_MAX_REGISTRIES)
+		return signp_err(err, SIGN_EINVAL, "too many servers in one call");
+	memset(&o, 0, sizeof(o));
+	o.base_url = ctx->trust_server;
+	o.label = "notary server";
+	o.cred_host = cred_host;
+	o.ca_file = ctx->ca_file;
+	o.timeout = ctx->timeout;
+	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
+	o.docker_config = ctx->docker_config;
+	if ((r = signp_registry_new(out, &o, err)) != SIGN_OK)
+		return r;
+	signp_strlcpy(ctx->regs[ctx->nregs].host, key, sizeof(ctx->regs[0].host));
+	ctx->regs[ctx->nregs].reg = *out;
+	/* the URL fixes the scheme: nothing to remember */
+	signp_strlcpy(ctx->regs[ctx->nregs].scheme_seen, "url", 8);
+	ctx->nregs++;
+	return SIGN_OK;
 }
 
 void signp_ctx_counters(const sign_ctx *ctx, long *requests, long *connections)

@@ -33,6 +33,12 @@ struct sign_ctx {
 
 /* Registry handle for host (cached on the context). */
 int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);
+/* Handle for the context's trust server (--trust-server URL); credentials
+ * are looked up for the server, then for cred_host (the GUN's registry, as
+ * docker does).  Cached on the context. */
+int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred_host,
+	sign_error *err);
+
 /* Sum of requests and connections over the context's registry handles. */
 void signp_ctx_counters(const sign_ctx *ctx, long *requests, long *connections);
 /* Is host marked insecure (options, SIGN_INSECURE_REGISTRIES, config)? */

@@ -7,6 +7,7 @@
  * "targets/releases.json", "snapshot.json", "timestamp.json").  Every root
  * version is kept.  See man/sign-formats.5.
  */
+#include "notary.h"
 #include "trust.h"
 
 #include <stdlib.h>
@@ -288,10 +289,13 @@ int signp_trust_backend_open(signp_trust_backend **out, sign_ctx *ctx, signp_sto
 {
 	*out = NULL;
 	if (ctx->trust_server) {
+		signp_registry *http = NULL;
+		int r;
 		if (ref->is_oci)
 			return signp_err(err, SIGN_EINVAL, "--trust-server works with registry references, not oci: layouts");
-		return signp_err(err, SIGN_EINVAL, "--trust-server %s: the Notary backend is not built in",
-			ctx->trust_server);
+		if ((r = signp_ctx_trust_server(&http, ctx, ref->host, err)) != SIGN_OK)
+			return r;
+		return signp_trust_backend_notary(out, http, ref->gun, err);
 	}
 	return signp_trust_backend_artifact(out, store, ref->gun, err);
 }

@@ -5,7 +5,7 @@
 set -eu
 
 build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libcmocka-dev pkg-config make gcc"
-test="docker-registry skopeo curl openssl time mandoc apache2-utils"
+test="docker-registry skopeo curl openssl time mandoc apache2-utils notary faketime"
 
 want=""
 for group in "$@"; do
