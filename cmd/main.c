@@ -20,6 +20,7 @@ static const char usage_text[] =
 	"  inspect REF|GUN                                   signed tags, keys, versions and expiry\n"
 	"  key generate|list|import|export|remove            manage keys\n"
 	"  trust pin|show|refresh                            pin a root, show trust state, extend the timestamp\n"
+	"  migrate GUN --from-trust-server URL               move a Notary-hosted GUN into the registry\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR                 keys and trust state (default $SIGN_HOME or ~/.sign)\n"
@@ -42,6 +43,7 @@ static const struct {
 	{ "inspect", cmd_inspect },
 	{ "key", cmd_key },
 	{ "trust", cmd_trust },
+	{ "migrate", cmd_migrate },
 };
 
 int cli_exit_code(int rc)

@@ -203,6 +203,27 @@ SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref
 	const char *gun, sign_error *err) SIGN_WARN_UNUSED;
 
 /* ---------------------------------------------------------------------- */
+/* Migration off a Notary server                                           */
+
+typedef struct sign_migrate_options {
+	unsigned int version;
+	const char *from_trust_server;  /* URL of the Notary server holding the GUN today */
+	const char *const *root_keys;   /* NULL-terminated pinned root public key files */
+} sign_migrate_options;
+#define SIGN_MIGRATE_OPTIONS_VERSION 1
+#define SIGN_MIGRATE_OPTIONS_INIT { SIGN_MIGRATE_OPTIONS_VERSION, NULL, NULL }
+
+/* Copy GUN's trust collection from a Notary server into the registry
+ * backend: every root version, targets and delegations as they are, and a
+ * root rotation that hands snapshot and timestamp to this home's keys
+ * (needs the GUN's root key in the home).  Writes a detached signature
+ * for every signed tag whose image the registry serves and whose key this
+ * home holds.  json_out: {gun, from, root_version, tags[{tag, digest,
+ * role, signature}], not_carried[...]}. */
+SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
+	const sign_migrate_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------- */
 /* Trust state                                                             */
 
 /* Pin the root of GUN to the public key in `root_key_file` (PEM). */

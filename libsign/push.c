@@ -10,6 +10,7 @@
 #include "store.h"
 #include "trust.h"
 #include "tuf.h"
+#include "publish.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,14 +24,7 @@
 
 #define PUBLISH_TRIES 10
 
-/* The keys a GUN's publisher holds (registry and layout backends). */
-typedef struct gun_keys {
-	signp_key *targets;
-	signp_key *snapshot;
-	signp_key *timestamp;
-} gun_keys;
-
-static void gun_keys_free(gun_keys *k)
+void signp_gun_keys_free(signp_gun_keys *k)
 {
 	signp_key_free(k->targets);
 	signp_key_free(k->snapshot);
@@ -40,7 +34,7 @@ static void gun_keys_free(gun_keys *k)
 
 /* ---- locking: one writer per GUN and home ---- */
 
-static int lock_gun(int *fd_out, sign_ctx *ctx, const char *gun, sign_error *err)
+int signp_lock_gun(int *fd_out, sign_ctx *ctx, const char *gun, sign_error *err)
 {
 	sign_buf path = SIGN_BUF_INIT;
 	int r, fd;
@@ -66,7 +60,7 @@ out:
 	return r;
 }
 
-static void unlock_gun(int fd)
+void signp_unlock_gun(int fd)
 {
 	if (fd >= 0)
 		close(fd);
@@ -108,7 +102,7 @@ static int new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const 
  * unless the server holds them (server_ts: a Notary server always holds
  * the timestamp key, and the snapshot key too unless local_snapshot).
  * With timestamp_only, just the timestamp key (sign trust refresh). */
-static int gun_keys_get(gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
+int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
 	int timestamp_only, int server_ts, int local_snapshot, sign_error *err)
 {
 	signp_keyinfo info;
@@ -157,7 +151,7 @@ static int gun_keys_get(gun_keys *k, int *created, sign_ctx *ctx, const char *gu
 
 /* ---- metadata builders ---- */
 
-static json_t *expires_in(int64_t seconds)
+json_t *signp_expires_in(int64_t seconds)
 {
 	char buf[32];
 	signp_time_format(buf, signp_now() + seconds);
@@ -224,7 +218,7 @@ out:
 /* Root v1 for a new GUN: the home's root key certified for this GUN; the
  * snapshot and timestamp keys are ours, or the server's. */
 static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
-	const char *gun, const gun_keys *k, const char *root_keyid, sign_error *err)
+	const char *gun, const signp_gun_keys *k, const char *root_keyid, sign_error *err)
 {
 	signp_key *root = NULL;
 	sign_buf cert = SIGN_BUF_INIT;
@@ -268,7 +262,7 @@ static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_tr
 	json_object_set_new(roles, "snapshot", role_obj(sid));
 	json_object_set_new(roles, "timestamp", role_obj(tsid));
 	signed_obj = json_pack("{s:s, s:b, s:o, s:O, s:O, s:i}", "_type", "Root",
-		"consistent_snapshot", 0, "expires", expires_in(SIGN_LIFE_ROOT), "keys", keys,
+		"consistent_snapshot", 0, "expires", signp_expires_in(SIGN_LIFE_ROOT), "keys", keys,
 		"roles", roles, "version", 1);
 	if (signed_obj == NULL) {
 		r = signp_err(err, SIGN_ENOMEM, "building root: out of memory");
@@ -298,14 +292,14 @@ static int root_lists(const signp_tuf_file *root, const char *role, const char *
 	return 0;
 }
 
-static int sign_file(sign_buf *wire, json_t *signed_obj, const signp_key *k, sign_error *err)
+int signp_sign_file(sign_buf *wire, json_t *signed_obj, const signp_key *k, sign_error *err)
 {
 	signp_tuf_signer s = { k->id, k->pkey };
 	return signp_tuf_sign(wire, signed_obj, &s, 1, err);
 }
 
 /* New snapshot over root, targets and the delegation files. */
-static int build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *root_bytes,
+int signp_build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *root_bytes,
 	const sign_buf *targets_bytes, int64_t version, const signp_key *k, sign_error *err)
 {
 	json_t *meta = json_object(), *s;
@@ -320,31 +314,31 @@ static int build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *
 		json_object_set_new(meta, t->deleg[i]->role,
 			signp_tuf_filemeta(t->deleg[i]->bytes, t->deleg[i]->len, 1));
 	s = json_pack("{s:s, s:o, s:o, s:I}", "_type", "Snapshot",
-		"expires", expires_in(SIGN_LIFE_SNAPSHOT), "meta", meta, "version", (json_int_t)version);
+		"expires", signp_expires_in(SIGN_LIFE_SNAPSHOT), "meta", meta, "version", (json_int_t)version);
 	if (s == NULL)
 		return signp_err(err, SIGN_ENOMEM, "building snapshot: out of memory");
-	r = sign_file(wire, s, k, err);
+	r = signp_sign_file(wire, s, k, err);
 	json_decref(s);
 	return r;
 }
 
-static int build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
+int signp_build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
 	int64_t lifetime, const signp_key *k, sign_error *err)
 {
 	json_t *s = json_pack("{s:s, s:o, s:{s:o}, s:I}", "_type", "Timestamp",
-		"expires", expires_in(lifetime), "meta", "snapshot",
+		"expires", signp_expires_in(lifetime), "meta", "snapshot",
 		signp_tuf_filemeta(snap, snaplen, 1), "version", (json_int_t)version);
 	int r;
 	if (s == NULL)
 		return signp_err(err, SIGN_ENOMEM, "building timestamp: out of memory");
-	r = sign_file(wire, s, k, err);
+	r = signp_sign_file(wire, s, k, err);
 	json_decref(s);
 	return r;
 }
 
 /* ---- detached signature ---- */
 
-static int push_signature(int *changed, signp_store *st, const char *gun, const char *digest,
+int signp_push_signature(int *changed, signp_store *st, const char *gun, const char *digest,
 	const signp_key *k, sign_error *err)
 {
 	sign_buf payload = SIGN_BUF_INIT, der = SIGN_BUF_INIT, b64 = SIGN_BUF_INIT;
@@ -520,7 +514,7 @@ typedef struct update_req {
 
 /* One attempt: read, merge, sign, publish. *noop when nothing changed. */
 static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
-	const char *gun, const gun_keys *k, const update_req *req, int allow_init, sign_error *err)
+	const char *gun, const signp_gun_keys *k, const update_req *req, int allow_init, sign_error *err)
 {
 	signp_trust *t = NULL;
 	signp_trust_load_opts lo = { NULL, 0, 1, 1 };
@@ -542,7 +536,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		if ((r = build_root(&root, created_root, ctx, be, gun, k, req->root_keyid, err)) != SIGN_OK)
 			goto out;
 		tsigned = json_pack("{s:s, s:{s:{}, s:[]}, s:o, s:{}, s:i}", "_type", "Targets",
-			"delegations", "keys", "roles", "expires", expires_in(SIGN_LIFE_TARGETS),
+			"delegations", "keys", "roles", "expires", signp_expires_in(SIGN_LIFE_TARGETS),
 			"targets", "version", 1);
 		local_snapshot = k->snapshot != NULL;
 	} else if (r != SIGN_OK) {
@@ -594,12 +588,12 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 			goto out;
 		}
 		json_object_set_new(tsigned, "version", json_integer(tver));
-		json_object_set_new(tsigned, "expires", expires_in(SIGN_LIFE_TARGETS));
-		if ((r = sign_file(&targets, tsigned, k->targets, err)) != SIGN_OK)
+		json_object_set_new(tsigned, "expires", signp_expires_in(SIGN_LIFE_TARGETS));
+		if ((r = signp_sign_file(&targets, tsigned, k->targets, err)) != SIGN_OK)
 			goto out;
 		/* a server-held snapshot is made by the server from what we upload */
 		if (local_snapshot &&
-		    (r = build_snapshot(&snap, t, &root, &targets, sver, k->snapshot, err)) != SIGN_OK)
+		    (r = signp_build_snapshot(&snap, t, &root, &targets, sver, k->snapshot, err)) != SIGN_OK)
 			goto out;
 	} else {
 		/* refresh: only the timestamp changes */
@@ -610,7 +604,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		signp_buf_put(&snap, t->snapshot->bytes, t->snapshot->len);
 	}
 	if (!be->server_timestamp &&
-	    (r = build_timestamp(&ts, snap.ptr, snap.size, tsver, req->ts_lifetime, k->timestamp, err)) != SIGN_OK)
+	    (r = signp_build_timestamp(&ts, snap.ptr, snap.size, tsver, req->ts_lifetime, k->timestamp, err)) != SIGN_OK)
 		goto out;
 	if (root.size) {
 		files[nfiles++] = (signp_trust_out){ "root", 1, (unsigned char *)root.ptr, root.size };
@@ -635,7 +629,7 @@ out:
 /* Publish with retries, then re-read through the verifier so the cache
  * holds what is now published. */
 static int update_loop(int *noop, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
-	const char *gun, const gun_keys *k, const update_req *req, int allow_init, sign_error *err)
+	const char *gun, const signp_gun_keys *k, const update_req *req, int allow_init, sign_error *err)
 {
 	int r = SIGN_ECONFLICT;
 	for (int attempt = 0; attempt < PUBLISH_TRIES; attempt++) {
@@ -679,7 +673,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	signp_ref ref;
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
-	gun_keys k;
+	signp_gun_keys k;
 	char digest[80], mt[256];
 	const char *tag;
 	uint64_t size = 0;
@@ -714,9 +708,9 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 			refstr, digest);
 		goto out;
 	}
-	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
-	if ((r = gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, be->server_timestamp,
+	if ((r = signp_gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, be->server_timestamp,
 		     opts->local_snapshot, err)) != SIGN_OK)
 		goto out;
 	if (opts->timestamp_lifetime > 0 &&
@@ -724,7 +718,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		goto out;
 	/* the signature goes first: an interrupted push leaves a signature
 	 * that nothing references yet, never a tag without a signature */
-	if ((r = push_signature(&changed, st, ref.gun, digest, k.targets, err)) != SIGN_OK)
+	if ((r = signp_push_signature(&changed, st, ref.gun, digest, k.targets, err)) != SIGN_OK)
 		goto out;
 	if (opts->recursive && (strcmp(mt, SIGN_MT_OCI_INDEX) == 0 || strcmp(mt, SIGN_MT_DOCKER_LIST) == 0)) {
 		sign_buf body = SIGN_BUF_INIT;
@@ -737,7 +731,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 			const char *cd = json_string_value(json_object_get(d, "digest"));
 			int ch = 0;
 			if (r == SIGN_OK && cd && signp_digest_valid(cd))
-				r = push_signature(&ch, st, ref.gun, cd, k.targets, err);
+				r = signp_push_signature(&ch, st, ref.gun, cd, k.targets, err);
 		}
 		json_decref(doc);
 		sign_buf_dispose(&body);
@@ -778,10 +772,10 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	out->created_root = created;
 	out->new_signature = changed;
 out:
-	unlock_gun(lockfd);
+	signp_unlock_gun(lockfd);
 	signp_ctx_counters(ctx, &out->requests, NULL);
 	signp_ctx_remember_schemes(ctx);
-	gun_keys_free(&k);
+	signp_gun_keys_free(&k);
 	if (be)
 		be->free(be);
 	signp_store_free(st);
@@ -794,7 +788,7 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	signp_ref ref;
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
-	gun_keys k;
+	signp_gun_keys k;
 	int r, lockfd = -1, created = 0, noop = 0, cr = 0;
 	update_req req = { NULL, 0, 0, NULL };
 	char when[32];
@@ -802,14 +796,14 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	memset(&k, 0, sizeof(k));
 	if ((r = open_target(&ref, &st, &be, ctx, refstr, gun, 0, err)) != SIGN_OK)
 		goto out;
-	if ((r = lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
 	if (be->server_timestamp) {
 		r = signp_err(err, SIGN_EINVAL, "refreshing %s: the trust server re-signs the timestamp itself",
 			ref.gun);
 		goto out;
 	}
-	if ((r = gun_keys_get(&k, &created, ctx, ref.gun, 0, 1, 0, 0, err)) != SIGN_OK)
+	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, 1, 0, 0, err)) != SIGN_OK)
 		goto out;
 	if (lifetime > 0 && (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, lifetime, err)) != SIGN_OK)
 		goto out;
@@ -820,9 +814,9 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	if (json_out)
 		signp_buf_printf(json_out, "{\"gun\":\"%s\",\"timestamp_expires\":\"%s\"}", ref.gun, when);
 out:
-	unlock_gun(lockfd);
+	signp_unlock_gun(lockfd);
 	signp_ctx_remember_schemes(ctx);
-	gun_keys_free(&k);
+	signp_gun_keys_free(&k);
 	if (be)
 		be->free(be);
 	signp_store_free(st);

@@ -1,0 +1,372 @@
+/*
+ * migrate.c - sign_migrate: move a GUN's trust collection off a Notary
+ * server into the registry backend.
+ *
+ * The collection is carried over, not rebuilt: every root version, the
+ * targets and delegation files go into the registry artifact as they are,
+ * and root version N+1 (signed by the root key, which this home must
+ * hold) hands the snapshot and timestamp roles to keys of this home, which
+ * then sign a new snapshot and timestamp.  A verifier pinned to the old
+ * root follows the rotation.  Every signed tag whose image the registry
+ * serves, and whose signing key this home holds, gets a detached signature.
+ */
+#include "common.h"
+#include "ctx.h"
+#include "key.h"
+#include "notary.h"
+#include "publish.h"
+#include "ref.h"
+#include "store.h"
+#include "trust.h"
+#include "tuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* The root keys of this home that root lists, as signers (cert IDs). */
+static int root_signers(signp_tuf_signer *signers, signp_key **held, size_t *n, sign_ctx *ctx,
+	const signp_tuf_file *root, sign_error *err)
+{
+	const json_t *keys = json_object_get(root->signed_obj, "keys");
+	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
+		"roles"), "root"), "keyids"), *id;
+	size_t i;
+	*n = 0;
+	json_array_foreach(ids, i, id) {
+		EVP_PKEY *pk = NULL;
+		char cid[65];
+		signp_keyinfo info;
+		const char *tid = json_string_value(id);
+		if (tid == NULL || *n == 4)
+			continue;
+		if (signp_tuf_key_pkey(&pk, json_object_get(keys, tid), NULL) != SIGN_OK)
+			continue;
+		if (signp_key_canonical_id(cid, pk, NULL) == SIGN_OK &&
+		    signp_keystore_info(&info, ctx->home, cid, NULL) == SIGN_OK) {
+			int r = signp_ctx_load_key(&held[*n], ctx, cid, SIGN_PASS_ROOT, err);
+			if (r != SIGN_OK) {
+				EVP_PKEY_free(pk);
+				return r;
+			}
+			signers[*n].keyid = tid;
+			signers[*n].pkey = held[*n]->pkey;
+			(*n)++;
+		}
+		EVP_PKEY_free(pk);
+	}
+	if (*n == 0) {
+		signp_err(err, SIGN_EKEY, "migrating %s: this home holds none of its root keys", root->role);
+		signp_err_hint(err, "import the root key first: sign key import ~/.docker/trust/private/<id>.key");
+		return SIGN_EKEY;
+	}
+	return SIGN_OK;
+}
+
+/* Root N+1: the snapshot and timestamp roles move to this home's keys. */
+static int build_next_root(sign_buf *wire, sign_ctx *ctx, const signp_tuf_file *root,
+	const signp_gun_keys *k, sign_error *err)
+{
+	json_t *s = json_deep_copy(root->signed_obj), *keys, *roles, *obj = NULL;
+	signp_tuf_signer signers[4];
+	signp_key *held[4] = { NULL };
+	size_t n = 0;
+	char sid[65], tsid[65];
+	int r;
+	const char *role;
+	json_t *rv;
+	if (s == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	keys = json_object_get(s, "keys");
+	roles = json_object_get(s, "roles");
+	/* drop the keys only the old snapshot/timestamp roles used */
+	json_object_foreach(roles, role, rv) {
+		const json_t *id;
+		size_t i;
+		if (strcmp(role, "snapshot") != 0 && strcmp(role, "timestamp") != 0)
+			continue;
+		json_array_foreach(json_object_get(rv, "keyids"), i, id) {
+			const char *kid = json_string_value(id);
+			int used = 0;
+			const char *other;
+			json_t *ov;
+			json_object_foreach(roles, other, ov) {
+				const json_t *oid;
+				size_t j;
+				if (strcmp(other, "snapshot") == 0 || strcmp(other, "timestamp") == 0)
+					continue;
+				json_array_foreach(json_object_get(ov, "keyids"), j, oid)
+					if (kid && json_is_string(oid) && strcmp(json_string_value(oid), kid) == 0)
+						used = 1;
+			}
+			if (kid && !used)
+				json_object_del(keys, kid);
+		}
+	}
+	if ((r = signp_tuf_key_new(&obj, sid, k->snapshot->pkey, NULL, err)) != SIGN_OK)
+		goto out;
+	json_object_set_new(keys, sid, obj);
+	if ((r = signp_tuf_key_new(&obj, tsid, k->timestamp->pkey, NULL, err)) != SIGN_OK)
+		goto out;
+	json_object_set_new(keys, tsid, obj);
+	json_object_set_new(roles, "snapshot", json_pack("{s:[s], s:i}", "keyids", sid, "threshold", 1));
+	json_object_set_new(roles, "timestamp", json_pack("{s:[s], s:i}", "keyids", tsid, "threshold", 1));
+	json_object_set_new(s, "version", json_integer(root->version + 1));
+	json_object_set_new(s, "expires", signp_expires_in(SIGN_LIFE_ROOT));
+	if ((r = root_signers(signers, held, &n, ctx, root, err)) != SIGN_OK)
+		goto out;
+	r = signp_tuf_sign(wire, s, signers, n, err);
+out:
+	for (size_t i = 0; i < 4; i++)
+		signp_key_free(held[i]);
+	json_decref(s);
+	return r;
+}
+
+/* A key of this home among the role's authorised keys, or NULL. */
+static signp_key *held_key_for(sign_ctx *ctx, const signp_target *tg, const signp_gun_keys *k,
+	sign_error *err)
+{
+	const json_t *id;
+	size_t i;
+	json_array_foreach(tg->keyids, i, id) {
+		EVP_PKEY *pk = NULL;
+		char cid[65];
+		signp_keyinfo info;
+		signp_key *out = NULL;
+		const char *tid = json_string_value(id);
+		if (tid == NULL || signp_tuf_key_pkey(&pk, json_object_get(tg->keys, tid), NULL) != SIGN_OK)
+			continue;
+		if (signp_key_canonical_id(cid, pk, NULL) == SIGN_OK) {
+			if (k->targets && strcmp(cid, k->targets->id) == 0) {
+				EVP_PKEY_free(pk);
+				return NULL; /* caller uses k->targets */
+			}
+			if (signp_keystore_info(&info, ctx->home, cid, NULL) == SIGN_OK &&
+			    signp_ctx_load_key(&out, ctx, cid, signp_role_pass_kind(info.role), err) == SIGN_OK) {
+				EVP_PKEY_free(pk);
+				return out;
+			}
+		}
+		EVP_PKEY_free(pk);
+	}
+	return NULL;
+}
+
+static int is_targets_key(const signp_target *tg, const signp_gun_keys *k)
+{
+	const json_t *id;
+	size_t i;
+	json_array_foreach(tg->keyids, i, id) {
+		EVP_PKEY *pk = NULL;
+		char cid[65];
+		int hit = 0;
+		const char *tid = json_string_value(id);
+		if (tid && signp_tuf_key_pkey(&pk, json_object_get(tg->keys, tid), NULL) == SIGN_OK &&
+		    signp_key_canonical_id(cid, pk, NULL) == SIGN_OK && k->targets && strcmp(cid, k->targets->id) == 0)
+			hit = 1;
+		EVP_PKEY_free(pk);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* Detached signatures for the signed tags; one report entry per tag. */
+static void sign_tags(json_t *report, json_t *notes, sign_ctx *ctx, signp_store *st,
+	const signp_trust *t, const signp_gun_keys *k)
+{
+	json_t *seen = json_object();
+	const char *roles[2] = { "targets/releases", "targets" };
+	for (int ri = 0; ri < 2; ri++) {
+		const signp_tuf_file *f = NULL;
+		const char *name;
+		json_t *e;
+		if (ri == 1)
+			f = t->targets;
+		for (size_t i = 0; ri == 0 && i < t->ndeleg; i++)
+			if (strcmp(t->deleg[i]->role, roles[0]) == 0)
+				f = t->deleg[i];
+		if (f == NULL)
+			continue;
+		json_object_foreach(json_object_get(f->signed_obj, "targets"), name, e) {
+			signp_target tg;
+			char served[80];
+			const char *status;
+			sign_error err;
+			int changed = 0;
+			(void)e;
+			if (json_object_get(seen, name) || signp_trust_find_target(&tg, t, name, NULL) != SIGN_OK)
+				continue;
+			json_object_set_new(seen, name, json_true());
+			memset(&err, 0, sizeof(err));
+			if (signp_store_resolve(st, name, served, NULL, NULL, &err) != SIGN_OK) {
+				status = "image not in the registry";
+			} else if (strcmp(served, tg.digest) != 0) {
+				status = "the registry serves another digest";
+			} else {
+				signp_key *dk = is_targets_key(&tg, k) ? NULL : held_key_for(ctx, &tg, k, &err);
+				const signp_key *use = is_targets_key(&tg, k) ? k->targets : dk;
+				if (use == NULL)
+					status = "no signing key in this home";
+				else if (signp_push_signature(&changed, st, t->gun, tg.digest, use, &err) != SIGN_OK)
+					status = "writing the signature failed";
+				else
+					status = changed ? "signature written" : "signature already there";
+				signp_key_free(dk);
+			}
+			json_array_append_new(report, json_pack("{s:s, s:s, s:s, s:s}", "tag", name,
+				"digest", tg.digest, "role", tg.role, "signature", status));
+			if (strcmp(status, "signature written") != 0 && strcmp(status, "signature already there") != 0)
+				json_array_append_new(notes, json_pack("{s:s, s:s}", "tag", name,
+					"reason", err.message[0] ? err.message : status));
+		}
+	}
+	/* delegations other than targets/releases: carried as data, but docker
+	 * pull and sign verify only read targets/releases and targets */
+	for (size_t i = 0; i < t->ndeleg; i++)
+		if (strcmp(t->deleg[i]->role, "targets/releases") != 0)
+			json_array_append_new(notes, json_pack("{s:s, s:s}", "role", t->deleg[i]->role,
+				"reason", "carried over, but verification only reads targets/releases and targets"));
+	json_decref(seen);
+}
+
+SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
+	const sign_migrate_options *opts, sign_error *err)
+{
+	signp_ref ref;
+	signp_registry *http = NULL;
+	signp_trust_backend *src_be = NULL, *dst_be = NULL;
+	signp_store *st = NULL;
+	signp_trust *src = NULL, *check = NULL;
+	signp_trust_load_opts lo;
+	signp_gun_keys k;
+	signp_trust_out *files = NULL;
+	sign_buf root = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT, tbytes = SIGN_BUF_INIT;
+	sign_buf *history = NULL;
+	json_t *report = json_array(), *notes = json_array(), *doc = NULL;
+	char *saved_server, *s = NULL;
+	size_t nfiles = 0;
+	int r, lockfd = -1, created = 0;
+	int64_t v;
+
+	memset(&k, 0, sizeof(k));
+	if (opts == NULL || opts->version != SIGN_MIGRATE_OPTIONS_VERSION || opts->from_trust_server == NULL) {
+		r = signp_err(err, SIGN_EINVAL, "migrate: --from-trust-server URL is needed");
+		goto out;
+	}
+	if ((r = signp_ref_parse(&ref, gun, NULL, err)) != SIGN_OK)
+		goto out;
+	if (ref.is_oci || ref.tag[0] || ref.digest[0]) {
+		r = signp_err(err, SIGN_EINVAL, "migrate %s: name a GUN (host/path), without tag or digest", gun);
+		goto out;
+	}
+	/* the source: the Notary server */
+	saved_server = ctx->trust_server;
+	ctx->trust_server = (char *)opts->from_trust_server;
+	r = signp_ctx_trust_server(&http, ctx, ref.host, err);
+	ctx->trust_server = saved_server;
+	if (r != SIGN_OK || (r = signp_trust_backend_notary(&src_be, http, ref.gun, err)) != SIGN_OK)
+		goto out;
+	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+		goto out;
+	memset(&lo, 0, sizeof(lo));
+	lo.root_key_files = opts->root_keys;
+	if ((r = signp_trust_load(&src, ctx, src_be, ref.gun, &lo, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "reading %s from the notary server", ref.gun);
+		goto out;
+	}
+	/* the destination: the registry repository of the GUN */
+	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
+	    (r = signp_trust_backend_artifact(&dst_be, st, ref.gun, err)) != SIGN_OK)
+		goto out;
+	r = dst_be->refresh(dst_be, err);
+	if (r == SIGN_OK) {
+		r = signp_err(err, SIGN_EINVAL, "migrate %s: the registry already holds trust data for it",
+			ref.gun);
+		signp_err_hint(err, "sign inspect %s shows it", ref.gun);
+		goto out;
+	}
+	if (r != SIGN_ENOTFOUND)
+		goto out;
+	signp_err_clear(err);
+	/* keys: the repository key as notary had it; snapshot and timestamp
+	 * keys of this home (created when missing) */
+	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 1, 0, 0, 1, err)) != SIGN_OK)
+		goto out;
+	if ((r = build_next_root(&root, ctx, src->root, &k, err)) != SIGN_OK)
+		goto out;
+	signp_buf_put(&tbytes, src->targets->bytes, src->targets->len);
+	if ((r = signp_build_snapshot(&snap, src, &root, &tbytes, src->snapshot->version + 1, k.snapshot, err)) != SIGN_OK ||
+	    (r = signp_build_timestamp(&ts, snap.ptr, snap.size, src->timestamp->version + 1,
+		     signp_trust_timestamp_lifetime(ctx, ref.gun), k.timestamp, err)) != SIGN_OK)
+		goto out;
+	/* every root version, then the rest */
+	history = calloc((size_t)src->root->version + 1, sizeof(sign_buf));
+	files = calloc((size_t)src->root->version + 8 + src->ndeleg, sizeof(*files));
+	if (history == NULL || files == NULL) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (v = 1; v <= src->root->version; v++) {
+		if ((r = src_be->fetch(src_be, "root", v, NULL, SIGN_MAX_METADATA, &history[v], err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "fetching root version %lld", (long long)v);
+			goto out;
+		}
+		files[nfiles++] = (signp_trust_out){ "root", v, (unsigned char *)history[v].ptr, history[v].size };
+	}
+	files[nfiles++] = (signp_trust_out){ "root", src->root->version + 1, (unsigned char *)root.ptr, root.size };
+	files[nfiles++] = (signp_trust_out){ "targets", src->targets->version, src->targets->bytes, src->targets->len };
+	for (size_t i = 0; i < src->ndeleg; i++) {
+		signp_trust_out f;
+		memset(&f, 0, sizeof(f));
+		signp_strlcpy(f.role, src->deleg[i]->role, sizeof(f.role));
+		f.version = src->deleg[i]->version;
+		f.bytes = src->deleg[i]->bytes;
+		f.len = src->deleg[i]->len;
+		files[nfiles++] = f;
+	}
+	files[nfiles++] = (signp_trust_out){ "snapshot", src->snapshot->version + 1, (unsigned char *)snap.ptr, snap.size };
+	files[nfiles++] = (signp_trust_out){ "timestamp", src->timestamp->version + 1, (unsigned char *)ts.ptr, ts.size };
+	/* detached signatures go first, as in a push */
+	sign_tags(report, notes, ctx, st, src, &k);
+	if ((r = dst_be->publish(dst_be, files, nfiles, err)) != SIGN_OK)
+		goto out;
+	/* read it back through the verifier (and cache it) */
+	memset(&lo, 0, sizeof(lo));
+	if ((r = signp_trust_load(&check, ctx, dst_be, ref.gun, &lo, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "re-reading the migrated trust data");
+		goto out;
+	}
+	doc = json_pack("{s:s, s:s, s:I, s:O, s:O}", "gun", ref.gun, "from", opts->from_trust_server,
+		"root_version", (json_int_t)check->root->version, "tags", report, "not_carried", notes);
+	if (doc == NULL || (s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL ||
+	    signp_buf_puts(json_out, s) != SIGN_OK)
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+out:
+	signp_unlock_gun(lockfd);
+	signp_ctx_remember_schemes(ctx);
+	free(s);
+	json_decref(doc);
+	json_decref(report);
+	json_decref(notes);
+	if (history)
+		for (v = 0; src && v <= src->root->version; v++)
+			sign_buf_dispose(&history[v]);
+	free(history);
+	free(files);
+	sign_buf_dispose(&root);
+	sign_buf_dispose(&snap);
+	sign_buf_dispose(&ts);
+	sign_buf_dispose(&tbytes);
+	signp_gun_keys_free(&k);
+	signp_trust_free(src);
+	signp_trust_free(check);
+	if (src_be)
+		src_be->free(src_be);
+	if (dst_be)
+		dst_be->free(dst_be);
+	signp_store_free(st);
+	return r;
+}

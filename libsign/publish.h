@@ -1,0 +1,46 @@
+/*
+ * publish.h - pieces of the publisher (push.c) shared with migrate.c:
+ * the GUN's keys, the per-GUN lock, metadata builders and the detached
+ * signature writer.  Internal.
+ */
+#ifndef SIGN_PUBLISH_H
+#define SIGN_PUBLISH_H
+
+#include "common.h"
+#include "ctx.h"
+#include "key.h"
+#include "store.h"
+#include "trust.h"
+
+/* The keys a GUN's publisher holds (any may be NULL). */
+typedef struct signp_gun_keys {
+	signp_key *targets;
+	signp_key *snapshot;
+	signp_key *timestamp;
+} signp_gun_keys;
+
+void signp_gun_keys_free(signp_gun_keys *k);
+/* See push.c: load (and for a new GUN, create) the keys this home holds. */
+int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
+	int timestamp_only, int server_ts, int local_snapshot, sign_error *err);
+
+/* One writer per GUN and home: an exclusive lock on trust/<gun>/.lock. */
+int signp_lock_gun(int *fd_out, sign_ctx *ctx, const char *gun, sign_error *err);
+void signp_unlock_gun(int fd);
+
+/* "expires" now + seconds, RFC 3339 UTC (new reference). */
+json_t *signp_expires_in(int64_t seconds);
+/* Sign a role's signed object with one key and write the file bytes. */
+int signp_sign_file(sign_buf *wire, json_t *signed_obj, const signp_key *k, sign_error *err);
+/* Snapshot over root (root_bytes, or t's root when empty), targets and
+ * t's delegation files. */
+int signp_build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *root_bytes,
+	const sign_buf *targets_bytes, int64_t version, const signp_key *k, sign_error *err);
+int signp_build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
+	int64_t lifetime, const signp_key *k, sign_error *err);
+/* Append a detached signature by k over digest to the image's .sig
+ * manifest (no duplicate: *changed = 0 when one by k is there). */
+int signp_push_signature(int *changed, signp_store *st, const char *gun, const char *digest,
+	const signp_key *k, sign_error *err);
+
+#endif
