@@ -10,8 +10,8 @@
 static const char usage[] =
 	"usage: sign key generate [--role ROLE] [--gun GUN]\n"
 	"       sign key list\n"
-	"       sign key import FILE [--role ROLE] [--gun GUN]\n"
-	"       sign key export KEYID [--public | --format cosign|pkcs8|public]\n"
+	"       sign key import FILE... [--role ROLE] [--gun GUN]\n"
+	"       sign key export KEYID [--public | --format cosign|notary|pkcs8|public]\n"
 	"       sign key remove KEYID\n";
 
 static int key_list(cli *c)
@@ -73,12 +73,12 @@ int cmd_key(cli *c, int argc, char **argv)
 		case 'f':
 			if (strcmp(optarg, "cosign") == 0)
 				fmt = SIGN_KEY_FORMAT_COSIGN;
-			else if (strcmp(optarg, "pkcs8") == 0)
+			else if (strcmp(optarg, "pkcs8") == 0 || strcmp(optarg, "notary") == 0)
 				fmt = SIGN_KEY_FORMAT_PKCS8;
 			else if (strcmp(optarg, "public") == 0)
 				fmt = SIGN_KEY_FORMAT_PUBLIC;
 			else
-				return cli_usage(usage, "--format %s: use cosign, pkcs8 or public", optarg);
+				return cli_usage(usage, "--format %s: use cosign, notary (pkcs8) or public", optarg);
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage(usage, "bad option");
@@ -96,9 +96,31 @@ int cmd_key(cli *c, int argc, char **argv)
 			return cli_usage(usage, "key generate takes no arguments");
 		rc = sign_key_generate(keyid, c->ctx, role ? role : "targets", gun, &err);
 	} else if (strcmp(sub, "import") == 0) {
-		if (optind != argc - 1)
-			return cli_usage(usage, "key import needs one FILE");
-		rc = sign_key_import(keyid, c->ctx, argv[optind], role, gun, &err);
+		/* several files at once: ~/.docker/trust/private/\*.key */
+		int worst = EXIT_OK;
+		if (optind >= argc)
+			return cli_usage(usage, "key import needs a FILE");
+		if (c->json)
+			printf("[");
+		for (int i = optind; i < argc; i++) {
+			memset(&err, 0, sizeof(err));
+			rc = sign_key_import(keyid, c->ctx, argv[i], role, gun, &err);
+			if (rc != SIGN_OK) {
+				cli_fail(c, rc, &err);
+				worst = EXIT_USAGE;
+				continue;
+			}
+			if (c->json) {
+				printf("%s{\"file\":", i > optind ? "," : "");
+				cli_json_str(stdout, argv[i]);
+				printf(",\"keyid\":\"%s\"}", keyid);
+			} else {
+				printf("%s\n", keyid);
+			}
+		}
+		if (c->json)
+			printf("]\n");
+		return worst;
 	} else if (strcmp(sub, "export") == 0) {
 		sign_buf out = SIGN_BUF_INIT;
 		if (optind != argc - 1)

@@ -49,6 +49,31 @@ run "import a missing file" 2 "$SIGN" --home "$H" key import "$WORK/none.pem"
 printf 'garbage\n' >"$WORK/garbage.pem"
 run "import garbage" 2 "$SIGN" --home "$H" key import "$WORK/garbage.pem"
 
+# Docker Content Trust / notary key files: several at once, roles kept, each
+# file's passphrase from its role's variable
+mkdir -p "$WORK/dct/private"
+cp "$VEC/notary/root_key_aae408.key" "$VEC/notary/targets_key_sample.key" "$WORK/dct/private/"
+run "import ~/.docker/trust/private/*.key" 0 env SIGN_ROOT_PASSPHRASE=rootpass SIGN_REPOSITORY_PASSPHRASE=targetspass \
+	"$SIGN" --home "$WORK/dcthome" key import "$WORK"/dct/private/*.key
+expect "… two key IDs" test "$(wc -l <"$OUT")" -eq 2
+expect "… the notary root key ID" has "^aae40851" "$OUT"
+run "… roles kept" 0 "$SIGN" --home "$WORK/dcthome" -o json key list
+expect "… root" has '"role": "root"' "$OUT"
+expect "… targets with its GUN" has '"gun": "example.com/test/repo"' "$OUT"
+ROOTN=$(grep -o 'aae40851[0-9a-f]*' "$OUT" | head -1)
+run "export --format notary" 0 env SIGN_ROOT_PASSPHRASE=rootpass "$SIGN" --home "$WORK/dcthome" key export "$ROOTN" --format notary
+cp "$OUT" "$WORK/root-notary.key"
+expect "… notary's header" has "^role: root" "$WORK/root-notary.key"
+expect "… encrypted PKCS#8" has "BEGIN ENCRYPTED PRIVATE KEY" "$WORK/root-notary.key"
+run "… imports back with the same ID" 0 env SIGN_ROOT_PASSPHRASE=rootpass "$SIGN" --home "$WORK/dcthome2" key import "$WORK/root-notary.key"
+expect "… same ID" has "^$ROOTN\$" "$OUT"
+run "import -o json lists each file" 0 env SIGN_ROOT_PASSPHRASE=rootpass SIGN_REPOSITORY_PASSPHRASE=targetspass \
+	"$SIGN" --home "$WORK/dcthome3" -o json key import "$WORK"/dct/private/*.key
+expect "… JSON" has '"keyid":"aae40851' "$OUT"
+run "one bad file among several: exit 2, the rest imported" 2 env SIGN_ROOT_PASSPHRASE=rootpass SIGN_REPOSITORY_PASSPHRASE=targetspass \
+	"$SIGN" --home "$WORK/dcthome4" key import "$WORK/garbage.pem" "$WORK"/dct/private/*.key
+expect "… two imported" test "$(wc -l <"$OUT")" -eq 2
+
 run "remove" 0 "$SIGN" --home "$H" key remove "$P8"
 expect "… file gone" test ! -e "$H/private/$P8.key"
 run "remove again" 2 "$SIGN" --home "$H" key remove "$P8"
