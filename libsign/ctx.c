@@ -2,6 +2,7 @@
  * ctx.c - sign_ctx: home folder, options, registry handles, passphrases.
  */
 #include "ctx.h"
+#include "trust.h"
 
 #include <pwd.h>
 #include <stdio.h>
@@ -123,6 +124,8 @@ SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx)
 	for (int i = 0; i < 4; i++)
 		if (ctx->pass_cache[i])
 			sodium_free(ctx->pass_cache[i]);
+	for (size_t i = 0; i < ctx->ntrusts; i++)
+		signp_trust_free(ctx->trusts[i].t);
 	for (char **p = ctx->insecure; p && *p; p++)
 		free(*p);
 	free(ctx->insecure);
@@ -267,6 +270,30 @@ int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred
 	signp_strlcpy(ctx->regs[ctx->nregs].scheme_seen, "url", 8);
 	ctx->nregs++;
 	return SIGN_OK;
+}
+
+struct signp_trust *signp_ctx_trust_get(sign_ctx *ctx, const char *key)
+{
+	for (size_t i = 0; i < ctx->ntrusts; i++)
+		if (strcmp(ctx->trusts[i].key, key) == 0)
+			return ctx->trusts[i].t;
+	return NULL;
+}
+
+void signp_ctx_trust_put(sign_ctx *ctx, const char *key, struct signp_trust *t)
+{
+	size_t n = sizeof(ctx->trusts) / sizeof(ctx->trusts[0]);
+	if (strlen(key) >= sizeof(ctx->trusts[0].key)) {
+		signp_trust_free(t);
+		return;
+	}
+	if (ctx->ntrusts == n) {
+		signp_trust_free(ctx->trusts[0].t);
+		memmove(&ctx->trusts[0], &ctx->trusts[1], (n - 1) * sizeof(ctx->trusts[0]));
+		ctx->ntrusts--;
+	}
+	signp_strlcpy(ctx->trusts[ctx->ntrusts].key, key, sizeof(ctx->trusts[0].key));
+	ctx->trusts[ctx->ntrusts++].t = t;
 }
 
 void signp_ctx_counters(const sign_ctx *ctx, long *requests, long *connections)

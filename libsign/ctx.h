@@ -29,7 +29,20 @@ struct sign_ctx {
 	} regs[SIGN_MAX_REGISTRIES];
 	size_t nregs;
 	char *pass_cache[4];        /* sodium_malloc'd, by sign_pass_kind, wiped at free */
+	/* trust collections verified during this context's life, so that one
+	 * `sign verify` of many tags of a GUN loads its trust data once */
+	struct {
+		char key[1024];
+		struct signp_trust *t;
+	} trusts[8];
+	size_t ntrusts;
 };
+
+struct signp_trust;
+/* A verified collection remembered on the context (borrowed), or NULL. */
+struct signp_trust *signp_ctx_trust_get(sign_ctx *ctx, const char *key);
+/* Remember t (the context takes it over; oldest dropped when full). */
+void signp_ctx_trust_put(sign_ctx *ctx, const char *key, struct signp_trust *t);
 
 /* Registry handle for host (cached on the context). */
 int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);

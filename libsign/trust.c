@@ -416,8 +416,10 @@ static int meta_sha256_hex(const json_t *meta, char hex[65])
 	return ok;
 }
 
+/* Fetch a role whose hash the parent names; the cached copy is used when
+ * its bytes match that hash (the parent proves it: no request). */
 static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const char *role,
-	const json_t *meta, sign_error *err)
+	const json_t *meta, const signp_tuf_file *cached, sign_error *err)
 {
 	sign_buf data = SIGN_BUF_INIT;
 	char hex[65];
@@ -425,6 +427,8 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 	*out = NULL;
 	if (meta == NULL)
 		return signp_err(err, SIGN_EVERIFY, "%s: not listed in its parent's metadata", role);
+	if (cached && signp_tuf_check_filemeta(meta, cached->bytes, cached->len, role, NULL) == SIGN_OK)
+		return signp_tuf_parse(out, role, cached->bytes, cached->len, err);
 	r = be->fetch(be, role, 0, meta_sha256_hex(meta, hex) ? hex : NULL,
 		(size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
 	if (r == SIGN_ENOTFOUND)
@@ -473,7 +477,7 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 			return signp_err(err, SIGN_EVERIFY, "targets: too many delegations");
 		memset(&e, 0, sizeof(e));
 		cache_load(&cached, ctx, t->gun, name);
-		r = load_checked(&f, be, name, meta_of(t->snapshot, name), &e);
+		r = load_checked(&f, be, name, meta_of(t->snapshot, name), cached, &e);
 		if (r == SIGN_OK)
 			r = signp_tuf_verify(f, json_object_get(json_object_get(t->targets->signed_obj,
 				"delegations"), "keys"), json_object_get(role, "keyids"),
@@ -583,7 +587,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	    (r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
 	/* 3. snapshot */
-	if ((r = load_checked(&t->snapshot, be, "snapshot", meta_of(t->timestamp, "snapshot"), err)) != SIGN_OK ||
+	if ((r = load_checked(&t->snapshot, be, "snapshot", meta_of(t->timestamp, "snapshot"), c_snap, err)) != SIGN_OK ||
 	    (r = verify_role(t->root, t->snapshot, "snapshot", err)) != SIGN_OK ||
 	    (r = check_fresh(ctx, t->gun, t->snapshot, c_snap, now, 0, err)) != SIGN_OK)
 		goto out;
@@ -593,7 +597,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	}
 	/* 4. targets and delegations */
-	if ((r = load_checked(&t->targets, be, "targets", meta_of(t->snapshot, "targets"), err)) != SIGN_OK ||
+	if ((r = load_checked(&t->targets, be, "targets", meta_of(t->snapshot, "targets"), c_targets, err)) != SIGN_OK ||
 	    (r = verify_role(t->root, t->targets, "targets", err)) != SIGN_OK ||
 	    (r = check_fresh(ctx, t->gun, t->targets, c_targets, now, 0, err)) != SIGN_OK)
 		goto out;

@@ -168,7 +168,8 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	size_t nkeys = 0;
 	const json_t *id;
 	size_t i;
-	int r;
+	int r, borrowed = 0;
+	char memo[1024];
 
 	memset(out, 0, sizeof(*out));
 	memset(pkeys, 0, sizeof(pkeys));
@@ -190,9 +191,17 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
 	lo.offline = opts->offline;
-	/* steps 1-4 */
-	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
+	/* steps 1-4, once per GUN, backend and pins in this context */
+	snprintf(memo, sizeof(memo), "%s|%s|%d", be->name, ref.gun, opts->offline);
+	for (const char *const *rk = opts->root_keys; rk && *rk; rk++) {
+		size_t n = strlen(memo);
+		snprintf(memo + n, sizeof(memo) - n, "|%s", *rk);
+	}
+	if ((t = signp_ctx_trust_get(ctx, memo)) != NULL) {
+		borrowed = 1;
+	} else if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
 		goto out;
+	}
 	out->timestamp_expires = t->timestamp->expires;
 	/* step 5: the signed digest for the tag must be what is served now */
 	if (ref.tag[0] || !ref.digest[0]) {
@@ -252,7 +261,12 @@ out:
 		EVP_PKEY_free(pkeys[i]);
 	signp_ctx_counters(ctx, &out->requests, &out->connections);
 	signp_ctx_remember_schemes(ctx);
-	signp_trust_free(t);
+	if (t && !borrowed) {
+		if (r == SIGN_OK || r == SIGN_EVERIFY)
+			signp_ctx_trust_put(ctx, memo, t); /* verified: reuse for the next REF */
+		else
+			signp_trust_free(t);
+	}
 	if (be)
 		be->free(be);
 	signp_store_free(st);
