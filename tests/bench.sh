@@ -55,4 +55,85 @@ preq=$(grep -o '"requests":[0-9]*' "$WORK/p.json" | cut -d: -f2)
 echo "sign push (mean)       $(awk -v t="$tot" 'BEGIN{printf "%.1f", t/5}') ms   ($SIGN --home P push $REG/bench:nI)"
 echo "HTTP requests          $preq   (one push, as reported by -o json)"
 echo "note: a push decrypts three scrypt-protected keys (N=65536), most of its time."
+
+# ---------------------------------------------------------------------------
+# Against a Notary server: the same notary-server and data for sign and notary
+. "$(dirname "$0")/lib/notary.sh"
+NT=${BENCH_TAGS:-1000}
+start_notary nbench
+G="$REG/nbench"
+seed "$G:v1" 61 >/dev/null
+"$SIGN" --home "$P" --trust-server "$NOTARY_URL" push "$G:v1" >/dev/null 2>&1 || { echo "bench: push --trust-server failed" >&2; exit 1; }
+"$SIGN" --home "$V" --trust-server "$NOTARY_URL" verify "$G:v1" >/dev/null 2>&1 || { echo "bench: verify --trust-server failed" >&2; exit 1; }
+notary_cli lookup "$G" v1 >/dev/null 2>&1 || { echo "bench: notary lookup failed" >&2; exit 1; }
+
+echo
+echo "== Notary server: verify one tag, warm cache ($N runs, medians)"
+a=$("$T" "$N" "$SIGN" --home "$V" --trust-server "$NOTARY_URL" verify "$G:v1")
+b=$("$T" "$N" notary -d "$NOTARY_TRUST" -s "$NOTARY_URL" lookup "$G" v1)
+echo "sign verify --trust-server  $(field "$a" 1) ms   ($SIGN --home V --trust-server $NOTARY_URL verify $G:v1)"
+echo "notary lookup               $(field "$b" 1) ms   (notary -d D -s $NOTARY_URL lookup $G v1)"
+echo "speed-up                    $(ratio "$(field "$b" 1)" "$(field "$a" 1)")x   (goal: >= 4)"
+ra=$(/usr/bin/time -f %M "$SIGN" --home "$V" --trust-server "$NOTARY_URL" verify "$G:v1" 2>&1 >/dev/null | tail -1)
+rb=$(/usr/bin/time -f %M notary -d "$NOTARY_TRUST" -s "$NOTARY_URL" lookup "$G" v1 2>&1 >/dev/null | tail -1)
+echo "peak RSS sign / notary      $ra / $rb KiB = $(ratio "$ra" "$rb")   (goal: <= 0.75; /usr/bin/time -f %M)"
+
+echo
+echo "== Notary server: sign and publish one tag (5 tags each)"
+GN="example.com/bench/notary"
+printf 'bench payload\n' >"$WORK/payload.txt"
+notary_cli init "$GN" >/dev/null 2>&1 && notary_cli publish "$GN" >/dev/null 2>&1
+cat >"$WORK/notary-add-publish.sh" <<SH
+#!/bin/sh
+notary -d "$NOTARY_TRUST" -s "$NOTARY_URL" add "$GN" "\$1" "$WORK/payload.txt" >/dev/null 2>&1 &&
+notary -d "$NOTARY_TRUST" -s "$NOTARY_URL" publish "$GN" >/dev/null 2>&1
+SH
+chmod +x "$WORK/notary-add-publish.sh"
+curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$G/manifests/v1" >/dev/null 2>&1 || true
+M="$WORK/nb-manifest.json"
+curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/nbench/manifests/v1" >"$M"
+ts=0
+tn=0
+for i in 1 2 3 4 5; do
+	curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" --data-binary @"$M" \
+		"http://$REG/v2/nbench/manifests/p$i" >/dev/null
+	x=$("$T" 1 "$SIGN" --home "$P" --trust-server "$NOTARY_URL" push "$G:p$i")
+	y=$("$T" 1 "$WORK/notary-add-publish.sh" "p$i")
+	ts=$(awk -v a="$ts" -v b="$(field "$x" 1)" 'BEGIN{print a+b}')
+	tn=$(awk -v a="$tn" -v b="$(field "$y" 1)" 'BEGIN{print a+b}')
+done
+echo "sign push --trust-server    $(awk -v t="$ts" 'BEGIN{printf "%.1f", t/5}') ms   ($SIGN --home P --trust-server URL push $G:pI)"
+echo "notary add + publish        $(awk -v t="$tn" 'BEGIN{printf "%.1f", t/5}') ms   (notary add $GN pI FILE && notary publish $GN)"
+echo "speed-up                    $(ratio "$tn" "$ts")x   (goal: >= 5)"
+echo "note: sign decrypts the repository key, stored in cosign's scrypt format (N=65536) as SPEC §4 asks."
+
+echo
+echo "== Notary server: verify $NT tags"
+GM="$REG/many"
+seed "$GM:t0" 62 >/dev/null
+curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/many/manifests/t0" >"$WORK/many.json"
+# the tags are added with notary itself (one publish), then read by both
+notary_cli init "$GM" >/dev/null 2>&1 || { echo "bench: notary init failed" >&2; exit 1; }
+for i in $(seq 1 "$NT"); do
+	notary_cli add "$GM" "t$i" "$WORK/many.json" >/dev/null 2>&1 || true
+done
+echo "(publishing $NT tags with notary publish)"
+notary_cli publish "$GM" >/dev/null 2>&1 || { echo "bench: notary publish failed" >&2; exit 1; }
+refs=()
+for i in $(seq 1 "$NT"); do refs+=("$GM:t$i"); done
+"$SIGN" --home "$V" --trust-server "$NOTARY_URL" verify "$GM:t1" >/dev/null 2>&1
+vs=$("$T" 1 "$SIGN" --home "$V" --trust-server "$NOTARY_URL" verify "${refs[@]}")
+cat >"$WORK/lookups.sh" <<SH
+#!/bin/sh
+i=1
+while [ \$i -le $NT ]; do
+	notary -d "$NOTARY_TRUST" -s "$NOTARY_URL" lookup "$GM" "t\$i" >/dev/null 2>&1 || exit 1
+	i=\$((i + 1))
+done
+SH
+chmod +x "$WORK/lookups.sh"
+vn=$("$T" 1 "$WORK/lookups.sh")
+echo "one sign verify of $NT refs $(field "$vs" 1) ms (exit $(field "$vs" 4))   ($SIGN --trust-server URL verify $GM:t1 ... $GM:t$NT)"
+echo "$NT notary lookup calls    $(field "$vn" 1) ms (exit $(field "$vn" 4))   (notary lookup $GM tI, for I in 1..$NT)"
+echo "speed-up                    $(ratio "$(field "$vn" 1)" "$(field "$vs" 1)")x   (goal: >= 20)"
 finish >/dev/null
