@@ -43,4 +43,9 @@ int signp_build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int6
 int signp_push_signature(int *changed, signp_store *st, const char *gun, const char *digest,
 	const signp_key *k, sign_error *err);
 
+/* sign push --key KEYID: sign into the delegation roles (signers) that
+ * list that key (signer.c). */
+int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_push_options *opts, sign_error *err);
+
 #endif

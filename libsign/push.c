@@ -688,7 +688,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	if (opts->version != SIGN_PUSH_OPTIONS_VERSION)
 		return signp_err(err, SIGN_EINVAL, "push: unsupported options version");
 	if (opts->keyid)
-		return signp_err(err, SIGN_EINVAL, "push --key: signer keys are not supported yet");
+		return signp_push_as_signer(out, ctx, refstr, opts, err);
 	if ((r = open_target(&ref, &st, &be, ctx, refstr, opts->gun, opts->from != NULL, err)) != SIGN_OK)
 		goto out;
 	if (ref.digest[0] && !ref.tag[0]) {
