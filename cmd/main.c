@@ -184,6 +184,13 @@ static int passphrase_cb(char *buf, size_t size, sign_pass_kind kind, const char
 		v = env_first("SIGN_REPOSITORY_PASSPHRASE", "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE");
 		what = "repository";
 		break;
+	case SIGN_PASS_IMPORT:
+		/* no prompt: without the variable the role's passphrase is asked */
+		v = env_first("SIGN_IMPORT_PASSPHRASE", NULL);
+		if (v == NULL)
+			return -1;
+		what = "imported";
+		break;
 	default:
 		v = env_first("SIGN_DELEGATION_PASSPHRASE", NULL);
 		what = "signer";

@@ -95,7 +95,9 @@ SIGN_EXTERN(void) sign_global_cleanup(void);
 typedef enum sign_pass_kind {
 	SIGN_PASS_ROOT = 1,
 	SIGN_PASS_REPOSITORY = 2, /* targets, and client-held snapshot/timestamp keys */
-	SIGN_PASS_DELEGATION = 3
+	SIGN_PASS_DELEGATION = 3,
+	SIGN_PASS_IMPORT = 4      /* the passphrase of a key file being imported; when the
+	                           * callback has none, the role's kind is asked next */
 } sign_pass_kind;
 
 /*

@@ -326,6 +326,7 @@ static const char *pass_var(sign_pass_kind kind)
 	switch (kind) {
 	case SIGN_PASS_ROOT: return "SIGN_ROOT_PASSPHRASE";
 	case SIGN_PASS_REPOSITORY: return "SIGN_REPOSITORY_PASSPHRASE";
+	case SIGN_PASS_IMPORT: return "SIGN_IMPORT_PASSPHRASE";
 	default: return "SIGN_DELEGATION_PASSPHRASE";
 	}
 }
@@ -360,7 +361,7 @@ int signp_ctx_passphrase(char **out, sign_ctx *ctx, sign_pass_kind kind, const c
 none:
 	signp_err(err, SIGN_EPASSPHRASE, "%s passphrase needed: none given",
 		kind == SIGN_PASS_ROOT ? "root" : kind == SIGN_PASS_REPOSITORY ? "repository" :
-		"delegation");
+		kind == SIGN_PASS_IMPORT ? "key file" : "delegation");
 	signp_err_hint(err, "set %s or run from a terminal", pass_var(kind));
 	return SIGN_EPASSPHRASE;
 }

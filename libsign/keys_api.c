@@ -92,18 +92,10 @@ SIGN_EXTERN(int) sign_key_import(char keyid_out[72], sign_ctx *ctx, const char *
 	/* cosign and notary call the repository key "targets" */
 	kind = signp_role_pass_kind(role);
 	if (signp_key_data_encrypted(data.ptr, data.size)) {
-		/* the file's own passphrase: SIGN_IMPORT_PASSPHRASE, else the role's */
-		const char *ip = getenv("SIGN_IMPORT_PASSPHRASE");
-		if (ip) {
-			size_t n = strlen(ip);
-			if ((pass = sodium_malloc(n + 1)) == NULL) {
-				r = signp_err(err, SIGN_ENOMEM, "out of memory");
-				goto out;
-			}
-			memcpy(pass, ip, n + 1);
-		} else if ((r = signp_ctx_passphrase(&pass, ctx, kind, NULL, 0, err)) != SIGN_OK) {
+		/* the file's own passphrase if the caller has one, else the role's */
+		if (signp_ctx_passphrase(&pass, ctx, SIGN_PASS_IMPORT, NULL, 0, NULL) != SIGN_OK &&
+		    (r = signp_ctx_passphrase(&pass, ctx, kind, NULL, 0, err)) != SIGN_OK)
 			goto out;
-		}
 	}
 	if ((r = signp_key_parse(&k, data.ptr, data.size, pass, pass ? strlen(pass) : 0, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "importing %s", path);
