@@ -27,7 +27,7 @@
 
 /* The root keys of this home that root lists, as signers (cert IDs). */
 static int root_signers(signp_tuf_signer *signers, signp_key **held, size_t *n, sign_ctx *ctx,
-	const signp_tuf_file *root, sign_error *err)
+	const char *gun, const signp_tuf_file *root, sign_error *err)
 {
 	const json_t *keys = json_object_get(root->signed_obj, "keys");
 	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
@@ -57,16 +57,38 @@ static int root_signers(signp_tuf_signer *signers, signp_key **held, size_t *n, 
 		EVP_PKEY_free(pk);
 	}
 	if (*n == 0) {
-		signp_err(err, SIGN_EKEY, "migrating %s: this home holds none of its root keys", root->role);
+		signp_err(err, SIGN_EKEY, "migrating %s: this home holds none of its root keys", gun);
 		signp_err_hint(err, "import the root key first: sign key import ~/.docker/trust/private/<id>.key");
 		return SIGN_EKEY;
 	}
 	return SIGN_OK;
 }
 
+/* Does root list, for role, the TUF key whose canonical ID is cid? */
+static int root_lists_key(const signp_tuf_file *root, const char *role, const char *cid)
+{
+	const json_t *keys = json_object_get(root->signed_obj, "keys");
+	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
+		"roles"), role), "keyids"), *id;
+	size_t i;
+	json_array_foreach(ids, i, id) {
+		EVP_PKEY *pk = NULL;
+		char c[65];
+		int hit = 0;
+		const char *tid = json_string_value(id);
+		if (tid && signp_tuf_key_pkey(&pk, json_object_get(keys, tid), NULL) == SIGN_OK &&
+		    signp_key_canonical_id(c, pk, NULL) == SIGN_OK && strcmp(c, cid) == 0)
+			hit = 1;
+		EVP_PKEY_free(pk);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
 /* Root N+1: the snapshot and timestamp roles move to this home's keys. */
-static int build_next_root(sign_buf *wire, sign_ctx *ctx, const signp_tuf_file *root,
-	const signp_gun_keys *k, sign_error *err)
+static int build_next_root(sign_buf *wire, sign_ctx *ctx, const char *gun,
+	const signp_tuf_file *root, const signp_gun_keys *k, sign_error *err)
 {
 	json_t *s = json_deep_copy(root->signed_obj), *keys, *roles, *obj = NULL;
 	signp_tuf_signer signers[4];
@@ -114,7 +136,7 @@ static int build_next_root(sign_buf *wire, sign_ctx *ctx, const signp_tuf_file *
 	json_object_set_new(roles, "timestamp", json_pack("{s:[s], s:i}", "keyids", tsid, "threshold", 1));
 	json_object_set_new(s, "version", json_integer(root->version + 1));
 	json_object_set_new(s, "expires", signp_expires_in(SIGN_LIFE_ROOT));
-	if ((r = root_signers(signers, held, &n, ctx, root, err)) != SIGN_OK)
+	if ((r = root_signers(signers, held, &n, ctx, gun, root, err)) != SIGN_OK)
 		goto out;
 	r = signp_tuf_sign(wire, s, signers, n, err);
 out:
@@ -291,11 +313,31 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	if (r != SIGN_ENOTFOUND)
 		goto out;
 	signp_err_clear(err);
-	/* keys: the repository key as notary had it; snapshot and timestamp
-	 * keys of this home (created when missing) */
-	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 1, 0, 0, 1, err)) != SIGN_OK)
+	/* keys: the root and repository keys as notary had them (checked
+	 * before anything is created); snapshot and timestamp keys of this
+	 * home, created when missing */
+	{
+		signp_tuf_signer sg[4];
+		signp_key *held[4] = { NULL };
+		size_t nh = 0;
+		r = root_signers(sg, held, &nh, ctx, ref.gun, src->root, err);
+		for (size_t i = 0; i < nh; i++)
+			signp_key_free(held[i]);
+		if (r != SIGN_OK)
+			goto out;
+	}
+	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, 0, 0, 0, err)) != SIGN_OK)
 		goto out;
-	if ((r = build_next_root(&root, ctx, src->root, &k, err)) != SIGN_OK)
+	if (!root_lists_key(src->root, "targets", k.targets->id)) {
+		r = signp_err(err, SIGN_EKEY, "migrating %s: the repository key in this home is not the one its root certifies",
+			ref.gun);
+		signp_err_hint(err, "import the GUN's targets key from ~/.docker/trust/private or ~/.notary/private");
+		goto out;
+	}
+	if ((k.snapshot == NULL && (r = signp_new_role_key(&k.snapshot, ctx, "snapshot", ref.gun, err)) != SIGN_OK) ||
+	    (k.timestamp == NULL && (r = signp_new_role_key(&k.timestamp, ctx, "timestamp", ref.gun, err)) != SIGN_OK))
+		goto out;
+	if ((r = build_next_root(&root, ctx, ref.gun, src->root, &k, err)) != SIGN_OK)
 		goto out;
 	signp_buf_put(&tbytes, src->targets->bytes, src->targets->len);
 	if ((r = signp_build_snapshot(&snap, src, &root, &tbytes, src->snapshot->version + 1, k.snapshot, err)) != SIGN_OK ||

@@ -24,6 +24,10 @@ void signp_gun_keys_free(signp_gun_keys *k);
 int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
 	int timestamp_only, int server_ts, int local_snapshot, sign_error *err);
 
+/* A new key for role (and gun), saved with its role's passphrase. */
+int signp_new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const char *gun,
+	sign_error *err);
+
 /* One writer per GUN and home: an exclusive lock on trust/<gun>/.lock. */
 int signp_lock_gun(int *fd_out, sign_ctx *ctx, const char *gun, sign_error *err);
 void signp_unlock_gun(int fd);

@@ -78,7 +78,7 @@ static int load_role_key(signp_key **out, sign_ctx *ctx, const char *role, const
 	return signp_ctx_load_key(out, ctx, info.id, signp_role_pass_kind(role), err);
 }
 
-static int new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const char *gun,
+int signp_new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const char *gun,
 	sign_error *err)
 {
 	signp_key *k = NULL;
@@ -124,7 +124,7 @@ int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const cha
 			signp_err_hint(err, "import it with `sign key import FILE --role targets --gun %s`", gun);
 			return r;
 		}
-		if ((r = new_role_key(&k->targets, ctx, "targets", gun, err)) != SIGN_OK)
+		if ((r = signp_new_role_key(&k->targets, ctx, "targets", gun, err)) != SIGN_OK)
 			return r;
 		*created = 1;
 	} else if (r != SIGN_OK) {
@@ -137,14 +137,14 @@ int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const cha
 		signp_err_clear(err);
 		r = SIGN_OK;
 		if (create && (!server_ts || local_snapshot))
-			r = new_role_key(&k->snapshot, ctx, "snapshot", gun, err);
+			r = signp_new_role_key(&k->snapshot, ctx, "snapshot", gun, err);
 	}
 	if (r != SIGN_OK || server_ts)
 		return r;
 	r = load_role_key(&k->timestamp, ctx, "timestamp", gun, err);
-	if (r == SIGN_ENOTFOUND && create) {
+	if (r == SIGN_ENOTFOUND) {
 		signp_err_clear(err);
-		r = new_role_key(&k->timestamp, ctx, "timestamp", gun, err);
+		r = create ? signp_new_role_key(&k->timestamp, ctx, "timestamp", gun, err) : SIGN_OK;
 	}
 	return r;
 }
@@ -234,7 +234,7 @@ static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_tr
 		r = load_role_key(&root, ctx, "root", NULL, err);
 	if (r == SIGN_ENOTFOUND && root_keyid == NULL) {
 		signp_err_clear(err);
-		if ((r = new_role_key(&root, ctx, "root", NULL, err)) != SIGN_OK)
+		if ((r = signp_new_role_key(&root, ctx, "root", NULL, err)) != SIGN_OK)
 			goto out;
 		*created_root = 1;
 	}
@@ -533,6 +533,17 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 			goto out;
 		}
 		signp_err_clear(err);
+		if (signp_trust_cached_root(ctx, gun)) {
+			/* we trusted a collection for this GUN: it is gone from this
+			 * backend (deleted, or another backend): never start a new
+			 * one silently over it */
+			r = signp_err(err, SIGN_EVERIFY,
+				"%s: this home trusts a root for it, but the %s holds no trust data", gun,
+				be->server_timestamp ? "trust server" : "registry");
+			signp_err_hint(err, "if that is expected, remove %s/trust/%s/metadata and push again",
+				ctx->home, gun);
+			goto out;
+		}
 		if ((r = build_root(&root, created_root, ctx, be, gun, k, req->root_keyid, err)) != SIGN_OK)
 			goto out;
 		tsigned = json_pack("{s:s, s:{s:{}, s:[]}, s:o, s:{}, s:i}", "_type", "Targets",
@@ -545,7 +556,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	} else {
 		local_snapshot = k->snapshot && root_lists(t->root, "snapshot", k->snapshot->id);
 		if ((req->nchanges && !root_lists(t->root, "targets", k->targets->id)) ||
-		    (!be->server_timestamp && ((req->nchanges && !local_snapshot) ||
+		    (!be->server_timestamp && ((req->nchanges && !local_snapshot) || k->timestamp == NULL ||
 			 !root_lists(t->root, "timestamp", k->timestamp->id)))) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);

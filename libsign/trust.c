@@ -87,6 +87,14 @@ static int cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, 
 	return r;
 }
 
+int signp_trust_cached_root(sign_ctx *ctx, const char *gun)
+{
+	signp_tuf_file *f = NULL;
+	int r = cache_load(&f, ctx, gun, "root");
+	signp_tuf_file_free(f);
+	return r == SIGN_OK;
+}
+
 int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
 {
 	int r;

@@ -115,6 +115,9 @@ int64_t signp_trust_timestamp_lifetime(sign_ctx *ctx, const char *gun);
 int signp_trust_set_timestamp_lifetime(sign_ctx *ctx, const char *gun, int64_t seconds,
 	sign_error *err);
 
+/* Does the home hold a cached (trusted) root for gun? */
+int signp_trust_cached_root(sign_ctx *ctx, const char *gun);
+
 /* Save verified files into the cache. */
 int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err);
 

@@ -146,6 +146,14 @@ expect "concurrent push a succeeded" test "$ra" -eq 0
 expect "concurrent push b succeeded" test "$rb" -eq 0
 run "both concurrent tags verify" 0 "$SIGN" --home "$WORK/home-conc" verify "$REG/conc:a" "$REG/conc:b" "$REG/conc:c"
 
+# --- the registry lost the trust data: never start a new collection silently ----------
+TD=$(curl -sf -I -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/conc/manifests/_sign.trust" |
+	tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
+curl -sf -X DELETE "http://$REG/v2/conc/manifests/$TD" >/dev/null
+run "trust data deleted from the registry: push refuses" 1 "$SIGN" --home "$A" push "$REG/conc:a"
+expect "… and says so" has "holds no trust data" "$ERR"
+run "… nothing was published" 22 curl -sf -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/conc/manifests/_sign.trust"
+
 # --- usage errors -------------------------------------------------------------------
 run "no command" 2 "$SIGN"
 run "unknown command" 2 "$SIGN" frobnicate

@@ -169,7 +169,14 @@ suite() {
 	notary_cli publish "$P-mig" >/dev/null
 	run "[$m] harness: notary signed the repository to migrate" 0 notary_cli list "$P-mig"
 	expect "[$m] harness: … two tags" test "$(grep -c '^v[12] ' "$OUT")" -eq 2
+	run "[$m] migrate without the root key is refused" 2 \
+		"$SIGN" --home "$WORK/$m-home-nokey" ${NOTARY_CA:+--ca-file "$NOTARY_CA"} migrate "$P-mig" --from-trust-server "$NOTARY_URL"
+	expect "[$m] … naming the GUN and the root key" has "migrating $P-mig: this home holds none of its root keys" "$ERR"
+	expect "[$m] … creating no key" sh -c "! ls '$WORK/$m-home-nokey/private/'*.key >/dev/null 2>&1"
 	run "[$m] … import notary's root key" 0 sign_import "$WORK/$m-home-mig" "$(notary_key_file "$P-mig" root)" "$NOTARY_ROOT_PASSPHRASE"
+	run "[$m] migrate without the repository key is refused" 2 \
+		"$SIGN" --home "$WORK/$m-home-mig" ${NOTARY_CA:+--ca-file "$NOTARY_CA"} migrate "$P-mig" --from-trust-server "$NOTARY_URL"
+	expect "[$m] … names the repository key" has "repository key" "$ERR"
 	run "[$m] … import notary's targets key" 0 sign_import "$WORK/$m-home-mig" "$(notary_key_file "$P-mig" targets)" "$NOTARY_TARGETS_PASSPHRASE"
 	run "[$m] sign migrate --from-trust-server" 0 \
 		"$SIGN" --home "$WORK/$m-home-mig" ${NOTARY_CA:+--ca-file "$NOTARY_CA"} migrate "$P-mig" --from-trust-server "$NOTARY_URL"
