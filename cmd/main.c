@@ -18,9 +18,11 @@ static const char usage_text[] =
 	"  push [--from oci:DIR[:tag]] [--recursive] REF   sign an image (and upload it first)\n"
 	"  verify [--root-key FILE]... [--key PUB] REF...    verify before pulling; prints REPO@sha256:...\n"
 	"  inspect REF|GUN                                   signed tags, keys, versions and expiry\n"
-	"  key generate|list|import|export|remove            manage keys\n"
+	"  key generate|list|import|export|remove|rotate     manage and rotate keys\n"
 	"  trust pin|show|refresh                            pin a root, show trust state, extend the timestamp\n"
 	"  migrate GUN --from-trust-server URL               move a Notary-hosted GUN into the registry\n"
+	"  signer add|remove|list                            signers (delegations) of a GUN\n"
+	"  revoke REF                                        remove a tag's signature\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR                 keys and trust state (default $SIGN_HOME or ~/.sign)\n"
@@ -44,6 +46,8 @@ static const struct {
 	{ "key", cmd_key },
 	{ "trust", cmd_trust },
 	{ "migrate", cmd_migrate },
+	{ "signer", cmd_signer },
+	{ "revoke", cmd_revoke },
 };
 
 int cli_exit_code(int rc)
