@@ -8,7 +8,9 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: sign trust pin GUN --root-key FILE\n"
+	"usage: sign trust pin GUN|PREFIX* --root-key FILE\n"
+	"       sign trust pin PREFIX --ca FILE\n"
+	"       sign trust tofu on|off\n"
 	"       sign trust show GUN\n"
 	"       sign trust refresh REF|GUN [--lifetime DURATION] [--gun GUN]\n";
 
@@ -23,6 +25,10 @@ static void show_text(const char *doc)
 	}
 	printf("GUN:                %s\n", json_string_value(json_object_get(j, "gun")));
 	printf("root pinned by:     %s\n", json_string_value(json_object_get(j, "pinned_by")));
+	if (json_is_string(json_object_get(j, "pinned_ca")))
+		printf("pinned CA bundle:   %s\n", json_string_value(json_object_get(j, "pinned_ca")));
+	printf("trust on first use: %s\n", json_is_true(json_object_get(j, "trust_on_first_use")) ?
+		"allowed" : "refused");
 	ids = json_object_get(j, "pinned_root_keyids");
 	if (json_array_size(ids)) {
 		printf("pinned root keys:  ");
@@ -52,10 +58,11 @@ int cmd_trust(cli *c, int argc, char **argv)
 		{ "root-key", required_argument, NULL, 'r' },
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "gun", required_argument, NULL, 'g' },
+		{ "ca", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *root_key = NULL, *sub, *gun = NULL;
+	const char *root_key = NULL, *sub, *gun = NULL, *ca = NULL;
 	long lifetime = 0;
 	sign_buf out = SIGN_BUF_INIT;
 	sign_error err;
@@ -75,6 +82,7 @@ int cmd_trust(cli *c, int argc, char **argv)
 		switch (ch) {
 		case 'r': root_key = optarg; break;
 		case 'g': gun = optarg; break;
+		case 'c': ca = optarg; break;
 		case 'l':
 			if ((lifetime = cli_duration(optarg)) <= 0)
 				return cli_usage(usage, "--lifetime %s: use e.g. 14d, 36h, 3600", optarg);
@@ -84,13 +92,30 @@ int cmd_trust(cli *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage(usage, "trust %s needs one GUN", sub);
+		return cli_usage(usage, "trust %s needs one argument", sub);
 	if ((rc = cli_open(c, &err)) != SIGN_OK)
 		return cli_fail(c, rc, &err);
+	if (strcmp(sub, "tofu") == 0) {
+		int on = strcmp(argv[optind], "on") == 0;
+		if (!on && strcmp(argv[optind], "off") != 0)
+			return cli_usage(usage, "trust tofu takes on or off");
+		if ((rc = sign_trust_set_tofu(c->ctx, on, &err)) != SIGN_OK)
+			return cli_fail(c, rc, &err);
+		if (c->json)
+			printf("{\"trust_on_first_use\":%s}\n", on ? "true" : "false");
+		else if (!c->quiet)
+			fprintf(stderr, "sign: trust on first use is %s\n", on ? "allowed" : "refused");
+		return EXIT_OK;
+	}
 	if (strcmp(sub, "pin") == 0) {
-		if (root_key == NULL)
-			return cli_usage(usage, "trust pin needs --root-key FILE");
-		if ((rc = sign_trust_pin(c->ctx, argv[optind], root_key, &err)) != SIGN_OK)
+		size_t n = strlen(argv[optind]);
+		if ((root_key == NULL) == (ca == NULL))
+			return cli_usage(usage, "trust pin needs --root-key FILE or --ca FILE");
+		if (ca || (n && argv[optind][n - 1] == '*'))
+			rc = sign_trust_pin_rule(c->ctx, argv[optind], root_key, ca, &err);
+		else
+			rc = sign_trust_pin(c->ctx, argv[optind], root_key, &err);
+		if (rc != SIGN_OK)
 			return cli_fail(c, rc, &err);
 		if (c->json)
 			printf("{\"pinned\":\"%s\"}\n", argv[optind]);

@@ -204,6 +204,14 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,
 	const char *gun, sign_error *err) SIGN_WARN_UNUSED;
 
+/* Revoke a signed tag: its targets entry goes (the repository key signs
+ * the change) and its detached signature is deleted unless another tag
+ * names the same digest.  `gun` names the GUN of an oci: layout (or NULL).
+ * json_out: {gun, tag, digest, revoked, signature_removed}.  SIGN_EVERIFY
+ * when the tag is not signed. */
+SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *ref, const char *gun,
+	sign_error *err) SIGN_WARN_UNUSED;
+
 /* ---------------------------------------------------------------------- */
 /* Migration off a Notary server                                           */
 
@@ -231,6 +239,14 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 /* Pin the root of GUN to the public key in `root_key_file` (PEM). */
 SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root_key_file,
 	sign_error *err) SIGN_WARN_UNUSED;
+/* A trust pinning rule in <home>/config.json (notary's format): the roots
+ * of `pattern` (a GUN, or a prefix ending in '*') must be signed by the
+ * key in root_key_file; or (ca_file) their certificates must chain to that
+ * CA bundle, `pattern` being a GUN prefix.  Exactly one of the two. */
+SIGN_EXTERN(int) sign_trust_pin_rule(sign_ctx *ctx, const char *pattern, const char *root_key_file,
+	const char *ca_file, sign_error *err) SIGN_WARN_UNUSED;
+/* Allow (1) or refuse (0) trust on first use for GUNs no rule pins. */
+SIGN_EXTERN(int) sign_trust_set_tofu(sign_ctx *ctx, int allow, sign_error *err) SIGN_WARN_UNUSED;
 /* The trust state of GUN as JSON (pin, cached versions, expiry). */
 SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *gun,
 	sign_error *err) SIGN_WARN_UNUSED;
@@ -240,6 +256,35 @@ SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *
  * default local/<folder>).  json_out gets {gun, timestamp_expires}. */
 SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,
 	const char *gun, long lifetime, sign_error *err) SIGN_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------- */
+/* Signers (delegations)                                                   */
+
+/* Add or update signer NAME of GUN, as `docker trust signer add` does:
+ * the public keys in key_files (PEM, NULL-terminated list) go into the
+ * targets metadata's delegations, listed by roles targets/NAME and
+ * targets/releases.  paths (NULL-terminated prefixes; NULL or empty: keep
+ * the role's, or [""] = every tag for a new role) restrict the tags the
+ * signer may sign; targets/releases gets the union of its signers' paths.
+ * threshold > 0 sets how many of the role's keys must sign (on targets/NAME
+ * and targets/releases: a two-person release); 0 keeps it (new role: 1).
+ * Needs the repository key (and, against a registry, the snapshot and
+ * timestamp keys); not the root key.  json_out: {gun, signer, role,
+ * signer_role{role, keyids, paths, threshold}, releases{...}, targets_version}. */
+SIGN_EXTERN(int) sign_signer_add(sign_buf *json_out, sign_ctx *ctx, const char *name, const char *gun,
+	const char *const *key_files, const char *const *paths, int threshold,
+	sign_error *err) SIGN_WARN_UNUSED;
+/* Remove targets/NAME, and its keys from targets/releases unless another
+ * signer lists them (keys no role lists are dropped).  SIGN_ENOTFOUND when
+ * there is no such signer.  json_out: {gun, signer, removed, signer_role:
+ * null, releases{...}|null, targets_version}. */
+SIGN_EXTERN(int) sign_signer_remove(sign_buf *json_out, sign_ctx *ctx, const char *name, const char *gun,
+	sign_error *err) SIGN_WARN_UNUSED;
+/* The delegation roles of GUN: {gun, roles[{role, name, keyids, paths,
+ * threshold, status ("valid", "not-valid": published but too few
+ * signatures, expired or bad; "no-tags"), version, tags[]}]}. */
+SIGN_EXTERN(int) sign_signer_list(sign_buf *json_out, sign_ctx *ctx, const char *gun,
+	sign_error *err) SIGN_WARN_UNUSED;
 
 /* ---------------------------------------------------------------------- */
 /* Keys                                                                    */
@@ -262,6 +307,32 @@ typedef enum sign_key_format {
 SIGN_EXTERN(int) sign_key_export(sign_buf *out, sign_ctx *ctx, const char *keyid,
 	sign_key_format format, sign_error *err) SIGN_WARN_UNUSED;
 SIGN_EXTERN(int) sign_key_remove(sign_ctx *ctx, const char *keyid, sign_error *err) SIGN_WARN_UNUSED;
+
+/* Key rotation (`sign key rotate GUN ROLE`). */
+typedef struct sign_rotate_options {
+	unsigned int version;
+	int server;        /* snapshot, timestamp: the trust server makes the new key
+	                    * (Notary backend only; required there for timestamp) */
+	int no_resign;     /* repository: leave the current tags' detached signatures */
+	const char *gun;   /* GUN of an oci: layout (NULL: local/<folder>) */
+} sign_rotate_options;
+#define SIGN_ROTATE_OPTIONS_VERSION 1
+#define SIGN_ROTATE_OPTIONS_INIT { SIGN_ROTATE_OPTIONS_VERSION, 0, 0, NULL }
+
+/* Rotate one base role's key of a GUN, non-interactively (passphrases
+ * through the callback).  role: "root", "repository" (or "targets"),
+ * "snapshot" or "timestamp".  Root version N+1 lists the new key and is
+ * signed by the root keys of version N this home holds (and, for a root
+ * rotation, by the new root key too); it is published with whatever it
+ * invalidates (targets re-signed by a new repository key, snapshot and
+ * timestamp).  A new repository key re-signs the detached signatures of
+ * the current tags unless no_resign.  The replaced private key is removed
+ * from the home, except a root key (kept until `sign key remove`).
+ * An interrupted rotation is finished by running it again (a pending
+ * record in the home keeps the new key).  json_out: {gun, role,
+ * old_keyids, new_keyids, root_version, tags[{tag, digest, signature}]}. */
+SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
+	const char *role, const sign_rotate_options *opts, sign_error *err) SIGN_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

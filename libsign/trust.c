@@ -9,6 +9,7 @@
  */
 #include "trust.h"
 #include "key.h"
+#include "pinning.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -223,74 +224,11 @@ int signp_trust_root_canonical_ids(json_t **out, const signp_tuf_file *root, sig
 	return SIGN_OK;
 }
 
-static int root_matches_pins(const signp_tuf_file *root, const json_t *pins)
-{
-	json_t *ids = NULL, *a, *b;
-	size_t i, j;
-	int hit = 0;
-	if (signp_trust_root_canonical_ids(&ids, root, NULL) != SIGN_OK)
-		return 0;
-	json_array_foreach(ids, i, a)
-		json_array_foreach(pins, j, b)
-			if (json_equal(a, b))
-				hit = 1;
-	json_decref(ids);
-	return hit;
-}
-
-/* Pins from --root-key files and from `sign trust pin`. */
-static int load_pins(json_t **out, sign_ctx *ctx, const char *gun,
-	const signp_trust_load_opts *opts, sign_error *err)
-{
-	json_t *pins = json_array();
-	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
-	int r = SIGN_OK;
-	*out = NULL;
-	if (pins == NULL)
-		return signp_err(err, SIGN_ENOMEM, "out of memory");
-	for (const char *const *f = opts ? opts->root_key_files : NULL; f && *f; f++) {
-		signp_key *k = NULL;
-		signp_buf_clear(&data);
-		if ((r = signp_read_file(&data, *f, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
-		    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
-			signp_err_prefix(err, r, "reading root key %s", *f);
-			goto out;
-		}
-		json_array_append_new(pins, json_string(k->id));
-		signp_key_free(k);
-	}
-	if (json_array_size(pins) == 0 &&
-	    signp_ctx_gun_path(&path, ctx, gun, "pinned_root.json", 0, NULL) == SIGN_OK) {
-		signp_buf_clear(&data);
-		if (signp_read_file(&data, path.ptr, 65536, NULL) == SIGN_OK) {
-			json_t *doc = json_loadb(data.ptr, data.size, 0, NULL), *id;
-			size_t i;
-			json_array_foreach(json_object_get(doc, "root_keyids"), i, id)
-				if (json_is_string(id))
-					json_array_append(pins, id);
-			json_decref(doc);
-			if (json_array_size(pins) == 0) {
-				r = signp_err(err, SIGN_EKEY, "pinned root of %s: %s is malformed", gun,
-					path.ptr);
-				goto out;
-			}
-		}
-	}
-	*out = pins;
-	pins = NULL;
-out:
-	json_decref(pins);
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&data);
-	return r;
-}
-
 /* Step 1: the root.  anchor: the cached root, or the first root version
  * signed by a pinned key, or (trust on first use) the newest one; then
  * every later version must be signed by its predecessor and itself. */
 static int load_root(signp_trust *t, signp_trust_backend *be,
-	const signp_tuf_file *cached, const json_t *pins, int pinned_by_flag, int64_t now,
-	sign_error *err)
+	const signp_tuf_file *cached, const signp_pin *pin, int64_t now, sign_error *err)
 {
 	signp_tuf_file *latest = NULL, *cur = NULL, *next = NULL;
 	int r;
@@ -298,7 +236,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 
 	if ((r = fetch_parse(&latest, be, "root", 0, SIGN_MAX_METADATA, err)) != SIGN_OK)
 		goto out;
-	if (json_array_size(pins) > 0 && !(cached && root_matches_pins(cached, pins))) {
+	if (signp_pin_active(pin) && !(cached && signp_pin_root_matches(pin, cached, now))) {
 		/* find the first version signed by a pinned key */
 		for (v = 1; v <= latest->version && cur == NULL; v++) {
 			signp_tuf_file *f = NULL;
@@ -307,7 +245,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 				fetch_parse(&f, be, "root", v, SIGN_MAX_METADATA, NULL);
 			if (got != SIGN_OK)
 				continue;
-			if (f->version == v && root_matches_pins(f, pins) &&
+			if (f->version == v && signp_pin_root_matches(pin, f, now) &&
 			    signp_tuf_root_check(f, t->gun, now, 0, NULL) == SIGN_OK &&
 			    verify_role(f, f, "root", NULL) == SIGN_OK)
 				cur = f;
@@ -316,12 +254,13 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 		}
 		if (cur == NULL) {
 			r = signp_err(err, SIGN_EVERIFY,
-				"root of %s: no root version is signed by the pinned root key", t->gun);
+				"root of %s: no root version is signed by the pinned root key (pinned by %s)",
+				t->gun, pin->rule);
 			signp_err_hint(err, "the repository's root differs from the one you pinned; check `sign inspect %s`",
 				t->gun);
 			goto out;
 		}
-		signp_strlcpy(t->pinned_by, pinned_by_flag ? "root-key" : "pin", sizeof(t->pinned_by));
+		signp_strlcpy(t->pinned_by, pin->rule, sizeof(t->pinned_by));
 	} else if (cached) {
 		if ((r = signp_tuf_parse(&cur, "root", cached->bytes, cached->len, err)) != SIGN_OK)
 			goto out;
@@ -512,7 +451,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 {
 	signp_trust *t;
 	signp_tuf_file *c_root = NULL, *c_ts = NULL, *c_snap = NULL, *c_targets = NULL;
-	json_t *pins = NULL;
+	signp_pin pin;
+	int have_pin = 0;
 	int64_t now = signp_now();
 	int r;
 
@@ -525,8 +465,9 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	cache_load(&c_snap, ctx, gun, "snapshot");
 	cache_load(&c_targets, ctx, gun, "targets");
 
-	if ((r = load_pins(&pins, ctx, gun, opts, err)) != SIGN_OK)
+	if ((r = signp_pin_resolve(&pin, ctx, gun, opts ? opts->root_key_files : NULL, err)) != SIGN_OK)
 		goto out;
+	have_pin = 1;
 
 	if (opts && opts->offline) {
 		/* the cached state only: it was verified when stored; it
@@ -536,7 +477,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 			signp_err_hint(err, "verify once online first");
 			goto out;
 		}
-		if (json_array_size(pins) > 0 && !root_matches_pins(c_root, pins)) {
+		if (signp_pin_active(&pin) && !signp_pin_root_matches(&pin, c_root, now)) {
 			r = signp_err(err, SIGN_EVERIFY, "root of %s: the cached root is not the pinned one", gun);
 			goto out;
 		}
@@ -574,16 +515,14 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		}
 		goto out;
 	}
-	if (json_array_size(pins) == 0 && c_root == NULL && getenv("SIGN_DISABLE_TOFU") != NULL &&
-	    strcmp(getenv("SIGN_DISABLE_TOFU"), "1") == 0) {
+	if (!signp_pin_active(&pin) && c_root == NULL && pin.disable_tofu) {
 		r = signp_err(err, SIGN_EVERIFY, "root of %s: trust on first use is disabled and no root is pinned",
 			gun);
 		signp_err_hint(err, "pin it with `sign trust pin %s --root-key ROOT.pub` or pass --root-key", gun);
 		goto out;
 	}
 	/* 1. root */
-	if ((r = load_root(t, be, c_root, pins, opts && opts->root_key_files &&
-		     opts->root_key_files[0], now, err)) != SIGN_OK)
+	if ((r = load_root(t, be, c_root, &pin, now, err)) != SIGN_OK)
 		goto out;
 	/* 2. timestamp */
 	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, err)) != SIGN_OK) {
@@ -617,7 +556,8 @@ out:
 	signp_tuf_file_free(c_ts);
 	signp_tuf_file_free(c_snap);
 	signp_tuf_file_free(c_targets);
-	json_decref(pins);
+	if (have_pin)
+		signp_pin_dispose(&pin);
 	if (r != SIGN_OK) {
 		signp_trust_free(t);
 		return r;

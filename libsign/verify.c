@@ -5,6 +5,7 @@
 #include "cosign.h"
 #include "ctx.h"
 #include "key.h"
+#include "pinning.h"
 #include "ref.h"
 #include "store.h"
 #include "trust.h"
@@ -423,8 +424,27 @@ SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *
 		sign_buf_dispose(&full);
 	}
 	json_object_set(doc, "cached", roles);
-	json_object_set_new(doc, "pinned_by", json_string(pin ? "pin" :
-		json_object_size(roles) ? "cache (trust on first use)" : "nothing yet (trust on first use)"));
+	{
+		signp_pin rule;
+		char what[400];
+		if ((r = signp_pin_resolve(&rule, ctx, gun, NULL, err)) != SIGN_OK)
+			goto out;
+		if (signp_pin_active(&rule))
+			snprintf(what, sizeof(what), "%s", rule.rule);
+		else if (json_object_size(roles))
+			snprintf(what, sizeof(what), "the cached root (first trusted on first use)");
+		else if (rule.disable_tofu)
+			snprintf(what, sizeof(what), "nothing: trust on first use is disabled, verify will refuse");
+		else
+			snprintf(what, sizeof(what), "nothing yet: trust on first use");
+		json_object_set_new(doc, "pinned_by", json_string(what));
+		if (rule.ca_file[0])
+			json_object_set_new(doc, "pinned_ca", json_string(rule.ca_file));
+		if (json_array_size(rule.keyids))
+			json_object_set(doc, "pinned_root_keyids", rule.keyids);
+		json_object_set_new(doc, "trust_on_first_use", json_boolean(!rule.disable_tofu));
+		signp_pin_dispose(&rule);
+	}
 	json_object_set_new(doc, "timestamp_lifetime",
 		json_integer(signp_trust_timestamp_lifetime(ctx, gun)));
 	if ((s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL ||

@@ -1,0 +1,331 @@
+/*
+ * pinning.c - which roots a GUN may have: --root-key files, `sign trust
+ * pin`, and the trust pinning rules of <home>/config.json, in notary's
+ * format and order of precedence:
+ *
+ *   {"trust_pinning": {
+ *      "certs": {"<gun>": ["<root key id>", ...], "<prefix>*": [...]},
+ *      "ca":    {"<gun prefix>": "<CA bundle file>"},
+ *      "disable_tofu": true }}
+ *
+ * --root-key > `sign trust pin` > certs for the exact GUN > the longest
+ * matching "prefix*" certs > the longest matching CA prefix > trust on
+ * first use (unless disable_tofu, or SIGN_DISABLE_TOFU=1).  Key IDs may be
+ * canonical (the public key's, as `sign key list` shows) or the TUF ID of
+ * the root certificate (as root.json lists it).
+ */
+#include "pinning.h"
+#include "key.h"
+#include "ref.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+void signp_pin_dispose(signp_pin *p)
+{
+	if (p == NULL)
+		return;
+	json_decref(p->keyids);
+	p->keyids = NULL;
+}
+
+static int config_load(json_t **out, sign_ctx *ctx, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	json_error_t je;
+	int r;
+	*out = NULL;
+	if ((r = signp_ctx_path(&path, ctx, "config.json")) != SIGN_OK)
+		goto out;
+	r = signp_read_file(&data, path.ptr, 1u << 20, NULL);
+	if (r == SIGN_ENOTFOUND) {
+		r = SIGN_OK;
+		goto out;
+	}
+	if (r != SIGN_OK) {
+		r = signp_err(err, SIGN_EIO, "reading %s: cannot read it", path.ptr);
+		goto out;
+	}
+	if ((*out = json_loadb(data.ptr, data.size, 0, &je)) == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		r = signp_err(err, SIGN_EINVAL, "reading %s: not a JSON object (%s, line %d)", path.ptr,
+			je.text, je.line);
+	}
+out:
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
+
+static int add_ids(json_t *dst, const json_t *src)
+{
+	const json_t *id;
+	size_t i;
+	json_array_foreach(src, i, id)
+		if (json_is_string(id))
+			json_array_append(dst, (json_t *)id);
+	return json_array_size(dst) > 0;
+}
+
+int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
+	const char *const *root_key_files, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	json_t *cfg = NULL, *tp, *certs, *ca, *v;
+	const char *k;
+	size_t best = 0;
+	int r = SIGN_OK;
+	const char *env;
+
+	memset(out, 0, sizeof(*out));
+	if ((out->keyids = json_array()) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	signp_strlcpy(out->rule, "trust on first use", sizeof(out->rule));
+	/* 1. --root-key */
+	for (const char *const *f = root_key_files; f && *f; f++) {
+		signp_key *key = NULL;
+		signp_buf_clear(&data);
+		if ((r = signp_read_file(&data, *f, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+		    (r = signp_key_parse(&key, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "reading root key %s", *f);
+			goto out;
+		}
+		json_array_append_new(out->keyids, json_string(key->id));
+		signp_key_free(key);
+		signp_strlcpy(out->rule, "--root-key", sizeof(out->rule));
+	}
+	if ((r = config_load(&cfg, ctx, err)) != SIGN_OK)
+		goto out;
+	tp = json_object_get(cfg, "trust_pinning");
+	out->disable_tofu = json_is_true(json_object_get(tp, "disable_tofu"));
+	env = getenv("SIGN_DISABLE_TOFU");
+	if (env && strcmp(env, "1") == 0)
+		out->disable_tofu = 1;
+	if (json_array_size(out->keyids))
+		goto out;
+	/* 2. sign trust pin */
+	if (signp_ctx_gun_path(&path, ctx, gun, "pinned_root.json", 0, NULL) == SIGN_OK) {
+		signp_buf_clear(&data);
+		if (signp_read_file(&data, path.ptr, 65536, NULL) == SIGN_OK) {
+			json_t *doc = json_loadb(data.ptr, data.size, 0, NULL);
+			int ok = add_ids(out->keyids, json_object_get(doc, "root_keyids"));
+			json_decref(doc);
+			if (!ok) {
+				r = signp_err(err, SIGN_EKEY, "pinned root of %s: %s is malformed", gun, path.ptr);
+				goto out;
+			}
+			signp_strlcpy(out->rule, "sign trust pin", sizeof(out->rule));
+			goto out;
+		}
+	}
+	/* 3. certs: the exact GUN, then the longest prefix* */
+	certs = json_object_get(tp, "certs");
+	if ((v = json_object_get(certs, gun)) != NULL && add_ids(out->keyids, v)) {
+		snprintf(out->rule, sizeof(out->rule), "config.json trust_pinning.certs \"%.200s\"", gun);
+		goto out;
+	}
+	json_object_foreach(certs, k, v) {
+		size_t n = strlen(k);
+		if (n == 0 || k[n - 1] != '*' || n - 1 < best || strncmp(gun, k, n - 1) != 0)
+			continue;
+		json_array_clear(out->keyids);
+		if (add_ids(out->keyids, v)) {
+			best = n - 1;
+			snprintf(out->rule, sizeof(out->rule), "config.json trust_pinning.certs \"%.200s\"", k);
+		}
+	}
+	if (json_array_size(out->keyids))
+		goto out;
+	/* 4. ca: the longest matching prefix */
+	best = 0;
+	ca = json_object_get(tp, "ca");
+	json_object_foreach(ca, k, v) {
+		size_t n = strlen(k);
+		const char *file = json_string_value(v);
+		if (file == NULL || n < best || strncmp(gun, k, n) != 0)
+			continue;
+		best = n;
+		signp_buf_clear(&path);
+		if (file[0] == '/')
+			signp_buf_puts(&path, file);
+		else
+			signp_path_join(&path, ctx->home, file);
+		signp_strlcpy(out->ca_file, path.ptr, sizeof(out->ca_file));
+		snprintf(out->rule, sizeof(out->rule), "config.json trust_pinning.ca \"%.200s\"", k);
+	}
+out:
+	json_decref(cfg);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	if (r != SIGN_OK)
+		signp_pin_dispose(out);
+	return r;
+}
+
+int signp_pin_active(const signp_pin *p)
+{
+	return json_array_size(p->keyids) > 0 || p->ca_file[0] != '\0';
+}
+
+/* Does a root certificate (PEM: leaf, then intermediates) chain to the CA
+ * bundle at `now`? */
+static int chains_to(const char *pem, size_t len, const char *ca_file, int64_t now)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *leaf = NULL, *c;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
+	int ok = 0;
+	if (bio == NULL || chain == NULL || store == NULL || vctx == NULL)
+		goto out;
+	if ((leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+		goto out;
+	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(chain, c))
+			X509_free(c);
+	if (X509_STORE_load_file(store, ca_file) != 1)
+		goto out;
+	if (X509_STORE_CTX_init(vctx, store, leaf, chain) != 1)
+		goto out;
+	X509_STORE_CTX_set_time(vctx, 0, (time_t)now);
+	ok = X509_verify_cert(vctx) == 1;
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(vctx);
+	X509_STORE_free(store);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(leaf);
+	BIO_free(bio);
+	return ok;
+}
+
+int signp_pin_root_matches(const signp_pin *p, const signp_tuf_file *root, int64_t now)
+{
+	const json_t *keys = json_object_get(root->signed_obj, "keys");
+	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
+		"roles"), "root"), "keyids"), *id, *pin;
+	size_t i, j;
+	json_array_foreach(ids, i, id) {
+		const char *tid = json_string_value(id);
+		const json_t *kobj = json_object_get(keys, tid ? tid : "");
+		EVP_PKEY *pk = NULL;
+		char cid[65] = "";
+		if (kobj == NULL)
+			continue;
+		if (signp_tuf_key_pkey(&pk, kobj, NULL) == SIGN_OK)
+			signp_key_canonical_id(cid, pk, NULL);
+		EVP_PKEY_free(pk);
+		json_array_foreach(p->keyids, j, pin) {
+			const char *s = json_string_value(pin);
+			if (s && (strcmp(s, tid) == 0 || strcmp(s, cid) == 0))
+				return 1;
+		}
+		if (p->ca_file[0]) {
+			const char *b64 = json_string_value(json_object_get(json_object_get(kobj, "keyval"), "public"));
+			sign_buf pem = SIGN_BUF_INIT;
+			int ok = b64 && signp_b64_decode(&pem, b64, strlen(b64)) == SIGN_OK &&
+				chains_to(pem.ptr, pem.size, p->ca_file, now);
+			sign_buf_dispose(&pem);
+			if (ok)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- writing the rules (sign trust pin PREFIX*, --ca, sign trust tofu) ---- */
+
+static int config_save(sign_ctx *ctx, json_t *cfg, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	char *s = json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int r;
+	if (s == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	if ((r = signp_mkdirs(ctx->home, 0700, err)) == SIGN_OK &&
+	    (r = signp_ctx_path(&path, ctx, "config.json")) == SIGN_OK)
+		r = signp_write_file_atomic(path.ptr, s, strlen(s), 0600, err);
+	free(s);
+	sign_buf_dispose(&path);
+	return r;
+}
+
+static json_t *section(json_t *cfg, const char *a, const char *b)
+{
+	json_t *x = json_object_get(cfg, a);
+	if (!json_is_object(x)) {
+		x = json_object();
+		json_object_set_new(cfg, a, x);
+	}
+	if (b == NULL)
+		return x;
+	json_t *y = json_object_get(x, b);
+	if (!json_is_object(y)) {
+		y = json_object();
+		json_object_set_new(x, b, y);
+	}
+	return y;
+}
+
+SIGN_EXTERN(int) sign_trust_pin_rule(sign_ctx *ctx, const char *pattern, const char *root_key_file,
+	const char *ca_file, sign_error *err)
+{
+	json_t *cfg = NULL;
+	sign_buf data = SIGN_BUF_INIT;
+	signp_key *k = NULL;
+	size_t n = pattern ? strlen(pattern) : 0;
+	int r;
+	if (n == 0 || n > 512 || (root_key_file == NULL) == (ca_file == NULL))
+		return signp_err(err, SIGN_EINVAL, "pinning: give a GUN or prefix and one of a root key or a CA file");
+	if ((r = config_load(&cfg, ctx, err)) != SIGN_OK)
+		return r;
+	if (cfg == NULL)
+		cfg = json_object();
+	if (root_key_file) {
+		if (pattern[n - 1] != '*' && !signp_gun_valid(pattern)) {
+			r = signp_err(err, SIGN_EINVAL, "pinning %s: not a GUN or a prefix ending in *", pattern);
+			goto out;
+		}
+		if ((r = signp_read_file(&data, root_key_file, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+		    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "reading root key %s", root_key_file);
+			goto out;
+		}
+		json_object_set_new(section(cfg, "trust_pinning", "certs"), pattern, json_pack("[s]", k->id));
+	} else {
+		char *abs = realpath(ca_file, NULL);
+		if (abs == NULL) {
+			r = signp_err_errno(err, SIGN_EIO, "pinning %s: CA file %s", pattern, ca_file);
+			goto out;
+		}
+		json_object_set_new(section(cfg, "trust_pinning", "ca"), pattern, json_string(abs));
+		free(abs);
+	}
+	r = config_save(ctx, cfg, err);
+out:
+	signp_key_free(k);
+	sign_buf_dispose(&data);
+	json_decref(cfg);
+	return r;
+}
+
+SIGN_EXTERN(int) sign_trust_set_tofu(sign_ctx *ctx, int allow, sign_error *err)
+{
+	json_t *cfg = NULL;
+	int r;
+	if ((r = config_load(&cfg, ctx, err)) != SIGN_OK)
+		return r;
+	if (cfg == NULL)
+		cfg = json_object();
+	json_object_set_new(section(cfg, "trust_pinning", NULL), "disable_tofu", json_boolean(!allow));
+	r = config_save(ctx, cfg, err);
+	json_decref(cfg);
+	return r;
+}
