@@ -1,19 +1,49 @@
 /*
- * cmd_revoke.c - sign revoke REF
+ * cmd_revoke.c - sign revoke [--gun GUN] REF
  */
 #include "cli.h"
 
+#include <getopt.h>
+#include <jansson.h>
 #include <string.h>
 
 static const char usage[] = "usage: sign revoke [--gun GUN] REF\n";
 
 int cmd_revoke(cli *c, int argc, char **argv)
 {
-	(void)c;
-	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return EXIT_OK;
+	static const struct option longopts[] = {
+		{ "gun", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *gun = NULL;
+	sign_buf out = SIGN_BUF_INIT;
+	sign_error err;
+	int ch, rc;
+
+	memset(&err, 0, sizeof(err));
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'g': gun = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
 	}
-	(void)argv;
-	return cli_usage(usage, "revoke: not implemented yet");
+	if (optind != argc - 1)
+		return cli_usage(usage, "revoke needs one REF with a tag");
+	if ((rc = cli_open(c, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if ((rc = sign_revoke(&out, c->ctx, argv[optind], gun, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (c->json) {
+		printf("%s\n", out.ptr);
+	} else if (!c->quiet) {
+		json_t *j = json_loads(out.ptr, 0, NULL);
+		fprintf(stderr, "sign: revoked %s:%s (%s)%s\n", json_string_value(json_object_get(j, "gun")),
+			json_string_value(json_object_get(j, "tag")), json_string_value(json_object_get(j, "digest")),
+			json_is_true(json_object_get(j, "signature_removed")) ? "; its detached signature is deleted" : "");
+		json_decref(j);
+	}
+	sign_buf_dispose(&out);
+	return EXIT_OK;
 }

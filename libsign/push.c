@@ -833,3 +833,88 @@ out:
 	signp_store_free(st);
 	return r;
 }
+
+/* ---- revoke ---- */
+
+/* Does any role of t still name digest (under another tag)? */
+static int digest_still_signed(const signp_trust *t, const char *digest)
+{
+	signp_target tg;
+	char name[136];
+	return signp_trust_find_digest(&tg, name, t, digest, NULL) == SIGN_OK;
+}
+
+SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refstr, const char *gun,
+	sign_error *err)
+{
+	signp_ref ref;
+	signp_store *st = NULL;
+	signp_trust_backend *be = NULL;
+	signp_trust *t = NULL;
+	signp_trust_load_opts lo = { NULL, 0, 0, 1 };
+	signp_gun_keys k;
+	signp_target tg;
+	target_change change;
+	update_req req = { NULL, 0, 0, NULL };
+	char sigtag[96];
+	int r, lockfd = -1, created = 0, noop = 0, cr = 0, removed = 0;
+
+	memset(&k, 0, sizeof(k));
+	if ((r = open_target(&ref, &st, &be, ctx, refstr, gun, 0, err)) != SIGN_OK)
+		goto out;
+	if (!ref.tag[0]) {
+		r = signp_err(err, SIGN_EINVAL, "revoke %s: name the tag to revoke", refstr);
+		goto out;
+	}
+	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+		goto out;
+	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
+		goto out;
+	if (!json_object_get(json_object_get(t->targets->signed_obj, "targets"), ref.tag)) {
+		if (signp_trust_find_target(&tg, t, ref.tag, NULL) == SIGN_OK) {
+			r = signp_err(err, SIGN_EKEY, "revoke %s: the tag is signed in %s, by a signer", refstr, tg.role);
+			signp_err_hint(err, "remove that signer with `sign signer remove`, or revoke with its key");
+		} else {
+			r = signp_err(err, SIGN_EVERIFY, "revoke %s: the tag is not signed", refstr);
+		}
+		goto out;
+	}
+	if ((r = signp_trust_find_target(&tg, t, ref.tag, err)) != SIGN_OK)
+		goto out;
+	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, 0, be->server_timestamp, 0, err)) != SIGN_OK)
+		goto out;
+	change.tag = ref.tag;
+	change.digest = NULL;
+	change.size = 0;
+	req.changes = &change;
+	req.nchanges = 1;
+	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
+	if ((r = update_loop(&noop, &cr, ctx, be, ref.gun, &k, &req, 0, err)) != SIGN_OK)
+		goto out;
+	/* the detached signature goes too, unless another tag names the digest */
+	signp_trust_free(t);
+	t = NULL;
+	lo.publisher = 0;
+	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
+		goto out;
+	if (!digest_still_signed(t, tg.digest) && signp_cosign_sig_tag(sigtag, tg.digest) == SIGN_OK) {
+		sign_error e;
+		memset(&e, 0, sizeof(e));
+		if (signp_store_untag(st, sigtag, &e) == SIGN_OK)
+			removed = 1;
+		else if (e.code != SIGN_ENOTFOUND)
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "the detached signature stays: %s", e.message);
+	}
+	if (json_out)
+		signp_buf_printf(json_out, "{\"gun\":\"%s\",\"tag\":\"%s\",\"digest\":\"%s\",\"revoked\":true,"
+			"\"signature_removed\":%s}", ref.gun, ref.tag, tg.digest, removed ? "true" : "false");
+out:
+	signp_unlock_gun(lockfd);
+	signp_ctx_remember_schemes(ctx);
+	signp_gun_keys_free(&k);
+	signp_trust_free(t);
+	if (be)
+		be->free(be);
+	signp_store_free(st);
+	return r;
+}

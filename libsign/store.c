@@ -172,7 +172,21 @@ int signp_store_put_blob(signp_store *s, const void *data, size_t len, char dige
 
 int signp_store_untag(signp_store *s, const char *tag, sign_error *err)
 {
+	char digest[80], path[600], scope[400];
+	sign_buf resp = SIGN_BUF_INIT;
+	long status = 0;
+	int r;
 	if (s->is_oci)
 		return signp_oci_untag(s->oci, tag, err);
-	return signp_err(err, SIGN_EINVAL, "removing tag %s: registries have no tag deletion", tag);
+	/* registries delete manifests by digest (distribution refuses tags) */
+	if ((r = signp_registry_head_manifest(s->reg, s->repo, tag, digest, NULL, NULL, err)) != SIGN_OK)
+		return r;
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", s->repo, digest);
+	snprintf(scope, sizeof(scope), "repository:%s:delete,pull,push", s->repo);
+	r = signp_registry_request(s->reg, "DELETE", path, NULL, NULL, 0, scope, 65536, &resp, &status, err);
+	if (r == SIGN_OK && status != 202 && status != 200 && status != 204)
+		r = signp_err(err, SIGN_EREGISTRY, "deleting %s:%s from registry %s: HTTP %ld%s", s->repo, tag,
+			s->host, status, status == 405 ? " (the registry does not allow deletes)" : "");
+	sign_buf_dispose(&resp);
+	return r;
 }

@@ -36,7 +36,8 @@ int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_bu
 	sign_error *err);
 int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
 	sign_error *err);
-/* Remove a tag (oci layouts only; registries: SIGN_EINVAL). */
+/* Remove a tag: from a layout's index, or (registries) delete the
+ * manifest it points to, by digest. */
 int signp_store_untag(signp_store *s, const char *tag, sign_error *err);
 
 #endif
