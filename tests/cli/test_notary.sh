@@ -91,6 +91,11 @@ suite() {
 	expect "[$m] … v1 still there" notary_list_has v1 "$DH" "$SIZE" targets "$OUT"
 	run "[$m] sign verify --trust-server reads it back" 0 sign_ts --home "$WORK/$m-home-v0" verify "$P-push:v1" "$P-push:v2"
 	expect "[$m] … two digests" test "$(grep -c "^$P-push@sha256:" "$OUT")" -eq 2
+	run "[$m] sign revoke --trust-server" 0 sign_ts --home "$H" revoke "$P-push:v2"
+	run "[$m] … notary list no longer shows it" 0 notary_cli list "$P-push"
+	expect "[$m] … v2 gone" sh -c "! grep -q '^v2 ' '$OUT'"
+	expect "[$m] … v1 still there" notary_list_has v1 "$DH" "$SIZE" targets "$OUT"
+	run "[$m] … sign verify refuses v2" 1 sign_ts --home "$WORK/$m-home-v0" verify "$P-push:v2"
 
 	# --- notary init + add + publish: sign verify --trust-server ------------------------
 	D=$(seed "$P-np:v1" $((s + 3)))
