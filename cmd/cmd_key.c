@@ -1,5 +1,5 @@
 /*
- * cmd_key.c - sign key generate|list|import|export|remove
+ * cmd_key.c - sign key generate|list|import|export|remove|rotate
  */
 #include "cli.h"
 
@@ -12,7 +12,8 @@ static const char usage[] =
 	"       sign key list\n"
 	"       sign key import FILE... [--role ROLE] [--gun GUN]\n"
 	"       sign key export KEYID [--public | --format cosign|notary|pkcs8|public]\n"
-	"       sign key remove KEYID\n";
+	"       sign key remove KEYID\n"
+	"       sign key rotate GUN root|repository|snapshot|timestamp [--server] [--no-resign]\n";
 
 static int key_list(cli *c)
 {
@@ -38,6 +39,45 @@ static int key_list(cli *c)
 	return EXIT_OK;
 }
 
+/* sign key rotate GUN ROLE: passphrases from the environment (the
+ * context's callback); -o json prints the library's document. */
+static int key_rotate(cli *c, const char *gun, const char *role, int server, int no_resign)
+{
+	sign_rotate_options o = SIGN_ROTATE_OPTIONS_INIT;
+	sign_buf out = SIGN_BUF_INIT;
+	sign_error err;
+	json_t *doc, *v;
+	size_t i;
+	int rc;
+	memset(&err, 0, sizeof(err));
+	o.server = server;
+	o.no_resign = no_resign;
+	if ((rc = sign_key_rotate(&out, c->ctx, gun, role, &o, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (c->json) {
+		printf("%s\n", out.ptr);
+	} else if (!c->quiet) {
+		doc = json_loads(out.ptr, 0, NULL);
+		printf("rotated the %s key of %s: ", json_string_value(json_object_get(doc, "role")),
+			json_string_value(json_object_get(doc, "gun")));
+		json_array_foreach(json_object_get(doc, "old_keyids"), i, v)
+			printf("%s%.12s", i ? ", " : "", json_string_value(v));
+		if (json_array_size(json_object_get(doc, "old_keyids")) == 0)
+			printf("(none)");
+		printf(" -> ");
+		json_array_foreach(json_object_get(doc, "new_keyids"), i, v)
+			printf("%s%s", i ? ", " : "", json_string_value(v));
+		printf(" (root version %lld)\n",
+			(long long)json_integer_value(json_object_get(doc, "root_version")));
+		json_array_foreach(json_object_get(doc, "tags"), i, v)
+			printf("  %s: %s\n", json_string_value(json_object_get(v, "tag")),
+				json_string_value(json_object_get(v, "signature")));
+		json_decref(doc);
+	}
+	sign_buf_dispose(&out);
+	return EXIT_OK;
+}
+
 int cmd_key(cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -46,6 +86,8 @@ int cmd_key(cli *c, int argc, char **argv)
 		{ "name", required_argument, NULL, 'r' },
 		{ "public", no_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "server", no_argument, NULL, 's' },
+		{ "no-resign", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -53,7 +95,7 @@ int cmd_key(cli *c, int argc, char **argv)
 	sign_key_format fmt = SIGN_KEY_FORMAT_COSIGN;
 	sign_error err;
 	char keyid[72];
-	int ch, rc;
+	int ch, rc, server = 0, no_resign = 0;
 
 	memset(&err, 0, sizeof(err));
 	if (cli_wants_help(argc, argv)) {
@@ -80,12 +122,20 @@ int cmd_key(cli *c, int argc, char **argv)
 			else
 				return cli_usage(usage, "--format %s: use cosign, notary (pkcs8) or public", optarg);
 			break;
+		case 's': server = 1; break;
+		case 'n': no_resign = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage(usage, "bad option");
 		}
 	}
+	if ((server || no_resign) && strcmp(sub, "rotate") != 0)
+		return cli_usage(usage, "--server and --no-resign are options of key rotate");
+	if (strcmp(sub, "rotate") == 0 && optind != argc - 2)
+		return cli_usage(usage, "key rotate needs a GUN and a role (root, repository, snapshot, timestamp)");
 	if ((rc = cli_open(c, &err)) != SIGN_OK)
 		return cli_fail(c, rc, &err);
+	if (strcmp(sub, "rotate") == 0)
+		return key_rotate(c, argv[optind], argv[optind + 1], server, no_resign);
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
 			return cli_usage(usage, "key list takes no arguments");
