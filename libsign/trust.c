@@ -635,6 +635,10 @@ int signp_trust_find_target(signp_target *out, const signp_trust *t, const char 
 	/* docker pull: targets/releases first, then targets */
 	if (lookup_in(out, t, "targets/releases", tag) || lookup_in(out, t, "targets", tag))
 		return SIGN_OK;
+	if (find_deleg_role(t->targets, "targets/releases") && deleg_file(t, "targets/releases") == NULL &&
+	    t->snapshot && meta_of(t->snapshot, "targets/releases"))
+		return signp_err(err, SIGN_EVERIFY, "%s:%s is not signed: targets/releases did not verify "
+			"(too few signatures for its threshold, expired or tampered)", t->gun, tag);
 	return signp_err(err, SIGN_EVERIFY, "%s:%s is not signed: no trust data for that tag", t->gun,
 		tag);
 }
