@@ -313,6 +313,22 @@ int signp_build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *r
 	for (size_t i = 0; t && i < t->ndeleg; i++)
 		json_object_set_new(meta, t->deleg[i]->role,
 			signp_tuf_filemeta(t->deleg[i]->bytes, t->deleg[i]->len, 1));
+	/* keep the entries of delegation files that did not verify yet (a
+	 * two-person release half signed): targets still lists their roles */
+	if (t && t->snapshot) {
+		const char *name;
+		json_t *m, *roles = json_object_get(json_object_get(t->targets->signed_obj,
+			"delegations"), "roles"), *role;
+		json_object_foreach(json_object_get(t->snapshot->signed_obj, "meta"), name, m) {
+			size_t i;
+			if (json_object_get(meta, name) || !signp_str_has_prefix(name, "targets/"))
+				continue;
+			json_array_foreach(roles, i, role)
+				if (json_is_string(json_object_get(role, "name")) &&
+				    strcmp(json_string_value(json_object_get(role, "name")), name) == 0)
+					json_object_set(meta, name, m);
+		}
+	}
 	s = json_pack("{s:s, s:o, s:o, s:I}", "_type", "Snapshot",
 		"expires", signp_expires_in(SIGN_LIFE_SNAPSHOT), "meta", meta, "version", (json_int_t)version);
 	if (s == NULL)
