@@ -24,6 +24,10 @@ void signp_gun_keys_free(signp_gun_keys *k);
 int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
 	int timestamp_only, int server_ts, int local_snapshot, sign_error *err);
 
+/* A targets entry: {"hashes":{"sha256":b64(digest)},"length":size}, as
+ * docker writes it (new reference; NULL on a bad digest). */
+json_t *signp_target_json(const char *digest, uint64_t size);
+
 /* A new key for role (and gun), saved with its role's passphrase. */
 int signp_new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const char *gun,
 	sign_error *err);

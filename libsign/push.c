@@ -502,7 +502,7 @@ static int upload_from(sign_ctx *ctx, const char *from, signp_store *dst, const 
 /* ---- the update loop ---- */
 
 /* Entry to record: hashes.sha256 = digest, length = size (as docker does). */
-static json_t *target_json(const char *digest, uint64_t size)
+json_t *signp_target_json(const char *digest, uint64_t size)
 {
 	unsigned char raw[32];
 	sign_buf b64 = SIGN_BUF_INIT;
@@ -594,7 +594,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		int changed = t == NULL;
 		for (size_t i = 0; i < req->nchanges; i++) {
 			const target_change *c = &req->changes[i];
-			json_t *want = c->digest ? target_json(c->digest, c->size) : NULL;
+			json_t *want = c->digest ? signp_target_json(c->digest, c->size) : NULL;
 			entry = json_object_get(tg, c->tag);
 			if ((c->digest == NULL && entry == NULL) ||
 			    (c->digest && entry && json_equal(entry, want))) {
@@ -889,7 +889,7 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 	if (!json_object_get(json_object_get(t->targets->signed_obj, "targets"), ref.tag)) {
 		if (signp_trust_find_target(&tg, t, ref.tag, NULL) == SIGN_OK) {
 			r = signp_err(err, SIGN_EKEY, "revoke %s: the tag is signed in %s, by a signer", refstr, tg.role);
-			signp_err_hint(err, "remove that signer with `sign signer remove`, or revoke with its key");
+			signp_err_hint(err, "remove that signer with `sign signer remove`");
 		} else {
 			r = signp_err(err, SIGN_EVERIFY, "revoke %s: the tag is not signed", refstr);
 		}

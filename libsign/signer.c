@@ -759,18 +759,6 @@ out:
 
 /* ---- sign push --key KEYID ---- */
 
-static json_t *target_json(const char *digest, uint64_t size)
-{
-	unsigned char raw[32];
-	sign_buf b64 = SIGN_BUF_INIT;
-	json_t *j;
-	if (signp_unhex(raw, 32, digest + 7) != SIGN_OK || signp_b64_encode(&b64, raw, 32) != SIGN_OK)
-		return NULL;
-	j = json_pack("{s:{s:s}, s:I}", "hashes", "sha256", b64.ptr, "length", (json_int_t)size);
-	sign_buf_dispose(&b64);
-	return j;
-}
-
 /* The TUF key ID under which the role lists dk (its canonical ID, or a
  * certificate or other form of the same public key), or NULL. */
 static const char *role_key_id(const json_t *role, const json_t *keys, const signp_key *dk)
@@ -983,7 +971,7 @@ static int signer_once(int *noop, signer_push *sp, sign_ctx *ctx, signp_trust_ba
 	deleg = json_object_get(t->targets->signed_obj, "delegations");
 	roles = json_object_get(deleg, "roles");
 	keys = json_object_get(deleg, "keys");
-	if ((want = target_json(sp->digest, sp->size)) == NULL) {
+	if ((want = signp_target_json(sp->digest, sp->size)) == NULL) {
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
 	}
