@@ -95,6 +95,11 @@ int signp_path_join(sign_buf *out, const char *a, const char *b);
 
 /* ---- strings ---- */
 
+/* Printable ASCII copy of n bytes of server text for a message: newlines
+ * and tabs folded to one space, other bytes outside 0x20-0x7e as '?',
+ * truncated to outsz - 1. */
+void signp_clean_copy(char *out, size_t outsz, const char *in, size_t n);
+
 char *signp_strdup(const char *s);
 char *signp_strndup(const char *s, size_t n);
 int signp_strlcpy(char *dst, const char *src, size_t size); /* 0 ok, -1 truncated */

@@ -175,23 +175,6 @@ static int ref_ok(const char *ref)
 	return ref != NULL && (signp_digest_valid(ref) || tag_ok(ref));
 }
 
-/* Printable ASCII copy, truncated. */
-static void clean_copy(char *out, size_t outsz, const char *in, size_t n)
-{
-	size_t i, o = 0;
-	for (i = 0; i < n && o + 1 < outsz; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '\n' || c == '\r') {
-			if (o > 0 && out[o - 1] != ' ')
-				out[o++] = ' ';
-			continue;
-		}
-		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
 
 static int header_value_ok(const char *s, size_t maxlen)
 {
@@ -632,15 +615,15 @@ static int status_error(const signp_registry *r, const xfer *x, sign_error *err,
 			json_t *c = json_object_get(e0, "code"), *m = json_object_get(e0, "message");
 			json_t *d = json_object_get(e0, "detail");
 			if (json_is_string(c))
-				clean_copy(code, sizeof(code), json_string_value(c), json_string_length(c));
+				signp_clean_copy(code, sizeof(code), json_string_value(c), json_string_length(c));
 			if (json_is_string(m))
-				clean_copy(msg, sizeof(msg), json_string_value(m), json_string_length(m));
+				signp_clean_copy(msg, sizeof(msg), json_string_value(m), json_string_length(m));
 			if (json_is_string(d)) {
-				clean_copy(detail, sizeof(detail), json_string_value(d), json_string_length(d));
+				signp_clean_copy(detail, sizeof(detail), json_string_value(d), json_string_length(d));
 			} else if (d != NULL && !json_is_null(d)) {
 				char *s = json_dumps(d, JSON_COMPACT);
 				if (s != NULL)
-					clean_copy(detail, sizeof(detail), s, strlen(s));
+					signp_clean_copy(detail, sizeof(detail), s, strlen(s));
 				free(s);
 			}
 		}
@@ -674,7 +657,7 @@ static int status_error(const signp_registry *r, const xfer *x, sign_error *err,
 		int textual = x->body.size > 0 &&
 			(signp_str_has_prefix(x->content_type, "text/") || x->content_type[0] == '\0');
 		if (textual)
-			clean_copy(text, sizeof(text), x->body.ptr, x->body.size);
+			signp_clean_copy(text, sizeof(text), x->body.ptr, x->body.size);
 		signp_err(err, rc, "%s: registry %s: HTTP %ld%s%s%s%s", what, r->host, x->status,
 			x->reason[0] ? " " : "", x->reason, text[0] ? ": " : "", text);
 		if (rc == SIGN_EAUTH)
@@ -1156,7 +1139,7 @@ static int authenticate(signp_registry *r, const req *q, const xfer *x, sign_err
 	rc = signp_auth_parse_challenge(x->www_auth.ptr, scheme, &realm, &service, &scope);
 	if (rc != SIGN_OK) {
 		char shown[120];
-		clean_copy(shown, sizeof(shown), x->www_auth.ptr, x->www_auth.size);
+		signp_clean_copy(shown, sizeof(shown), x->www_auth.ptr, x->www_auth.size);
 		rc = signp_err(err, SIGN_EAUTH, "%s %s: unsupported authentication challenge \"%s\"",
 			r->label, r->host, shown);
 		goto out;
@@ -1730,7 +1713,7 @@ static void media_type_of(char out[256], const xfer *x, const void *body, size_t
 		json_t *j = json_loadb(body, len, 0, NULL);
 		json_t *mt = json_object_get(j, "mediaType");
 		if (json_is_string(mt) && json_string_length(mt) < 256)
-			clean_copy(out, 256, json_string_value(mt), json_string_length(mt));
+			signp_clean_copy(out, 256, json_string_value(mt), json_string_length(mt));
 		json_decref(j);
 	}
 }
@@ -1769,7 +1752,7 @@ int signp_registry_get_manifest(signp_registry *r, const char *repo, const char 
 	}
 	if (x.digest[0] && signp_str_has_prefix(x.digest, "sha256:") && strcmp(x.digest, dg) != 0) {
 		char shown[80];
-		clean_copy(shown, sizeof(shown), x.digest, strlen(x.digest));
+		signp_clean_copy(shown, sizeof(shown), x.digest, strlen(x.digest));
 		rc = signp_err(err, SIGN_EVERIFY, "fetching manifest %s:%s: manifest digest mismatch: "
 			"Docker-Content-Digest %s, content %s", repo, ref, shown, dg);
 		goto out;
@@ -1896,7 +1879,7 @@ int signp_registry_put_manifest(signp_registry *r, const char *repo, const char 
 	}
 	if (x.digest[0] && signp_str_has_prefix(x.digest, "sha256:") && strcmp(x.digest, dg) != 0) {
 		char shown[80];
-		clean_copy(shown, sizeof(shown), x.digest, strlen(x.digest));
+		signp_clean_copy(shown, sizeof(shown), x.digest, strlen(x.digest));
 		rc = signp_err(err, SIGN_EVERIFY, "pushing manifest %s:%s: the registry stored digest %s, "
 			"not %s", repo, ref, shown, dg);
 		goto out;

@@ -42,31 +42,12 @@ typedef struct notary_be {
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                  */
 
-/* Printable ASCII copy of n bytes, newlines folded, truncated. */
-static void clean_copy(char *out, size_t outsz, const char *in, size_t n)
-{
-	size_t i, o = 0;
-	if (outsz == 0)
-		return;
-	for (i = 0; i < n && o + 1 < outsz; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '\n' || c == '\r' || c == '\t') {
-			if (o > 0 && out[o - 1] != ' ')
-				out[o++] = ' ';
-			continue;
-		}
-		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
 
 static void clean_json_string(char *out, size_t outsz, const json_t *s)
 {
 	out[0] = '\0';
 	if (json_is_string(s))
-		clean_copy(out, outsz, json_string_value(s), json_string_length(s));
+		signp_clean_copy(out, outsz, json_string_value(s), json_string_length(s));
 }
 
 int signp_notary_role_ok(const char *role)
@@ -152,13 +133,13 @@ int signp_notary_error(sign_error *err, const char *what, const char *server, lo
 			if (dname[0] == '\0' && dmsg[0] == '\0' && json_object_size(d) > 0) {
 				char *s = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 				if (s != NULL)
-					clean_copy(detail, sizeof(detail), s, strlen(s));
+					signp_clean_copy(detail, sizeof(detail), s, strlen(s));
 				free(s);
 			}
 		} else if (d != NULL && !json_is_null(d)) {
 			char *s = json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY);
 			if (s != NULL)
-				clean_copy(detail, sizeof(detail), s, strlen(s));
+				signp_clean_copy(detail, sizeof(detail), s, strlen(s));
 			free(s);
 		}
 	}
@@ -191,7 +172,7 @@ int signp_notary_error(sign_error *err, const char *what, const char *server, lo
 	} else if (status >= 500 && status <= 599) {
 		char text[120] = "";
 		if (!code[0] && body != NULL && len > 0)
-			clean_copy(text, sizeof(text), body, len < 400 ? len : 400);
+			signp_clean_copy(text, sizeof(text), body, len < 400 ? len : 400);
 		rc = signp_err(err, SIGN_EREGISTRY, "%s: notary server %s is unavailable: HTTP %ld%s%s%s%s",
 			what, server, status, code[0] ? " " : "", code, (msg[0] || text[0]) ? ": " : "",
 			msg[0] ? msg : text);
@@ -203,7 +184,7 @@ int signp_notary_error(sign_error *err, const char *what, const char *server, lo
 	} else {
 		char text[120] = "";
 		if (body != NULL && len > 0)
-			clean_copy(text, sizeof(text), body, len < 400 ? len : 400);
+			signp_clean_copy(text, sizeof(text), body, len < 400 ? len : 400);
 		rc = signp_err(err, SIGN_EREGISTRY, "%s: notary server %s: HTTP %ld%s%s", what, server, status,
 			text[0] ? ": " : "", text);
 	}
@@ -503,7 +484,7 @@ int signp_notary_parse_key(json_t **keyobj_out, char keyid_out[65], const void *
 	if (strcmp(kt, "ed25519") != 0 && strcmp(kt, "ecdsa") != 0 && strcmp(kt, "rsa") != 0 &&
 	    strcmp(kt, "ecdsa-x509") != 0 && strcmp(kt, "rsa-x509") != 0) {
 		char shown[40];
-		clean_copy(shown, sizeof(shown), kt, strlen(kt));
+		signp_clean_copy(shown, sizeof(shown), kt, strlen(kt));
 		r = signp_err(err, r, "server key: unsupported key type \"%s\"", shown);
 		goto out;
 	}

@@ -602,6 +602,25 @@ int signp_path_join(sign_buf *out, const char *a, const char *b)
 
 /* ---- strings ---- */
 
+void signp_clean_copy(char *out, size_t outsz, const char *in, size_t n)
+{
+	size_t i, o = 0;
+	if (outsz == 0)
+		return;
+	for (i = 0; i < n && o + 1 < outsz; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '\n' || c == '\r' || c == '\t') {
+			if (o > 0 && out[o - 1] != ' ')
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
 char *signp_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
