@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive]\n"
+	"usage: sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive] [--key KEYID[,KEYID...]]\n"
 	"                 [--timestamp-lifetime DURATION] [--local-snapshot] REF\n";
 
 int cmd_push(cli *c, int argc, char **argv)
