@@ -96,6 +96,14 @@ suite() {
 	expect "[$m] … v2 gone" sh -c "! grep -q '^v2 ' '$OUT'"
 	expect "[$m] … v1 still there" notary_list_has v1 "$DH" "$SIZE" targets "$OUT"
 	run "[$m] … sign verify refuses v2" 1 sign_ts --home "$WORK/$m-home-v0" verify "$P-push:v2"
+	run "[$m] trust tofu off in a fresh home" 0 "$SIGN" --home "$WORK/$m-home-notofu" trust tofu off
+	run "[$m] … no pin: verify --trust-server refuses" 1 sign_ts --home "$WORK/$m-home-notofu" verify "$P-push:v1"
+	expect "[$m] … saying how to pin" has "sign trust pin" "$ERR"
+	"$SIGN" --home "$H" -o json key list | tr -d ' \n' | grep -o '"keyid":"[0-9a-f]*","role":"root"' | head -1 |
+		sed 's/"keyid":"\([0-9a-f]*\)".*/\1/' >"$WORK/$m-rootid"
+	"$SIGN" --home "$H" key export "$(cat "$WORK/$m-rootid")" --public >"$WORK/$m-root.pub"
+	run "[$m] … pinned by a prefix rule it verifies" 0 "$SIGN" --home "$WORK/$m-home-notofu" trust pin "${P%/*}/*" --root-key "$WORK/$m-root.pub"
+	run "[$m] … verify --trust-server" 0 sign_ts --home "$WORK/$m-home-notofu" verify "$P-push:v1"
 
 	# --- notary init + add + publish: sign verify --trust-server ------------------------
 	D=$(seed "$P-np:v1" $((s + 3)))
