@@ -318,18 +318,50 @@ SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref
 	tags = json_array();
 	signers = json_array();
 	{
+		/* every tag of targets and of the verified delegations, with the
+		 * digest docker pull would take and the roles that sign it */
+		json_t *seen = json_object(), *files = json_array(), *f;
 		const char *name;
 		json_t *e;
-		json_object_foreach(json_object_get(t->targets->signed_obj, "targets"), name, e) {
-			signp_target tg;
-			(void)e;
-			if (ref.tag[0] && strcmp(ref.tag, name) != 0)
+		size_t i;
+		json_array_append_new(files, json_integer(-1));
+		for (i = 0; i < t->ndeleg; i++)
+			json_array_append_new(files, json_integer((json_int_t)i));
+		json_array_foreach(files, i, f) {
+			json_int_t fi = json_integer_value(f);
+			const signp_tuf_file *tf = fi < 0 ? t->targets : t->deleg[fi];
+			json_object_foreach(json_object_get(tf->signed_obj, "targets"), name, e) {
+				signp_target tg;
+				json_t *who = json_array();
+				(void)e;
+				if ((ref.tag[0] && strcmp(ref.tag, name) != 0) || json_object_get(seen, name) ||
+				    signp_trust_find_target(&tg, t, name, NULL) != SIGN_OK) {
+					json_decref(who);
+					continue;
+				}
+				json_object_set_new(seen, name, json_true());
+				if (json_object_get(json_object_get(t->targets->signed_obj, "targets"), name))
+					json_array_append_new(who, json_string("Repo Admin"));
+				for (size_t d = 0; d < t->ndeleg; d++)
+					if (json_object_get(json_object_get(t->deleg[d]->signed_obj, "targets"), name) &&
+					    strcmp(t->deleg[d]->role, "targets/releases") != 0)
+						json_array_append_new(who, json_string(t->deleg[d]->role + 8));
+				if (json_array_size(who) == 0)
+					json_array_append_new(who, json_string(tg.role + 8));
+				json_array_append_new(tags, json_pack("{s:s, s:s, s:I, s:o}", "SignedTag", name,
+					"Digest", tg.digest + 7, "Size", (json_int_t)tg.size, "Signers", who));
+			}
+		}
+		json_decref(files);
+		json_decref(seen);
+		/* the signers: delegation roles but releases, with their keys */
+		json_array_foreach(json_object_get(json_object_get(t->targets->signed_obj, "delegations"),
+			"roles"), i, e) {
+			const char *rn = json_string_value(json_object_get(e, "name"));
+			if (rn == NULL || !signp_str_has_prefix(rn, "targets/") || strcmp(rn, "targets/releases") == 0)
 				continue;
-			if (signp_trust_find_target(&tg, t, name, NULL) != SIGN_OK)
-				continue;
-			json_array_append_new(tags, json_pack("{s:s, s:s, s:I, s:[s]}", "SignedTag", name,
-				"Digest", tg.digest + 7, "Size", (json_int_t)tg.size, "Signers",
-				strcmp(tg.role, "targets") == 0 ? "Repo Admin" : tg.role + 8));
+			json_array_append_new(signers, json_pack("{s:s, s:o}", "Name", rn + 8,
+				"Keys", keys_of(NULL, json_object_get(e, "keyids"))));
 		}
 	}
 	signp_trust_root_canonical_ids(&root_ids, t->root, NULL);

@@ -103,6 +103,9 @@ expect "… the home holds no root or repository key" test -z "$(key_of "$S1" ro
 run "verify (fresh home) accepts the signer's tag" 0 "$SIGN" --home "$WORK/home-v1" -o json verify "$P:release-1"
 expect "… from targets/releases" has "\"role\":\"targets/releases\"" "$OUT"
 expect "… detached signature by alice's key" has "$ALICE" "$OUT"
+run "inspect lists the signer and who signed the tag" 0 "$SIGN" --home "$WORK/home-v1" -o json inspect "$P"
+expect "… the tag signed by alice" sh -c "tr -d ' \n' <'$OUT' | grep -q '\"SignedTag\":\"release-1\",[^}]*\"Signers\":\[\"alice\"\]'"
+expect "… alice among the signers" sh -c "tr -d ' \n' <'$OUT' | grep -q '\"Signers\":\[{\"Name\":\"alice\"'"
 run "verify --key alice.pub (key-only)" 0 "$SIGN" --home "$WORK/home-v1" verify --key "$WORK/alice.pub" "$P:release-1"
 run "the owner's tag still verifies" 0 "$SIGN" --home "$WORK/home-v1" verify "$P:v1"
 run "push --key again" 0 as_signer env SIGN_REPOSITORY_PASSPHRASE="$SIGN_REPOSITORY_PASSPHRASE" \
