@@ -190,3 +190,28 @@ int signp_store_untag(signp_store *s, const char *tag, sign_error *err)
 	sign_buf_dispose(&resp);
 	return r;
 }
+
+int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_json, sign_error *err)
+{
+	char tag[96], mt[256], got[80];
+	int r;
+	if (!signp_digest_valid(digest))
+		return signp_err(err, SIGN_EINVAL, "referrers of %.80s: bad digest", digest);
+	if (!s->is_oci) {
+		char path[600], scope[400];
+		long status = 0;
+		snprintf(path, sizeof(path), "/v2/%s/referrers/%s", s->repo, digest);
+		snprintf(scope, sizeof(scope), "repository:%s:pull", s->repo);
+		r = signp_registry_request(s->reg, "GET", path, NULL, NULL, 0, scope, SIGN_MAX_MANIFEST,
+			index_json, &status, NULL);
+		if (r == SIGN_OK && status == 200)
+			return SIGN_OK;
+		signp_buf_clear(index_json);
+		/* 404 (or 400): no referrers API; use the tag schema */
+	}
+	snprintf(tag, sizeof(tag), "sha256-%s", digest + 7);
+	r = signp_store_get_manifest(s, tag, SIGN_MAX_MANIFEST, index_json, mt, got, err);
+	if (r == SIGN_ENOTFOUND)
+		signp_err_clear(err);
+	return r == SIGN_ENOTFOUND ? SIGN_ENOTFOUND : r;
+}

@@ -36,6 +36,11 @@ int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_bu
 	sign_error *err);
 int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
 	sign_error *err);
+/* The OCI 1.1 referrers of digest as an image index: the referrers API,
+ * else the tag schema fallback (tag sha256-<hex>).  SIGN_ENOTFOUND when
+ * neither has any. */
+int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_json,
+	sign_error *err);
 /* Remove a tag: from a layout's index, or (registries) delete the
  * manifest it points to, by digest. */
 int signp_store_untag(signp_store *s, const char *tag, sign_error *err);

@@ -16,88 +16,134 @@
 
 #include <jansson.h>
 
+/* What step 6 has found so far, across the places signatures live. */
+typedef struct sig_tally {
+	int *ok;             /* per authorised key: a valid signature seen */
+	int64_t valid;
+	size_t seen;         /* signature layers looked at */
+	int bad_identity, bad_payload;
+} sig_tally;
+
+/* Check every signature layer of one signature manifest. */
+static void tally_manifest(sig_tally *tl, sign_verify_result *res, signp_store *st, const char *gun,
+	const char *digest, EVP_PKEY **pkeys, char (*ids)[72], size_t nkeys, const sign_buf *manifest)
+{
+	sign_buf payload = SIGN_BUF_INIT, ref = SIGN_BUF_INIT;
+	signp_cosign_layer *layers = NULL;
+	size_t nlayers = 0;
+	if (signp_cosign_manifest_layers(&layers, &nlayers, manifest->ptr, manifest->size, NULL) != SIGN_OK)
+		return;
+	for (size_t i = 0; i < nlayers; i++) {
+		tl->seen++;
+		signp_buf_clear(&payload);
+		if (layers[i].size > SIGN_MAX_SIGBLOB ||
+		    signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, NULL) != SIGN_OK)
+			continue;
+		for (size_t j = 0; j < nkeys; j++) {
+			if (tl->ok[j] || signp_cosign_verify(pkeys[j], payload.ptr, payload.size,
+				     layers[i].sig_b64) != SIGN_OK)
+				continue;
+			signp_buf_clear(&ref);
+			if (signp_cosign_payload_check(payload.ptr, payload.size, digest, &ref, NULL) != SIGN_OK) {
+				tl->bad_payload = 1;
+				continue;
+			}
+			if (strcmp(ref.ptr, gun) != 0) {
+				tl->bad_identity = 1;
+				continue;
+			}
+			tl->ok[j] = 1;
+			if (res && res->nsigners < 4)
+				signp_strlcpy(res->signers[res->nsigners++], ids[j], 72);
+			tl->valid++;
+		}
+	}
+	signp_cosign_layers_free(layers, nlayers);
+	sign_buf_dispose(&payload);
+	sign_buf_dispose(&ref);
+}
+
+/* The OCI 1.1 referrers of digest that are cosign signature manifests
+ * (referrers API, else the sha256-<hex> tag schema): checked when the
+ * .sig tag does not already meet the threshold. */
+static void tally_referrers(sig_tally *tl, sign_verify_result *res, signp_store *st, const char *gun,
+	const char *digest, EVP_PKEY **pkeys, char (*ids)[72], size_t nkeys)
+{
+	sign_buf index = SIGN_BUF_INIT, m = SIGN_BUF_INIT;
+	json_t *doc, *d;
+	size_t i;
+	if (signp_store_referrers(st, digest, &index, NULL) != SIGN_OK) {
+		sign_buf_dispose(&index);
+		return;
+	}
+	doc = json_loadb(index.ptr, index.size, 0, NULL);
+	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
+		const char *md = json_string_value(json_object_get(d, "digest"));
+		char got[80];
+		if (i >= 100)
+			break; /* a bound, as notation's --max-signatures */
+		/* classify by the manifest itself, not the index's artifactType */
+		if (md == NULL || !signp_digest_valid(md))
+			continue;
+		signp_buf_clear(&m);
+		if (signp_store_get_manifest(st, md, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) == SIGN_OK)
+			tally_manifest(tl, res, st, gun, digest, pkeys, ids, nkeys, &m);
+	}
+	json_decref(doc);
+	sign_buf_dispose(&index);
+	sign_buf_dispose(&m);
+}
+
 /* Step 6: detached signatures over digest by authorised keys, meeting the
  * threshold.  pkeys[i] / ids[i]: the authorised keys. */
 static int check_signatures(sign_verify_result *res, signp_store *st, const char *gun,
 	const char *digest, EVP_PKEY **pkeys, char (*ids)[72], size_t nkeys, int64_t threshold,
 	sign_error *err)
 {
-	sign_buf manifest = SIGN_BUF_INIT, payload = SIGN_BUF_INIT, ref = SIGN_BUF_INIT;
-	signp_cosign_layer *layers = NULL;
-	size_t nlayers = 0;
+	sign_buf manifest = SIGN_BUF_INIT;
+	sig_tally tl;
 	char tag[96], mdigest[80];
-	int *ok = NULL, r, bad_identity = 0, bad_payload = 0;
-	int64_t valid = 0;
+	int r;
 
-	if ((r = signp_cosign_sig_tag(tag, digest)) != SIGN_OK)
-		return signp_err(err, SIGN_EVERIFY, "bad digest %s", digest);
-	r = signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &manifest, NULL, mdigest, err);
-	if (r == SIGN_ENOTFOUND) {
-		signp_err_clear(err);
-		r = signp_err(err, SIGN_EVERIFY, "%s@%s: no detached signature found", gun, digest);
-		goto out;
-	}
-	if (r != SIGN_OK)
-		goto out;
-	if ((r = signp_cosign_manifest_layers(&layers, &nlayers, manifest.ptr, manifest.size, err)) != SIGN_OK) {
-		r = signp_err_prefix(err, SIGN_EVERIFY, "signature manifest %s", tag);
-		goto out;
-	}
-	if ((ok = calloc(nkeys + 1, sizeof(int))) == NULL) {
-		r = signp_err(err, SIGN_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < nlayers; i++) {
-		signp_buf_clear(&payload);
-		if (layers[i].size > SIGN_MAX_SIGBLOB)
-			continue;
-		if (signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, NULL) != SIGN_OK)
-			continue;
-		for (size_t j = 0; j < nkeys; j++) {
-			if (ok[j] || signp_cosign_verify(pkeys[j], payload.ptr, payload.size,
-				     layers[i].sig_b64) != SIGN_OK)
-				continue;
-			signp_buf_clear(&ref);
-			if (signp_cosign_payload_check(payload.ptr, payload.size, digest, &ref, NULL) != SIGN_OK) {
-				bad_payload = 1;
-				continue;
-			}
-			if (strcmp(ref.ptr, gun) != 0) {
-				bad_identity = 1;
-				continue;
-			}
-			ok[j] = 1;
-			if (res && res->nsigners < 4)
-				signp_strlcpy(res->signers[res->nsigners++], ids[j], 72);
-			valid++;
-		}
-	}
+	memset(&tl, 0, sizeof(tl));
 	if (threshold < 1)
 		threshold = 1;
-	if (valid < threshold) {
-		if (valid == 0 && bad_identity)
+	if ((r = signp_cosign_sig_tag(tag, digest)) != SIGN_OK)
+		return signp_err(err, SIGN_EVERIFY, "bad digest %s", digest);
+	if ((tl.ok = calloc(nkeys + 1, sizeof(int))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	/* cosign's tag first: one request when it holds enough */
+	r = signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &manifest, NULL, mdigest, err);
+	if (r == SIGN_OK)
+		tally_manifest(&tl, res, st, gun, digest, pkeys, ids, nkeys, &manifest);
+	else if (r != SIGN_ENOTFOUND)
+		goto out;
+	signp_err_clear(err);
+	if (tl.valid < threshold)
+		tally_referrers(&tl, res, st, gun, digest, pkeys, ids, nkeys);
+	if (tl.valid < threshold) {
+		if (tl.seen == 0)
+			r = signp_err(err, SIGN_EVERIFY, "%s@%s: no detached signature found", gun, digest);
+		else if (tl.valid == 0 && tl.bad_identity)
 			r = signp_err(err, SIGN_EVERIFY, "%s@%s: the signature names another repository",
 				gun, digest);
-		else if (valid == 0 && bad_payload)
+		else if (tl.valid == 0 && tl.bad_payload)
 			r = signp_err(err, SIGN_EVERIFY, "%s@%s: the signed payload is for another image",
 				gun, digest);
-		else if (valid == 0)
+		else if (tl.valid == 0)
 			r = signp_err(err, SIGN_EVERIFY,
 				"%s@%s: no detached signature is by a key the root authorises (%zu found)",
-				gun, digest, nlayers);
+				gun, digest, tl.seen);
 		else
 			r = signp_err(err, SIGN_EVERIFY,
 				"%s@%s: %lld valid signature(s), the role needs %lld", gun, digest,
-				(long long)valid, (long long)threshold);
+				(long long)tl.valid, (long long)threshold);
 		goto out;
 	}
 	r = SIGN_OK;
 out:
-	free(ok);
-	signp_cosign_layers_free(layers, nlayers);
+	free(tl.ok);
 	sign_buf_dispose(&manifest);
-	sign_buf_dispose(&payload);
-	sign_buf_dispose(&ref);
 	return r;
 }
 
