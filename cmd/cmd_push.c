@@ -8,7 +8,7 @@
 
 static const char usage[] =
 	"usage: sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive] [--key KEYID[,KEYID...]]\n"
-	"                 [--timestamp-lifetime DURATION] [--local-snapshot] REF\n";
+	"                 [--timestamp-lifetime DURATION] [--local-snapshot] [--referrers] REF\n";
 
 int cmd_push(cli *c, int argc, char **argv)
 {
@@ -19,6 +19,7 @@ int cmd_push(cli *c, int argc, char **argv)
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "timestamp-lifetime", required_argument, NULL, 't' },
 		{ "local-snapshot", no_argument, NULL, 'S' },
+		{ "referrers", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -35,6 +36,7 @@ int cmd_push(cli *c, int argc, char **argv)
 		case 'k': o.keyid = optarg; break;
 		case 'r': o.recursive = 1; break;
 		case 'S': o.local_snapshot = 1; break;
+		case 'R': o.referrers = 1; break;
 		case 't':
 			if ((o.timestamp_lifetime = cli_duration(optarg)) <= 0)
 				return cli_usage(usage, "--timestamp-lifetime %s: use e.g. 14d, 36h, 3600", optarg);

@@ -150,9 +150,12 @@ typedef struct sign_push_options {
 	long timestamp_lifetime;    /* seconds; 0: keep the GUN's setting (default 14 days) */
 	int local_snapshot;         /* Notary backend, new GUN: the client holds the snapshot
 	                             * key (default: the server does, as docker sets it up) */
+	int referrers;              /* write the detached signature in the OCI 1.1 referrers
+	                             * form (subject + sha256-<hex> fallback index) instead of
+	                             * cosign's sha256-<hex>.sig tag */
 } sign_push_options;
 #define SIGN_PUSH_OPTIONS_VERSION 1
-#define SIGN_PUSH_OPTIONS_INIT { SIGN_PUSH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0 }
+#define SIGN_PUSH_OPTIONS_INIT { SIGN_PUSH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 typedef struct sign_push_result {
 	char repository[512];  /* e.g. 127.0.0.1:5000/app, or oci:DIR */

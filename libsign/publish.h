@@ -51,6 +51,11 @@ int signp_build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int6
 int signp_push_signature(int *changed, signp_store *st, const char *gun, const char *digest,
 	const signp_key *k, sign_error *err);
 
+/* The same signature in cosign's OCI 1.1 form: a manifest with a subject
+ * (PUT by digest) listed in the sha256-<hex> referrers fallback index. */
+int signp_push_signature_referrer(int *changed, signp_store *st, const char *gun, const char *digest,
+	const char *subject_mt, uint64_t subject_size, const signp_key *k, sign_error *err);
+
 /* sign push --key KEYID: sign into the delegation roles (signers) that
  * list that key (signer.c). */
 int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refstr,

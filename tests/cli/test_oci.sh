@@ -49,6 +49,26 @@ run "verify the uploaded image" 0 "$SIGN" --home "$V" verify "$REG/up:1.0"
 expect "… prints the digest" has "^$REG/up@$DS\$" "$OUT"
 run "push --from a missing layout" 2 "$SIGN" --home "$H" push --from "oci:$WORK/nope:rel" "$REG/up:2.0"
 
+# the OCI 1.1 referrers form (with the tag schema fallback): verify discovers it
+DRF=$("$MKIMAGE" "$S" ref 14)
+run "push --referrers" 0 "$SIGN" --home "$H" push --referrers --from "oci:$S:ref" "$REG/refs:1"
+run "… no cosign .sig tag" 22 curl -sf -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+	"http://$REG/v2/refs/manifests/sha256-${DRF#sha256:}.sig"
+run "… the fallback index sha256-<hex> lists the signature" 0 curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
+	"http://$REG/v2/refs/manifests/sha256-${DRF#sha256:}"
+expect "… with cosign's artifactType" has "application/vnd.dev.cosign.artifact.sig.v1+json" "$OUT"
+run "verify finds the signature through the referrers fallback" 0 "$SIGN" --home "$V" verify "$REG/refs:1"
+expect "… prints the digest" has "^$REG/refs@$DRF\$" "$OUT"
+run "push --referrers again adds no duplicate" 0 "$SIGN" --home "$H" -o json push --referrers "$REG/refs:1"
+expect "… new_signature false" has '"new_signature":false' "$OUT"
+run "… the index still has one entry" 0 curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
+	"http://$REG/v2/refs/manifests/sha256-${DRF#sha256:}"
+expect "… one" test "$(grep -o '"digest"' "$OUT" | wc -l)" -eq 1
+LR="$WORK/lref"
+"$MKIMAGE" "$LR" v1 15 >/dev/null
+run "push --referrers into a layout" 0 "$SIGN" --home "$H" push --referrers "oci:$LR:v1"
+run "… verify" 0 "$SIGN" --home "$V" verify "oci:$LR:v1"
+
 # verify --key: cosign's key-only mode
 run "repository key id" 0 "$SIGN" --home "$H" -o json key list
 REPOID=$(tr -d ' \n' <"$OUT" | grep -o '"keyid":"[0-9a-f]*","role":"targets","gun":"'"$REG"'/up"' | sed 's/"keyid":"\([0-9a-f]*\)".*/\1/')
