@@ -9,6 +9,7 @@
 #include "common.h"
 #include "ctx.h"
 #include "key.h"
+#include "ref.h"
 #include "store.h"
 #include "trust.h"
 
@@ -55,6 +56,14 @@ int signp_push_signature(int *changed, signp_store *st, const char *gun, const c
  * (PUT by digest) listed in the sha256-<hex> referrers fallback index. */
 int signp_push_signature_referrer(int *changed, signp_store *st, const char *gun, const char *digest,
 	const char *subject_mt, uint64_t subject_size, const signp_key *k, sign_error *err);
+
+/* The tag a push signs: REF's, or "latest"; a REF with only a digest is
+ * refused (the trust data maps tags to digests). */
+int signp_push_tag(const char **tag, const signp_ref *ref, const char *refstr, sign_error *err);
+/* Resolve that tag in the store; when REF also names a digest, the tag
+ * must point to it.  media_type may be NULL. */
+int signp_push_resolve(char digest[80], char media_type[256], uint64_t *size, signp_store *st,
+	const signp_ref *ref, const char *refstr, const char *tag, sign_error *err);
 
 /* sign push --key KEYID: sign into the delegation roles (signers) that
  * list that key (signer.c). */

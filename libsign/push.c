@@ -805,6 +805,27 @@ static int open_target(signp_ref *ref, signp_store **st, signp_trust_backend **b
 	return signp_trust_backend_open(be, ctx, *st, ref, err);
 }
 
+int signp_push_tag(const char **tag, const signp_ref *ref, const char *refstr, sign_error *err)
+{
+	if (ref->digest[0] && !ref->tag[0])
+		return signp_err(err, SIGN_EINVAL,
+			"push %s: name a tag to sign (the trust data maps tags to digests)", refstr);
+	*tag = ref->tag[0] ? ref->tag : "latest";
+	return SIGN_OK;
+}
+
+int signp_push_resolve(char digest[80], char media_type[256], uint64_t *size, signp_store *st,
+	const signp_ref *ref, const char *refstr, const char *tag, sign_error *err)
+{
+	int r = signp_store_resolve(st, tag, digest, media_type, size, err);
+	if (r != SIGN_OK)
+		return signp_err_prefix(err, r, "resolving %s:%s", ref->gun, tag);
+	if (ref->digest[0] && strcmp(ref->digest, digest) != 0)
+		return signp_err(err, SIGN_EINVAL, "push %s: the tag points to %s, not to the digest given",
+			refstr, digest);
+	return SIGN_OK;
+}
+
 SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_push_options *opts, sign_error *err)
 {
@@ -814,7 +835,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	signp_trust_backend *be = NULL;
 	signp_gun_keys k;
 	char digest[80], mt[256];
-	const char *tag;
+	const char *tag = NULL;
 	uint64_t size = 0;
 	int r, lockfd = -1, created = 0, noop = 0, changed = 0;
 	update_req req;
@@ -830,23 +851,12 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		return signp_push_as_signer(out, ctx, refstr, opts, err);
 	if ((r = open_target(&ref, &st, &be, ctx, refstr, opts->gun, opts->from != NULL, err)) != SIGN_OK)
 		goto out;
-	if (ref.digest[0] && !ref.tag[0]) {
-		r = signp_err(err, SIGN_EINVAL, "push %s: name a tag to sign (the trust data maps tags to digests)",
-			refstr);
+	if ((r = signp_push_tag(&tag, &ref, refstr, err)) != SIGN_OK)
 		goto out;
-	}
-	tag = ref.tag[0] ? ref.tag : "latest";
 	if (opts->from && (r = upload_from(ctx, opts->from, st, tag, err)) != SIGN_OK)
 		goto out;
-	if ((r = signp_store_resolve(st, tag, digest, mt, &size, err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "resolving %s:%s", ref.gun, tag);
+	if ((r = signp_push_resolve(digest, mt, &size, st, &ref, refstr, tag, err)) != SIGN_OK)
 		goto out;
-	}
-	if (ref.digest[0] && strcmp(ref.digest, digest) != 0) {
-		r = signp_err(err, SIGN_EINVAL, "push %s: the tag points to %s, not to the digest given",
-			refstr, digest);
-		goto out;
-	}
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, be->server_timestamp,

@@ -1148,7 +1148,7 @@ int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refst
 	pub_keys pk;
 	signer_push sp;
 	char digest[80];
-	const char *tag;
+	const char *tag = NULL;
 	uint64_t size = 0;
 	int r, lockfd = -1, noop = 0;
 
@@ -1163,21 +1163,9 @@ int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refst
 	    (r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
 	    (r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
-	if (ref.digest[0] && !ref.tag[0]) {
-		r = signp_err(err, SIGN_EINVAL, "push %s: name a tag to sign (the trust data maps tags to digests)",
-			refstr);
+	if ((r = signp_push_tag(&tag, &ref, refstr, err)) != SIGN_OK ||
+	    (r = signp_push_resolve(digest, NULL, &size, st, &ref, refstr, tag, err)) != SIGN_OK)
 		goto out;
-	}
-	tag = ref.tag[0] ? ref.tag : "latest";
-	if ((r = signp_store_resolve(st, tag, digest, NULL, &size, err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "resolving %s:%s", ref.gun, tag);
-		goto out;
-	}
-	if (ref.digest[0] && strcmp(ref.digest, digest) != 0) {
-		r = signp_err(err, SIGN_EINVAL, "push %s: the tag points to %s, not to the digest given",
-			refstr, digest);
-		goto out;
-	}
 	if ((r = load_signer_keys(&sp, ctx, opts->keyid, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
