@@ -24,6 +24,9 @@ void signp_key_free(signp_key *k);
 
 /* DER SubjectPublicKeyInfo. */
 int signp_key_spki_der(sign_buf *out, EVP_PKEY *pkey, sign_error *err);
+/* A public key from SubjectPublicKeyInfo DER, all bytes used; NULL if it
+ * does not parse.  P-256 keys take a direct path (no OpenSSL decoder). */
+EVP_PKEY *signp_pubkey_from_spki(const void *der, size_t len);
 /* PEM "PUBLIC KEY". */
 int signp_key_public_pem(sign_buf *out, EVP_PKEY *pkey, sign_error *err);
 /* Canonical key ID: notary's TUF key ID of the plain key

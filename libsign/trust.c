@@ -12,7 +12,10 @@
 #include "pinning.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #define NEAR_EXPIRY (2 * 86400)
 
@@ -88,6 +91,59 @@ static int cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, 
 	return r;
 }
 
+/* The root memo, metadata/root.checked: "<sha256 of root.json> <latest
+ * notBefore> <earliest notAfter>" of the cached root, written once that root
+ * passed every check.  While the served root is byte-identical to it and the
+ * certificates are in their validity span, the root needs no re-check (its
+ * certificates are not parsed again: the costliest step of a warm verify). */
+static int root_memo_path(sign_buf *out, sign_ctx *ctx, const char *gun)
+{
+	return signp_ctx_gun_path(out, ctx, gun, "metadata/root.checked", 0, NULL);
+}
+
+static int root_memo_ok(sign_ctx *ctx, const char *gun, const signp_tuf_file *root, int64_t now)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	unsigned char h[32];
+	char hex[65], want[65];
+	long long nb = 0, na = 0;
+	int ok = 0;
+	if (root != NULL && root_memo_path(&path, ctx, gun) == SIGN_OK &&
+	    signp_read_file(&data, path.ptr, 256, NULL) == SIGN_OK &&
+	    sscanf(data.ptr, "%64s %lld %lld", want, &nb, &na) == 3) {
+		signp_sha256(h, root->bytes, root->len);
+		signp_hex(hex, h, 32);
+		ok = sodium_memcmp(hex, want, 64) == 0 && strlen(want) == 64 &&
+		     now <= (int64_t)na && (int64_t)nb <= now + 86400;
+	}
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return ok;
+}
+
+static int root_memo_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *root,
+	int64_t now, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, line = SIGN_BUF_INIT;
+	unsigned char h[32];
+	char hex[65];
+	int64_t nb, na;
+	int r = SIGN_OK;
+	if (root_memo_ok(ctx, gun, root, now) ||
+	    signp_tuf_root_cert_window(root, &nb, &na) != SIGN_OK)
+		return SIGN_OK;
+	signp_sha256(h, root->bytes, root->len);
+	signp_hex(hex, h, 32);
+	if (root_memo_path(&path, ctx, gun) != SIGN_OK ||
+	    signp_buf_printf(&line, "%s %lld %lld\n", hex, (long long)nb, (long long)na) != SIGN_OK)
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+	else
+		r = signp_write_file_atomic(path.ptr, line.ptr, line.size, 0600, err);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&line);
+	return r;
+}
+
 int signp_trust_cached_root(sign_ctx *ctx, const char *gun)
 {
 	signp_tuf_file *f = NULL;
@@ -115,6 +171,8 @@ int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
 	for (int i = 0; i < 4; i++)
 		if (files[i] && (r = cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
 			return r;
+	if (t->root)
+		return root_memo_store(ctx, t->gun, t->root, signp_now(), err);
 	return SIGN_OK;
 }
 
@@ -156,6 +214,11 @@ int signp_trust_set_timestamp_lifetime(sign_ctx *ctx, const char *gun, int64_t s
 static const json_t *role_entry(const signp_tuf_file *root, const char *role)
 {
 	return json_object_get(json_object_get(root->signed_obj, "roles"), role);
+}
+
+static int same_bytes(const signp_tuf_file *a, const signp_tuf_file *b)
+{
+	return a != NULL && b != NULL && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
 }
 
 static int verify_role(const signp_tuf_file *root, const signp_tuf_file *f, const char *role,
@@ -228,7 +291,8 @@ int signp_trust_root_canonical_ids(json_t **out, const signp_tuf_file *root, sig
  * signed by a pinned key, or (trust on first use) the newest one; then
  * every later version must be signed by its predecessor and itself. */
 static int load_root(signp_trust *t, signp_trust_backend *be,
-	const signp_tuf_file *cached, const signp_pin *pin, int64_t now, sign_error *err)
+	const signp_tuf_file *cached, int cached_memo_ok, const signp_pin *pin, int64_t now,
+	sign_error *err)
 {
 	signp_tuf_file *latest = NULL, *cur = NULL, *next = NULL;
 	int r;
@@ -320,7 +384,10 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 			goto out;
 		}
 	}
-	if ((r = signp_tuf_root_check(latest, t->gun, now, 1, err)) != SIGN_OK)
+	/* unchanged since it passed every check (the memo): only the time
+	 * checks, which the memo's span answers, could differ */
+	if (!(cached_memo_ok && same_bytes(latest, cached)) &&
+	    (r = signp_tuf_root_check(latest, t->gun, now, 1, err)) != SIGN_OK)
 		goto out;
 	t->root = latest;
 	latest = NULL;
@@ -452,7 +519,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	signp_trust *t;
 	signp_tuf_file *c_root = NULL, *c_ts = NULL, *c_snap = NULL, *c_targets = NULL;
 	signp_pin pin;
-	int have_pin = 0;
+	int have_pin = 0, memo_ok, root_same;
 	int64_t now = signp_now();
 	int r;
 
@@ -486,7 +553,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		t->snapshot = c_snap; c_snap = NULL;
 		t->targets = c_targets; c_targets = NULL;
 		signp_strlcpy(t->pinned_by, "cache", sizeof(t->pinned_by));
-		if ((r = check_fresh(ctx, t->gun, t->timestamp, NULL, now, 0, err)) != SIGN_OK ||
+		if ((r = check_fresh(ctx, t->gun, t->root, NULL, now, 0, err)) != SIGN_OK ||
+		    (r = check_fresh(ctx, t->gun, t->timestamp, NULL, now, 0, err)) != SIGN_OK ||
 		    (r = check_fresh(ctx, t->gun, t->snapshot, NULL, now, 0, err)) != SIGN_OK ||
 		    (r = check_fresh(ctx, t->gun, t->targets, NULL, now, 0, err)) != SIGN_OK)
 			goto out;
@@ -522,20 +590,28 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	}
 	/* 1. root */
-	if ((r = load_root(t, be, c_root, &pin, now, err)) != SIGN_OK)
+	memo_ok = c_root != NULL && root_memo_ok(ctx, gun, c_root, now);
+	if ((r = load_root(t, be, c_root, memo_ok, &pin, now, err)) != SIGN_OK ||
+	    (r = check_fresh(ctx, t->gun, t->root, NULL, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
+	/* A role whose bytes equal the cached copy was verified under this
+	 * very root when it was cached: its signatures need no new check
+	 * (versions and expiry still do). */
+	root_same = memo_ok && same_bytes(t->root, c_root);
 	/* 2. timestamp */
 	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, err)) != SIGN_OK) {
 		if (r == SIGN_ENOTFOUND)
 			r = signp_err_prefix(err, SIGN_EVERIFY, "timestamp");
 		goto out;
 	}
-	if ((r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK ||
+	if ((!(root_same && same_bytes(t->timestamp, c_ts)) &&
+	     (r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) ||
 	    (r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
 	/* 3. snapshot */
 	if ((r = load_checked(&t->snapshot, be, "snapshot", meta_of(t->timestamp, "snapshot"), c_snap, err)) != SIGN_OK ||
-	    (r = verify_role(t->root, t->snapshot, "snapshot", err)) != SIGN_OK ||
+	    (!(root_same && same_bytes(t->snapshot, c_snap)) &&
+	     (r = verify_role(t->root, t->snapshot, "snapshot", err)) != SIGN_OK) ||
 	    (r = check_fresh(ctx, t->gun, t->snapshot, c_snap, now, 0, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
@@ -545,7 +621,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	}
 	/* 4. targets and delegations */
 	if ((r = load_checked(&t->targets, be, "targets", meta_of(t->snapshot, "targets"), c_targets, err)) != SIGN_OK ||
-	    (r = verify_role(t->root, t->targets, "targets", err)) != SIGN_OK ||
+	    (!(root_same && same_bytes(t->targets, c_targets)) &&
+	     (r = verify_role(t->root, t->targets, "targets", err)) != SIGN_OK) ||
 	    (r = check_fresh(ctx, t->gun, t->targets, c_targets, now, 0, err)) != SIGN_OK)
 		goto out;
 	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)

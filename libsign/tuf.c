@@ -4,6 +4,7 @@
  * Reference: shared/reference/notary-tuf.md §1 to §4 and §6.
  */
 #include "tuf.h"
+#include "key.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -395,7 +396,6 @@ int signp_tuf_key_pkey(EVP_PKEY **out, const json_t *keyobj, sign_error *err)
 	sign_buf raw = SIGN_BUF_INIT;
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
-	const unsigned char *p;
 	const char *want = NULL;
 
 	if (out == NULL)
@@ -409,10 +409,7 @@ int signp_tuf_key_pkey(EVP_PKEY **out, const json_t *keyobj, sign_error *err)
 	}
 	if (strcmp(kt, "ecdsa") == 0 || strcmp(kt, "rsa") == 0) {
 		want = kt[0] == 'e' ? "EC" : "RSA";
-		p = (const unsigned char *)raw.ptr;
-		if (raw.size > INT32_MAX ||
-		    (k = d2i_PUBKEY(NULL, &p, (long)raw.size)) == NULL ||
-		    p != (const unsigned char *)raw.ptr + raw.size) {
+		if ((k = signp_pubkey_from_spki(raw.ptr, raw.size)) == NULL) {
 			r = signp_err_openssl(err, SIGN_EFORMAT, "key: invalid %s public key", kt);
 			goto out;
 		}
@@ -1083,6 +1080,39 @@ out:
 	X509_free(x);
 	sign_buf_dispose(&pem);
 	return r;
+}
+
+int signp_tuf_root_cert_window(const signp_tuf_file *root, int64_t *not_before,
+	int64_t *not_after)
+{
+	const json_t *keys, *id;
+	size_t i;
+	int n = 0;
+	if (root == NULL || root->signed_obj == NULL || not_before == NULL || not_after == NULL)
+		return SIGN_EINVAL;
+	keys = json_object_get(root->signed_obj, "keys");
+	json_array_foreach(json_object_get(json_object_get(json_object_get(root->signed_obj,
+		"roles"), "root"), "keyids"), i, id) {
+		const json_t *k = json_object_get(keys, json_string_value(id) ? json_string_value(id) : "");
+		const char *pub = obj_str(json_object_get(k, "keyval"), "public");
+		sign_buf pem = SIGN_BUF_INIT;
+		X509 *x = NULL;
+		int64_t nb, na;
+		if (pub != NULL && signp_b64_decode(&pem, pub, strlen(pub)) == SIGN_OK &&
+		    (x = pem_first_cert(pem.ptr, pem.size)) != NULL &&
+		    asn1_to_unix(X509_get0_notBefore(x), &nb) == 0 &&
+		    asn1_to_unix(X509_get0_notAfter(x), &na) == 0) {
+			if (n == 0 || nb > *not_before)
+				*not_before = nb;
+			if (n == 0 || na < *not_after)
+				*not_after = na;
+			n++;
+		}
+		X509_free(x);
+		sign_buf_dispose(&pem);
+	}
+	ERR_clear_error();
+	return n > 0 ? SIGN_OK : SIGN_EVERIFY;
 }
 
 int signp_tuf_root_check(const signp_tuf_file *root, const char *gun, int64_t now,

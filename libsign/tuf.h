@@ -84,6 +84,12 @@ int signp_tuf_check_filemeta(const json_t *meta, const void *bytes, size_t len, 
 /* Root structure: four base roles, keyids present in keys, thresholds >= 1,
  * every root-role key an x509 cert with CN == gun (or prefix* wildcard),
  * no SHA-1, not expired at `now` when check_expiry. SIGN_EVERIFY on failure. */
+/* The span of time in which every root-role certificate of root is valid:
+ * the latest notBefore and the earliest notAfter.  SIGN_EVERIFY if none
+ * parses.  A root that passed signp_tuf_root_check keeps passing it while
+ * its bytes are unchanged and now lies in that span (trust.c's memo). */
+int signp_tuf_root_cert_window(const signp_tuf_file *root, int64_t *not_before,
+	int64_t *not_after);
 int signp_tuf_root_check(const signp_tuf_file *root, const char *gun, int64_t now,
 	int check_expiry, sign_error *err);
 /* Rotation rule: next is signed by prev's root threshold of prev's root
