@@ -513,6 +513,50 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 	return SIGN_OK;
 }
 
+/* A role its parent names by hash (snapshot, targets): fetched or taken
+ * from the cache, verified under t->root unless it is byte-identical to the
+ * cached copy and root_same (see load_ts_snap), then checked for rollback
+ * and expiry. */
+static int load_role(signp_tuf_file **out, signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
+	const char *role, const json_t *meta, const signp_tuf_file *cached, int root_same,
+	int64_t now, sign_error *err)
+{
+	int r;
+	if ((r = load_checked(out, be, role, meta, cached, err)) != SIGN_OK)
+		return r;
+	if (!(root_same && same_bytes(*out, cached)) &&
+	    (r = verify_role(t->root, *out, role, err)) != SIGN_OK)
+		return r;
+	return check_fresh(ctx, t->gun, *out, cached, now, 0, err);
+}
+
+/* Steps 2 and 3: the timestamp, then the snapshot it names, both under
+ * t->root; the snapshot must name t->root's exact bytes.  root_same: t->root
+ * is the checked cached root, so roles byte-identical to their cached copies
+ * keep their earlier signature check. */
+static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
+	const signp_tuf_file *c_ts, const signp_tuf_file *c_snap, int root_same, int64_t now,
+	int publisher, sign_error *err)
+{
+	int r;
+	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, err)) != SIGN_OK) {
+		if (r == SIGN_ENOTFOUND)
+			r = signp_err_prefix(err, SIGN_EVERIFY, "timestamp");
+		return r;
+	}
+	if ((!(root_same && same_bytes(t->timestamp, c_ts)) &&
+	     (r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) ||
+	    (r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, publisher, err)) != SIGN_OK)
+		return r;
+	if ((r = load_role(&t->snapshot, t, ctx, be, "snapshot", meta_of(t->timestamp, "snapshot"),
+		     c_snap, root_same, now, err)) != SIGN_OK)
+		return r;
+	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
+		     t->root->len, "root", err)) != SIGN_OK)
+		signp_err_prefix(err, r, "snapshot does not match the root");
+	return r;
+}
+
 int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
 	const signp_trust_load_opts *opts, sign_error *err)
 {
@@ -589,7 +633,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		signp_err_hint(err, "pin it with `sign trust pin %s --root-key ROOT.pub` or pass --root-key", gun);
 		goto out;
 	}
-	/* 1. root */
+	/* 1. root: always fetched, so that a served root the cached one does
+	 * not lead to (a forged or swapped root) is refused, not ignored */
 	memo_ok = c_root != NULL && root_memo_ok(ctx, gun, c_root, now);
 	if ((r = load_root(t, be, c_root, memo_ok, &pin, now, err)) != SIGN_OK ||
 	    (r = check_fresh(ctx, t->gun, t->root, NULL, now, opts && opts->publisher, err)) != SIGN_OK)
@@ -598,32 +643,13 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	 * very root when it was cached: its signatures need no new check
 	 * (versions and expiry still do). */
 	root_same = memo_ok && same_bytes(t->root, c_root);
-	/* 2. timestamp */
-	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, err)) != SIGN_OK) {
-		if (r == SIGN_ENOTFOUND)
-			r = signp_err_prefix(err, SIGN_EVERIFY, "timestamp");
+	/* 2. timestamp, 3. snapshot */
+	if ((r = load_ts_snap(t, ctx, be, c_ts, c_snap, root_same, now, opts && opts->publisher,
+		     err)) != SIGN_OK)
 		goto out;
-	}
-	if ((!(root_same && same_bytes(t->timestamp, c_ts)) &&
-	     (r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) ||
-	    (r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, opts && opts->publisher, err)) != SIGN_OK)
-		goto out;
-	/* 3. snapshot */
-	if ((r = load_checked(&t->snapshot, be, "snapshot", meta_of(t->timestamp, "snapshot"), c_snap, err)) != SIGN_OK ||
-	    (!(root_same && same_bytes(t->snapshot, c_snap)) &&
-	     (r = verify_role(t->root, t->snapshot, "snapshot", err)) != SIGN_OK) ||
-	    (r = check_fresh(ctx, t->gun, t->snapshot, c_snap, now, 0, err)) != SIGN_OK)
-		goto out;
-	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
-		     t->root->len, "root", err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "snapshot does not match the root");
-		goto out;
-	}
 	/* 4. targets and delegations */
-	if ((r = load_checked(&t->targets, be, "targets", meta_of(t->snapshot, "targets"), c_targets, err)) != SIGN_OK ||
-	    (!(root_same && same_bytes(t->targets, c_targets)) &&
-	     (r = verify_role(t->root, t->targets, "targets", err)) != SIGN_OK) ||
-	    (r = check_fresh(ctx, t->gun, t->targets, c_targets, now, 0, err)) != SIGN_OK)
+	if ((r = load_role(&t->targets, t, ctx, be, "targets", meta_of(t->snapshot, "targets"),
+		     c_targets, root_same, now, err)) != SIGN_OK)
 		goto out;
 	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
 		goto out;

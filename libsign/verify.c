@@ -281,23 +281,25 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	}
 	signp_strlcpy(out->role, tg.role, sizeof(out->role));
 	/* step 6 */
-	json_array_foreach(tg.keyids, i, id) {
-		const json_t *kobj = json_object_get(tg.keys, json_string_value(id) ? json_string_value(id) : "");
-		if (kobj == NULL || nkeys == 32)
-			continue;
-		if (signp_tuf_key_pkey(&pkeys[nkeys], kobj, NULL) == SIGN_OK) {
-			signp_strlcpy(ids[nkeys], json_string_value(id), 72);
-			nkeys++;
-		}
-	}
 	if (opts->offline || be->server_timestamp) {
 		/* The cached targets are the evidence offline; with a trust
 		 * server, its signed targets are, as docker pull trusts them
 		 * (the digest printed is what to pull by) */
 		r = SIGN_OK;
-	} else if ((r = check_signatures(out, st, ref.gun, tg.digest, pkeys, ids, nkeys, tg.threshold,
-			    err)) != SIGN_OK) {
-		goto out;
+	} else {
+		json_array_foreach(tg.keyids, i, id) {
+			const json_t *kobj = json_object_get(tg.keys,
+				json_string_value(id) ? json_string_value(id) : "");
+			if (kobj == NULL || nkeys == 32)
+				continue;
+			if (signp_tuf_key_pkey(&pkeys[nkeys], kobj, NULL) == SIGN_OK) {
+				signp_strlcpy(ids[nkeys], json_string_value(id), 72);
+				nkeys++;
+			}
+		}
+		if ((r = check_signatures(out, st, ref.gun, tg.digest, pkeys, ids, nkeys,
+			     tg.threshold, err)) != SIGN_OK)
+			goto out;
 	}
 	signp_strlcpy(out->digest, tg.digest, sizeof(out->digest));
 	out->size = tg.size;
