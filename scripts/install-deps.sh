@@ -1,17 +1,20 @@
 #!/bin/sh
-# install-deps.sh [build] [test] - install the Debian packages sign needs
+# install-deps.sh [build] [test] [static] - install the Debian packages sign needs
 # that are missing.  Called by `make deps`, `make check`, `make demo` and
 # .ci/run.  Needs root (or sudo) only when something is missing.
 set -eu
 
 build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libcmocka-dev pkg-config make gcc"
 test="docker-registry skopeo curl openssl time mandoc apache2-utils notary faketime"
+# `make STATIC=1` builds a lean libcurl from Debian's source (build-curl.sh)
+static="libcurl4-openssl-dev dpkg-dev patch xz-utils"
 
 want=""
 for group in "$@"; do
 	case $group in
 	build) want="$want $build" ;;
 	test) want="$want $test" ;;
+	static) want="$want $static" ;;
 	*) echo "install-deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done

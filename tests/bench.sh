@@ -1,10 +1,19 @@
 #!/bin/bash
-# bench.sh BUILD - `make bench`: speed and memory of sign against the same
-# loopback docker-registry, from one run, printed as ratios with the command
-# that made each number.  Not a test: nothing here fails on a slow machine.
+# bench.sh BUILD [STATIC_BUILD] - `make bench`: speed and memory of sign
+# against the same loopback docker-registry and notary-server, from one run,
+# printed as ratios with the command that made each number.  Each sign
+# number is given for the default build (Debian's shared libcurl) and, when
+# STATIC_BUILD holds one, for `make STATIC=1` (lean static libcurl).
+# Not a test: nothing here fails on a slow machine.
 set -u
 export SIGN_BUILD=${1:-build}
 . "$(dirname "$0")/lib/common.sh"
+SS=""
+if [ -n "${2:-}" ] && [ -x "$TOP/$2/sign" ]; then
+	SS="$TOP/$2/sign"
+elif [ -n "${2:-}" ] && [ -x "$2/sign" ]; then
+	SS="$2/sign"
+fi
 N=${BENCH_RUNS:-30}
 T="$TOOLS/timeit"
 
@@ -27,6 +36,11 @@ echo "skopeo inspect --raw   $(field "$sk" 1) ms   (skopeo inspect --raw --tls-v
 echo "libcurl floor          $(field "$cb" 1) ms   ($TOOLS/curlbase http://$REG/v2/: load libcurl, one GET)"
 echo "ratio sign/skopeo      $(ratio "$(field "$sv" 1)" "$(field "$sk" 1)")   (goal: <= 0.33)"
 echo "ratio (sign - floor)/(skopeo - floor)  $(ratio "$(awk -v a="$(field "$sv" 1)" -v b="$(field "$cb" 1)" 'BEGIN{print a-b}')" "$(awk -v a="$(field "$sk" 1)" -v b="$(field "$cb" 1)" 'BEGIN{print a-b}')")"
+if [ -n "$SS" ]; then
+	ssv=$("$T" "$N" "$SS" --home "$V" verify "$REG/bench:v1")
+	echo "sign verify, STATIC=1  $(field "$ssv" 1) ms   ($SS --home V verify $REG/bench:v1)"
+	echo "ratio static/skopeo    $(ratio "$(field "$ssv" 1)" "$(field "$sk" 1)")   (goal: <= 0.33)"
+fi
 "$SIGN" --home "$V" -o json verify "$REG/bench:v1" >"$WORK/v.json"
 req=$(grep -o '"requests":[0-9]*' "$WORK/v.json" | cut -d: -f2)
 con=$(grep -o '"connections":[0-9]*' "$WORK/v.json" | cut -d: -f2)
@@ -40,6 +54,11 @@ rc=$(/usr/bin/time -f %M "$TOOLS/curlbase" "http://$REG/v2/" 2>&1 >/dev/null | t
 echo "sign verify            $rs KiB   (/usr/bin/time -f %M $SIGN --home V verify $REG/bench:v1)"
 echo "libcurl baseline       $rc KiB   (/usr/bin/time -f %M $TOOLS/curlbase http://$REG/v2/)"
 echo "difference             $((rs - rc)) KiB   (goal: <= 2048)"
+if [ -n "$SS" ]; then
+	rss=$(/usr/bin/time -f %M "$SS" --home "$V" verify "$REG/bench:v1" 2>&1 >/dev/null | tail -1)
+	echo "sign verify, STATIC=1  $rss KiB   (/usr/bin/time -f %M $SS --home V verify $REG/bench:v1)"
+	echo "difference             $((rss - rc)) KiB   (goal: <= 2048)"
+fi
 
 echo
 echo "== sign push of a new tag (5 tags, one run each)"
@@ -74,9 +93,18 @@ b=$("$T" "$N" notary -d "$NOTARY_TRUST" -s "$NOTARY_URL" lookup "$G" v1)
 echo "sign verify --trust-server  $(field "$a" 1) ms   ($SIGN --home V --trust-server $NOTARY_URL verify $G:v1)"
 echo "notary lookup               $(field "$b" 1) ms   (notary -d D -s $NOTARY_URL lookup $G v1)"
 echo "speed-up                    $(ratio "$(field "$b" 1)" "$(field "$a" 1)")x   (goal: >= 4)"
+if [ -n "$SS" ]; then
+	sa=$("$T" "$N" "$SS" --home "$V" --trust-server "$NOTARY_URL" verify "$G:v1")
+	echo "sign verify, STATIC=1       $(field "$sa" 1) ms   ($SS --home V --trust-server $NOTARY_URL verify $G:v1)"
+	echo "speed-up, STATIC=1          $(ratio "$(field "$b" 1)" "$(field "$sa" 1)")x   (goal: >= 4)"
+fi
 ra=$(/usr/bin/time -f %M "$SIGN" --home "$V" --trust-server "$NOTARY_URL" verify "$G:v1" 2>&1 >/dev/null | tail -1)
 rb=$(/usr/bin/time -f %M notary -d "$NOTARY_TRUST" -s "$NOTARY_URL" lookup "$G" v1 2>&1 >/dev/null | tail -1)
 echo "peak RSS sign / notary      $ra / $rb KiB = $(ratio "$ra" "$rb")   (goal: <= 0.75; /usr/bin/time -f %M)"
+if [ -n "$SS" ]; then
+	rsa=$(/usr/bin/time -f %M "$SS" --home "$V" --trust-server "$NOTARY_URL" verify "$G:v1" 2>&1 >/dev/null | tail -1)
+	echo "peak RSS STATIC=1 / notary  $rsa / $rb KiB = $(ratio "$rsa" "$rb")   (goal: <= 0.75)"
+fi
 
 echo
 echo "== Notary server: sign and publish one tag (5 tags each)"
@@ -101,10 +129,20 @@ for i in 1 2 3 4 5; do
 	y=$("$T" 1 "$WORK/notary-add-publish.sh" "p$i")
 	ts=$(awk -v a="$ts" -v b="$(field "$x" 1)" 'BEGIN{print a+b}')
 	tn=$(awk -v a="$tn" -v b="$(field "$y" 1)" 'BEGIN{print a+b}')
+	if [ -n "$SS" ]; then
+		curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" --data-binary @"$M" \
+			"http://$REG/v2/nbench/manifests/q$i" >/dev/null
+		z=$("$T" 1 "$SS" --home "$P" --trust-server "$NOTARY_URL" push "$G:q$i")
+		tss=$(awk -v a="${tss:-0}" -v b="$(field "$z" 1)" 'BEGIN{print a+b}')
+	fi
 done
 echo "sign push --trust-server    $(awk -v t="$ts" 'BEGIN{printf "%.1f", t/5}') ms   ($SIGN --home P --trust-server URL push $G:pI)"
 echo "notary add + publish        $(awk -v t="$tn" 'BEGIN{printf "%.1f", t/5}') ms   (notary add $GN pI FILE && notary publish $GN)"
 echo "speed-up                    $(ratio "$tn" "$ts")x   (goal: >= 5)"
+if [ -n "$SS" ]; then
+	echo "sign push, STATIC=1         $(awk -v t="$tss" 'BEGIN{printf "%.1f", t/5}') ms   ($SS --home P --trust-server URL push $G:qI)"
+	echo "speed-up, STATIC=1          $(ratio "$tn" "$tss")x   (goal: >= 5)"
+fi
 echo "note: sign decrypts the repository key, stored in cosign's scrypt format (N=65536) as SPEC §4 asks."
 
 echo
@@ -136,4 +174,9 @@ vn=$("$T" 1 "$WORK/lookups.sh")
 echo "one sign verify of $NT refs $(field "$vs" 1) ms (exit $(field "$vs" 4))   ($SIGN --trust-server URL verify $GM:t1 ... $GM:t$NT)"
 echo "$NT notary lookup calls    $(field "$vn" 1) ms (exit $(field "$vn" 4))   (notary lookup $GM tI, for I in 1..$NT)"
 echo "speed-up                    $(ratio "$(field "$vn" 1)" "$(field "$vs" 1)")x   (goal: >= 20)"
+if [ -n "$SS" ]; then
+	vss=$("$T" 1 "$SS" --home "$V" --trust-server "$NOTARY_URL" verify "${refs[@]}")
+	echo "STATIC=1 sign verify        $(field "$vss" 1) ms (exit $(field "$vss" 4))   ($SS --trust-server URL verify $GM:t1 ... $GM:t$NT)"
+	echo "speed-up, STATIC=1          $(ratio "$(field "$vn" 1)" "$(field "$vss" 1)")x   (goal: >= 20)"
+fi
 finish >/dev/null

@@ -1,0 +1,42 @@
+#!/bin/bash
+# test_static.sh - `make STATIC=1` builds build/static/sign (lean static
+# libcurl from Debian's source, static OpenSSL, jansson and libsodium), with
+# no warnings and no shared library but libc, and that binary passes the
+# core, TLS/auth and Notary suites, the same scripts as the default build.
+. "$(dirname "$0")/../lib/common.sh"
+
+S=build/static
+log="$WORK/static-build.log"
+# a clean make environment: `make check SANITIZE=1` must not leak into it
+if (cd "$TOP" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make STATIC=1 all-tests >"$log" 2>&1); then
+	ok "make STATIC=1 builds $S/sign"
+else
+	echo "# make STATIC=1 failed:" >&2
+	tail -30 "$log" | sed 's/^/#   /' >&2
+	bad "make STATIC=1 builds $S/sign" "see the log above"
+	finish
+	exit
+fi
+if grep -E "warning:|error:" "$log" >"$WORK/static-warnings"; then
+	bad "… with no warnings" "$(head -3 "$WORK/static-warnings")"
+else
+	ok "… with no warnings"
+fi
+ldd "$TOP/$S/sign" >"$OUT" 2>&1
+if grep -Eq "libcurl|libssl|libcrypto|libjansson|libsodium|libgnutls|libkrb5" "$OUT"; then
+	bad "… linking OpenSSL, libcurl, jansson and libsodium statically" "$(tr '\n' ' ' <"$OUT")"
+else
+	ok "… linking OpenSSL, libcurl, jansson and libsodium statically"
+fi
+"$TOP/$S/sign" --version >"$OUT" 2>"$ERR"
+expect "… and runs" has "sign" "$OUT"
+
+for suite in core tls_auth notary; do
+	echo "# static build: test_$suite.sh"
+	if SIGN_BUILD="$S" bash "$TOP/tests/cli/test_$suite.sh"; then
+		ok "the static binary passes test_$suite.sh"
+	else
+		bad "the static binary passes test_$suite.sh" "see its failures above"
+	fi
+done
+finish
