@@ -645,7 +645,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	const char *gun, const signp_gun_keys *k, const update_req *req, int allow_init, sign_error *err)
 {
 	signp_trust *t = NULL;
-	signp_trust_load_opts lo = { NULL, 0, 1, 1 };
+	signp_trust_load_opts lo = { .allow_missing = 1, .publisher = 1 };
 	sign_buf root = SIGN_BUF_INIT, targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT;
 	json_t *tsigned = NULL, *entry;
 	signp_trust_out files[4];
@@ -785,7 +785,7 @@ static int update_loop(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	}
 	if (r == SIGN_OK && !*noop) {
 		signp_trust *t = NULL;
-		signp_trust_load_opts lo = { NULL, 0, 0, 0 };
+		signp_trust_load_opts lo = { 0 };
 		r = signp_trust_load(&t, ctx, be, gun, &lo, err);
 		if (r != SIGN_OK)
 			signp_err_prefix(err, r, "re-reading the published trust data");
@@ -991,7 +991,7 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
 	signp_trust *t = NULL;
-	signp_trust_load_opts lo = { NULL, 0, 0, 1 };
+	signp_trust_load_opts lo = { .publisher = 1 };
 	signp_gun_keys k;
 	signp_target tg;
 	target_change change;

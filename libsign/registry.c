@@ -51,8 +51,18 @@ typedef struct token_entry {
 	int64_t expires;
 } token_entry;
 
+struct xfer;
+
 struct signp_registry {
 	CURL *curl;
+	CURLM *multi;       /* every transfer runs through it: one connection cache */
+	/* a manifest HEAD sent ahead (signp_registry_head_manifest_start):
+	 * 0 none, 1 in flight, 2 answered and kept for its collector */
+	int ahead_state;
+	char ahead_path[600];
+	struct xfer *ahead_x;
+	struct curl_slist *ahead_h;
+	CURLcode ahead_cc;
 	char host[256];     /* as in references (docker.io) */
 	char api_host[256]; /* what we connect to (registry-1.docker.io) */
 	char scheme[8];     /* "" until a request worked */
@@ -430,16 +440,56 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 /* ------------------------------------------------------------------------ */
 /* one HTTP exchange                                                        */
 
-static CURLcode do_perform(signp_registry *r, const req *q, const char *url,
-	const char *auth, xfer *x)
+/* Run the transfer set up on r->curl to its end through r->multi. */
+static CURLcode run_multi(signp_registry *r)
+{
+	CURLcode res = CURLE_OK;
+	CURLMsg *m;
+	int running = 1, left;
+	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	while (running) {
+		if (curl_multi_perform(r->multi, &running) != CURLM_OK) {
+			res = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+			res = CURLE_FAILED_INIT;
+			break;
+		}
+	}
+	while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == r->curl)
+			res = m->data.result;
+	curl_multi_remove_handle(r->multi, r->curl);
+	return res;
+}
+
+/* After a transfer: count it, take its status, drop its header list. */
+static void transfer_done(signp_registry *r, xfer *x, struct curl_slist *h)
+{
+	long nconn = 0;
+	r->requests++;
+	if (curl_easy_getinfo(r->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
+		r->connections += nconn;
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &x->status);
+	/* drop references to our header list before freeing it */
+	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+	slist_free_wipe(h);
+}
+
+static void ahead_finish(signp_registry *r);
+
+/* Set r->curl up for one exchange; *hout: the header list to free after. */
+static CURLcode setup_easy(signp_registry *r, const req *q, const char *url,
+	const char *auth, xfer *x, struct curl_slist **hout)
 {
 	CURL *c = r->curl;
-	CURLcode cc;
 	struct curl_slist *h = NULL, *t;
-	long nconn = 0;
 	char line[512];
 	int ok = 1;
 
+	*hout = NULL;
 	curl_easy_reset(c);
 	r->errbuf[0] = '\0';
 	x->header_total = 0;
@@ -519,15 +569,21 @@ static CURLcode do_perform(signp_registry *r, const req *q, const char *url,
 	} else {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
 	}
+	*hout = h;
+	return CURLE_OK;
+}
 
-	cc = curl_easy_perform(c);
-	r->requests++;
-	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
-		r->connections += nconn;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x->status);
-	/* drop references to our header list before freeing it */
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	slist_free_wipe(h);
+static CURLcode do_perform(signp_registry *r, const req *q, const char *url,
+	const char *auth, xfer *x)
+{
+	struct curl_slist *h = NULL;
+	CURLcode cc;
+	/* one handle, one connection: a HEAD sent ahead is answered first */
+	ahead_finish(r);
+	if ((cc = setup_easy(r, q, url, auth, x, &h)) != CURLE_OK)
+		return cc;
+	cc = run_multi(r);
+	transfer_done(r, x, h);
 	return cc;
 }
 
@@ -1378,6 +1434,120 @@ static void xfer_dispose(xfer *x)
 }
 
 /* ------------------------------------------------------------------------ */
+/* a manifest HEAD sent ahead                                               */
+
+static int check_repo_ref(const signp_registry *r, const char *repo, const char *ref,
+	sign_error *err);
+
+/* Wait for the HEAD in flight (if any) and keep its answer for its
+ * collector; r->curl is then free for the next exchange. */
+static void ahead_finish(signp_registry *r)
+{
+	CURLMsg *m;
+	int running = 1, left;
+	if (r->ahead_state != 1)
+		return;
+	r->ahead_cc = CURLE_OK;
+	while (running) {
+		if (curl_multi_perform(r->multi, &running) != CURLM_OK ||
+		    (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK)) {
+			r->ahead_cc = CURLE_FAILED_INIT;
+			break;
+		}
+	}
+	while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == r->curl && r->ahead_cc == CURLE_OK)
+			r->ahead_cc = m->data.result;
+	curl_multi_remove_handle(r->multi, r->curl);
+	transfer_done(r, r->ahead_x, r->ahead_h);
+	r->ahead_h = NULL;
+	r->ahead_state = 2;
+}
+
+static void ahead_drop(signp_registry *r)
+{
+	ahead_finish(r);
+	if (r->ahead_x != NULL) {
+		xfer_dispose(r->ahead_x);
+		free(r->ahead_x);
+		r->ahead_x = NULL;
+	}
+	r->ahead_state = 0;
+}
+
+void signp_registry_head_manifest_cancel(signp_registry *r)
+{
+	if (r != NULL)
+		ahead_drop(r);
+}
+
+/* The answer to a HEAD of path sent ahead, if it is a plain success: moved
+ * into *x (1).  Anything else (an error, a 401, a retry to make) is dropped
+ * and the caller asks again the normal way (0). */
+static int ahead_take(signp_registry *r, const char *path, xfer *x)
+{
+	int ok;
+	if (r->ahead_state == 0 || strcmp(r->ahead_path, path) != 0)
+		return 0;
+	ahead_finish(r);
+	ok = r->ahead_cc == CURLE_OK && r->ahead_x->status == 200 && !r->ahead_x->too_big &&
+	     !r->ahead_x->hdr_too_big && !r->ahead_x->oom;
+	if (ok) {
+		*x = *r->ahead_x;
+		free(r->ahead_x);
+		r->ahead_x = NULL;
+		r->ahead_state = 0;
+		return 1;
+	}
+	ahead_drop(r);
+	return 0;
+}
+
+int signp_registry_head_manifest_start(signp_registry *r, const char *repo, const char *ref)
+{
+	sign_buf url = SIGN_BUF_INIT, auth = SIGN_BUF_INIT;
+	int running = 0, creds_sent = 0, rc = SIGN_ERROR;
+	req q;
+	if (r == NULL || ref == NULL || !r->scheme[0] || check_repo_ref(r, repo, ref, NULL) != SIGN_OK)
+		return SIGN_ERROR;
+	ahead_drop(r);
+	memset(&q, 0, sizeof(q));
+	q.method = "HEAD";
+	q.repo = repo;
+	q.accept = SIGN_MANIFEST_ACCEPT;
+	q.max = SIGN_MAX_MANIFEST;
+	q.idempotent = 1;
+	snprintf(r->ahead_path, sizeof(r->ahead_path), "/v2/%s/manifests/%s", repo, ref);
+	if ((r->ahead_x = calloc(1, sizeof(xfer))) == NULL ||
+	    signp_buf_printf(&url, "%s://%s%s%s", r->scheme, r->api_host, r->base_path,
+		    r->ahead_path) != SIGN_OK ||
+	    (same_origin(r, url.ptr) && auth_line(r, &q, &auth, &creds_sent) != SIGN_OK))
+		goto out;
+	r->ahead_x->creds_sent = creds_sent;
+	if (setup_easy(r, &q, url.ptr, auth.ptr, r->ahead_x, &r->ahead_h) != CURLE_OK)
+		goto out;
+	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK) {
+		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+		slist_free_wipe(r->ahead_h);
+		r->ahead_h = NULL;
+		goto out;
+	}
+	r->ahead_state = 1;
+	/* send it now; the answer is read when it is needed */
+	curl_multi_perform(r->multi, &running);
+	rc = SIGN_OK;
+out:
+	if (rc != SIGN_OK && r->ahead_x != NULL) {
+		xfer_dispose(r->ahead_x);
+		free(r->ahead_x);
+		r->ahead_x = NULL;
+	}
+	sign_buf_dispose(&url);
+	signp_buf_dispose_secure(&auth);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
 /* handle                                                                   */
 
 /* Split a server URL "http[s]://host[:port][/path]" into scheme, host[:port]
@@ -1490,7 +1660,8 @@ int signp_registry_new(signp_registry **out, const signp_registry_options *opts,
 	if (r->user_agent == NULL)
 		goto oom;
 	r->curl = curl_easy_init();
-	if (r->curl == NULL) {
+	r->multi = curl_multi_init();
+	if (r->curl == NULL || r->multi == NULL) {
 		signp_registry_free(r);
 		return signp_err(err, SIGN_ERROR, "registry %s: cannot initialise libcurl", hostname);
 	}
@@ -1506,8 +1677,19 @@ void signp_registry_free(signp_registry *r)
 	int i;
 	if (r == NULL)
 		return;
+	if (r->ahead_state == 1) {
+		curl_multi_remove_handle(r->multi, r->curl);
+		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+		slist_free_wipe(r->ahead_h);
+	}
+	if (r->ahead_x != NULL) {
+		xfer_dispose(r->ahead_x);
+		free(r->ahead_x);
+	}
 	if (r->curl != NULL)
 		curl_easy_cleanup(r->curl);
+	if (r->multi != NULL)
+		curl_multi_cleanup(r->multi);
 	for (i = 0; i < r->ntokens; i++)
 		token_free(&r->tokens[i]);
 	signp_buf_dispose_secure(&r->user);
@@ -1793,7 +1975,7 @@ int signp_registry_head_manifest(signp_registry *r, const char *repo, const char
 	q.max = SIGN_MAX_MANIFEST;
 	q.idempotent = 1;
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
-	rc = request(r, &q, path, &x, NULL, err);
+	rc = ahead_take(r, path, &x) ? SIGN_OK : request(r, &q, path, &x, NULL, err);
 	if (rc != SIGN_OK)
 		goto out;
 	if (x.status != 200) {

@@ -487,7 +487,7 @@ static const char *tuf_role(const char *role)
 	return NULL;
 }
 
-static const signp_trust_load_opts publisher_opts = { NULL, 0, 0, 1 };
+static const signp_trust_load_opts publisher_opts = { .publisher = 1 };
 
 /* Does this home hold a root key root N lists?  (Not loaded: no
  * passphrase asked yet.) */
@@ -678,7 +678,7 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 	signp_trust_free(t);
 	t = NULL;
 	{
-		signp_trust_load_opts lo = { NULL, 0, 0, 0 };
+		signp_trust_load_opts lo = { 0 };
 		if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
 			signp_err_prefix(err, r, "re-reading the published trust data of %s", ref.gun);
 			goto out;

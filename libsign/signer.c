@@ -267,7 +267,7 @@ out:
 static int reread(sign_ctx *ctx, signp_trust_backend *be, const char *gun, sign_error *err)
 {
 	signp_trust *t = NULL;
-	signp_trust_load_opts lo = { NULL, 0, 0, 0 };
+	signp_trust_load_opts lo = { 0 };
 	int r = signp_trust_load(&t, ctx, be, gun, &lo, err);
 	if (r != SIGN_OK)
 		signp_err_prefix(err, r, "re-reading the published trust data");
@@ -499,7 +499,7 @@ static int edit_once(json_t **result, sign_ctx *ctx, signp_trust_backend *be, co
 	const signp_gun_keys *k, pub_keys *pk, const signer_edit *e, sign_error *err)
 {
 	signp_trust *t = NULL;
-	signp_trust_load_opts lo = { NULL, 0, 0, 1 };
+	signp_trust_load_opts lo = { .publisher = 1 };
 	json_t *tsigned = NULL, *roles;
 	out_file f;
 	const char *drop[3];
@@ -701,7 +701,7 @@ SIGN_EXTERN(int) sign_signer_list(sign_buf *json_out, sign_ctx *ctx, const char 
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
 	signp_trust *t = NULL;
-	signp_trust_load_opts lo = { NULL, 0, 0, 0 };
+	signp_trust_load_opts lo = { 0 };
 	json_t *doc = NULL, *arr, *role;
 	size_t i;
 	int r;
@@ -951,7 +951,7 @@ static int signer_once(int *noop, signer_push *sp, sign_ctx *ctx, signp_trust_ba
 	pub_keys *pk, sign_error *err)
 {
 	signp_trust *t = NULL;
-	signp_trust_load_opts lo = { NULL, 0, 0, 1 };
+	signp_trust_load_opts lo = { .publisher = 1 };
 	const json_t *deleg, *roles, *keys, *role;
 	out_file files[SIGN_TRUST_MAX_DELEG];
 	size_t nf = 0, i, j, nlisted = 0;

@@ -84,6 +84,18 @@ int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_b
 	return SIGN_OK;
 }
 
+void signp_store_resolve_ahead(signp_store *s, const char *ref)
+{
+	if (s != NULL && !s->is_oci)
+		(void)signp_registry_head_manifest_start(s->reg, s->repo, ref);
+}
+
+void signp_store_resolve_ahead_cancel(signp_store *s)
+{
+	if (s != NULL && !s->is_oci)
+		signp_registry_head_manifest_cancel(s->reg);
+}
+
 int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
 	char media_type[256], uint64_t *size, sign_error *err)
 {

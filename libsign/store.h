@@ -26,6 +26,11 @@ void signp_store_free(signp_store *s);
 /* ref: tag or digest.  digest_out = sha256 of the body. */
 int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,
 	char media_type[256], char digest_out[80], sign_error *err);
+/* Registry stores: send the HEAD of ref now, for signp_store_resolve to
+ * collect (signp_registry_head_manifest_start).  No-op for a layout. */
+void signp_store_resolve_ahead(signp_store *s, const char *ref);
+/* Forget it if it was not collected (end of the operation that sent it). */
+void signp_store_resolve_ahead_cancel(signp_store *s);
 int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
 	char media_type[256], uint64_t *size, sign_error *err);
 /* tag may be NULL (by digest only). */

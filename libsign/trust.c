@@ -627,6 +627,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		}
 		goto out;
 	}
+	if (opts && opts->refreshed)
+		opts->refreshed(opts->refreshed_arg);
 	if (!signp_pin_active(&pin) && c_root == NULL && pin.disable_tofu) {
 		r = signp_err(err, SIGN_EVERIFY, "root of %s: trust on first use is disabled and no root is pinned",
 			gun);

@@ -83,6 +83,10 @@ typedef struct signp_trust_load_opts {
 	int allow_missing;    /* a GUN with no collection gives SIGN_ENOTFOUND, not EVERIFY */
 	int publisher;        /* the publisher re-signing: an expired timestamp is
 	                       * accepted (it is about to be replaced) */
+	/* called once the backend answered (refresh), before the checks: the
+	 * caller can send a request whose answer it needs after them */
+	void (*refreshed)(void *arg);
+	void *refreshed_arg;
 } signp_trust_load_opts;
 
 /* Fetch, verify (SPEC §3 steps 1-4) and cache a GUN's collection. */

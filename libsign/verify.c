@@ -184,6 +184,18 @@ out:
 	return r;
 }
 
+/* Step 5's HEAD, sent while steps 1-4 run (one connection, no wait). */
+typedef struct ahead_arg {
+	signp_store *st;
+	const char *tag;
+} ahead_arg;
+
+static void resolve_ahead(void *arg)
+{
+	const ahead_arg *a = arg;
+	signp_store_resolve_ahead(a->st, a->tag);
+}
+
 static void repo_name(char out[512], const signp_ref *ref)
 {
 	if (ref->is_oci)
@@ -217,6 +229,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	size_t i;
 	int r, borrowed = 0;
 	char memo[1024];
+	ahead_arg ahead;
 
 	memset(out, 0, sizeof(*out));
 	memset(pkeys, 0, sizeof(pkeys));
@@ -238,6 +251,12 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
 	lo.offline = opts->offline;
+	ahead.st = st;
+	ahead.tag = ref.tag[0] ? ref.tag : "latest";
+	if (!opts->offline && !be->server_timestamp && (ref.tag[0] || !ref.digest[0])) {
+		lo.refreshed = resolve_ahead;
+		lo.refreshed_arg = &ahead;
+	}
 	/* steps 1-4, once per GUN, backend and pins in this context */
 	snprintf(memo, sizeof(memo), "%s|%s|%d", be->name, ref.gun, opts->offline);
 	for (const char *const *rk = opts->root_keys; rk && *rk; rk++) {
@@ -318,6 +337,7 @@ out:
 	}
 	if (be)
 		be->free(be);
+	signp_store_resolve_ahead_cancel(st);
 	signp_store_free(st);
 	return r;
 }

@@ -42,6 +42,7 @@ run "verify -o json" 0 "$SIGN" --home "$C" -o json verify "$REG/app:v1"
 expect "… is one JSON document with the pull reference" has "\"pull\":\"$REG/app@$D1\"" "$OUT"
 run "warm verify" 0 "$SIGN" --home "$C" -o json verify "$REG/app:v1"
 expect "… uses one connection" has '"connections":1' "$OUT"
+expect "… and 3 requests (trust manifest, tag HEAD, signature manifest)" has '"requests":3' "$OUT"
 
 # --- push is idempotent; a second tag ------------------------------------------
 run "push the same digest again" 0 "$SIGN" --home "$A" -o json push "$REG/app:v1"
