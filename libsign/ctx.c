@@ -20,9 +20,11 @@ SIGN_EXTERN(int) sign_global_init(void)
 {
 	if (sodium_init() < 0)
 		return SIGN_ERROR;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	/* before libcurl initialises OpenSSL: no atexit cleanup of OpenSSL's
+	 * global tables (the process is ending; the OS takes the memory back) */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) != 1)
 		return SIGN_ERROR;
-	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) != 1)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return SIGN_ERROR;
 	return SIGN_OK;
 }

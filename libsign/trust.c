@@ -78,12 +78,13 @@ static int cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, 
 {
 	sign_buf path = SIGN_BUF_INIT, old = SIGN_BUF_INIT;
 	int r;
-	if ((r = cache_path(&path, ctx, gun, f->role, 1, err)) == SIGN_OK) {
-		/* a warm verify writes nothing: skip files that did not change */
-		if (signp_read_file(&old, path.ptr, f->len, NULL) == SIGN_OK && old.size == f->len &&
-		    memcmp(old.ptr, f->bytes, f->len) == 0)
-			r = SIGN_OK;
-		else
+	/* a warm verify writes nothing (and makes no folder): skip files that
+	 * did not change */
+	if ((r = cache_path(&path, ctx, gun, f->role, 0, err)) == SIGN_OK &&
+	    !(signp_read_file(&old, path.ptr, f->len, NULL) == SIGN_OK && old.size == f->len &&
+	      memcmp(old.ptr, f->bytes, f->len) == 0)) {
+		signp_buf_clear(&path);
+		if ((r = cache_path(&path, ctx, gun, f->role, 1, err)) == SIGN_OK)
 			r = signp_write_file_atomic(path.ptr, f->bytes, f->len, 0600, err);
 	}
 	sign_buf_dispose(&path);
@@ -156,13 +157,6 @@ int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
 {
 	int r;
 	const signp_tuf_file *files[4] = { t->root, t->targets, t->snapshot, t->timestamp };
-	sign_buf dir = SIGN_BUF_INIT;
-	if ((r = signp_ctx_gun_path(&dir, ctx, t->gun, "metadata", 0, err)) != SIGN_OK ||
-	    (r = signp_mkdirs(dir.ptr, 0700, err)) != SIGN_OK) {
-		sign_buf_dispose(&dir);
-		return r;
-	}
-	sign_buf_dispose(&dir);
 	/* delegations and targets first, timestamp last: a crash leaves an
 	 * older timestamp, never a newer one pointing at missing files */
 	for (size_t i = 0; i < t->ndeleg; i++)
@@ -240,14 +234,16 @@ static int check_fresh(sign_ctx *ctx, const char *gun, const signp_tuf_file *f,
 		return signp_err(err, SIGN_EVERIFY,
 			"%s: version %lld is lower than the cached version %lld: the trust data was rolled back",
 			f->role, (long long)f->version, (long long)cached->version);
+	if (allow_expired || f->expires - now >= NEAR_EXPIRY)
+		return SIGN_OK;
 	signp_time_format(when, f->expires);
-	if (now > f->expires && !allow_expired) {
+	if (now > f->expires) {
 		signp_err(err, SIGN_EVERIFY, "%s: expired at %s", f->role, when);
 		if (strcmp(f->role, "timestamp") == 0)
 			signp_err_hint(err, "the publisher must run `sign trust refresh`");
 		return SIGN_EVERIFY;
 	}
-	if (!allow_expired && strcmp(f->role, "timestamp") == 0 && f->expires - now < NEAR_EXPIRY)
+	if (strcmp(f->role, "timestamp") == 0)
 		signp_ctx_log(ctx, SIGN_LOG_WARN,
 			"the timestamp of %s expires at %s: its publisher should run `sign trust refresh %s`",
 			gun, when, gun);

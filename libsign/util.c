@@ -311,7 +311,11 @@ int signp_b64_decode(sign_buf *out, const char *in, size_t len)
 
 void signp_sha256(unsigned char out[32], const void *data, size_t len)
 {
-	crypto_hash_sha256(out, data, len);
+	/* OpenSSL's uses the CPU's SHA extensions: several times libsodium's
+	 * portable code, and every cached blob is hashed again on each read */
+	unsigned int n = 0;
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		crypto_hash_sha256(out, data, len);
 }
 
 void signp_sha512(unsigned char out[64], const void *data, size_t len)
