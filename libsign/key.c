@@ -232,16 +232,19 @@ static int header_value_ok(const char *s)
 	return 1;
 }
 
-/* Go pem.EncodeToMemory: headers sorted (gun < role), blank line, 64 columns. */
-static int pem_write(sign_buf *out, const char *label, const char *gun, const char *role,
-	const void *der, size_t len, sign_error *err)
+/* Go pem.EncodeToMemory: headers sorted (gun < path < role), blank line,
+ * 64 columns.  path: notary's key export writes the key's file name there
+ * (the key ID), which `notary key import` needs for an encrypted key. */
+static int pem_write(sign_buf *out, const char *label, const char *gun, const char *path,
+	const char *role, const void *der, size_t len, sign_error *err)
 {
 	sign_buf b64 = SIGN_BUF_INIT;
 	int r = SIGN_ENOMEM;
-	int has_headers = (gun && gun[0]) || (role && role[0]);
+	int has_headers = (gun && gun[0]) || (path && path[0]) || (role && role[0]);
 
-	if ((gun && !header_value_ok(gun)) || (role && !header_value_ok(role))) {
-		r = signp_err(err, SIGN_EINVAL, "writing PEM: bad character in gun or role");
+	if ((gun && !header_value_ok(gun)) || (path && !header_value_ok(path)) ||
+	    (role && !header_value_ok(role))) {
+		r = signp_err(err, SIGN_EINVAL, "writing PEM: bad character in gun, path or role");
 		goto out;
 	}
 	signp_buf_clear(out);
@@ -250,6 +253,8 @@ static int pem_write(sign_buf *out, const char *label, const char *gun, const ch
 	if (signp_buf_printf(out, "-----BEGIN %s-----\n", label) != SIGN_OK)
 		goto oom;
 	if (gun && gun[0] && signp_buf_printf(out, "gun: %s\n", gun) != SIGN_OK)
+		goto oom;
+	if (path && path[0] && signp_buf_printf(out, "path: %s\n", path) != SIGN_OK)
 		goto oom;
 	if (role && role[0] && signp_buf_printf(out, "role: %s\n", role) != SIGN_OK)
 		goto oom;
@@ -362,7 +367,7 @@ int signp_key_public_pem(sign_buf *out, EVP_PKEY *pkey, sign_error *err)
 	sign_buf der = SIGN_BUF_INIT;
 	int r = signp_key_spki_der(&der, pkey, err);
 	if (r == SIGN_OK)
-		r = pem_write(out, LABEL_PUBLIC, NULL, NULL, der.ptr, der.size, err);
+		r = pem_write(out, LABEL_PUBLIC, NULL, NULL, NULL, der.ptr, der.size, err);
 	sign_buf_dispose(&der);
 	return r;
 }
@@ -684,7 +689,7 @@ int signp_key_write_cosign(sign_buf *out, const signp_key *k, const char *pass, 
 		r = signp_err(err, SIGN_ENOMEM, "encrypting key: out of memory");
 		goto out;
 	}
-	r = pem_write(out, LABEL_SIGSTORE, k->gun, k->role, text, strlen(text), err);
+	r = pem_write(out, LABEL_SIGSTORE, k->gun, NULL, k->role, text, strlen(text), err);
 out:
 	sodium_memzero(salt, sizeof(salt));
 	sodium_free(key);
@@ -826,7 +831,7 @@ int signp_key_write_pkcs8(sign_buf *out, const signp_key *k, const char *pass, s
 		signp_err_openssl(err, SIGN_ECRYPTO, "encrypting key");
 		goto out;
 	}
-	r = pem_write(out, LABEL_PKCS8ENC, k->gun, k->role, der, (size_t)n, err);
+	r = pem_write(out, LABEL_PKCS8ENC, k->gun, k->id, k->role, der, (size_t)n, err);
 out:
 	ERR_clear_error();
 	PKCS8_PRIV_KEY_INFO_free(p8);
@@ -1051,7 +1056,7 @@ int signp_key_root_cert(sign_buf *pem_out, const signp_key *k, const char *gun, 
 	n = i2d_X509(x, &der);
 	if (n <= 0)
 		goto ssl;
-	r = pem_write(pem_out, LABEL_CERT, NULL, NULL, der, (size_t)n, err);
+	r = pem_write(pem_out, LABEL_CERT, NULL, NULL, NULL, der, (size_t)n, err);
 	goto out;
 ssl:
 	r = signp_err_openssl(err, SIGN_ECRYPTO, "creating root certificate");

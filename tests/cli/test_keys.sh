@@ -64,6 +64,12 @@ ROOTN=$(grep -o 'aae40851[0-9a-f]*' "$OUT" | head -1)
 run "export --format notary" 0 env SIGN_ROOT_PASSPHRASE=rootpass "$SIGN" --home "$WORK/dcthome" key export "$ROOTN" --format notary
 cp "$OUT" "$WORK/root-notary.key"
 expect "… notary's header" has "^role: root" "$WORK/root-notary.key"
+expect "… and its path (the key ID, as notary key export writes it)" has "^path: $ROOTN\$" "$WORK/root-notary.key"
+run "notary key import takes it" 0 notary -d "$WORK/notary-imp" key import "$WORK/root-notary.key"
+run "… notary key list shows it as a root key" 0 notary -d "$WORK/notary-imp" key list
+expect "… with its ID" grep -Eq "^root +$ROOTN " "$OUT"
+run "… and notary decrypts it" 0 env NOTARY_ROOT_PASSPHRASE=rootpass \
+	notary -d "$WORK/notary-imp" key passwd "$ROOTN"
 expect "… encrypted PKCS#8" has "BEGIN ENCRYPTED PRIVATE KEY" "$WORK/root-notary.key"
 run "… imports back with the same ID" 0 env SIGN_ROOT_PASSPHRASE=rootpass "$SIGN" --home "$WORK/dcthome2" key import "$WORK/root-notary.key"
 expect "… same ID" has "^$ROOTN\$" "$OUT"
