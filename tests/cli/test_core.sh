@@ -124,6 +124,17 @@ run "… fresh home too" 1 "$SIGN" --home "$WORK/home-exp" verify "$REG/exp:v1"
 run "sign trust refresh extends it" 0 "$SIGN" --home "$A" trust refresh "$REG/exp"
 run "… and it verifies again" 0 "$SIGN" --home "$B" verify "$REG/exp:v1"
 
+# --- expired root -----------------------------------------------------------------
+seed "$REG/rexp:v1" 7 >/dev/null
+run "push for the root expiry case" 0 "$SIGN" --home "$A" push "$REG/rexp:v1"
+run "verify before the root expires" 0 "$SIGN" --home "$B" verify "$REG/rexp:v1"
+run "root v2 signed by the root key, expired an hour ago" 0 "$TOOLS/forge" expire-root "$A" "$REG/rexp:v1"
+run "expired root" 1 "$SIGN" --home "$B" verify "$REG/rexp:v1"
+expect "… names the root" has "root: expired" "$ERR"
+run "… fresh home too" 1 "$SIGN" --home "$WORK/home-rexp" verify "$REG/rexp:v1"
+expect "… names the root" has "root: expired" "$ERR"
+run "… offline, the cached root (v1, not expired) still serves" 0 "$SIGN" --home "$B" verify --offline "$REG/rexp:v1"
+
 # --- tampered metadata --------------------------------------------------------------
 for role in timestamp snapshot targets root; do
 	seed "$REG/t-$role:v1" 7 >/dev/null

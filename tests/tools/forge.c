@@ -9,6 +9,10 @@
  *                                   expiry in the past, using HOME's key
  *   forge tamper HOME REF ROLE      bump "version" inside ROLE's signed part
  *                                   without re-signing, and publish it
+ *   forge expire-root HOME REF      publish root version+1, signed by HOME's
+ *                                   root key but expired an hour ago, with
+ *                                   a snapshot and a timestamp that name it
+ *                                   (a publisher who let the root lapse)
  *
  * Uses libsign's internals on purpose.  Exit 0 on success, 2 on error.
  */
@@ -16,6 +20,7 @@
 #include "cosign.h"
 #include "ctx.h"
 #include "key.h"
+#include "publish.h"
 #include "ref.h"
 #include "store.h"
 #include "trust.h"
@@ -158,6 +163,90 @@ static int tamper(signp_trust_backend *be, const char *role)
 	return rc;
 }
 
+static int expire_root(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *ref)
+{
+	sign_error err = { 0 };
+	signp_trust_load_opts lo = { .publisher = 1 };
+	signp_trust *t = NULL;
+	signp_gun_keys gk = { 0 };
+	signp_key *rk = NULL;
+	signp_tuf_signer signer = { 0 };
+	sign_buf root = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT, tg = SIGN_BUF_INIT;
+	signp_trust_out out[3];
+	const json_t *keys, *id;
+	json_t *s;
+	char when[32];
+	size_t i;
+	int created = 0, rc = 2;
+	if (signp_trust_load(&t, ctx, be, ref->gun, &lo, &err) != SIGN_OK)
+		return die(&err, "loading the trust data");
+	/* the root key this home holds, under its ID in root.json */
+	keys = json_object_get(t->root->signed_obj, "keys");
+	json_array_foreach(json_object_get(json_object_get(json_object_get(t->root->signed_obj, "roles"),
+		"root"), "keyids"), i, id) {
+		EVP_PKEY *pk = NULL;
+		char cid[65];
+		if (signp_tuf_key_pkey(&pk, json_object_get(keys, json_string_value(id)), NULL) == SIGN_OK &&
+		    signp_key_canonical_id(cid, pk, NULL) == SIGN_OK &&
+		    signp_ctx_load_key(&rk, ctx, cid, SIGN_PASS_ROOT, NULL) == SIGN_OK) {
+			signer.keyid = json_string_value(id);
+			signer.pkey = rk->pkey;
+		}
+		EVP_PKEY_free(pk);
+		if (rk != NULL)
+			break;
+	}
+	if (rk == NULL) {
+		fprintf(stderr, "forge: this home holds no root key of %s\n", ref->gun);
+		goto out;
+	}
+	if (signp_gun_keys_get(&gk, &created, ctx, ref->gun, 0, 0, 0, 0, &err) != SIGN_OK ||
+	    gk.snapshot == NULL || gk.timestamp == NULL) {
+		die(&err, "loading the snapshot and timestamp keys");
+		goto out;
+	}
+	s = json_deep_copy(t->root->signed_obj);
+	signp_time_format(when, signp_now() - 3600);
+	json_object_set_new(s, "expires", json_string(when));
+	json_object_set_new(s, "version", json_integer(t->root->version + 1));
+	rc = signp_tuf_sign(&root, s, &signer, 1, &err);
+	json_decref(s);
+	if (rc == SIGN_OK)
+		rc = signp_buf_put(&tg, t->targets->bytes, t->targets->len);
+	if (rc == SIGN_OK)
+		rc = signp_build_snapshot(&snap, t, &root, &tg, t->snapshot->version + 1, gk.snapshot, &err);
+	if (rc == SIGN_OK)
+		rc = signp_build_timestamp(&ts, snap.ptr, snap.size, t->timestamp->version + 1, 86400,
+			gk.timestamp, &err);
+	if (rc != SIGN_OK) {
+		rc = die(&err, "signing");
+		goto out;
+	}
+	memset(out, 0, sizeof(out));
+	signp_strlcpy(out[0].role, "root", sizeof(out[0].role));
+	out[0].version = t->root->version + 1;
+	out[0].bytes = (const unsigned char *)root.ptr;
+	out[0].len = root.size;
+	signp_strlcpy(out[1].role, "snapshot", sizeof(out[1].role));
+	out[1].version = t->snapshot->version + 1;
+	out[1].bytes = (const unsigned char *)snap.ptr;
+	out[1].len = snap.size;
+	signp_strlcpy(out[2].role, "timestamp", sizeof(out[2].role));
+	out[2].version = t->timestamp->version + 1;
+	out[2].bytes = (const unsigned char *)ts.ptr;
+	out[2].len = ts.size;
+	rc = be->publish(be, out, 3, &err) == SIGN_OK ? 0 : die(&err, "publishing");
+out:
+	signp_gun_keys_free(&gk);
+	signp_key_free(rk);
+	signp_trust_free(t);
+	sign_buf_dispose(&root);
+	sign_buf_dispose(&snap);
+	sign_buf_dispose(&ts);
+	sign_buf_dispose(&tg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	sign_ctx_options o = SIGN_CTX_OPTIONS_INIT;
@@ -169,7 +258,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: forge badsig|expire|tamper HOME REF [ARG]\n");
+		fprintf(stderr, "usage: forge badsig|expire|expire-root|tamper HOME REF [ARG]\n");
 		return 2;
 	}
 	sign_global_init();
@@ -185,6 +274,8 @@ int main(int argc, char **argv)
 		rc = expire(ctx, be, &ref);
 	else if (strcmp(argv[1], "tamper") == 0 && argc == 5)
 		rc = tamper(be, argv[4]);
+	else if (strcmp(argv[1], "expire-root") == 0)
+		rc = expire_root(ctx, be, &ref);
 	else
 		rc = 2;
 	be->free(be);
