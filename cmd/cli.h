@@ -46,5 +46,13 @@ long cli_duration(const char *s);
 void cli_json_str(FILE *f, const char *s);
 /* Is argv[i] "--help" / "-h"? */
 int cli_wants_help(int argc, char **argv);
+/* Append v to the NULL-terminated list *list of *n entries (options given
+ * more than once).  -1 when out of memory, the list unchanged. */
+int cli_list_add(const char ***list, size_t *n, const char *v);
+/* Commands of the form `sign CMD [--gun GUN] ARG`: parse the options, set
+ * *gun and *arg.  Returns -1 to go on, else the exit code (help printed,
+ * or a usage error for `what`, e.g. "inspect needs exactly one REF or GUN"). */
+int cli_gun_and_arg(int argc, char **argv, const char *usage, const char *what,
+	const char **gun, const char **arg);
 
 #endif

@@ -57,17 +57,12 @@ int cmd_migrate(cli *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o.from_trust_server = optarg; break;
-		case 'r': {
-			const char **p = realloc(roots, (nroots + 2) * sizeof(char *));
-			if (p == NULL) {
+		case 'r':
+			if (cli_list_add(&roots, &nroots, optarg) != 0) {
 				free(roots);
 				return EXIT_USAGE;
 			}
-			roots = p;
-			roots[nroots++] = optarg;
-			roots[nroots] = NULL;
 			break;
-		}
 		case 'h': fputs(usage, stdout); free(roots); return EXIT_OK;
 		default: free(roots); return cli_usage(usage, "bad option");
 		}

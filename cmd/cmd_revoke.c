@@ -3,7 +3,6 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -11,29 +10,17 @@ static const char usage[] = "usage: sign revoke [--gun GUN] REF\n";
 
 int cmd_revoke(cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "gun", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *gun = NULL;
+	const char *gun, *arg;
 	sign_buf out = SIGN_BUF_INIT;
 	sign_error err;
-	int ch, rc;
+	int rc;
 
 	memset(&err, 0, sizeof(err));
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'g': gun = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: return cli_usage(usage, "bad option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "revoke needs one REF with a tag");
+	if ((rc = cli_gun_and_arg(argc, argv, usage, "revoke needs one REF with a tag", &gun, &arg)) >= 0)
+		return rc;
 	if ((rc = cli_open(c, &err)) != SIGN_OK)
 		return cli_fail(c, rc, &err);
-	if ((rc = sign_revoke(&out, c->ctx, argv[optind], gun, &err)) != SIGN_OK)
+	if ((rc = sign_revoke(&out, c->ctx, arg, gun, &err)) != SIGN_OK)
 		return cli_fail(c, rc, &err);
 	if (c->json) {
 		printf("%s\n", out.ptr);

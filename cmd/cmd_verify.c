@@ -29,17 +29,12 @@ int cmd_verify(cli *c, int argc, char **argv)
 	memset(&err, 0, sizeof(err));
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'r': {
-			const char **p = realloc(roots, (nroots + 2) * sizeof(char *));
-			if (p == NULL) {
+		case 'r':
+			if (cli_list_add(&roots, &nroots, optarg) != 0) {
 				free(roots);
 				return EXIT_USAGE;
 			}
-			roots = p;
-			roots[nroots++] = optarg;
-			roots[nroots] = NULL;
 			break;
-		}
 		case 'k': o.key = optarg; break;
 		case 'O': o.offline = 1; break;
 		case 'g': o.gun = optarg; break;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,40 @@ int cli_wants_help(int argc, char **argv)
 			return 1;
 	}
 	return 0;
+}
+
+int cli_list_add(const char ***list, size_t *n, const char *v)
+{
+	const char **p = realloc(*list, (*n + 2) * sizeof(char *));
+	if (p == NULL)
+		return -1;
+	p[(*n)++] = v;
+	p[*n] = NULL;
+	*list = p;
+	return 0;
+}
+
+int cli_gun_and_arg(int argc, char **argv, const char *usage, const char *what,
+	const char **gun, const char **arg)
+{
+	static const struct option longopts[] = {
+		{ "gun", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+	*gun = NULL;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'g': *gun = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "%s", what);
+	*arg = argv[optind];
+	return -1;
 }
 
 long cli_duration(const char *s)
@@ -279,12 +314,8 @@ static int take_globals(cli *c, int *argc, char **argv, const char ***insecure, 
 			} else if (strncmp(a, "--trust-server", 14) == 0) {
 				c->opts.trust_server = val;
 			} else if (strncmp(a, "--insecure-registry", 19) == 0) {
-				const char **p = realloc(*insecure, (*ninsecure + 2) * sizeof(char *));
-				if (p == NULL)
+				if (cli_list_add(insecure, ninsecure, val) != 0)
 					return EXIT_USAGE;
-				p[(*ninsecure)++] = val;
-				p[*ninsecure] = NULL;
-				*insecure = p;
 			} else if (strncmp(a, "--ca-file", 9) == 0) {
 				c->opts.ca_file = val;
 			} else if (strncmp(a, "--timeout", 9) == 0) {
