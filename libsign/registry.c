@@ -1433,6 +1433,28 @@ static void xfer_dispose(xfer *x)
 	sign_buf_dispose(&x->link);
 }
 
+/* Hand the answer's body to *out (an empty body as ""): SIGN_OK, or
+ * SIGN_ENOMEM with *out untouched. */
+static int xfer_take_body(xfer *x, sign_buf *out)
+{
+	if (x->body.ptr == NULL && signp_buf_puts(&x->body, "") != SIGN_OK)
+		return SIGN_ENOMEM;
+	sign_buf_dispose(out);
+	*out = x->body;
+	memset(&x->body, 0, sizeof(x->body));
+	return SIGN_OK;
+}
+
+/* Free the answer kept for a request sent ahead. */
+static void ahead_xfer_free(signp_registry *r)
+{
+	if (r->ahead_x != NULL) {
+		xfer_dispose(r->ahead_x);
+		free(r->ahead_x);
+		r->ahead_x = NULL;
+	}
+}
+
 /* ------------------------------------------------------------------------ */
 /* a manifest HEAD sent ahead                                               */
 
@@ -1467,11 +1489,7 @@ static void ahead_finish(signp_registry *r)
 static void ahead_drop(signp_registry *r)
 {
 	ahead_finish(r);
-	if (r->ahead_x != NULL) {
-		xfer_dispose(r->ahead_x);
-		free(r->ahead_x);
-		r->ahead_x = NULL;
-	}
+	ahead_xfer_free(r);
 	r->ahead_state = 0;
 }
 
@@ -1537,11 +1555,8 @@ int signp_registry_head_manifest_start(signp_registry *r, const char *repo, cons
 	curl_multi_perform(r->multi, &running);
 	rc = SIGN_OK;
 out:
-	if (rc != SIGN_OK && r->ahead_x != NULL) {
-		xfer_dispose(r->ahead_x);
-		free(r->ahead_x);
-		r->ahead_x = NULL;
-	}
+	if (rc != SIGN_OK)
+		ahead_xfer_free(r);
 	sign_buf_dispose(&url);
 	signp_buf_dispose_secure(&auth);
 	return rc;
@@ -1682,10 +1697,7 @@ void signp_registry_free(signp_registry *r)
 		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
 		slist_free_wipe(r->ahead_h);
 	}
-	if (r->ahead_x != NULL) {
-		xfer_dispose(r->ahead_x);
-		free(r->ahead_x);
-	}
+	ahead_xfer_free(r);
 	if (r->curl != NULL)
 		curl_easy_cleanup(r->curl);
 	if (r->multi != NULL)
@@ -1768,14 +1780,8 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 		goto out;
 	if (status != NULL)
 		*status = x.status;
-	if (x.body.ptr == NULL && signp_buf_puts(&x.body, "") != SIGN_OK) {
+	if (xfer_take_body(&x, resp) != SIGN_OK)
 		rc = signp_err(err, SIGN_ENOMEM, "%s %s: out of memory", r->label, r->host);
-		goto out;
-	}
-	sign_buf_dispose(resp);
-	*resp = x.body;
-	memset(&x.body, 0, sizeof(x.body));
-	rc = SIGN_OK;
 out:
 	xfer_dispose(&x);
 	return rc;
@@ -1943,14 +1949,8 @@ int signp_registry_get_manifest(signp_registry *r, const char *repo, const char 
 		media_type_of(media_type_out, &x, x.body.ptr, x.body.size);
 	if (digest_out != NULL)
 		signp_strlcpy(digest_out, dg, 80);
-	if (x.body.ptr == NULL && signp_buf_puts(&x.body, "") != SIGN_OK) {
+	if (xfer_take_body(&x, body) != SIGN_OK)
 		rc = signp_err(err, SIGN_ENOMEM, "fetching manifest: out of memory");
-		goto out;
-	}
-	sign_buf_dispose(body);
-	*body = x.body;
-	memset(&x.body, 0, sizeof(x.body));
-	rc = SIGN_OK;
 out:
 	xfer_dispose(&x);
 	return rc;
@@ -2188,14 +2188,8 @@ int signp_registry_get_blob(signp_registry *r, const char *repo, const char *dig
 		rc = signp_err(err, SIGN_EVERIFY, "fetching blob %s@%s: blob digest mismatch", repo, digest);
 		goto out;
 	}
-	if (x.body.ptr == NULL && signp_buf_puts(&x.body, "") != SIGN_OK) {
+	if (xfer_take_body(&x, body) != SIGN_OK)
 		rc = signp_err(err, SIGN_ENOMEM, "fetching blob: out of memory");
-		goto out;
-	}
-	sign_buf_dispose(body);
-	*body = x.body;
-	memset(&x.body, 0, sizeof(x.body));
-	rc = SIGN_OK;
 out:
 	free(url);
 	xfer_dispose(&x);
