@@ -165,7 +165,7 @@ int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
 	for (int i = 0; i < 4; i++)
 		if (files[i] && (r = cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
 			return r;
-	if (t->root)
+	if (t->root && !t->root_memo)
 		return root_memo_store(ctx, t->gun, t->root, signp_now(), err);
 	return SIGN_OK;
 }
@@ -641,6 +641,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	 * very root when it was cached: its signatures need no new check
 	 * (versions and expiry still do). */
 	root_same = memo_ok && same_bytes(t->root, c_root);
+	t->root_memo = root_same;
 	/* 2. timestamp, 3. snapshot */
 	if ((r = load_ts_snap(t, ctx, be, c_ts, c_snap, root_same, now, opts && opts->publisher,
 		     err)) != SIGN_OK)

@@ -74,6 +74,7 @@ typedef struct signp_trust {
 	signp_tuf_file *deleg[SIGN_TRUST_MAX_DELEG];
 	size_t ndeleg;
 	int tofu;               /* the root was trusted on first use in this call */
+	int root_memo;          /* metadata/root.checked already names this root */
 	char pinned_by[64];     /* "cache", "pin", "root-key", "tofu" */
 } signp_trust;
 
