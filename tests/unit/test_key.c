@@ -997,9 +997,35 @@ static void test_keystore(void **state)
 	rm_home(home);
 }
 
+/* signp_sha256 takes libsodium below 64 KiB and OpenSSL above: both give
+ * the same digest, at the edge and on FIPS 180-2's million 'a's. */
+static void test_sha256_paths(void **state)
+{
+	static const size_t sizes[] = { 0, 3, 65535, 65536, 65537, 1000000 };
+	unsigned char *buf = malloc(1000000), got[32], want[32];
+	char hex[65];
+	size_t i;
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 'a', 1000000);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		signp_sha256(got, buf, sizes[i]);
+		crypto_hash_sha256(want, buf, sizes[i]);
+		assert_memory_equal(got, want, 32);
+	}
+	signp_sha256(got, buf, 1000000);
+	signp_hex(hex, got, 32);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	signp_sha256(got, "abc", 3);
+	signp_hex(hex, got, 32);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_paths),
 		cmocka_unit_test(test_cosign_vectors),
 		cmocka_unit_test(test_cosign_wrong_pass),
 		cmocka_unit_test(test_notary_root_key),
