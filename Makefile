@@ -101,9 +101,15 @@ $(B)/tests/%: tests/unit/%.c $(B)/libsign.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libsign.a $(PKG_LIBS) $(CMOCKA_LIBS)
 
-$(B)/tools/%: tests/tools/%.c $(B)/libsign.a $(HDRS)
+# the test servers' shared socket and HTTP plumbing (tests/tools/lib)
+TOOL_LIB = $(B)/obj/tools/toolnet.o
+$(TOOL_LIB): tests/tools/lib/toolnet.c tests/tools/lib/toolnet.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libsign.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tools/%: tests/tools/%.c $(B)/libsign.a $(TOOL_LIB) $(HDRS) tests/tools/lib/toolnet.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/tools/lib $(ALL_LDFLAGS) -o $@ $< $(TOOL_LIB) $(B)/libsign.a $(PKG_LIBS)
 
 deps:
 	./scripts/install-deps.sh build $(if $(filter 1,$(STATIC)),static)

@@ -113,7 +113,7 @@ F="$REG/forged"
 seed "$F:v1" 3 >/dev/null
 run "[reg] push forged:v1" 0 "$SIGN" --home "$A" push "$F:v1"
 run "[reg] a home trusts it" 0 "$SIGN" --home "$T" verify "$F:v1"
-run "[reg] publish a root v+1 signed by the new root key only" 0 "$TOOLS/forgeroot" "$A" "$F"
+run "[reg] publish a root v+1 signed by the new root key only" 0 "$TOOLS/forge" swap-root "$A" "$F"
 run "[reg] … a home that trusted v1 refuses it" 1 "$SIGN" --home "$T" verify "$F:v1"
 expect "[reg] … names the root rotation" has "root" "$ERR"
 run "[reg] … a verifier pinned to root v1 refuses it" 1 \
@@ -266,7 +266,7 @@ run "[notary] verify after the snapshot and timestamp rotations" 0 sign_ts --hom
 run "[notary] … pinned to root v1" 0 sign_ts --home "$WORK/n-rk2" verify --root-key "$WORK/nroot1.pub" "$NG:v1"
 
 run "[notary] the server refuses a root signed by a new root key only" 3 \
-	"$TOOLS/forgeroot" "$NA" "$NG" "$NOTARY_URL"
+	"$TOOLS/forge" swap-root "$NA" "$NG" "$NOTARY_URL"
 run "[notary] … and the collection still verifies" 0 sign_ts --home "$NT" verify "$NG:v1"
 
 run "[notary] repository rotation stopped after publishing" 2 \

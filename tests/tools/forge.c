@@ -13,6 +13,14 @@
  *                                   root key but expired an hour ago, with
  *                                   a snapshot and a timestamp that name it
  *                                   (a publisher who let the root lapse)
+ *   forge swap-root HOME GUN [URL]  an attacker's root rotation: publish root
+ *                                   version N+1 listing a fresh root key (a
+ *                                   certificate with CN = GUN), signed by
+ *                                   that key ONLY, not by the root keys of
+ *                                   version N.  A verifier must refuse it.
+ *                                   With the Notary server URL it goes there
+ *                                   (which should refuse it itself: exit 3);
+ *                                   otherwise into the registry's artifact.
  *
  * Uses libsign's internals on purpose.  Exit 0 on success, 2 on error.
  */
@@ -247,6 +255,62 @@ out:
 	return rc;
 }
 
+/* swap-root: root v+1 signed by a fresh key only (see the top). */
+static int swap_root(signp_trust_backend *be, const signp_ref *ref)
+{
+	sign_error err = { 0 };
+	signp_tuf_file *root = NULL;
+	signp_key *k = NULL;
+	sign_buf data = SIGN_BUF_INIT, cert = SIGN_BUF_INIT, wire = SIGN_BUF_INIT;
+	json_t *s = NULL, *obj = NULL;
+	signp_tuf_signer signer;
+	signp_trust_out f;
+	char tid[65];
+	int rc = 2;
+	if (be->refresh(be, &err) != SIGN_OK ||
+	    be->fetch(be, "root", 0, NULL, SIGN_MAX_METADATA, &data, &err) != SIGN_OK ||
+	    signp_tuf_parse(&root, "root", data.ptr, data.size, &err) != SIGN_OK) {
+		rc = die(&err, "reading root");
+		goto out;
+	}
+	if (signp_key_generate(&k, &err) != SIGN_OK ||
+	    signp_key_root_cert(&cert, k, ref->gun, signp_now(), 3650, &err) != SIGN_OK ||
+	    signp_tuf_key_new(&obj, tid, k->pkey, cert.ptr, &err) != SIGN_OK) {
+		rc = die(&err, "making a root key");
+		goto out;
+	}
+	s = json_deep_copy(root->signed_obj);
+	json_object_set_new(json_object_get(s, "keys"), tid, obj);
+	json_object_set_new(json_object_get(s, "roles"), "root",
+		json_pack("{s:[s], s:i}", "keyids", tid, "threshold", 1));
+	json_object_set_new(s, "version", json_integer(root->version + 1));
+	signer.keyid = tid;
+	signer.pkey = k->pkey;
+	if (signp_tuf_sign(&wire, s, &signer, 1, &err) != SIGN_OK) {
+		rc = die(&err, "signing");
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	signp_strlcpy(f.role, "root", sizeof(f.role));
+	f.version = root->version + 1;
+	f.bytes = (const unsigned char *)wire.ptr;
+	f.len = wire.size;
+	if (be->publish(be, &f, 1, &err) != SIGN_OK) {
+		die(&err, "publishing");
+		rc = 3;
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(s);
+	signp_key_free(k);
+	signp_tuf_file_free(root);
+	sign_buf_dispose(&data);
+	sign_buf_dispose(&cert);
+	sign_buf_dispose(&wire);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	sign_ctx_options o = SIGN_CTX_OPTIONS_INIT;
@@ -255,20 +319,25 @@ int main(int argc, char **argv)
 	signp_ref ref;
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
-	int rc;
+	int rc, swap;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: forge badsig|expire|expire-root|tamper HOME REF [ARG]\n");
+		fprintf(stderr, "usage: forge badsig|expire|expire-root|tamper|swap-root HOME REF [ARG]\n");
 		return 2;
 	}
+	swap = strcmp(argv[1], "swap-root") == 0;
 	sign_global_init();
 	o.home = argv[2];
 	o.passphrase_cb = pass_cb;
+	o.trust_server = swap && argc == 5 ? argv[4] : NULL;
 	if (sign_ctx_new(&ctx, &o, &err) != SIGN_OK || signp_ref_parse(&ref, argv[3], NULL, &err) != SIGN_OK ||
 	    signp_store_open(&st, ctx, &ref, 0, &err) != SIGN_OK ||
-	    signp_trust_backend_artifact(&be, st, ref.gun, &err) != SIGN_OK)
+	    (swap ? signp_trust_backend_open(&be, ctx, st, &ref, &err) :
+		    signp_trust_backend_artifact(&be, st, ref.gun, &err)) != SIGN_OK)
 		return die(&err, "opening");
-	if (strcmp(argv[1], "badsig") == 0 && argc == 5)
+	if (swap)
+		rc = swap_root(be, &ref);
+	else if (strcmp(argv[1], "badsig") == 0 && argc == 5)
 		rc = badsig(ctx, st, &ref, argv[4]);
 	else if (strcmp(argv[1], "expire") == 0)
 		rc = expire(ctx, be, &ref);

@@ -39,56 +39,26 @@
  *
  * POSIX sockets only; no libraries.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "toolnet.h"
+
 #define REQ_MAX (64 * 1024)
-#define MAX_CHILDREN 1024
 
 static const char *g_mode;
 static const char *g_arg = "";
 static int g_blob_target;
 static unsigned g_port;
 static unsigned long long g_rng;
-
-static volatile pid_t g_children[MAX_CHILDREN];
-
-static void on_term(int sig)
-{
-	(void)sig;
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (g_children[i] > 0)
-			kill(g_children[i], SIGKILL);
-	_exit(0);
-}
-
-static void reap(void)
-{
-	pid_t p;
-	while ((p = waitpid(-1, NULL, WNOHANG)) > 0) {
-		for (int i = 0; i < MAX_CHILDREN; i++)
-			if (g_children[i] == p)
-				g_children[i] = 0;
-	}
-}
-
-static void on_chld(int sig)
-{
-	(void)sig;
-}
 
 static unsigned char rnd(void)
 {
@@ -98,25 +68,9 @@ static unsigned char rnd(void)
 	return (unsigned char)(g_rng >> 24);
 }
 
-/* Write everything; 0 on success, -1 when the peer went away. */
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int write_str(int fd, const char *s)
 {
-	return write_all(fd, s, strlen(s));
+	return tn_write_all(fd, s, strlen(s));
 }
 
 /* Status line, headers (each ending in \r\n) and a body. */
@@ -132,7 +86,7 @@ static int answer(int fd, int head, const char *status, const char *headers, con
 		return -1;
 	if (head || len == 0)
 		return 0;
-	return write_all(fd, body, len);
+	return tn_write_all(fd, body, len);
 }
 
 static int answer_json(int fd, int head, const char *status, const char *json)
@@ -154,7 +108,7 @@ static int stream(int fd, size_t n, int random)
 		chunk[i] = random ? (char)rnd() : 'a';
 	while (n > 0) {
 		size_t k = n < sizeof(chunk) ? n : sizeof(chunk);
-		if (write_all(fd, chunk, k) != 0)
+		if (tn_write_all(fd, chunk, k) != 0)
 			return -1;
 		n -= k;
 	}
@@ -392,6 +346,7 @@ static void serve(int fd)
 	static char buf[REQ_MAX + 1];
 	size_t have = 0;
 
+	g_rng ^= (unsigned long long)getpid() << 32;
 	for (;;) {
 		char *end, method[16], path[8192];
 		size_t hlen;
@@ -399,23 +354,9 @@ static void serve(int fd)
 		char *cl;
 		ssize_t n;
 
-		while ((end = have >= 4 ? strstr(buf, "\r\n\r\n") : NULL) == NULL) {
-			if (have >= REQ_MAX)
-				return;
-			n = read(fd, buf + have, REQ_MAX - have);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return;
-			if (have == 0 && (unsigned char)buf[0] == 0x16)
-				return; /* a TLS ClientHello: not spoken here */
-			for (ssize_t i = 0; i < n; i++)
-				if (buf[have + (size_t)i] == '\0')
-					buf[have + (size_t)i] = ' ';
-			have += (size_t)n;
-			buf[have] = '\0';
-		}
-		hlen = (size_t)(end - buf) + 4;
+		if ((hlen = tn_read_head(fd, buf, sizeof(buf), &have)) == 0)
+			return;
+		end = buf + hlen - 4;
 		if (strcmp(g_mode, "hang") == 0) {
 			/* read on, never answer, until the client gives up */
 			while ((n = read(fd, buf, REQ_MAX)) != 0)
@@ -456,12 +397,9 @@ static void serve(int fd)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	struct sigaction sa;
 	char tmp[4096];
 	FILE *f;
-	int lfd, one = 1;
+	int lfd;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: hostile PORTFILE MODE [ARG]\n");
@@ -473,29 +411,10 @@ int main(int argc, char **argv)
 	g_blob_target = strcmp(g_arg, "blob") == 0;
 	g_rng = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20) ^ 0x9e3779b97f4a7c15ull;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_chld; /* no SA_RESTART: accept() wakes up to reap */
-	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0) {
-		perror("hostile: socket");
+	if ((lfd = tn_listen_loopback(&g_port)) < 0) {
+		perror("hostile: listen");
 		return 2;
 	}
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(lfd, 64) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&a, &len) != 0) {
-		perror("hostile: bind");
-		return 2;
-	}
-	g_port = ntohs(a.sin_port);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
 	f = fopen(tmp, "w");
 	if (f == NULL || fprintf(f, "%u\n", g_port) < 0 || fclose(f) != 0 || rename(tmp, argv[1]) != 0) {
@@ -505,32 +424,5 @@ int main(int argc, char **argv)
 	printf("listening on 127.0.0.1:%u mode %s\n", g_port, g_mode);
 	fflush(stdout);
 
-	for (;;) {
-		int c;
-		pid_t p;
-		reap();
-		c = accept(lfd, NULL, NULL);
-		if (c < 0)
-			continue;
-		p = fork();
-		if (p == 0) {
-			close(lfd);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_DFL);
-			alarm(120); /* a safety net: no child outlives a test run */
-			g_rng ^= (unsigned long long)getpid() << 32;
-			serve(c);
-			shutdown(c, SHUT_RDWR);
-			close(c);
-			_exit(0);
-		}
-		if (p > 0) {
-			for (int i = 0; i < MAX_CHILDREN; i++)
-				if (g_children[i] == 0) {
-					g_children[i] = p;
-					break;
-				}
-		}
-		close(c);
-	}
+	tn_serve_forever(lfd, serve);
 }

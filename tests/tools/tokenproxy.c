@@ -10,17 +10,13 @@
  * tests can check what happened.  Serves until killed.  One process per
  * connection; a forwarded answer closes the client connection.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "toolnet.h"
 
 #define MAXHDR 65536
 
@@ -53,47 +49,10 @@ static void b64(char *out, const unsigned char *in, size_t n)
 	out[o] = '\0';
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void logf_line(const char *what, const char *path)
 {
 	fprintf(g_log, "%s %s\n", what, path);
 	fflush(g_log);
-}
-
-/* Header value (case-insensitive name), copied into out. */
-static int header(const char *hdrs, const char *name, char *out, size_t size)
-{
-	size_t nl = strlen(name);
-	for (const char *p = strstr(hdrs, "\r\n"); p && p[2]; p = strstr(p + 2, "\r\n")) {
-		const char *h = p + 2;
-		if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
-			const char *v = h + nl + 1, *e = strstr(v, "\r\n");
-			size_t len;
-			while (*v == ' ')
-				v++;
-			len = e ? (size_t)(e - v) : strlen(v);
-			if (len >= size)
-				len = size - 1;
-			memcpy(out, v, len);
-			out[len] = '\0';
-			return 1;
-		}
-	}
-	return 0;
 }
 
 static void reply(int fd, const char *status, const char *extra, const char *body)
@@ -103,38 +62,19 @@ static void reply(int fd, const char *status, const char *extra, const char *bod
 		"HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n%s", status,
 		strlen(body), extra, body);
 	if (n > 0)
-		write_all(fd, buf, (size_t)n);
+		tn_write_all(fd, buf, (size_t)n);
 }
 
 static int forward(int cfd, const char *hdrs, size_t hlen, const char *body, size_t blen)
 {
-	struct sockaddr_in a;
-	int u = socket(AF_INET, SOCK_STREAM, 0);
 	char out[MAXHDR + 128], buf[65536];
-	size_t o = 0;
-	const char *line = hdrs, *next;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((unsigned short)g_up);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (u < 0 || connect(u, (struct sockaddr *)&a, sizeof(a)) != 0)
+	size_t o;
+	int u = tn_connect_loopback(g_up);
+	if (u < 0)
 		return -1;
-	/* copy headers, minus Authorization and Connection */
-	while ((next = strstr(line, "\r\n")) != NULL && next < hdrs + hlen) {
-		size_t len = (size_t)(next - line);
-		if (len == 0)
-			break;
-		if (strncasecmp(line, "Authorization:", 14) != 0 && strncasecmp(line, "Connection:", 11) != 0 &&
-		    o + len + 2 < sizeof(out)) {
-			memcpy(out + o, line, len);
-			o += len;
-			memcpy(out + o, "\r\n", 2);
-			o += 2;
-		}
-		line = next + 2;
-	}
-	o += (size_t)snprintf(out + o, sizeof(out) - o, "Connection: close\r\n\r\n");
-	if (write_all(u, out, o) != 0 || (blen && write_all(u, body, blen) != 0)) {
+	/* the registry behind needs no credentials */
+	o = tn_rewrite_head(out, sizeof(out), hdrs, hlen, 0, 1);
+	if (tn_write_all(u, out, o) != 0 || (blen && tn_write_all(u, body, blen) != 0)) {
 		close(u);
 		return -1;
 	}
@@ -144,7 +84,7 @@ static int forward(int cfd, const char *hdrs, size_t hlen, const char *body, siz
 			continue;
 		if (r <= 0)
 			break;
-		if (write_all(cfd, buf, (size_t)r) != 0)
+		if (tn_write_all(cfd, buf, (size_t)r) != 0)
 			break;
 	}
 	close(u);
@@ -176,26 +116,15 @@ static void serve(int fd)
 	size_t len = 0;
 	for (;;) {
 		char head[MAXHDR + 1], method[16], path[4096], auth[1024], cl[32], extra[2048], name[1024];
-		char *end, *body;
+		char *body;
 		size_t blen = 0, hl, have;
-		while ((end = (len ? strstr(buf, "\r\n\r\n") : NULL)) == NULL) {
-			ssize_t r;
-			if (len >= MAXHDR)
-				return;
-			r = read(fd, buf + len, MAXHDR - len);
-			if (r <= 0)
-				return;
-			len += (size_t)r;
-			buf[len] = '\0';
-			if (buf[0] < 'A' || buf[0] > 'Z')
-				return; /* not HTTP (a TLS ClientHello): close, so the client falls back */
-		}
-		hl = (size_t)(end - buf) + 4;
+		if ((hl = tn_read_head(fd, buf, sizeof(buf), &len)) == 0)
+			return;
 		memcpy(head, buf, hl);
 		head[hl] = '\0';
 		if (sscanf(head, "%15s %4095s", method, path) != 2)
 			return;
-		if (header(head, "Content-Length", cl, sizeof(cl)))
+		if (tn_header(head, "Content-Length", cl, sizeof(cl)))
 			blen = (size_t)strtoull(cl, NULL, 10);
 		if (blen > (64u << 20) || (body = malloc(blen + 1)) == NULL)
 			return;
@@ -212,7 +141,7 @@ static void serve(int fd)
 			}
 			have += (size_t)r;
 		}
-		if (!header(head, "Authorization", auth, sizeof(auth)))
+		if (!tn_header(head, "Authorization", auth, sizeof(auth)))
 			auth[0] = '\0';
 		if (strncmp(path, "/token", 6) == 0) {
 			if (strcmp(auth, g_basic) == 0) {
@@ -252,8 +181,6 @@ static void serve(int fd)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
 	int ls;
 	unsigned char rnd[16];
 	FILE *ur;
@@ -276,29 +203,9 @@ int main(int argc, char **argv)
 	fclose(ur);
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		sprintf(g_token + 2 * i, "%02x", rnd[i]);
-	signal(SIGCHLD, SIG_IGN);
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(ls, 64) != 0 ||
-	    getsockname(ls, (struct sockaddr *)&a, &al) != 0)
+	if ((ls = tn_listen_loopback(&g_port)) < 0)
 		return 2;
-	g_port = ntohs(a.sin_port);
 	fprintf(g_log, "listening on 127.0.0.1:%u\n", g_port);
 	fflush(g_log);
-	for (;;) {
-		int c = accept(ls, NULL, NULL);
-		pid_t p;
-		if (c < 0)
-			continue;
-		p = fork();
-		if (p == 0) {
-			close(ls);
-			serve(c);
-			close(c);
-			_exit(0);
-		}
-		close(c);
-	}
+	tn_serve_forever(ls, serve);
 }

@@ -39,35 +39,30 @@
  *
  * POSIX sockets only; no libraries.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "toolnet.h"
 
 #define MAXHDR (64 * 1024)
 #define MAXRESP (32u << 20) /* buffered (tampered) responses */
 #define MAXFILE (8u << 20)
-#define MAX_CHILDREN 1024
 
 static unsigned g_up;
 static FILE *g_log;
 static char g_mode[64];
 static char g_arg[4096];
 static const char *g_modefile;
-static volatile pid_t g_children[MAX_CHILDREN];
 
 __attribute__((format(printf, 1, 2))) static void logline(const char *fmt, ...)
 {
@@ -77,21 +72,6 @@ __attribute__((format(printf, 1, 2))) static void logline(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', g_log);
 	fflush(g_log);
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Printable copy of untrusted text, for the log. */
@@ -178,61 +158,6 @@ static void role_of(const char *path, char *role, size_t size, int *plain)
 		strcpy(role, s);
 }
 
-static int connect_up(void)
-{
-	struct sockaddr_in a;
-	int u = socket(AF_INET, SOCK_STREAM, 0);
-	if (u < 0)
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((unsigned short)g_up);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(u, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		close(u);
-		return -1;
-	}
-	return u;
-}
-
-/*
- * The request head rewritten for upstream: hop-by-hop Connection headers
- * dropped, "Connection: close" added; with http10 the request line says
- * HTTP/1.0 (so that the answer is not chunked and ends with a close).
- */
-static size_t rewrite_head(char *out, size_t size, const char *head, size_t hl, int http10)
-{
-	const char *line = head, *next;
-	size_t o = 0;
-	int first = 1;
-	while ((next = strstr(line, "\r\n")) != NULL && next < head + hl) {
-		size_t len = (size_t)(next - line);
-		if (len == 0)
-			break;
-		if (first && http10 && len > 8 && strncmp(next - 8, "HTTP/1.1", 8) == 0) {
-			if (o + len + 2 < size) {
-				memcpy(out + o, line, len - 8);
-				o += len - 8;
-				memcpy(out + o, "HTTP/1.0\r\n", 10);
-				o += 10;
-			}
-		} else if (strncasecmp(line, "Connection:", 11) != 0 && strncasecmp(line, "Keep-Alive:", 11) != 0 &&
-			   strncasecmp(line, "Proxy-Connection:", 17) != 0 && o + len + 2 < size) {
-			memcpy(out + o, line, len);
-			o += len;
-			memcpy(out + o, "\r\n", 2);
-			o += 2;
-		}
-		first = 0;
-		line = next + 2;
-	}
-	if (o + 22 < size) {
-		memcpy(out + o, "Connection: close\r\n\r\n", 21);
-		o += 21;
-	}
-	return o;
-}
-
 static int status_of(const char *resp, size_t n)
 {
 	char tmp[32];
@@ -255,10 +180,10 @@ static int relay(int cfd, const char *head, size_t hl, const char *rest, size_t 
 	struct pollfd pf[2];
 	size_t o;
 	int u, st = 0, client_open = 1, first = 1;
-	if ((u = connect_up()) < 0)
+	if ((u = tn_connect_loopback(g_up)) < 0)
 		return 0;
-	o = rewrite_head(out, sizeof(out), head, hl, 0);
-	if (write_all(u, out, o) != 0 || (rlen && write_all(u, rest, rlen) != 0)) {
+	o = tn_rewrite_head(out, sizeof(out), head, hl, 0, 0);
+	if (tn_write_all(u, out, o) != 0 || (rlen && tn_write_all(u, rest, rlen) != 0)) {
 		close(u);
 		return 0;
 	}
@@ -281,7 +206,7 @@ static int relay(int cfd, const char *head, size_t hl, const char *rest, size_t 
 			ssize_t r = read(cfd, buf, sizeof(buf));
 			if (r <= 0)
 				client_open = 0;
-			else if (write_all(u, buf, (size_t)r) != 0)
+			else if (tn_write_all(u, buf, (size_t)r) != 0)
 				break;
 		}
 		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -294,7 +219,7 @@ static int relay(int cfd, const char *head, size_t hl, const char *rest, size_t 
 				st = status_of(buf, (size_t)r);
 				first = 0;
 			}
-			if (write_all(cfd, buf, (size_t)r) != 0)
+			if (tn_write_all(cfd, buf, (size_t)r) != 0)
 				break;
 		}
 	}
@@ -310,12 +235,12 @@ static int fetch_all(const char *head, size_t hl, char **resp, size_t *rn)
 	char *b = malloc(cap + 1);
 	int u;
 	*resp = NULL;
-	if (b == NULL || (u = connect_up()) < 0) {
+	if (b == NULL || (u = tn_connect_loopback(g_up)) < 0) {
 		free(b);
 		return -1;
 	}
-	o = rewrite_head(out, sizeof(out), head, hl, 1);
-	if (write_all(u, out, o) != 0) {
+	o = tn_rewrite_head(out, sizeof(out), head, hl, 1, 0);
+	if (tn_write_all(u, out, o) != 0) {
 		close(u);
 		free(b);
 		return -1;
@@ -411,7 +336,7 @@ static void do_tamper(int cfd, const char *head, size_t hl, const char *role, co
 		clean(neu);
 		logline("tampered %s %s expires %s -> %s", role, path, old, neu);
 	}
-	write_all(cfd, resp, rn);
+	tn_write_all(cfd, resp, rn);
 	free(resp);
 }
 
@@ -430,7 +355,7 @@ static void do_serve(int cfd, const char *role, const char *path)
 		free(data);
 		{
 			static const char e500[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-			write_all(cfd, e500, sizeof(e500) - 1);
+			tn_write_all(cfd, e500, sizeof(e500) - 1);
 		}
 		return;
 	}
@@ -447,8 +372,8 @@ static void do_serve(int cfd, const char *role, const char *path)
 		"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: public, max-age=300, s-maxage=300, must-revalidate\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
 		got);
 	logline("served %s %s %s (%s)", role, path, g_arg, g_mode);
-	if (n > 0 && write_all(cfd, hdr, (size_t)n) == 0)
-		write_all(cfd, data, got);
+	if (n > 0 && tn_write_all(cfd, hdr, (size_t)n) == 0)
+		tn_write_all(cfd, data, got);
 	free(data);
 }
 
@@ -457,26 +382,10 @@ static void serve(int fd)
 	static char buf[MAXHDR + 1];
 	char method[16], path[4096], role[256], want[64];
 	const char *dash;
-	char *end;
 	size_t len = 0, hl;
 	int plain, st;
-	while ((end = (len ? strstr(buf, "\r\n\r\n") : NULL)) == NULL) {
-		ssize_t r;
-		if (len >= MAXHDR)
-			return;
-		r = read(fd, buf + len, MAXHDR - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		len += (size_t)r;
-		buf[len] = '\0';
-		if (buf[0] < 'A' || buf[0] > 'Z')
-			return; /* not HTTP (a TLS ClientHello): close */
-		if (memchr(buf, '\0', len) != NULL)
-			return;
-	}
-	hl = (size_t)(end - buf) + 4;
+	if ((hl = tn_read_head(fd, buf, sizeof(buf), &len)) == 0)
+		return;
 	if (sscanf(buf, "%15s %4095s", method, path) != 2)
 		return;
 	clean(path);
@@ -504,30 +413,6 @@ static void serve(int fd)
 	logline("forward %s %s %d", method, path, st);
 }
 
-static void on_term(int sig)
-{
-	(void)sig;
-	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (g_children[i] > 0)
-			kill(g_children[i], SIGKILL);
-	_exit(0);
-}
-
-static void on_chld(int sig)
-{
-	(void)sig;
-}
-
-static void reap(void)
-{
-	pid_t p;
-	while ((p = waitpid(-1, NULL, WNOHANG)) > 0) {
-		for (int i = 0; i < MAX_CHILDREN; i++)
-			if (g_children[i] == p)
-				g_children[i] = 0;
-	}
-}
-
 static int known_mode(const char *m, int has_arg)
 {
 	static const char *const roles[] = { "root", "targets", "snapshot", "timestamp" };
@@ -549,10 +434,8 @@ static int known_mode(const char *m, int has_arg)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a;
-	struct sigaction sa;
-	socklen_t al = sizeof(a);
-	int ls, one = 1;
+	unsigned port;
+	int ls;
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: tufproxy UPSTREAM_PORT LOGFILE MODE [ARG]\n"
 				"  MODE: pass | tamper-ROLE | rollback-ROLE FILE | expired-ROLE FILE | serve-ROLE FILE | @MODEFILE\n");
@@ -581,54 +464,10 @@ int main(int argc, char **argv)
 		perror("tufproxy: log");
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_chld; /* no SA_RESTART: accept() wakes up to reap */
-	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	if (ls < 0) {
-		perror("tufproxy: socket");
+	if ((ls = tn_listen_loopback(&port)) < 0) {
+		perror("tufproxy: listen");
 		return 2;
 	}
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(ls, 64) != 0 ||
-	    getsockname(ls, (struct sockaddr *)&a, &al) != 0) {
-		perror("tufproxy: bind");
-		return 2;
-	}
-	logline("listening on 127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
-	for (;;) {
-		int c;
-		pid_t p;
-		reap();
-		c = accept(ls, NULL, NULL);
-		if (c < 0)
-			continue;
-		p = fork();
-		if (p == 0) {
-			close(ls);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_DFL);
-			alarm(120); /* a safety net: no child outlives a test run */
-			serve(c);
-			shutdown(c, SHUT_RDWR);
-			close(c);
-			_exit(0);
-		}
-		if (p > 0) {
-			for (int i = 0; i < MAX_CHILDREN; i++)
-				if (g_children[i] == 0) {
-					g_children[i] = p;
-					break;
-				}
-		}
-		close(c);
-	}
+	logline("listening on 127.0.0.1:%u", port);
+	tn_serve_forever(ls, serve);
 }
