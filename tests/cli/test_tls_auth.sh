@@ -106,4 +106,31 @@ expect "… prints the digest" has "^$PROXY/tok@$D41\$" "$OUT"
 rm -f "$DOCKER_CONFIG/config.json"
 run "Bearer: verify without credentials is refused" 2 "$SIGN" --home "$V" verify "$PROXY/tok:v1"
 
+# --- OAuth2: an identity token from the docker config ----------------------------
+# Registries that issue identity tokens (docker login to Azure Container
+# Registry, say) leave one in the docker config beside a placeholder user;
+# docker trades it for a token with an OAuth2 refresh-token grant (POST).
+skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$UP/idt:v1"
+IDT="idt-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+"$TOOLS/tokenproxy" "${UP##*:}" "$WORK/oauth.log" bob:hunter2 "$IDT" &
+PIDS="$PIDS $!"
+wait_log "$WORK/oauth.log" "listening on" || exit 1
+OPROXY="127.0.0.1:$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/oauth.log" | head -1)"
+printf '{"auths":{"%s":{"auth":"%s","identitytoken":"%s"}}}\n' "$OPROXY" \
+	"$(printf '00000000-0000-0000-0000-000000000000:' | base64)" "$IDT" >"$DOCKER_CONFIG/config.json"
+run "OAuth2: push with an identity token from the docker config" 0 "$SIGN" --home "$H" push "$OPROXY/idt:v1"
+expect "… traded for a token by a refresh-token grant" has "^token oauth-ok" "$WORK/oauth.log"
+expect "… and never sent as Basic credentials" lacks "^token ok\|^token refused" "$WORK/oauth.log"
+expect "… requests went through with it" has "^forward /v2/idt/manifests/" "$WORK/oauth.log"
+run "OAuth2: verify" 0 "$SIGN" --home "$V" verify "$OPROXY/idt:v1"
+expect "… prints the digest" has "^$OPROXY/idt@$D41\$" "$OUT"
+printf '{"auths":{"%s":{"auth":"%s","identitytoken":"%s"}}}\n' "$OPROXY" \
+	"$(printf '00000000-0000-0000-0000-000000000000:' | base64)" "$IDT-revoked" >"$DOCKER_CONFIG/config.json"
+run "OAuth2: a revoked identity token is refused" 2 "$SIGN" --home "$WORK/v-idt" verify "$OPROXY/idt:v1"
+expect "… the token server refused it" has "^token oauth-refused" "$WORK/oauth.log"
+expect "… the message says so" has "refused the credentials" "$ERR"
+expect "… with a hint" has "hint: run .docker login $OPROXY" "$ERR"
+expect "… and never shows the identity token" lacks "$IDT" "$OUT" "$ERR"
+rm -f "$DOCKER_CONFIG/config.json"
+
 finish

@@ -128,6 +128,12 @@ expect() {
 }
 
 has() { grep -q -- "$1" "$2"; }
+# lacks PATTERN FILE...: no line of any FILE matches
+lacks() {
+	local pat=$1
+	shift
+	! grep -q -- "$pat" "$@"
+}
 
 finish() {
 	echo "$PASS $FAIL" >>"$RESULTS"

@@ -1,13 +1,17 @@
 /*
- * tokenproxy UPSTREAM_PORT LOGFILE USER:PASS - a reverse proxy in front of a
- * loopback docker-registry that demands the Bearer token flow, as Docker
- * Hub does: requests without "Authorization: Bearer <token>" get a 401 with
- * a Bearer challenge whose realm is this proxy's /token endpoint, which
- * hands out the token only for Basic USER:PASS.
+ * tokenproxy UPSTREAM_PORT LOGFILE USER:PASS [IDTOKEN] - a reverse proxy in
+ * front of a loopback docker-registry that demands the Bearer token flow, as
+ * Docker Hub does: requests without "Authorization: Bearer <token>" get a
+ * 401 with a Bearer challenge whose realm is this proxy's /token endpoint,
+ * which hands out the token only for Basic USER:PASS (GET), or, with
+ * IDTOKEN, for an OAuth2 refresh-token grant (POST, form-encoded
+ * grant_type=refresh_token&refresh_token=IDTOKEN), as registries that
+ * issue identity tokens do; that answer names it "access_token".
  *
  * Writes "listening on 127.0.0.1:PORT" to LOGFILE once ready, and appends
- * one line per request ("token ok", "401 <path>", "forward <path>") so the
- * tests can check what happened.  Serves until killed.  One process per
+ * one line per request ("token ok", "token refused", "token oauth-ok",
+ * "token oauth-refused", "401 <path>", "forward <path>") so the tests can
+ * check what happened.  Serves until killed.  One process per
  * connection; a forwarded answer closes the client connection.
  */
 #include <errno.h>
@@ -23,6 +27,7 @@
 static unsigned g_port, g_up;
 static char g_basic[512];   /* "Basic <b64>" */
 static char g_token[64];
+static const char *g_idtoken; /* NULL: no OAuth2 grant */
 static FILE *g_log;
 
 static void b64(char *out, const unsigned char *in, size_t n)
@@ -110,6 +115,32 @@ static void repo_of(char *out, size_t size, const char *path)
 	}
 }
 
+/* The URL-decoded value of field name in a form-encoded body ("" when
+ * absent or too long). */
+static void form_field(char *out, size_t size, const char *body, const char *name)
+{
+	size_t nl = strlen(name), o = 0;
+	const char *p = body;
+	out[0] = '\0';
+	while (p && *p) {
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			for (p += nl + 1; *p && *p != '&' && o + 1 < size; p++) {
+				unsigned v;
+				if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
+					out[o++] = (char)v;
+					p += 2;
+				} else
+					out[o++] = *p == '+' ? ' ' : *p;
+			}
+			out[o] = '\0';
+			return;
+		}
+		p = strchr(p, '&');
+		if (p)
+			p++;
+	}
+}
+
 static void serve(int fd)
 {
 	char buf[MAXHDR + 1];
@@ -143,6 +174,23 @@ static void serve(int fd)
 		}
 		if (!tn_header(head, "Authorization", auth, sizeof(auth)))
 			auth[0] = '\0';
+		if (strncmp(path, "/token", 6) == 0 && strcmp(method, "POST") == 0) {
+			char grant[64], rt[512];
+			body[blen] = '\0';
+			form_field(grant, sizeof(grant), body, "grant_type");
+			form_field(rt, sizeof(rt), body, "refresh_token");
+			if (g_idtoken && strcmp(grant, "refresh_token") == 0 && strcmp(rt, g_idtoken) == 0) {
+				char tok[128];
+				snprintf(tok, sizeof(tok), "{\"access_token\":\"%s\",\"expires_in\":300}", g_token);
+				logf_line("token", "oauth-ok");
+				reply(fd, "200 OK", "", tok);
+			} else {
+				logf_line("token", "oauth-refused");
+				reply(fd, "401 Unauthorized", "", "{\"error\":\"invalid_grant\"}");
+			}
+			free(body);
+			continue;
+		}
 		if (strncmp(path, "/token", 6) == 0) {
 			if (strcmp(auth, g_basic) == 0) {
 				char tok[128];
@@ -184,10 +232,11 @@ int main(int argc, char **argv)
 	int ls;
 	unsigned char rnd[16];
 	FILE *ur;
-	if (argc != 4) {
-		fprintf(stderr, "usage: tokenproxy UPSTREAM_PORT LOGFILE USER:PASS\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: tokenproxy UPSTREAM_PORT LOGFILE USER:PASS [IDTOKEN]\n");
 		return 2;
 	}
+	g_idtoken = argc == 5 ? argv[4] : NULL;
 	g_up = (unsigned)atoi(argv[1]);
 	if ((g_log = fopen(argv[2], "a")) == NULL)
 		return 2;
