@@ -1009,6 +1009,9 @@ static void scope_key(char *out, size_t outsz, const req *q)
 
 static int request_url(signp_registry *r, const req *q, const char *url, xfer *x,
 	int *conn_failed, sign_error *err);
+static int is_redirect(long status);
+static int follow_redirects(signp_registry *r, const req *q, char **url, xfer *x, const char *what,
+	sign_error *err);
 
 /* Get a token from realm for the space-separated scopes. */
 static int fetch_token(signp_registry *r, const char *realm, const char *service, const char *scopes,
@@ -1740,6 +1743,7 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 	req q;
 	body_src src;
 	size_t i, plen;
+	char *url = NULL;
 	memset(&x, 0, sizeof(x));
 	memset(&q, 0, sizeof(q));
 	memset(&src, 0, sizeof(src));
@@ -1775,7 +1779,12 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 		src.len = len;
 		q.src = &src;
 	}
-	rc = request(r, &q, path, &x, NULL, err);
+	rc = request(r, &q, path, &x, q.idempotent ? &url : NULL, err);
+	if (rc == SIGN_OK && q.idempotent && is_redirect(x.status)) {
+		char what[200];
+		snprintf(what, sizeof(what), "%s %.150s", method, path);
+		rc = follow_redirects(r, &q, &url, &x, what, err);
+	}
 	if (rc != SIGN_OK)
 		goto out;
 	if (status != NULL)
@@ -1783,6 +1792,7 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 	if (xfer_take_body(&x, resp) != SIGN_OK)
 		rc = signp_err(err, SIGN_ENOMEM, "%s %s: out of memory", r->label, r->host);
 out:
+	free(url);
 	xfer_dispose(&x);
 	return rc;
 }
@@ -2123,13 +2133,54 @@ out:
 	return rc;
 }
 
+static int is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* Follow the redirects of a GET or HEAD answered in *x, which *url asked:
+ * at most REDIRECTS_MAX hops, never from HTTPS down to plain HTTP (unless
+ * the host may speak both); request_url sends no credentials to another
+ * origin.  *x and *url become the last answer and its URL.  what names the
+ * request in messages. */
+static int follow_redirects(signp_registry *r, const req *q, char **url, xfer *x, const char *what,
+	sign_error *err)
+{
+	int rc, hops = 0, conn_failed = 0;
+	while (is_redirect(x->status)) {
+		char *next;
+		if (++hops > REDIRECTS_MAX)
+			return signp_err(err, SIGN_EREGISTRY, "%s: %s %s: more than %d redirects", what, r->label,
+				r->host, REDIRECTS_MAX);
+		if (x->location.size == 0)
+			return signp_err(err, SIGN_EREGISTRY, "%s: %s %s: redirect without Location", what,
+				r->label, r->host);
+		if (*url == NULL || (next = resolve_url(*url, x->location.ptr)) == NULL)
+			return signp_err(err, SIGN_EREGISTRY, "%s: %s %s: bad redirect target", what, r->label,
+				r->host);
+		if (signp_str_has_prefix(*url, "https:") && signp_str_has_prefix(next, "http:") && !r->try_both) {
+			curl_free(next);
+			return signp_err(err, SIGN_EREGISTRY, "%s: %s %s redirects from HTTPS to plain HTTP", what,
+				r->label, r->host);
+		}
+		free(*url);
+		*url = signp_strdup(next);
+		curl_free(next);
+		if (*url == NULL)
+			return signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
+		if ((rc = request_url(r, q, *url, x, &conn_failed, err)) != SIGN_OK)
+			return rc;
+	}
+	return SIGN_OK;
+}
+
 int signp_registry_get_blob(signp_registry *r, const char *repo, const char *digest, size_t max,
 	sign_buf *body, sign_error *err)
 {
-	int rc, hops = 0, conn_failed = 0;
+	int rc;
 	xfer x;
 	req q;
-	char path[600];
+	char path[600], what[800];
 	char *url = NULL;
 	memset(&x, 0, sizeof(x));
 	memset(&q, 0, sizeof(q));
@@ -2142,44 +2193,12 @@ int signp_registry_get_blob(signp_registry *r, const char *repo, const char *dig
 	q.max = max;
 	q.idempotent = 1;
 	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
+	snprintf(what, sizeof(what), "fetching blob %s@%s", repo, digest);
 	rc = request(r, &q, path, &x, &url, err);
 	if (rc != SIGN_OK)
 		goto out;
-	while (x.status == 301 || x.status == 302 || x.status == 303 || x.status == 307 || x.status == 308) {
-		char *next;
-		if (++hops > REDIRECTS_MAX) {
-			rc = signp_err(err, SIGN_EREGISTRY, "fetching blob %s@%s: registry %s: more than %d redirects",
-				repo, digest, r->host, REDIRECTS_MAX);
-			goto out;
-		}
-		if (x.location.size == 0) {
-			rc = signp_err(err, SIGN_EREGISTRY, "fetching blob %s@%s: registry %s: redirect without Location",
-				repo, digest, r->host);
-			goto out;
-		}
-		next = resolve_url(url, x.location.ptr);
-		if (next == NULL) {
-			rc = signp_err(err, SIGN_EREGISTRY, "fetching blob %s@%s: registry %s: bad redirect target",
-				repo, digest, r->host);
-			goto out;
-		}
-		if (signp_str_has_prefix(url, "https:") && signp_str_has_prefix(next, "http:") && !r->try_both) {
-			curl_free(next);
-			rc = signp_err(err, SIGN_EREGISTRY, "fetching blob %s@%s: registry %s redirects from HTTPS to "
-				"plain HTTP", repo, digest, r->host);
-			goto out;
-		}
-		free(url);
-		url = signp_strdup(next);
-		curl_free(next);
-		if (url == NULL) {
-			rc = signp_err(err, SIGN_ENOMEM, "fetching blob: out of memory");
-			goto out;
-		}
-		rc = request_url(r, &q, url, &x, &conn_failed, err);
-		if (rc != SIGN_OK)
-			goto out;
-	}
+	if ((rc = follow_redirects(r, &q, &url, &x, what, err)) != SIGN_OK)
+		goto out;
 	if (x.status != 200) {
 		rc = status_error(r, &x, err, "fetching blob %s@%s", repo, digest);
 		goto out;

@@ -8,7 +8,8 @@
 #   - a notary key file imports (sign key import) and signs;
 #   - sign migrate moves a notary-signed repository into the registry backend;
 #   - attacks through tufproxy (tampered snapshot, rolled-back and expired
-#     timestamps) fail with exit 1 and name the role.
+#     timestamps) fail with exit 1 and name the role; redirects are followed,
+#     a redirect loop ends in an error.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/notary.sh"
 
@@ -278,6 +279,20 @@ else
 	expect "… and says expired" has "expired" "$ERR"
 	run "… a verifier that knew the repository is refused too" 1 ahead 20 "$SIGN" --home "$WORK/atk-known" --trust-server "$PX" verify "$A:v2"
 fi
+
+# A notary-server behind a proxy or a load balancer may answer with a
+# redirect; notary and docker (Go's HTTP client) follow it, and so does sign:
+# the metadata is signed, and credentials never go to another origin.
+echo redirect-timestamp >"$MODEFILE"
+run "a redirected timestamp is followed" 0 "$SIGN" --home "$WORK/atk-r1" --trust-server "$PX" verify "$A:v2"
+expect "… the proxy redirected it" has "^redirected timestamp /v2/$A/_trust/tuf/timestamp.json" "$TUFPROXY_LOG"
+expect "… prints v2's digest" has "^$A@$D2\$" "$OUT"
+echo redirect-root >"$MODEFILE"
+run "a redirected root is followed" 0 "$SIGN" --home "$WORK/atk-r1" --trust-server "$PX" verify "$A:v2"
+expect "… the proxy redirected it" has "^redirected root /v2/$A/_trust/tuf/root.json" "$TUFPROXY_LOG"
+echo loop-timestamp >"$MODEFILE"
+run "a redirect loop ends in an error" 2 "$SIGN" --home "$WORK/atk-r2" --trust-server "$PX" verify "$A:v1"
+expect "… that says so" has "timestamp.json.*more than 5 redirects" "$ERR"
 
 echo pass >"$MODEFILE"
 run "the proxy passes again: verifies" 0 "$SIGN" --home "$WORK/atk-t2" --trust-server "$PX" verify "$A:v1"

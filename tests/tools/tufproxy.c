@@ -28,6 +28,9 @@
  *                      with its clock moved past its expiry, see
  *                      tests/cli/test_notary.sh)
  *   serve-ROLE FILE    the same, under a neutral name
+ *   redirect-ROLE      answer GETs of ROLE's metadata with a 307 to the same
+ *                      path on notary-server itself (another origin)
+ *   loop-ROLE          answer them with a 307 to the same URL, forever
  * MODE "@FILE" reads "MODE [ARG]" from the first line of FILE for every
  * request, so a test can switch the attack without changing the URL.
  *
@@ -36,6 +39,7 @@
  *   tampered ROLE PATH expires OLD -> NEW
  *   tamper-failed ROLE PATH WHY
  *   served ROLE PATH FILE (MODE)
+ *   redirected ROLE PATH (MODE)
  *
  * POSIX sockets only; no libraries.
  */
@@ -377,6 +381,23 @@ static void do_serve(int cfd, const char *role, const char *path)
 	free(data);
 }
 
+/* redirect-ROLE and loop-ROLE: a 307 upstream or back here. */
+static void do_redirect(int cfd, const char *role, const char *path)
+{
+	char hdr[4300];
+	int n;
+	if (strncmp(g_mode, "loop-", 5) == 0)
+		n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 307 Temporary Redirect\r\nLocation: %s\r\n"
+			"Content-Length: 0\r\nConnection: close\r\n\r\n", path);
+	else
+		n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 307 Temporary Redirect\r\n"
+			"Location: http://127.0.0.1:%u%s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+			g_up, path);
+	logline("redirected %s %s (%s)", role, path, g_mode);
+	if (n > 0 && (size_t)n < sizeof(hdr))
+		tn_write_all(cfd, hdr, (size_t)n);
+}
+
 static void serve(int fd)
 {
 	static char buf[MAXHDR + 1];
@@ -403,6 +424,10 @@ static void serve(int fd)
 			do_tamper(fd, buf, hl, role, path);
 			return;
 		}
+		if (strncmp(g_mode, "redirect-", 9) == 0 || strncmp(g_mode, "loop-", 5) == 0) {
+			do_redirect(fd, role, path);
+			return;
+		}
 		if (plain && (strncmp(g_mode, "rollback-", 9) == 0 || strncmp(g_mode, "expired-", 8) == 0 ||
 			      strncmp(g_mode, "serve-", 6) == 0)) {
 			do_serve(fd, role, path);
@@ -424,7 +449,7 @@ static int known_mode(const char *m, int has_arg)
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		if (strcmp(dash + 1, roles[i]) != 0)
 			continue;
-		if (strncmp(m, "tamper-", 7) == 0)
+		if (strncmp(m, "tamper-", 7) == 0 || strncmp(m, "redirect-", 9) == 0 || strncmp(m, "loop-", 5) == 0)
 			return 1;
 		if (strncmp(m, "rollback-", 9) == 0 || strncmp(m, "expired-", 8) == 0 || strncmp(m, "serve-", 6) == 0)
 			return has_arg;
@@ -438,7 +463,8 @@ int main(int argc, char **argv)
 	int ls;
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: tufproxy UPSTREAM_PORT LOGFILE MODE [ARG]\n"
-				"  MODE: pass | tamper-ROLE | rollback-ROLE FILE | expired-ROLE FILE | serve-ROLE FILE | @MODEFILE\n");
+				"  MODE: pass | tamper-ROLE | redirect-ROLE | loop-ROLE | rollback-ROLE FILE | expired-ROLE FILE |\n"
+				"        serve-ROLE FILE | @MODEFILE\n");
 		return 2;
 	}
 	g_up = (unsigned)atoi(argv[1]);
