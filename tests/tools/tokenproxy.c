@@ -174,32 +174,27 @@ static void serve(int fd)
 		}
 		if (!tn_header(head, "Authorization", auth, sizeof(auth)))
 			auth[0] = '\0';
-		if (strncmp(path, "/token", 6) == 0 && strcmp(method, "POST") == 0) {
-			char grant[64], rt[512];
-			body[blen] = '\0';
-			form_field(grant, sizeof(grant), body, "grant_type");
-			form_field(rt, sizeof(rt), body, "refresh_token");
-			if (g_idtoken && strcmp(grant, "refresh_token") == 0 && strcmp(rt, g_idtoken) == 0) {
-				char tok[128];
-				snprintf(tok, sizeof(tok), "{\"access_token\":\"%s\",\"expires_in\":300}", g_token);
-				logf_line("token", "oauth-ok");
-				reply(fd, "200 OK", "", tok);
-			} else {
-				logf_line("token", "oauth-refused");
-				reply(fd, "401 Unauthorized", "", "{\"error\":\"invalid_grant\"}");
-			}
-			free(body);
-			continue;
-		}
 		if (strncmp(path, "/token", 6) == 0) {
-			if (strcmp(auth, g_basic) == 0) {
-				char tok[128];
-				snprintf(tok, sizeof(tok), "{\"token\":\"%s\",\"expires_in\":300}", g_token);
-				logf_line("token", "ok");
+			/* GET with Basic credentials, or POST of an OAuth2 grant */
+			int oauth = strcmp(method, "POST") == 0, ok;
+			char tok[128];
+			if (oauth) {
+				char grant[64], rt[512];
+				body[blen] = '\0';
+				form_field(grant, sizeof(grant), body, "grant_type");
+				form_field(rt, sizeof(rt), body, "refresh_token");
+				ok = g_idtoken && strcmp(grant, "refresh_token") == 0 && strcmp(rt, g_idtoken) == 0;
+			} else {
+				ok = strcmp(auth, g_basic) == 0;
+			}
+			logf_line("token", oauth ? (ok ? "oauth-ok" : "oauth-refused") : (ok ? "ok" : "refused"));
+			if (ok) {
+				snprintf(tok, sizeof(tok), "{\"%s\":\"%s\",\"expires_in\":300}",
+					oauth ? "access_token" : "token", g_token);
 				reply(fd, "200 OK", "", tok);
 			} else {
-				logf_line("token", "refused");
-				reply(fd, "401 Unauthorized", "", "{\"details\":\"incorrect username or password\"}");
+				reply(fd, "401 Unauthorized", "", oauth ? "{\"error\":\"invalid_grant\"}" :
+					"{\"details\":\"incorrect username or password\"}");
 			}
 			free(body);
 			continue;
