@@ -153,7 +153,13 @@ int signp_trust_cached_root(sign_ctx *ctx, const char *gun)
 	return r == SIGN_OK;
 }
 
-int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
+static int same_bytes(const signp_tuf_file *a, const signp_tuf_file *b);
+
+/* signp_trust_save; known[] (root, targets, snapshot, timestamp, or NULL)
+ * are the copies the caller read from the cache: a role byte-identical to
+ * its copy is left as it is, without reading the file again to compare. */
+static int trust_save(sign_ctx *ctx, const signp_trust *t, const signp_tuf_file *const *known,
+	sign_error *err)
 {
 	int r;
 	const signp_tuf_file *files[4] = { t->root, t->targets, t->snapshot, t->timestamp };
@@ -163,11 +169,17 @@ int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
 		if ((r = cache_store(ctx, t->gun, t->deleg[i], err)) != SIGN_OK)
 			return r;
 	for (int i = 0; i < 4; i++)
-		if (files[i] && (r = cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
+		if (files[i] && !(known && same_bytes(files[i], known[i])) &&
+		    (r = cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
 			return r;
 	if (t->root && !t->root_memo)
 		return root_memo_store(ctx, t->gun, t->root, signp_now(), err);
 	return SIGN_OK;
+}
+
+int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err)
+{
+	return trust_save(ctx, t, NULL, err);
 }
 
 /* ---- settings ---- */
@@ -652,7 +664,10 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
 		goto out;
-	r = signp_trust_save(ctx, t, err);
+	{
+		const signp_tuf_file *known[4] = { c_root, c_targets, c_snap, c_ts };
+		r = trust_save(ctx, t, known, err);
+	}
 out:
 	signp_tuf_file_free(c_root);
 	signp_tuf_file_free(c_ts);
