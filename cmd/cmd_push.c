@@ -1,5 +1,5 @@
 /*
- * cmd_push.c - sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive] REF
+ * cmd_push.c - sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive] REF...
  */
 #include "cli.h"
 
@@ -8,7 +8,36 @@
 
 static const char usage[] =
 	"usage: sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive] [--key KEYID[,KEYID...]]\n"
-	"                 [--timestamp-lifetime DURATION] [--local-snapshot] [--referrers] REF\n";
+	"                 [--timestamp-lifetime DURATION] [--local-snapshot] [--referrers] REF...\n";
+
+/* One line per reference: REPO@DIGEST, or one JSON object with -o json. */
+static void print_result(const cli *c, const sign_push_result *res)
+{
+	if (c->json) {
+		printf("{\"repository\":");
+		cli_json_str(stdout, res->repository);
+		printf(",\"gun\":");
+		cli_json_str(stdout, res->gun);
+		printf(",\"tag\":");
+		cli_json_str(stdout, res->tag);
+		printf(",\"digest\":\"%s\",\"size\":%llu,\"keyid\":\"%s\",\"role\":\"%s\","
+		       "\"created_root\":%s,\"created_repository\":%s,\"new_signature\":%s,\"requests\":%ld}\n",
+			res->digest, (unsigned long long)res->size, res->keyid, res->role,
+			res->created_root ? "true" : "false", res->created_repository ? "true" : "false",
+			res->new_signature ? "true" : "false", res->requests);
+	} else {
+		printf("%s@%s\n", res->repository, res->digest);
+		if (!c->quiet) {
+			if (res->created_root)
+				fprintf(stderr, "sign: created a root key (back it up: `sign key export`)\n");
+			if (res->created_repository)
+				fprintf(stderr, "sign: created the repository key of %s\n", res->gun);
+			fprintf(stderr, "sign: signed %s:%s with key %s (%s)\n", res->repository, res->tag,
+				res->keyid, res->role);
+		}
+	}
+	fflush(stdout);
+}
 
 int cmd_push(cli *c, int argc, char **argv)
 {
@@ -45,35 +74,16 @@ int cmd_push(cli *c, int argc, char **argv)
 		default: return cli_usage(usage, "bad option");
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "push needs exactly one REF");
+	if (optind >= argc)
+		return cli_usage(usage, "push needs a REF");
 	if ((rc = cli_open(c, &err)) != SIGN_OK)
 		return cli_fail(c, rc, &err);
-	rc = sign_push(&res, c->ctx, argv[optind], &o, &err);
-	if (rc != SIGN_OK)
-		return cli_fail(c, rc, &err);
-	if (c->json) {
-		printf("{\"repository\":");
-		cli_json_str(stdout, res.repository);
-		printf(",\"gun\":");
-		cli_json_str(stdout, res.gun);
-		printf(",\"tag\":");
-		cli_json_str(stdout, res.tag);
-		printf(",\"digest\":\"%s\",\"size\":%llu,\"keyid\":\"%s\",\"role\":\"%s\","
-		       "\"created_root\":%s,\"created_repository\":%s,\"new_signature\":%s,\"requests\":%ld}\n",
-			res.digest, (unsigned long long)res.size, res.keyid, res.role,
-			res.created_root ? "true" : "false", res.created_repository ? "true" : "false",
-			res.new_signature ? "true" : "false", res.requests);
-	} else {
-		printf("%s@%s\n", res.repository, res.digest);
-		if (!c->quiet) {
-			if (res.created_root)
-				fprintf(stderr, "sign: created a root key (back it up: `sign key export`)\n");
-			if (res.created_repository)
-				fprintf(stderr, "sign: created the repository key of %s\n", res.gun);
-			fprintf(stderr, "sign: signed %s:%s with key %s (%s)\n", res.repository, res.tag,
-				res.keyid, res.role);
-		}
+	/* in order, one context: each key is decrypted once; the first
+	 * failure stops the run (the references before it stay signed) */
+	for (int i = optind; i < argc; i++) {
+		if ((rc = sign_push(&res, c->ctx, argv[i], &o, &err)) != SIGN_OK)
+			return cli_fail(c, rc, &err);
+		print_result(c, &res);
 	}
 	return EXIT_OK;
 }

@@ -128,6 +128,8 @@ SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx)
 			sodium_free(ctx->pass_cache[i]);
 	for (size_t i = 0; i < ctx->ntrusts; i++)
 		signp_trust_free(ctx->trusts[i].t);
+	for (size_t i = 0; i < ctx->nkeys; i++)
+		signp_key_free(ctx->keys[i]);
 	for (char **p = ctx->insecure; p && *p; p++)
 		free(*p);
 	free(ctx->insecure);
@@ -378,18 +380,70 @@ sign_pass_kind signp_role_pass_kind(const char *role)
 	return SIGN_PASS_DELEGATION;
 }
 
+/* A second handle on k (the EVP_PKEY is shared, counted), or NULL. */
+static signp_key *key_share(const signp_key *k)
+{
+	signp_key *c = malloc(sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	*c = *k;
+	if (EVP_PKEY_up_ref(c->pkey) != 1) {
+		sodium_memzero(c, sizeof(*c));
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Keep a handle on the private key k for later loads (oldest dropped). */
+static void key_remember(sign_ctx *ctx, const signp_key *k)
+{
+	signp_key *c;
+	if (!k->is_private || (c = key_share(k)) == NULL)
+		return;
+	signp_ctx_forget_key(ctx, k->id);
+	if (ctx->nkeys == sizeof(ctx->keys) / sizeof(ctx->keys[0])) {
+		signp_key_free(ctx->keys[0]);
+		memmove(ctx->keys, ctx->keys + 1, (ctx->nkeys - 1) * sizeof(ctx->keys[0]));
+		ctx->nkeys--;
+	}
+	ctx->keys[ctx->nkeys++] = c;
+}
+
+void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid)
+{
+	for (size_t i = 0; i < ctx->nkeys; i++) {
+		if (strcmp(ctx->keys[i]->id, keyid) != 0)
+			continue;
+		signp_key_free(ctx->keys[i]);
+		memmove(ctx->keys + i, ctx->keys + i + 1, (ctx->nkeys - i - 1) * sizeof(ctx->keys[0]));
+		ctx->nkeys--;
+		return;
+	}
+}
+
 int signp_ctx_load_key(signp_key **out, sign_ctx *ctx, const char *keyid, sign_pass_kind kind,
 	sign_error *err)
 {
 	char *pass = NULL;
 	int r;
 	*out = NULL;
+	/* decrypted earlier by this context: no passphrase, no scrypt */
+	for (size_t i = 0; i < ctx->nkeys; i++)
+		if (strcmp(ctx->keys[i]->id, keyid) == 0)
+			return (*out = key_share(ctx->keys[i])) != NULL ? SIGN_OK :
+				signp_err(err, SIGN_ENOMEM, "loading key %s: out of memory", keyid);
 	if ((r = signp_ctx_passphrase(&pass, ctx, kind, keyid, 0, err)) != SIGN_OK)
 		return r;
 	r = signp_keystore_load(out, ctx->home, keyid, pass, strlen(pass), err);
 	if (r == SIGN_EPASSPHRASE)
 		signp_err_hint(err, "check %s", pass_var(kind));
 	sodium_free(pass);
+	if (r == SIGN_OK) {
+		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "decrypted key %s (%s)", keyid,
+			(*out)->role[0] ? (*out)->role : "no role");
+		key_remember(ctx, *out);
+	}
 	return r;
 }
 
@@ -401,5 +455,7 @@ int signp_ctx_save_key(sign_ctx *ctx, const signp_key *k, sign_pass_kind kind, s
 		return r;
 	r = signp_keystore_save(ctx->home, k, pass, strlen(pass), err);
 	sodium_free(pass);
+	if (r == SIGN_OK)
+		key_remember(ctx, k);
 	return r;
 }

@@ -29,6 +29,10 @@ struct sign_ctx {
 	} regs[SIGN_MAX_REGISTRIES];
 	size_t nregs;
 	char *pass_cache[4];        /* sodium_malloc'd, by sign_pass_kind, wiped at free */
+	/* private keys decrypted or created during this context's life, so that
+	 * one `sign push` of many references runs scrypt once per key */
+	struct signp_key *keys[8];
+	size_t nkeys;
 	/* trust collections verified during this context's life, so that one
 	 * `sign verify` of many tags of a GUN loads its trust data once */
 	struct {
@@ -43,6 +47,10 @@ struct signp_trust;
 struct signp_trust *signp_ctx_trust_get(sign_ctx *ctx, const char *key);
 /* Remember t (the context takes it over; oldest dropped when full). */
 void signp_ctx_trust_put(sign_ctx *ctx, const char *key, struct signp_trust *t);
+
+struct signp_key;
+/* Drop a private key from the context's cache (its file was removed). */
+void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid);
 
 /* Registry handle for host (cached on the context). */
 int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);

@@ -164,5 +164,6 @@ SIGN_EXTERN(int) sign_key_export(sign_buf *out, sign_ctx *ctx, const char *keyid
 
 SIGN_EXTERN(int) sign_key_remove(sign_ctx *ctx, const char *keyid, sign_error *err)
 {
+	signp_ctx_forget_key(ctx, keyid);
 	return signp_keystore_remove(ctx->home, keyid, err);
 }

@@ -840,6 +840,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	int r, lockfd = -1, created = 0, noop = 0, changed = 0;
 	update_req req;
 	target_change change;
+	long before = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&k, 0, sizeof(k));
@@ -847,8 +848,13 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		opts = &dflt;
 	if (opts->version != SIGN_PUSH_OPTIONS_VERSION)
 		return signp_err(err, SIGN_EINVAL, "push: unsupported options version");
-	if (opts->keyid)
-		return signp_push_as_signer(out, ctx, refstr, opts, err);
+	/* this push's requests, when the context made some before */
+	signp_ctx_counters(ctx, &before, NULL);
+	if (opts->keyid) {
+		r = signp_push_as_signer(out, ctx, refstr, opts, err);
+		out->requests -= before;
+		return r;
+	}
 	if ((r = open_target(&ref, &st, &be, ctx, refstr, opts->gun, opts->from != NULL, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_push_tag(&tag, &ref, refstr, err)) != SIGN_OK)
@@ -925,6 +931,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 out:
 	signp_unlock_gun(lockfd);
 	signp_ctx_counters(ctx, &out->requests, NULL);
+	out->requests -= before;
 	signp_ctx_remember_schemes(ctx);
 	signp_gun_keys_free(&k);
 	if (be)

@@ -702,10 +702,12 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 		json_array_foreach(rot.old_cids, i, v) {
 			signp_keyinfo info;
 			const char *cid = json_string_value(v);
-			if (cid && strcmp(cid, rot.new_cid) != 0 &&
-			    signp_keystore_info(&info, ctx->home, cid, NULL) == SIGN_OK &&
-			    strcmp(info.role, "root") != 0 &&
-			    (r = signp_keystore_remove(ctx->home, cid, err)) != SIGN_OK)
+			if (cid == NULL || strcmp(cid, rot.new_cid) == 0 ||
+			    signp_keystore_info(&info, ctx->home, cid, NULL) != SIGN_OK ||
+			    strcmp(info.role, "root") == 0)
+				continue;
+			signp_ctx_forget_key(ctx, cid);
+			if ((r = signp_keystore_remove(ctx->home, cid, err)) != SIGN_OK)
 				goto out;
 		}
 	}

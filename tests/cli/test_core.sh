@@ -158,6 +158,28 @@ expect "concurrent push a succeeded" test "$ra" -eq 0
 expect "concurrent push b succeeded" test "$rb" -eq 0
 run "both concurrent tags verify" 0 "$SIGN" --home "$WORK/home-conc" verify "$REG/conc:a" "$REG/conc:b" "$REG/conc:c"
 
+# --- several references in one push: each key is decrypted once ------------------------
+M1=$(seed "$REG/multi:m1" 501)
+M2=$(seed "$REG/multi:m2" 502)
+M3=$(seed "$REG/multi:m3" 503)
+run "one push of three tags of a new GUN" 0 "$SIGN" --home "$A" -v -v push "$REG/multi:m1" "$REG/multi:m2" "$REG/multi:m3"
+expect "… one line per reference, in order" test "$(cat "$OUT")" = "$(printf '%s\n' "$REG/multi@$M1" "$REG/multi@$M2" "$REG/multi@$M3")"
+expect "… decrypts the root key once, and not the keys it created" test "$(grep -c 'debug: decrypted key' "$ERR")" -eq 1
+expect "… (that one is the root key)" has "debug: decrypted key [0-9a-f]* (root)" "$ERR"
+M4=$(seed "$REG/multi:m4" 504)
+M5=$(seed "$REG/multi:m5" 505)
+run "one push of two more tags (-o json)" 0 "$SIGN" --home "$A" -v -v -o json push "$REG/multi:m4" "$REG/multi:m5"
+expect "… one JSON object per line" test "$(grep -c '^{"repository":.*"digest":"sha256:' "$OUT")" -eq 2
+expect "… each key decrypted once: targets, snapshot, timestamp" test "$(grep -c 'debug: decrypted key' "$ERR")" -eq 3
+expect "… requests counted per reference" test "$(grep -c '"requests":[1-9]' "$OUT")" -eq 2
+run "all five verify" 0 "$SIGN" --home "$WORK/home-multi" verify "$REG/multi:m1" "$REG/multi:m2" "$REG/multi:m3" "$REG/multi:m4" "$REG/multi:m5"
+expect "… with the digests the registry serves" test "$(cat "$OUT")" = "$(printf '%s\n' "$REG/multi@$M1" "$REG/multi@$M2" "$REG/multi@$M3" "$REG/multi@$M4" "$REG/multi@$M5")"
+M6=$(seed "$REG/multi:m6" 506)
+run "a failing reference stops the run" 2 "$SIGN" --home "$A" push "$REG/multi:m1" "$REG/multi:nosuch" "$REG/multi:m6"
+expect "… after the ones before it" test "$(cat "$OUT")" = "$REG/multi@$M1"
+expect "… and names the one that failed" has "nosuch" "$ERR"
+run "… the one after it was not signed" 1 "$SIGN" --home "$WORK/home-multi" verify "$REG/multi:m6"
+
 # --- the registry lost the trust data: never start a new collection silently ----------
 TD=$(curl -sf -I -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/conc/manifests/_sign.trust" |
 	tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
