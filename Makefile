@@ -21,10 +21,10 @@ WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wvla
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(HARDEN) \
+ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(HARDEN) \
              -fPIC -fvisibility=hidden -Iinclude -Ilibsign $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS ?=
-ALL_LDFLAGS = -Wl,-z,relro,-z,now $(LDFLAGS)
+ALL_LDFLAGS = -pthread -Wl,-z,relro,-z,now $(LDFLAGS)
 
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE -O1
@@ -90,7 +90,7 @@ $(B)/libsign.so: $(LIB_OBJ)
 $(B)/sign: $(CMD_OBJ) $(B)/libsign.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(PKG_LIBS)
 
-PC_GEN = printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nCflags: -I$${includedir}\n' \
+PC_GEN = printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nLibs.private: -pthread\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' '$(PKGS)'
 
 $(B)/libsign.pc: Makefile

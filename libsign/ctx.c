@@ -4,7 +4,9 @@
 #include "ctx.h"
 #include "trust.h"
 
+#include <pthread.h>
 #include <pwd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +421,77 @@ void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid)
 		memmove(ctx->keys + i, ctx->keys + i + 1, (ctx->nkeys - i - 1) * sizeof(ctx->keys[0]));
 		ctx->nkeys--;
 		return;
+	}
+}
+
+/* ---- decrypting several keys at once ---- */
+
+#define PREFETCH_MAX 4
+/* threads decrypting at once, each with scrypt's 64 MiB: two halve a
+ * push's wait and keep its peak near 140 MiB */
+#define PREFETCH_THREADS 2
+
+typedef struct prefetch_job {
+	const char *keyid;
+	signp_key *key;
+	int r;
+} prefetch_job;
+
+typedef struct prefetch_set {
+	const char *home, *pass;
+	prefetch_job job[PREFETCH_MAX];
+	size_t n;
+	atomic_size_t next;
+} prefetch_set;
+
+static void *prefetch_run(void *arg)
+{
+	prefetch_set *p = arg;
+	size_t i;
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+		prefetch_job *j = &p->job[i];
+		sign_error e;
+		memset(&e, 0, sizeof(e));
+		j->r = signp_keystore_load(&j->key, p->home, j->keyid, p->pass, strlen(p->pass), &e);
+		sodium_memzero(&e, sizeof(e));
+	}
+	return NULL;
+}
+
+void signp_ctx_prefetch_keys(sign_ctx *ctx, const char *const *ids, size_t n, sign_pass_kind kind)
+{
+	prefetch_set p;
+	pthread_t tid[PREFETCH_THREADS - 1];
+	size_t i, k, nt = 0;
+	char *pass = NULL;
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < n && p.n < PREFETCH_MAX; i++) {
+		int have = ids[i] == NULL;
+		for (k = 0; k < ctx->nkeys && !have; k++)
+			have = strcmp(ctx->keys[k]->id, ids[i]) == 0;
+		if (!have)
+			p.job[p.n++].keyid = ids[i];
+	}
+	/* one key gains nothing from a thread; without a passphrase the
+	 * loads that follow report it */
+	if (p.n < 2 || signp_ctx_passphrase(&pass, ctx, kind, p.job[0].keyid, 0, NULL) != SIGN_OK)
+		return;
+	p.home = ctx->home;
+	p.pass = pass;
+	atomic_init(&p.next, 0);
+	while (nt < PREFETCH_THREADS - 1 && nt + 1 < p.n && pthread_create(&tid[nt], NULL, prefetch_run, &p) == 0)
+		nt++;
+	prefetch_run(&p); /* this thread too; alone if no thread started */
+	for (i = 0; i < nt; i++)
+		pthread_join(tid[i], NULL);
+	sodium_free(pass);
+	for (i = 0; i < p.n; i++) {
+		if (p.job[i].r == SIGN_OK && p.job[i].key != NULL) {
+			signp_ctx_log(ctx, SIGN_LOG_DEBUG, "decrypted key %s (%s)", p.job[i].keyid,
+				p.job[i].key->role[0] ? p.job[i].key->role : "no role");
+			key_remember(ctx, p.job[i].key);
+		}
+		signp_key_free(p.job[i].key);
 	}
 }
 

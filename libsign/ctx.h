@@ -49,6 +49,12 @@ struct signp_trust *signp_ctx_trust_get(sign_ctx *ctx, const char *key);
 void signp_ctx_trust_put(sign_ctx *ctx, const char *key, struct signp_trust *t);
 
 struct signp_key;
+/* Decrypt the private keys ids[0..n) (one passphrase kind) in parallel
+ * threads into the context's cache, so that the signp_ctx_load_key calls
+ * that follow find them there: a push needs three scrypt derivations.  Best
+ * effort: a key that fails here fails again, with its message, when it is
+ * loaded.  NULL ids are skipped. */
+void signp_ctx_prefetch_keys(sign_ctx *ctx, const char *const *ids, size_t n, sign_pass_kind kind);
 /* Drop a private key from the context's cache (its file was removed). */
 void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid);
 

@@ -117,6 +117,17 @@ int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const cha
 		}
 		return r;
 	}
+	{
+		/* the three repository keys, decrypted side by side */
+		static const char *const roles[3] = { "targets", "snapshot", "timestamp" };
+		signp_keyinfo ki[3];
+		const char *ids[3];
+		size_t n = 0;
+		for (int i = 0; i < (server_ts ? 2 : 3); i++)
+			if (signp_keystore_find(&ki[i], ctx->home, roles[i], gun, NULL) == SIGN_OK)
+				ids[n++] = ki[i].id;
+		signp_ctx_prefetch_keys(ctx, ids, n, SIGN_PASS_REPOSITORY);
+	}
 	r = signp_keystore_find(&info, ctx->home, "targets", gun, NULL);
 	if (r == SIGN_ENOTFOUND) {
 		if (!create) {

@@ -73,7 +73,7 @@ seed "$REG/bench:n6" 36 >/dev/null
 preq=$(grep -o '"requests":[0-9]*' "$WORK/p.json" | cut -d: -f2)
 echo "sign push (mean)       $(awk -v t="$tot" 'BEGIN{printf "%.1f", t/5}') ms   ($SIGN --home P push $REG/bench:nI)"
 echo "HTTP requests          $preq   (one push, as reported by -o json)"
-echo "note: a push decrypts three scrypt-protected keys (N=65536), most of its time."
+echo "note: a push decrypts three scrypt-protected keys (N=65536, 64 MiB each), two at a time: most of its time."
 refs=""
 for i in 1 2 3 4 5; do
 	seed "$REG/bench:m$i" "$((40 + i))" >/dev/null
