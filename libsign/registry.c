@@ -440,29 +440,34 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 /* ------------------------------------------------------------------------ */
 /* one HTTP exchange                                                        */
 
-/* Run the transfer set up on r->curl to its end through r->multi. */
-static CURLcode run_multi(signp_registry *r)
+/* Drive the transfer on r->curl, already added to r->multi, to its end,
+ * then take it out of r->multi: its result, or CURLE_FAILED_INIT when the
+ * multi interface itself failed. */
+static CURLcode multi_wait(signp_registry *r)
 {
 	CURLcode res = CURLE_OK;
 	CURLMsg *m;
 	int running = 1, left;
-	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK)
-		return CURLE_FAILED_INIT;
 	while (running) {
-		if (curl_multi_perform(r->multi, &running) != CURLM_OK) {
-			res = CURLE_FAILED_INIT;
-			break;
-		}
-		if (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+		if (curl_multi_perform(r->multi, &running) != CURLM_OK ||
+		    (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK)) {
 			res = CURLE_FAILED_INIT;
 			break;
 		}
 	}
 	while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
-		if (m->msg == CURLMSG_DONE && m->easy_handle == r->curl)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == r->curl && res == CURLE_OK)
 			res = m->data.result;
 	curl_multi_remove_handle(r->multi, r->curl);
 	return res;
+}
+
+/* Run the transfer set up on r->curl to its end through r->multi. */
+static CURLcode run_multi(signp_registry *r)
+{
+	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	return multi_wait(r);
 }
 
 /* After a transfer: count it, take its status, drop its header list. */
@@ -1009,7 +1014,6 @@ static void scope_key(char *out, size_t outsz, const req *q)
 
 static int request_url(signp_registry *r, const req *q, const char *url, xfer *x,
 	int *conn_failed, sign_error *err);
-static int is_redirect(long status);
 static int follow_redirects(signp_registry *r, const req *q, char **url, xfer *x, const char *what,
 	sign_error *err);
 
@@ -1468,22 +1472,9 @@ static int check_repo_ref(const signp_registry *r, const char *repo, const char 
  * collector; r->curl is then free for the next exchange. */
 static void ahead_finish(signp_registry *r)
 {
-	CURLMsg *m;
-	int running = 1, left;
 	if (r->ahead_state != 1)
 		return;
-	r->ahead_cc = CURLE_OK;
-	while (running) {
-		if (curl_multi_perform(r->multi, &running) != CURLM_OK ||
-		    (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK)) {
-			r->ahead_cc = CURLE_FAILED_INIT;
-			break;
-		}
-	}
-	while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
-		if (m->msg == CURLMSG_DONE && m->easy_handle == r->curl && r->ahead_cc == CURLE_OK)
-			r->ahead_cc = m->data.result;
-	curl_multi_remove_handle(r->multi, r->curl);
+	r->ahead_cc = multi_wait(r);
 	transfer_done(r, r->ahead_x, r->ahead_h);
 	r->ahead_h = NULL;
 	r->ahead_state = 2;
@@ -1780,7 +1771,7 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 		q.src = &src;
 	}
 	rc = request(r, &q, path, &x, q.idempotent ? &url : NULL, err);
-	if (rc == SIGN_OK && q.idempotent && is_redirect(x.status)) {
+	if (rc == SIGN_OK && q.idempotent) {
 		char what[200];
 		snprintf(what, sizeof(what), "%s %.150s", method, path);
 		rc = follow_redirects(r, &q, &url, &x, what, err);

@@ -54,7 +54,6 @@ long signp_registry_connections(const signp_registry *r);
  * SIGN_ENOTFOUND on 404 / MANIFEST_UNKNOWN. media_type_out may be NULL. */
 int signp_registry_get_manifest(signp_registry *r, const char *repo, const char *ref,
 	sign_buf *body, char media_type_out[256], char digest_out[80], sign_error *err);
-/* HEAD: the registry's digest, media type and size (no body to check). */
 /* Send a HEAD of repo:ref now and return at once (SIGN_OK), so that the
  * registry answers while the caller works; signp_registry_head_manifest of
  * the same repo:ref collects the answer.  Only once a request has worked on
@@ -65,6 +64,7 @@ int signp_registry_head_manifest_start(signp_registry *r, const char *repo, cons
 /* Forget a HEAD sent ahead and not collected: its answer must not serve a
  * later call, by when the tag may have moved. */
 void signp_registry_head_manifest_cancel(signp_registry *r);
+/* HEAD: the registry's digest, media type and size (no body to check). */
 int signp_registry_head_manifest(signp_registry *r, const char *repo, const char *ref,
 	char digest_out[80], char media_type_out[256], uint64_t *size_out, sign_error *err);
 /* PUT a manifest under a tag or digest; digest_out = sha256 of body (the
