@@ -412,16 +412,24 @@ static void key_remember(sign_ctx *ctx, const signp_key *k)
 	ctx->keys[ctx->nkeys++] = c;
 }
 
+/* Where the context keeps private key keyid, or ctx->nkeys when it does not. */
+static size_t cached_key(const sign_ctx *ctx, const char *keyid)
+{
+	size_t i;
+	for (i = 0; i < ctx->nkeys; i++)
+		if (strcmp(ctx->keys[i]->id, keyid) == 0)
+			break;
+	return i;
+}
+
 void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid)
 {
-	for (size_t i = 0; i < ctx->nkeys; i++) {
-		if (strcmp(ctx->keys[i]->id, keyid) != 0)
-			continue;
-		signp_key_free(ctx->keys[i]);
-		memmove(ctx->keys + i, ctx->keys + i + 1, (ctx->nkeys - i - 1) * sizeof(ctx->keys[0]));
-		ctx->nkeys--;
+	size_t i = cached_key(ctx, keyid);
+	if (i == ctx->nkeys)
 		return;
-	}
+	signp_key_free(ctx->keys[i]);
+	memmove(ctx->keys + i, ctx->keys + i + 1, (ctx->nkeys - i - 1) * sizeof(ctx->keys[0]));
+	ctx->nkeys--;
 }
 
 /* ---- decrypting several keys at once ---- */
@@ -462,16 +470,12 @@ void signp_ctx_prefetch_keys(sign_ctx *ctx, const char *const *ids, size_t n, si
 {
 	prefetch_set p;
 	pthread_t tid[PREFETCH_THREADS - 1];
-	size_t i, k, nt = 0;
+	size_t i, nt = 0;
 	char *pass = NULL;
 	memset(&p, 0, sizeof(p));
-	for (i = 0; i < n && p.n < PREFETCH_MAX; i++) {
-		int have = ids[i] == NULL;
-		for (k = 0; k < ctx->nkeys && !have; k++)
-			have = strcmp(ctx->keys[k]->id, ids[i]) == 0;
-		if (!have)
+	for (i = 0; i < n && p.n < PREFETCH_MAX; i++)
+		if (ids[i] != NULL && cached_key(ctx, ids[i]) == ctx->nkeys)
 			p.job[p.n++].keyid = ids[i];
-	}
 	/* one key gains nothing from a thread; without a passphrase the
 	 * loads that follow report it */
 	if (p.n < 2 || signp_ctx_passphrase(&pass, ctx, kind, p.job[0].keyid, 0, NULL) != SIGN_OK)
@@ -499,13 +503,13 @@ int signp_ctx_load_key(signp_key **out, sign_ctx *ctx, const char *keyid, sign_p
 	sign_error *err)
 {
 	char *pass = NULL;
+	size_t at = cached_key(ctx, keyid);
 	int r;
 	*out = NULL;
 	/* decrypted earlier by this context: no passphrase, no scrypt */
-	for (size_t i = 0; i < ctx->nkeys; i++)
-		if (strcmp(ctx->keys[i]->id, keyid) == 0)
-			return (*out = key_share(ctx->keys[i])) != NULL ? SIGN_OK :
-				signp_err(err, SIGN_ENOMEM, "loading key %s: out of memory", keyid);
+	if (at < ctx->nkeys)
+		return (*out = key_share(ctx->keys[at])) != NULL ? SIGN_OK :
+			signp_err(err, SIGN_ENOMEM, "loading key %s: out of memory", keyid);
 	if ((r = signp_ctx_passphrase(&pass, ctx, kind, keyid, 0, err)) != SIGN_OK)
 		return r;
 	r = signp_keystore_load(out, ctx->home, keyid, pass, strlen(pass), err);

@@ -78,6 +78,19 @@ static int load_role_key(signp_key **out, sign_ctx *ctx, const char *role, const
 	return signp_ctx_load_key(out, ctx, info.id, signp_role_pass_kind(role), err);
 }
 
+/* A repository key signp_keystore_find gave r for: loaded into *out, or
+ * *out left NULL (SIGN_OK) when the home holds none. */
+static int load_found(signp_key **out, sign_ctx *ctx, int r, const signp_keyinfo *ki,
+	sign_error *err)
+{
+	*out = NULL;
+	if (r == SIGN_ENOTFOUND)
+		return SIGN_OK;
+	if (r != SIGN_OK)
+		return r;
+	return signp_ctx_load_key(out, ctx, ki->id, SIGN_PASS_REPOSITORY, err);
+}
+
 int signp_new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const char *gun,
 	sign_error *err)
 {
@@ -105,8 +118,11 @@ int signp_new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const c
 int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const char *gun, int create,
 	int timestamp_only, int server_ts, int local_snapshot, sign_error *err)
 {
-	signp_keyinfo info;
-	int r;
+	static const char *const roles[3] = { "targets", "snapshot", "timestamp" };
+	signp_keyinfo ki[3];
+	const char *ids[3];
+	int found[3], nroles = server_ts ? 2 : 3, r;
+	size_t n = 0;
 	*created = 0;
 	if (timestamp_only) {
 		r = load_role_key(&k->timestamp, ctx, "timestamp", gun, err);
@@ -117,18 +133,16 @@ int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const cha
 		}
 		return r;
 	}
-	{
-		/* the three repository keys, decrypted side by side */
-		static const char *const roles[3] = { "targets", "snapshot", "timestamp" };
-		signp_keyinfo ki[3];
-		const char *ids[3];
-		size_t n = 0;
-		for (int i = 0; i < (server_ts ? 2 : 3); i++)
-			if (signp_keystore_find(&ki[i], ctx->home, roles[i], gun, NULL) == SIGN_OK)
-				ids[n++] = ki[i].id;
-		signp_ctx_prefetch_keys(ctx, ids, n, SIGN_PASS_REPOSITORY);
+	/* each role looked up once; the keys found decrypted side by side */
+	for (int i = 0; i < nroles; i++) {
+		found[i] = signp_keystore_find(&ki[i], ctx->home, roles[i], gun, err);
+		if (found[i] == SIGN_ENOTFOUND)
+			signp_err_clear(err);
+		else if (found[i] == SIGN_OK)
+			ids[n++] = ki[i].id;
 	}
-	r = signp_keystore_find(&info, ctx->home, "targets", gun, NULL);
+	signp_ctx_prefetch_keys(ctx, ids, n, SIGN_PASS_REPOSITORY);
+	r = found[0];
 	if (r == SIGN_ENOTFOUND) {
 		if (!create) {
 			r = signp_err(err, SIGN_EKEY, "signing %s: this home holds no repository key for it", gun);
@@ -140,23 +154,17 @@ int signp_gun_keys_get(signp_gun_keys *k, int *created, sign_ctx *ctx, const cha
 		*created = 1;
 	} else if (r != SIGN_OK) {
 		return signp_err_prefix(err, r, "finding the repository key of %s", gun);
-	} else if ((r = signp_ctx_load_key(&k->targets, ctx, info.id, SIGN_PASS_REPOSITORY, err)) != SIGN_OK) {
+	} else if ((r = signp_ctx_load_key(&k->targets, ctx, ki[0].id, SIGN_PASS_REPOSITORY, err)) != SIGN_OK) {
 		return r;
 	}
-	r = load_role_key(&k->snapshot, ctx, "snapshot", gun, err);
-	if (r == SIGN_ENOTFOUND) {
-		signp_err_clear(err);
-		r = SIGN_OK;
-		if (create && (!server_ts || local_snapshot))
-			r = signp_new_role_key(&k->snapshot, ctx, "snapshot", gun, err);
-	}
+	r = load_found(&k->snapshot, ctx, found[1], &ki[1], err);
+	if (r == SIGN_OK && k->snapshot == NULL && create && (!server_ts || local_snapshot))
+		r = signp_new_role_key(&k->snapshot, ctx, "snapshot", gun, err);
 	if (r != SIGN_OK || server_ts)
 		return r;
-	r = load_role_key(&k->timestamp, ctx, "timestamp", gun, err);
-	if (r == SIGN_ENOTFOUND) {
-		signp_err_clear(err);
-		r = create ? signp_new_role_key(&k->timestamp, ctx, "timestamp", gun, err) : SIGN_OK;
-	}
+	r = load_found(&k->timestamp, ctx, found[2], &ki[2], err);
+	if (r == SIGN_OK && k->timestamp == NULL && create)
+		r = signp_new_role_key(&k->timestamp, ctx, "timestamp", gun, err);
 	return r;
 }
 
