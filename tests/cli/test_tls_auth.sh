@@ -91,10 +91,18 @@ rm -f "$DOCKER_CONFIG/config.json"
 start_registry upstream
 UP=$REG
 skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$UP/tok:v1"
-"$TOOLS/tokenproxy" "${UP##*:}" "$WORK/proxy.log" bob:hunter2 &
-PIDS="$PIDS $!"
-wait_log "$WORK/proxy.log" "listening on" || exit 1
-PROXY="127.0.0.1:$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/proxy.log" | head -1)"
+# start_tokenproxy LOG USER:PASS [IDTOKEN]: a token proxy in front of $UP,
+# stopped at the end; sets TPROXY (host:port)
+start_tokenproxy() {
+	local log=$1
+	shift
+	"$TOOLS/tokenproxy" "${UP##*:}" "$log" "$@" &
+	PIDS="$PIDS $!"
+	wait_log "$log" "listening on" || exit 1
+	TPROXY="127.0.0.1:$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$log" | head -1)"
+}
+start_tokenproxy "$WORK/proxy.log" bob:hunter2
+PROXY=$TPROXY
 run "Bearer: no credentials" 2 "$SIGN" --home "$H" push "$PROXY/tok:v1"
 expect "… the token endpoint refused" has "token refused\|401" "$WORK/proxy.log"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$PROXY" "$(printf 'bob:hunter2' | base64)" >"$DOCKER_CONFIG/config.json"
@@ -112,20 +120,21 @@ run "Bearer: verify without credentials is refused" 2 "$SIGN" --home "$V" verify
 # docker trades it for a token with an OAuth2 refresh-token grant (POST).
 skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$UP/idt:v1"
 IDT="idt-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-"$TOOLS/tokenproxy" "${UP##*:}" "$WORK/oauth.log" bob:hunter2 "$IDT" &
-PIDS="$PIDS $!"
-wait_log "$WORK/oauth.log" "listening on" || exit 1
-OPROXY="127.0.0.1:$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/oauth.log" | head -1)"
-printf '{"auths":{"%s":{"auth":"%s","identitytoken":"%s"}}}\n' "$OPROXY" \
-	"$(printf '00000000-0000-0000-0000-000000000000:' | base64)" "$IDT" >"$DOCKER_CONFIG/config.json"
+start_tokenproxy "$WORK/oauth.log" bob:hunter2 "$IDT"
+OPROXY=$TPROXY
+# idt_config TOKEN: a docker config holding TOKEN as the proxy's identity token
+idt_config() {
+	printf '{"auths":{"%s":{"auth":"%s","identitytoken":"%s"}}}\n' "$OPROXY" \
+		"$(printf '00000000-0000-0000-0000-000000000000:' | base64)" "$1" >"$DOCKER_CONFIG/config.json"
+}
+idt_config "$IDT"
 run "OAuth2: push with an identity token from the docker config" 0 "$SIGN" --home "$H" push "$OPROXY/idt:v1"
 expect "… traded for a token by a refresh-token grant" has "^token oauth-ok" "$WORK/oauth.log"
 expect "… and never sent as Basic credentials" lacks "^token ok\|^token refused" "$WORK/oauth.log"
 expect "… requests went through with it" has "^forward /v2/idt/manifests/" "$WORK/oauth.log"
 run "OAuth2: verify" 0 "$SIGN" --home "$V" verify "$OPROXY/idt:v1"
 expect "… prints the digest" has "^$OPROXY/idt@$D41\$" "$OUT"
-printf '{"auths":{"%s":{"auth":"%s","identitytoken":"%s"}}}\n' "$OPROXY" \
-	"$(printf '00000000-0000-0000-0000-000000000000:' | base64)" "$IDT-revoked" >"$DOCKER_CONFIG/config.json"
+idt_config "$IDT-revoked"
 run "OAuth2: a revoked identity token is refused" 2 "$SIGN" --home "$WORK/v-idt" verify "$OPROXY/idt:v1"
 expect "… the token server refused it" has "^token oauth-refused" "$WORK/oauth.log"
 expect "… the message says so" has "refused the credentials" "$ERR"
