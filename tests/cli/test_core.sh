@@ -179,6 +179,10 @@ run "a failing reference stops the run" 2 "$SIGN" --home "$A" push "$REG/multi:m
 expect "… after the ones before it" test "$(cat "$OUT")" = "$REG/multi@$M1"
 expect "… and names the one that failed" has "nosuch" "$ERR"
 run "… the one after it was not signed" 1 "$SIGN" --home "$WORK/home-multi" verify "$REG/multi:m6"
+run "a wrong repository passphrase: push refused" 2 env SIGN_REPOSITORY_PASSPHRASE=wrong "$SIGN" --home "$A" push "$REG/multi:m6"
+expect "… says the passphrase is wrong" has "passphrase" "$ERR"
+expect "… with a hint" has "hint: check SIGN_REPOSITORY_PASSPHRASE" "$ERR"
+run "… nothing was signed" 1 "$SIGN" --home "$WORK/home-multi" verify "$REG/multi:m6"
 
 # --- the registry lost the trust data: never start a new collection silently ----------
 TD=$(curl -sf -I -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/conc/manifests/_sign.trust" |
