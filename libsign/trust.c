@@ -262,13 +262,28 @@ static int check_fresh(sign_ctx *ctx, const char *gun, const signp_tuf_file *f,
 	return SIGN_OK;
 }
 
+/* Parse bytes as role; when they are the bytes of known (a copy of that
+ * role already parsed: the cached one, mostly), take a second handle on it
+ * instead of parsing them again. */
+static int parse_or_dup(signp_tuf_file **out, const char *role, const void *bytes, size_t len,
+	const signp_tuf_file *known, sign_error *err)
+{
+	if (known != NULL && strcmp(known->role, role) == 0 && known->len == len &&
+	    memcmp(known->bytes, bytes, len) == 0) {
+		if ((*out = signp_tuf_file_dup(known)) == NULL)
+			return signp_err(err, SIGN_ENOMEM, "%s: out of memory", role);
+		return SIGN_OK;
+	}
+	return signp_tuf_parse(out, role, bytes, len, err);
+}
+
 static int fetch_parse(signp_tuf_file **out, signp_trust_backend *be, const char *role,
-	int64_t version, size_t max, sign_error *err)
+	int64_t version, size_t max, const signp_tuf_file *known, sign_error *err)
 {
 	sign_buf data = SIGN_BUF_INIT;
 	int r = be->fetch(be, role, version, NULL, max, &data, err);
 	if (r == SIGN_OK)
-		r = signp_tuf_parse(out, role, data.ptr, data.size, err);
+		r = parse_or_dup(out, role, data.ptr, data.size, known, err);
 	sign_buf_dispose(&data);
 	return r;
 }
@@ -306,15 +321,15 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 	int r;
 	int64_t v;
 
-	if ((r = fetch_parse(&latest, be, "root", 0, SIGN_MAX_METADATA, err)) != SIGN_OK)
+	if ((r = fetch_parse(&latest, be, "root", 0, SIGN_MAX_METADATA, cached, err)) != SIGN_OK)
 		goto out;
 	if (signp_pin_active(pin) && !(cached && signp_pin_root_matches(pin, cached, now))) {
 		/* find the first version signed by a pinned key */
 		for (v = 1; v <= latest->version && cur == NULL; v++) {
 			signp_tuf_file *f = NULL;
 			int got = v == latest->version ?
-				signp_tuf_parse(&f, "root", latest->bytes, latest->len, NULL) :
-				fetch_parse(&f, be, "root", v, SIGN_MAX_METADATA, NULL);
+				parse_or_dup(&f, "root", latest->bytes, latest->len, latest, NULL) :
+				fetch_parse(&f, be, "root", v, SIGN_MAX_METADATA, cached, NULL);
 			if (got != SIGN_OK)
 				continue;
 			if (f->version == v && signp_pin_root_matches(pin, f, now) &&
@@ -334,7 +349,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 		}
 		signp_strlcpy(t->pinned_by, pin->rule, sizeof(t->pinned_by));
 	} else if (cached) {
-		if ((r = signp_tuf_parse(&cur, "root", cached->bytes, cached->len, err)) != SIGN_OK)
+		if ((r = parse_or_dup(&cur, "root", cached->bytes, cached->len, cached, err)) != SIGN_OK)
 			goto out;
 		signp_strlcpy(t->pinned_by, "cache", sizeof(t->pinned_by));
 	} else {
@@ -369,7 +384,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 		}
 	} else {
 		for (v = cur->version + 1; v < latest->version; v++) {
-			if ((r = fetch_parse(&next, be, "root", v, SIGN_MAX_METADATA, err)) != SIGN_OK) {
+			if ((r = fetch_parse(&next, be, "root", v, SIGN_MAX_METADATA, NULL, err)) != SIGN_OK) {
 				signp_err_prefix(err, r, "root rotation to version %lld", (long long)v);
 				goto out;
 			}
@@ -450,7 +465,7 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 	if (meta == NULL)
 		return signp_err(err, SIGN_EVERIFY, "%s: not listed in its parent's metadata", role);
 	if (cached && signp_tuf_check_filemeta(meta, cached->bytes, cached->len, role, NULL) == SIGN_OK)
-		return signp_tuf_parse(out, role, cached->bytes, cached->len, err);
+		return parse_or_dup(out, role, cached->bytes, cached->len, cached, err);
 	r = be->fetch(be, role, 0, meta_sha256_hex(meta, hex) ? hex : NULL,
 		(size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
 	if (r == SIGN_ENOTFOUND)
@@ -458,7 +473,7 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 	if (r == SIGN_OK)
 		r = signp_tuf_check_filemeta(meta, data.ptr, data.size, role, err);
 	if (r == SIGN_OK)
-		r = signp_tuf_parse(out, role, data.ptr, data.size, err);
+		r = parse_or_dup(out, role, data.ptr, data.size, cached, err);
 	sign_buf_dispose(&data);
 	return r;
 }
@@ -547,7 +562,7 @@ static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
 	int publisher, sign_error *err)
 {
 	int r;
-	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, err)) != SIGN_OK) {
+	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, c_ts, err)) != SIGN_OK) {
 		if (r == SIGN_ENOTFOUND)
 			r = signp_err_prefix(err, SIGN_EVERIFY, "timestamp");
 		return r;

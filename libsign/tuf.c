@@ -321,6 +321,22 @@ out:
 	return r;
 }
 
+signp_tuf_file *signp_tuf_file_dup(const signp_tuf_file *src)
+{
+	signp_tuf_file *f;
+	if (src == NULL || (f = malloc(sizeof(*f))) == NULL)
+		return NULL;
+	*f = *src;
+	if ((f->bytes = malloc(src->len ? src->len : 1)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	if (src->len)
+		memcpy(f->bytes, src->bytes, src->len);
+	json_incref(f->doc);
+	return f;
+}
+
 void signp_tuf_file_free(signp_tuf_file *f)
 {
 	if (f == NULL)

@@ -41,6 +41,11 @@ typedef struct signp_tuf_file {
 int signp_tuf_parse(signp_tuf_file **out, const char *role, const void *bytes, size_t len,
 	sign_error *err);
 void signp_tuf_file_free(signp_tuf_file *f);
+/* A second handle on an already parsed file, without parsing it again: its
+ * own copy of the bytes, the same (reference-counted) JSON document.  The
+ * document is never changed after signp_tuf_parse (writers deep-copy
+ * signed_obj), so sharing it is safe.  NULL when out of memory. */
+signp_tuf_file *signp_tuf_file_dup(const signp_tuf_file *src);
 
 /* Key ID of {"keytype":T,"keyval":{"private":null,"public":P}} (§2). */
 int signp_tuf_keyid(char out[65], const char *keytype, const char *public_b64, sign_error *err);

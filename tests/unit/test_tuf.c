@@ -210,6 +210,32 @@ static void test_reserialize_all(void **state)
 	}
 }
 
+/* A second handle (signp_tuf_file_dup, as a warm verify takes for roles
+ * whose bytes match the cached copy) sees the same file and outlives the
+ * first: its signatures still verify after the original is freed. */
+static void test_file_dup(void **state)
+{
+	sign_error err = { 0 };
+	signp_tuf_file *root = load_vec("root", "c1_root.v1.json");
+	signp_tuf_file *ts = load_vec("timestamp", "c1_timestamp.v1.json");
+	signp_tuf_file *d = signp_tuf_file_dup(ts), *r2 = signp_tuf_file_dup(root);
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(r2);
+	assert_ptr_not_equal(d->bytes, ts->bytes);
+	assert_int_equal(d->len, ts->len);
+	assert_memory_equal(d->bytes, ts->bytes, ts->len);
+	assert_string_equal(d->role, "timestamp");
+	assert_int_equal(d->version, ts->version);
+	assert_int_equal(d->expires, ts->expires);
+	signp_tuf_file_free(ts);
+	signp_tuf_file_free(root);
+	assert_int_equal(verify_with_root(d, r2, "timestamp", &err), SIGN_OK);
+	assert_null(signp_tuf_file_dup(NULL));
+	signp_tuf_file_free(d);
+	signp_tuf_file_free(r2);
+}
+
 /* ---------------------------------------------------------------------- */
 /* (2) every signature verifies                                            */
 
@@ -1245,6 +1271,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reserialize_all),
+		cmocka_unit_test(test_file_dup),
 		cmocka_unit_test(test_verify_c1),
 		cmocka_unit_test(test_verify_c2),
 		cmocka_unit_test(test_keyids),
