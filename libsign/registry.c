@@ -63,6 +63,9 @@ struct signp_registry {
 	struct xfer *ahead_x;
 	struct curl_slist *ahead_h;
 	CURLcode ahead_cc;
+	/* work to run once, while a request is on the wire (set_idle) */
+	void (*idle_fn)(void *);
+	void *idle_arg;
 	char host[256];     /* as in references (docker.io) */
 	char api_host[256]; /* what we connect to (registry-1.docker.io) */
 	char scheme[8];     /* "" until a request worked */
@@ -443,14 +446,33 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 /* Drive the transfer on r->curl, already added to r->multi, to its end,
  * then take it out of r->multi: its result, or CURLE_FAILED_INIT when the
  * multi interface itself failed. */
+/* A request is out and its answer has not begun: the time to run the idle
+ * work, which would otherwise wait for the server or delay the request. */
+static int awaiting_answer(signp_registry *r)
+{
+	curl_off_t pre = 0, first = 0;
+	return curl_easy_getinfo(r->curl, CURLINFO_PRETRANSFER_TIME_T, &pre) == CURLE_OK &&
+	       curl_easy_getinfo(r->curl, CURLINFO_STARTTRANSFER_TIME_T, &first) == CURLE_OK &&
+	       pre > 0 && first == 0;
+}
+
 static CURLcode multi_wait(signp_registry *r)
 {
 	CURLcode res = CURLE_OK;
 	CURLMsg *m;
 	int running = 1, left;
 	while (running) {
-		if (curl_multi_perform(r->multi, &running) != CURLM_OK ||
-		    (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK)) {
+		if (curl_multi_perform(r->multi, &running) != CURLM_OK) {
+			res = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running && r->idle_fn != NULL && awaiting_answer(r)) {
+			void (*fn)(void *) = r->idle_fn;
+			r->idle_fn = NULL;
+			fn(r->idle_arg);
+			continue;
+		}
+		if (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
 			res = CURLE_FAILED_INIT;
 			break;
 		}
@@ -1485,6 +1507,14 @@ static void ahead_drop(signp_registry *r)
 	ahead_finish(r);
 	ahead_xfer_free(r);
 	r->ahead_state = 0;
+}
+
+void signp_registry_set_idle(signp_registry *r, void (*fn)(void *), void *arg)
+{
+	if (r != NULL) {
+		r->idle_fn = fn;
+		r->idle_arg = arg;
+	}
 }
 
 void signp_registry_head_manifest_cancel(signp_registry *r)

@@ -90,6 +90,12 @@ void signp_store_resolve_ahead(signp_store *s, const char *ref)
 		(void)signp_registry_head_manifest_start(s->reg, s->repo, ref);
 }
 
+void signp_store_set_idle(signp_store *s, void (*fn)(void *), void *arg)
+{
+	if (s != NULL && !s->is_oci)
+		signp_registry_set_idle(s->reg, fn, arg);
+}
+
 void signp_store_resolve_ahead_cancel(signp_store *s)
 {
 	if (s != NULL && !s->is_oci)

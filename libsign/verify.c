@@ -196,6 +196,12 @@ static void resolve_ahead(void *arg)
 	signp_store_resolve_ahead(a->st, a->tag);
 }
 
+static void warm(void *arg)
+{
+	(void)arg;
+	signp_crypto_warm();
+}
+
 static void repo_name(char out[512], const signp_ref *ref)
 {
 	if (ref->is_oci)
@@ -242,12 +248,18 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	repo_name(out->repository, &ref);
 	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK)
 		goto out;
+	/* Step 6 checks detached signatures (not offline, nor with a trust
+	 * server): OpenSSL's one-time set-up for it runs while the first
+	 * request to the registry is out. */
 	if (opts->key) {
+		signp_store_set_idle(st, warm, NULL);
 		r = verify_with_key(out, st, &ref, opts->key, err);
 		goto out;
 	}
 	if ((r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
+	if (!opts->offline && !be->server_timestamp)
+		signp_store_set_idle(st, warm, NULL);
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
 	lo.offline = opts->offline;
@@ -337,6 +349,7 @@ out:
 	}
 	if (be)
 		be->free(be);
+	signp_store_set_idle(st, NULL, NULL);
 	signp_store_resolve_ahead_cancel(st);
 	signp_store_free(st);
 	return r;

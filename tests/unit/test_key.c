@@ -623,6 +623,10 @@ static void test_sign_verify(void **state)
 	assert_int_equal(signp_key_generate(&other, &err), SIGN_OK);
 	assert_int_equal(signp_key_sign_der(&sig, k, msg, strlen(msg), &err), SIGN_OK);
 	assert_true(sig.size >= 8 && (unsigned char)sig.ptr[0] == 0x30);
+	/* the warm-up a verify runs while a request is out changes nothing,
+	 * and may run any number of times */
+	signp_crypto_warm();
+	signp_crypto_warm();
 	assert_int_equal(signp_pkey_verify_der(k->pkey, msg, strlen(msg), sig.ptr, sig.size),
 		SIGN_OK);
 	assert_int_equal(signp_pkey_verify_der(other->pkey, msg, strlen(msg), sig.ptr, sig.size),
