@@ -63,9 +63,12 @@ struct signp_registry {
 	struct xfer *ahead_x;
 	struct curl_slist *ahead_h;
 	CURLcode ahead_cc;
-	/* work to run once, while a request is on the wire (set_idle) */
-	void (*idle_fn)(void *);
-	void *idle_arg;
+	/* work to run once, while a request is on the wire (add_idle) */
+	struct {
+		void (*fn)(void *);
+		void *arg;
+	} idle[4];
+	int nidle;
 	char host[256];     /* as in references (docker.io) */
 	char api_host[256]; /* what we connect to (registry-1.docker.io) */
 	char scheme[8];     /* "" until a request worked */
@@ -456,6 +459,21 @@ static int awaiting_answer(signp_registry *r)
 	       pre > 0 && first == 0;
 }
 
+/* Run the queued idle work, in order; each piece once. */
+static void run_idle(signp_registry *r)
+{
+	int i, n = r->nidle;
+	void (*fn[4])(void *);
+	void *arg[4];
+	for (i = 0; i < n; i++) {
+		fn[i] = r->idle[i].fn;
+		arg[i] = r->idle[i].arg;
+	}
+	r->nidle = 0;
+	for (i = 0; i < n; i++)
+		fn[i](arg[i]);
+}
+
 static CURLcode multi_wait(signp_registry *r)
 {
 	CURLcode res = CURLE_OK;
@@ -466,10 +484,8 @@ static CURLcode multi_wait(signp_registry *r)
 			res = CURLE_FAILED_INIT;
 			break;
 		}
-		if (running && r->idle_fn != NULL && awaiting_answer(r)) {
-			void (*fn)(void *) = r->idle_fn;
-			r->idle_fn = NULL;
-			fn(r->idle_arg);
+		if (running && r->nidle > 0 && awaiting_answer(r)) {
+			run_idle(r);
 			continue;
 		}
 		if (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
@@ -1509,12 +1525,25 @@ static void ahead_drop(signp_registry *r)
 	r->ahead_state = 0;
 }
 
-void signp_registry_set_idle(signp_registry *r, void (*fn)(void *), void *arg)
+int signp_registry_add_idle(signp_registry *r, void (*fn)(void *), void *arg)
 {
-	if (r != NULL) {
-		r->idle_fn = fn;
-		r->idle_arg = arg;
-	}
+	if (r == NULL || fn == NULL || r->nidle == (int)(sizeof(r->idle) / sizeof(r->idle[0])))
+		return SIGN_ERROR;
+	r->idle[r->nidle].fn = fn;
+	r->idle[r->nidle].arg = arg;
+	r->nidle++;
+	return SIGN_OK;
+}
+
+void signp_registry_drop_idle(signp_registry *r, void (*fn)(void *), void *arg)
+{
+	int i, j = 0;
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nidle; i++)
+		if (r->idle[i].fn != fn || r->idle[i].arg != arg)
+			r->idle[j++] = r->idle[i];
+	r->nidle = j;
 }
 
 void signp_registry_head_manifest_cancel(signp_registry *r)

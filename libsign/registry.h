@@ -64,12 +64,15 @@ int signp_registry_head_manifest_start(signp_registry *r, const char *repo, cons
 /* Forget a HEAD sent ahead and not collected: its answer must not serve a
  * later call, by when the tag may have moved. */
 void signp_registry_head_manifest_cancel(signp_registry *r);
-/* Run fn(arg) once, the next time this handle has sent a request and waits
- * for its answer (the server's time, otherwise idle); NULL cancels.  For
- * work the caller needs later anyway (signp_crypto_warm): it is never run
- * before a request is sent, and an answer that comes in meanwhile is read
- * when it ends. */
-void signp_registry_set_idle(signp_registry *r, void (*fn)(void *), void *arg);
+/* Queue fn(arg) to run once, the next time this handle has sent a request
+ * and waits for its answer (the server's time, otherwise idle).  For work
+ * the caller needs later anyway (signp_crypto_warm, loading the trust
+ * cache): it never runs before a request is sent, and an answer that comes
+ * in meanwhile is read when it ends.  At most 4 at a time: SIGN_ERROR when
+ * full (the caller then does the work itself).  drop_idle unqueues work
+ * that has not run, before its arg goes away. */
+int signp_registry_add_idle(signp_registry *r, void (*fn)(void *), void *arg);
+void signp_registry_drop_idle(signp_registry *r, void (*fn)(void *), void *arg);
 /* HEAD: the registry's digest, media type and size (no body to check). */
 int signp_registry_head_manifest(signp_registry *r, const char *repo, const char *ref,
 	char digest_out[80], char media_type_out[256], uint64_t *size_out, sign_error *err);

@@ -90,10 +90,15 @@ void signp_store_resolve_ahead(signp_store *s, const char *ref)
 		(void)signp_registry_head_manifest_start(s->reg, s->repo, ref);
 }
 
-void signp_store_set_idle(signp_store *s, void (*fn)(void *), void *arg)
+int signp_store_add_idle(signp_store *s, void (*fn)(void *), void *arg)
+{
+	return s != NULL && !s->is_oci ? signp_registry_add_idle(s->reg, fn, arg) : SIGN_ERROR;
+}
+
+void signp_store_drop_idle(signp_store *s, void (*fn)(void *), void *arg)
 {
 	if (s != NULL && !s->is_oci)
-		signp_registry_set_idle(s->reg, fn, arg);
+		signp_registry_drop_idle(s->reg, fn, arg);
 }
 
 void signp_store_resolve_ahead_cancel(signp_store *s)

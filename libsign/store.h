@@ -31,8 +31,10 @@ int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_b
 void signp_store_resolve_ahead(signp_store *s, const char *ref);
 /* Forget it if it was not collected (end of the operation that sent it). */
 void signp_store_resolve_ahead_cancel(signp_store *s);
-/* signp_registry_set_idle on a registry store; nothing for a layout. */
-void signp_store_set_idle(signp_store *s, void (*fn)(void *), void *arg);
+/* signp_registry_add_idle / drop_idle on a registry store; a layout makes
+ * no request: add_idle gives SIGN_ERROR. */
+int signp_store_add_idle(signp_store *s, void (*fn)(void *), void *arg);
+void signp_store_drop_idle(signp_store *s, void (*fn)(void *), void *arg);
 int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
 	char media_type[256], uint64_t *size, sign_error *err);
 /* tag may be NULL (by digest only). */

@@ -10,6 +10,7 @@
 #include "trust.h"
 #include "key.h"
 #include "pinning.h"
+#include "registry.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -580,30 +581,58 @@ static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
 	return r;
 }
 
+/* The cached copies of the four top roles, and whether the root memo
+ * holds for the cached root: read while the backend's first request is out
+ * (the registry handle's idle work), or else before they are needed. */
+typedef struct cached_set {
+	sign_ctx *ctx;
+	const char *gun;
+	int64_t now;
+	int done;
+	int memo_ok;
+	signp_tuf_file *root, *ts, *snap, *targets;
+} cached_set;
+
+static void cached_load(void *arg)
+{
+	cached_set *c = arg;
+	if (c->done)
+		return;
+	c->done = 1;
+	cache_load(&c->root, c->ctx, c->gun, "root");
+	cache_load(&c->ts, c->ctx, c->gun, "timestamp");
+	cache_load(&c->snap, c->ctx, c->gun, "snapshot");
+	cache_load(&c->targets, c->ctx, c->gun, "targets");
+	c->memo_ok = c->root != NULL && root_memo_ok(c->ctx, c->gun, c->root, c->now);
+}
+
 int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
 	const signp_trust_load_opts *opts, sign_error *err)
 {
 	signp_trust *t;
 	signp_tuf_file *c_root = NULL, *c_ts = NULL, *c_snap = NULL, *c_targets = NULL;
 	signp_pin pin;
-	int have_pin = 0, memo_ok, root_same;
+	int have_pin = 0, memo_ok, root_same, queued = 0;
 	int64_t now = signp_now();
+	cached_set cs;
 	int r;
 
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
 	signp_strlcpy(t->gun, gun, sizeof(t->gun));
-	cache_load(&c_root, ctx, gun, "root");
-	cache_load(&c_ts, ctx, gun, "timestamp");
-	cache_load(&c_snap, ctx, gun, "snapshot");
-	cache_load(&c_targets, ctx, gun, "targets");
+	memset(&cs, 0, sizeof(cs));
+	cs.ctx = ctx;
+	cs.gun = gun;
+	cs.now = now;
 
 	if ((r = signp_pin_resolve(&pin, ctx, gun, opts ? opts->root_key_files : NULL, err)) != SIGN_OK)
 		goto out;
 	have_pin = 1;
 
 	if (opts && opts->offline) {
+		cached_load(&cs);
+		c_root = cs.root; c_ts = cs.ts; c_snap = cs.snap; c_targets = cs.targets;
 		/* the cached state only: it was verified when stored; it
 		 * must still be fresh */
 		if (c_root == NULL || c_ts == NULL || c_snap == NULL || c_targets == NULL) {
@@ -641,7 +670,13 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	}
 
-	if ((r = be->refresh(be, err)) != SIGN_OK) {
+	queued = be->net != NULL && signp_registry_add_idle(be->net, cached_load, &cs) == SIGN_OK;
+	r = be->refresh(be, err);
+	if (queued)
+		signp_registry_drop_idle(be->net, cached_load, &cs);
+	cached_load(&cs);
+	c_root = cs.root; c_ts = cs.ts; c_snap = cs.snap; c_targets = cs.targets;
+	if (r != SIGN_OK) {
 		if (r == SIGN_ENOTFOUND) {
 			if (opts && opts->allow_missing)
 				goto out;
@@ -660,7 +695,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	}
 	/* 1. root: always fetched, so that a served root the cached one does
 	 * not lead to (a forged or swapped root) is refused, not ignored */
-	memo_ok = c_root != NULL && root_memo_ok(ctx, gun, c_root, now);
+	memo_ok = cs.memo_ok;
 	if ((r = load_root(t, be, c_root, memo_ok, &pin, now, err)) != SIGN_OK ||
 	    (r = check_fresh(ctx, t->gun, t->root, NULL, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;

@@ -51,6 +51,9 @@ struct signp_trust_backend {
 	int (*server_key)(signp_trust_backend *be, const char *role, int rotate, json_t **keyobj,
 		char keyid[65], sign_error *err);
 	const char *name;     /* "registry", "oci", "notary" */
+	/* the handle refresh's request goes over (NULL for a layout): the
+	 * caller may queue work to run while it is out (add_idle) */
+	signp_registry *net;
 	int server_timestamp; /* the server makes the timestamp: never publish one */
 };
 

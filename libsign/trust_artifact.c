@@ -279,6 +279,7 @@ int signp_trust_backend_artifact(signp_trust_backend **out, signp_store *store, 
 	a->be.free = art_free;
 	a->be.name = store->is_oci ? "oci" : "registry";
 	a->store = store;
+	a->be.net = store->is_oci ? NULL : store->reg;
 	signp_strlcpy(a->gun, gun, sizeof(a->gun));
 	*out = &a->be;
 	return SIGN_OK;

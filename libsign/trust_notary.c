@@ -438,6 +438,7 @@ int signp_trust_backend_notary(signp_trust_backend **out, signp_registry *http, 
 	n->be.server_timestamp = 1;
 	n->magic = NOTARY_MAGIC;
 	n->http = http;
+	n->be.net = http;
 	signp_strlcpy(n->gun, gun, sizeof(n->gun));
 	signp_strlcpy(n->server, signp_registry_host(http), sizeof(n->server));
 	snprintf(n->base, sizeof(n->base), "/v2/%s/_trust/tuf/", gun);

@@ -252,14 +252,14 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	 * server): OpenSSL's one-time set-up for it runs while the first
 	 * request to the registry is out. */
 	if (opts->key) {
-		signp_store_set_idle(st, warm, NULL);
+		(void)signp_store_add_idle(st, warm, NULL);
 		r = verify_with_key(out, st, &ref, opts->key, err);
 		goto out;
 	}
 	if ((r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
 	if (!opts->offline && !be->server_timestamp)
-		signp_store_set_idle(st, warm, NULL);
+		(void)signp_store_add_idle(st, warm, NULL);
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
 	lo.offline = opts->offline;
@@ -349,7 +349,7 @@ out:
 	}
 	if (be)
 		be->free(be);
-	signp_store_set_idle(st, NULL, NULL);
+	signp_store_drop_idle(st, warm, NULL);
 	signp_store_resolve_ahead_cancel(st);
 	signp_store_free(st);
 	return r;

@@ -1,6 +1,7 @@
 /* test_registry.c - WWW-Authenticate parsing, docker config credentials
- * (auths, credHelpers, credsStore with a fake helper), and offline
- * registry-handle behaviour (bad arguments, a closed port). */
+ * (auths, credHelpers, credsStore with a fake helper), offline
+ * registry-handle behaviour (bad arguments, a closed port), and the idle
+ * work run while a request is out (a one-shot server of its own). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -363,6 +365,121 @@ static void test_closed_port(void **state)
 	sign_buf_dispose(&b);
 }
 
+/* ---- idle work ---- */
+
+typedef struct idle_probe {
+	int fd;     /* write end of the pipe the server waits on, or -1 */
+	int runs;
+} idle_probe;
+
+static void idle_poke(void *arg)
+{
+	idle_probe *p = arg;
+	p->runs++;
+	if (p->fd >= 0 && write(p->fd, "x", 1) != 1)
+		p->runs = 100;
+}
+
+static void idle_never(void *arg)
+{
+	idle_probe *p = arg;
+	p->runs++;
+}
+
+/* A server that reads one request, then answers 404 only once a byte comes
+ * through the pipe: the client gets its answer only if its idle work ran
+ * while the request was out (no timing involved). */
+static pid_t one_shot_server(int lfd, int pipe_rd)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[4096], c;
+		const char *ans = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+		int cfd = accept(lfd, NULL, NULL);
+		size_t got = 0;
+		ssize_t n;
+		if (cfd < 0)
+			_exit(1);
+		while (got < sizeof(buf) - 1 && (n = read(cfd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+		if (read(pipe_rd, &c, 1) != 1)
+			_exit(1);
+		if (write(cfd, ans, strlen(ans)) != (ssize_t)strlen(ans))
+			_exit(1);
+		close(cfd);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void test_idle_work(void **state)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), pfd[2], st = 0;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char url[64];
+	signp_registry *r = NULL;
+	signp_registry_options o;
+	sign_error err;
+	sign_buf b = SIGN_BUF_INIT;
+	idle_probe p1 = { -1, 0 }, p2 = { -1, 0 }, gone = { -1, 0 };
+	long status = 0;
+	pid_t pid;
+	(void)state;
+	assert_true(lfd >= 0);
+	assert_int_equal(pipe(pfd), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	pid = one_shot_server(lfd, pfd[0]);
+	assert_true(pid > 0);
+	close(pfd[0]);
+	close(lfd);
+
+	memset(&o, 0, sizeof(o));
+	memset(&err, 0, sizeof(err));
+	o.base_url = url;
+	o.timeout = 20;
+	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_OK);
+	/* at most 4 queued; drop unqueues exactly the pair given */
+	p1.fd = pfd[1];
+	assert_int_equal(signp_registry_add_idle(r, idle_poke, &p1), SIGN_OK);
+	assert_int_equal(signp_registry_add_idle(r, idle_never, &gone), SIGN_OK);
+	assert_int_equal(signp_registry_add_idle(r, idle_poke, &p2), SIGN_OK);
+	assert_int_equal(signp_registry_add_idle(r, idle_never, &p2), SIGN_OK);
+	assert_int_equal(signp_registry_add_idle(r, idle_never, &p1), SIGN_ERROR);
+	assert_int_equal(signp_registry_add_idle(r, NULL, &p1), SIGN_ERROR);
+	assert_int_equal(signp_registry_add_idle(NULL, idle_never, &p1), SIGN_ERROR);
+	signp_registry_drop_idle(r, idle_never, &gone);
+	signp_registry_drop_idle(r, idle_never, &p2);
+	signp_registry_drop_idle(NULL, idle_never, &p2);
+
+	/* the server answers only after idle_poke ran: the request was out */
+	assert_int_equal(signp_registry_request(r, "GET", "/v2/", NULL, NULL, 0, NULL, 1024, &b,
+		&status, &err), SIGN_OK);
+	assert_int_equal(status, 404);
+	assert_int_equal(p1.runs, 1);
+	assert_int_equal(p2.runs, 1);
+	assert_int_equal(gone.runs, 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(pfd[1]);
+	/* queued work runs once: nothing is left for the next request */
+	assert_int_equal(signp_registry_add_idle(r, idle_never, &gone), SIGN_OK);
+	signp_registry_drop_idle(r, idle_never, &gone);
+	assert_int_equal(gone.runs, 0);
+	signp_registry_free(r);
+	sign_buf_dispose(&b);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -391,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_docker_config_helpers),
 		cmocka_unit_test(test_registry_args),
 		cmocka_unit_test(test_closed_port),
+		cmocka_unit_test(test_idle_work),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
