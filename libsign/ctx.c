@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #define SIGN_PASS_MAX 1024
@@ -22,6 +23,10 @@ SIGN_EXTERN(int) sign_global_init(void)
 {
 	if (sodium_init() < 0)
 		return SIGN_ERROR;
+	/* jansson's hash seed from libsodium's generator (getrandom), not
+	 * from opening /dev/urandom at the first JSON object; 0 would mean
+	 * "seed yourself" */
+	json_object_seed((size_t)randombytes_random() | 1u);
 	/* before libcurl initialises OpenSSL: no atexit cleanup of OpenSSL's
 	 * global tables (the process is ending; the OS takes the memory back) */
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) != 1)
