@@ -1,14 +1,58 @@
 /*
- * cmd_verify.c - sign verify [--root-key FILE]... [--key PUB] [--offline] REF...
+ * cmd_verify.c - sign verify [--root-key FILE]... [--key PUB] [--offline]
+ *                [--at TIME] REF...
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage[] =
-	"usage: sign verify [--root-key FILE]... [--key PUBKEY] [--offline] [--gun GUN] REF...\n";
+	"usage: sign verify [--root-key FILE]... [--key PUBKEY] [--offline] [--gun GUN]\n"
+	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] REF...\n";
+
+/* --at: "+N" with a unit (s, m, h, d) from now, or an RFC 3339 UTC time.
+ * 0 when malformed; whether it lies ahead is the library's check. */
+static int64_t parse_at(const char *s)
+{
+	char *end;
+	long long n;
+	struct tm tm;
+	char z = 0;
+	time_t t;
+	if (s[0] == '+') {
+		errno = 0;
+		n = strtoll(s + 1, &end, 10);
+		if (errno != 0 || end == s + 1 || n < 0 || n > 36500LL * 86400 || end[0] == '\0' ||
+		    end[1] != '\0')
+			return 0;
+		switch (end[0]) {
+		case 's': break;
+		case 'm': n *= 60; break;
+		case 'h': n *= 3600; break;
+		case 'd': n *= 86400; break;
+		default: return 0;
+		}
+		if (n > 36500LL * 86400)
+			return 0;
+		return (int64_t)time(NULL) + (n > 0 ? n : 1);
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(s) != 20 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z' ||
+	    tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	return t > 0 ? (int64_t)t : 0;
+}
 
 int cmd_verify(cli *c, int argc, char **argv)
 {
@@ -17,6 +61,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "offline", no_argument, NULL, 'O' },
 		{ "gun", required_argument, NULL, 'g' },
+		{ "at", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -38,6 +83,13 @@ int cmd_verify(cli *c, int argc, char **argv)
 		case 'k': o.key = optarg; break;
 		case 'O': o.offline = 1; break;
 		case 'g': o.gun = optarg; break;
+		case 'a':
+			if ((o.at = parse_at(optarg)) == 0) {
+				free(roots);
+				return cli_usage(usage, "--at wants +N with a unit (s, m, h, d) or "
+					"an RFC 3339 UTC time such as 2027-01-31T00:00:00Z, not '%s'", optarg);
+			}
+			break;
 		case 'h': fputs(usage, stdout); free(roots); return EXIT_OK;
 		default: free(roots); return cli_usage(usage, "bad option");
 		}

@@ -180,9 +180,15 @@ typedef struct sign_verify_options {
 	const char *key;              /* cosign key-only mode: only check detached signatures with this key */
 	const char *gun;              /* GUN for an oci: REF */
 	int offline;                  /* use the cached trust state only */
+	/* Since version 2.  Check expiry as of this time (unix seconds), not
+	 * now: "will it still verify then?", to hear of a freeze window's end
+	 * ahead of time.  0: now.  A time in the past is refused (SIGN_EINVAL),
+	 * so expired trust data is never accepted; such a check caches
+	 * nothing.  Version 1 callers leave it out. */
+	int64_t at;
 } sign_verify_options;
-#define SIGN_VERIFY_OPTIONS_VERSION 1
-#define SIGN_VERIFY_OPTIONS_INIT { SIGN_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0 }
+#define SIGN_VERIFY_OPTIONS_VERSION 2
+#define SIGN_VERIFY_OPTIONS_INIT { SIGN_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
 
 typedef struct sign_verify_result {
 	char repository[512];

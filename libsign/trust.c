@@ -251,7 +251,14 @@ static int check_fresh(sign_ctx *ctx, const char *gun, const signp_tuf_file *f,
 		return SIGN_OK;
 	signp_time_format(when, f->expires);
 	if (now > f->expires) {
-		signp_err(err, SIGN_EVERIFY, "%s: expired at %s", f->role, when);
+		if (now > signp_now() + 5) { /* checked ahead of time (--at) */
+			char at[32];
+			signp_time_format(at, now);
+			signp_err(err, SIGN_EVERIFY, "%s: expired at %s, as of %s, the time checked",
+				f->role, when, at);
+		} else {
+			signp_err(err, SIGN_EVERIFY, "%s: expired at %s", f->role, when);
+		}
 		if (strcmp(f->role, "timestamp") == 0)
 			signp_err_hint(err, "the publisher must run `sign trust refresh`");
 		return SIGN_EVERIFY;
@@ -621,6 +628,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
 	signp_strlcpy(t->gun, gun, sizeof(t->gun));
+	if (opts && opts->at > now)
+		now = opts->at; /* never earlier than now */
 	memset(&cs, 0, sizeof(cs));
 	cs.ctx = ctx;
 	cs.gun = gun;
@@ -714,7 +723,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
 		goto out;
-	{
+	if (!(opts && opts->at > 0)) {
 		const signp_tuf_file *known[4] = { c_root, c_targets, c_snap, c_ts };
 		r = trust_save(ctx, t, known, err);
 	}

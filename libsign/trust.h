@@ -87,6 +87,8 @@ typedef struct signp_trust_load_opts {
 	int allow_missing;    /* a GUN with no collection gives SIGN_ENOTFOUND, not EVERIFY */
 	int publisher;        /* the publisher re-signing: an expired timestamp is
 	                       * accepted (it is about to be replaced) */
+	int64_t at;           /* check as of this later time (0: now); nothing
+	                       * is cached then */
 	/* called once the backend answered (refresh), before the checks: the
 	 * caller can send a request whose answer it needs after them */
 	void (*refreshed)(void *arg);

@@ -11,6 +11,7 @@
 #include "trust.h"
 #include "tuf.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,10 +240,20 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 
 	memset(out, 0, sizeof(*out));
 	memset(pkeys, 0, sizeof(pkeys));
+	if (opts != NULL && opts->version == 1) {
+		/* version 1 ends before at */
+		memcpy(&dflt, opts, offsetof(sign_verify_options, at));
+		dflt.version = SIGN_VERIFY_OPTIONS_VERSION;
+		dflt.at = 0;
+		opts = &dflt;
+	}
 	if (opts == NULL)
 		opts = &dflt;
 	if (opts->version != SIGN_VERIFY_OPTIONS_VERSION)
 		return signp_err(err, SIGN_EINVAL, "verify: unsupported options version");
+	if (opts->at < 0 || (opts->at > 0 && opts->at < signp_now() - 60))
+		return signp_err(err, SIGN_EINVAL,
+			"verify: the time to check at is in the past: expired trust data is never accepted");
 	if ((r = signp_ref_parse(&ref, refstr, opts->gun, err)) != SIGN_OK)
 		goto out;
 	repo_name(out->repository, &ref);
@@ -263,6 +274,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
 	lo.offline = opts->offline;
+	lo.at = opts->at;
 	ahead.st = st;
 	ahead.tag = ref.tag[0] ? ref.tag : "latest";
 	if (!opts->offline && !be->server_timestamp && (ref.tag[0] || !ref.digest[0])) {
@@ -270,7 +282,8 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		lo.refreshed_arg = &ahead;
 	}
 	/* steps 1-4, once per GUN, backend and pins in this context */
-	snprintf(memo, sizeof(memo), "%s|%s|%d", be->name, ref.gun, opts->offline);
+	snprintf(memo, sizeof(memo), "%s|%s|%d|%lld", be->name, ref.gun, opts->offline,
+		(long long)opts->at);
 	for (const char *const *rk = opts->root_keys; rk && *rk; rk++) {
 		size_t n = strlen(memo);
 		snprintf(memo + n, sizeof(memo) - n, "|%s", *rk);

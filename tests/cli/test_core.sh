@@ -117,6 +117,18 @@ start_registry reg2
 seed "$REG/exp:v1" 6 >/dev/null
 run "push for the expiry case" 0 "$SIGN" --home "$A" push "$REG/exp:v1"
 run "verify before expiry" 0 "$SIGN" --home "$B" verify "$REG/exp:v1"
+# --at: the same checks as of a later time, to hear of a freeze window's end
+# ahead (the default timestamp lifetime is 14 days); never a past time
+run "--at an hour ahead: still fresh" 0 "$SIGN" --home "$WORK/home-at" verify --at +1h "$REG/exp:v1"
+expect "… prints the digest" has "^$REG/exp@sha256:" "$OUT"
+expect "… and caches no trust data" test ! -e "$WORK/home-at/trust/$REG/exp/metadata/timestamp.json"
+run "--at 30 days ahead: the timestamp will have expired" 1 "$SIGN" --home "$B" verify --at +30d "$REG/exp:v1"
+expect "… says so, with the time checked" has "timestamp: expired at .*, as of .*, the time checked" "$ERR"
+run "--at an absolute time 30 days ahead" 1 "$SIGN" --home "$B" verify --at "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)" "$REG/exp:v1"
+run "--at a past time is refused" 2 "$SIGN" --home "$B" verify --at 2001-01-01T00:00:00Z "$REG/exp:v1"
+expect "… and says why" has "in the past" "$ERR"
+run "--at garbage is a usage error" 2 "$SIGN" --home "$B" verify --at tomorrow "$REG/exp:v1"
+run "… and the verifier's cache still verifies now" 0 "$SIGN" --home "$B" verify --offline "$REG/exp:v1"
 run "timestamp re-signed with a past expiry" 0 "$TOOLS/forge" expire "$A" "$REG/exp:v1"
 run "expired timestamp" 1 "$SIGN" --home "$B" verify "$REG/exp:v1"
 expect "… names the role" has "timestamp: expired" "$ERR"

@@ -69,6 +69,14 @@ if [ -x "$WORK/example" ]; then
 	"$MKIMAGE" "$WORK/layout" v1 docs-evil >/dev/null
 	run "the example rejects a swapped image with 1" 1 env SIGN_HOME="$WORK/verifier" "$WORK/example" "oci:$WORK/layout:v1"
 	run "… and a usage error with 2" 2 "$WORK/example"
+	# a caller built before sign_verify_options version 2 (the at field)
+	sed 's/SIGN_VERIFY_OPTIONS_INIT/{ 1, NULL, NULL, NULL, 0, 0 }/' "$WORK/example.c" >"$WORK/example1.c"
+	run "the example with version 1 options compiles" 0 \
+		${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -I"$TOP/include" -o "$WORK/example1" "$WORK/example1.c" \
+		"$BUILD/libsign.a" $(pkg-config --cflags --libs openssl libcurl jansson libsodium)
+	"$MKIMAGE" "$WORK/layout" v1 docs-1 >/dev/null
+	run "… and verifies with them" 0 env SIGN_HOME="$WORK/verifier" "$WORK/example1" "oci:$WORK/layout:v1"
+	expect "… the same digest" cmp -s "$OUT" "$WORK/pushed"
 fi
 
 finish
