@@ -46,6 +46,13 @@ STATIC_DEPS = $(CURL_PREFIX)/lib/libcurl.a
 # loader reads 450 KiB of .rela.dyn at every start without it.
 RELR := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -Wl,-z,pack-relative-relocs -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
 ALL_LDFLAGS += $(RELR)
+# build/static/sign itself is fully static, glibc included, and still
+# position-independent (static-pie: ASLR as before): no shared library to
+# load or bind at start.  scripts/link-static.sh drops glibc's expected NSS
+# notices from that link, and nothing else.
+SIGN_LDFLAGS = -static-pie
+SIGN_LIBS    = $(shell $(STATIC_PC) --static --libs $(PKGS) 2>/dev/null) -lpthread -ldl
+SIGN_LINK    = ./scripts/link-static.sh
 else
 B = build
 endif
@@ -87,8 +94,10 @@ $(B)/libsign.a: $(LIB_OBJ)
 $(B)/libsign.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libsign.so.0 $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
 
+SIGN_LIBS ?= $(PKG_LIBS)
+
 $(B)/sign: $(CMD_OBJ) $(B)/libsign.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(PKG_LIBS)
+	$(SIGN_LINK) $(CC) $(ALL_LDFLAGS) $(SIGN_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(SIGN_LIBS)
 
 PC_GEN = printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nLibs.private: -pthread\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' '$(PKGS)'

@@ -1,8 +1,9 @@
 #!/bin/bash
 # test_static.sh - `make STATIC=1` builds build/static/sign (lean static
-# libcurl from Debian's source, static OpenSSL, jansson and libsodium), with
-# no warnings and no shared library but libc, and that binary passes the
-# core, TLS/auth and Notary suites, the same scripts as the default build.
+# libcurl from Debian's source, static OpenSSL, jansson, libsodium and
+# glibc), with no warnings, no shared library at all and still
+# position-independent (static-pie: ASLR), and that binary passes the core,
+# TLS/auth and Notary suites, the same scripts as the default build.
 . "$(dirname "$0")/../lib/common.sh"
 
 S=build/static
@@ -28,6 +29,9 @@ if grep -Eq "libcurl|libssl|libcrypto|libjansson|libsodium|libgnutls|libkrb5" "$
 else
 	ok "… linking OpenSSL, libcurl, jansson and libsodium statically"
 fi
+expect "… and glibc too: no shared library at all" has "statically linked" "$OUT"
+LC_ALL=C readelf -h "$TOP/$S/sign" >"$OUT" 2>&1
+expect "… yet position-independent, loaded at a random address (static-pie)" has "Type:.*DYN" "$OUT"
 "$TOP/$S/sign" --version >"$OUT" 2>"$ERR"
 expect "… and runs" has "sign" "$OUT"
 
