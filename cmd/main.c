@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -349,6 +352,29 @@ static int take_globals(cli *c, int *argc, char **argv, const char ***insecure, 
 	return EXIT_OK;
 }
 
+/* A command's heap, made in one step.  A warm verify peaks at about 200 KiB
+ * of small blocks (OpenSSL's tables, JSON); touched one page at a time, that
+ * is some 50 page faults, each costing more than the whole heap costs to
+ * populate in one madvise (Linux 5.14; elsewhere this does nothing).  The
+ * malloc top pad keeps the populated pages in the heap rather than handing
+ * them back. */
+#define HEAP_START (256 * 1024)
+static void heap_prefault(void)
+{
+#ifdef MADV_POPULATE_WRITE
+	void *p;
+	char *top;
+	uintptr_t from;
+	if (mallopt(M_TOP_PAD, HEAP_START) != 1 || (p = malloc(1)) == NULL)
+		return;
+	top = sbrk(0);
+	from = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	if (top != (void *)-1 && from < (uintptr_t)top && (uintptr_t)top - from <= 2 * HEAP_START)
+		(void)madvise((void *)from, (uintptr_t)top - from, MADV_POPULATE_WRITE);
+	free(p);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	cli c;
@@ -383,6 +409,7 @@ int main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
+	heap_prefault();
 	if (sign_global_init() != SIGN_OK) {
 		fprintf(stderr, "sign: initialising libraries failed\n");
 		rc = EXIT_USAGE;
