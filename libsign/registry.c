@@ -63,6 +63,14 @@ struct signp_registry {
 	struct xfer *ahead_x;
 	struct curl_slist *ahead_h;
 	CURLcode ahead_cc;
+	/* a GET sent on a second connection (signp_registry_side_get):
+	 * 0 none, 1 in flight, 2 answered and kept for its collector */
+	int side_state;
+	char side_path[600];
+	CURL *side_curl;
+	struct xfer *side_x;
+	struct curl_slist *side_h;
+	CURLcode side_cc;
 	/* work to run once, while a request is on the wire (add_idle) */
 	struct {
 		void (*fn)(void *);
@@ -88,6 +96,7 @@ struct signp_registry {
 	long requests;
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
+	char side_errbuf[CURL_ERROR_SIZE];
 	/* credentials: 0 not loaded yet, 1 loaded, 2 none */
 	int creds_state;
 	sign_buf user;
@@ -451,11 +460,11 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
  * multi interface itself failed. */
 /* A request is out and its answer has not begun: the time to run the idle
  * work, which would otherwise wait for the server or delay the request. */
-static int awaiting_answer(signp_registry *r)
+static int awaiting_answer(CURL *c)
 {
 	curl_off_t pre = 0, first = 0;
-	return curl_easy_getinfo(r->curl, CURLINFO_PRETRANSFER_TIME_T, &pre) == CURLE_OK &&
-	       curl_easy_getinfo(r->curl, CURLINFO_STARTTRANSFER_TIME_T, &first) == CURLE_OK &&
+	return curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre) == CURLE_OK &&
+	       curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME_T, &first) == CURLE_OK &&
 	       pre > 0 && first == 0;
 }
 
@@ -474,29 +483,51 @@ static void run_idle(signp_registry *r)
 		fn[i](arg[i]);
 }
 
-static CURLcode multi_wait(signp_registry *r)
+static void transfer_done(signp_registry *r, CURL *c, xfer *x, struct curl_slist *h);
+
+/* Drive r->multi until the transfer of c (r->curl or r->side_curl) ends;
+ * the other one, if any, goes on meanwhile.  A side GET that ends here is
+ * kept for its collector (side_state 2). */
+static CURLcode multi_wait(signp_registry *r, CURL *c)
 {
 	CURLcode res = CURLE_OK;
 	CURLMsg *m;
-	int running = 1, left;
-	while (running) {
+	int running = 1, left, done = 0;
+	while (!done) {
 		if (curl_multi_perform(r->multi, &running) != CURLM_OK) {
 			res = CURLE_FAILED_INIT;
 			break;
 		}
-		if (running && r->nidle > 0 && awaiting_answer(r)) {
+		while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			if (m->easy_handle == c) {
+				done = 1;
+				res = m->data.result;
+			} else if (m->easy_handle == r->side_curl && r->side_state == 1) {
+				r->side_cc = m->data.result;
+				curl_multi_remove_handle(r->multi, r->side_curl);
+				transfer_done(r, r->side_curl, r->side_x, r->side_h);
+				r->side_h = NULL;
+				r->side_state = 2;
+			}
+		}
+		if (done)
+			break;
+		if (!running) { /* nothing left to drive, yet no end for c */
+			res = CURLE_FAILED_INIT;
+			break;
+		}
+		if (r->nidle > 0 && awaiting_answer(c)) {
 			run_idle(r);
 			continue;
 		}
-		if (running && curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+		if (curl_multi_poll(r->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
 			res = CURLE_FAILED_INIT;
 			break;
 		}
 	}
-	while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
-		if (m->msg == CURLMSG_DONE && m->easy_handle == r->curl && res == CURLE_OK)
-			res = m->data.result;
-	curl_multi_remove_handle(r->multi, r->curl);
+	curl_multi_remove_handle(r->multi, c);
 	return res;
 }
 
@@ -505,29 +536,29 @@ static CURLcode run_multi(signp_registry *r)
 {
 	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK)
 		return CURLE_FAILED_INIT;
-	return multi_wait(r);
+	return multi_wait(r, r->curl);
 }
 
-/* After a transfer: count it, take its status, drop its header list. */
-static void transfer_done(signp_registry *r, xfer *x, struct curl_slist *h)
+/* After a transfer on c: count it, take its status, drop its header list. */
+static void transfer_done(signp_registry *r, CURL *c, xfer *x, struct curl_slist *h)
 {
 	long nconn = 0;
 	r->requests++;
-	if (curl_easy_getinfo(r->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
+	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
 		r->connections += nconn;
-	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &x->status);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x->status);
 	/* drop references to our header list before freeing it */
-	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	slist_free_wipe(h);
 }
 
 static void ahead_finish(signp_registry *r);
 
-/* Set r->curl up for one exchange; *hout: the header list to free after. */
-static CURLcode setup_easy(signp_registry *r, const req *q, const char *url,
+/* Set c (r->curl or r->side_curl) up for one exchange; *hout: the header
+ * list to free after. */
+static CURLcode setup_easy(signp_registry *r, CURL *c, const req *q, const char *url,
 	const char *auth, xfer *x, struct curl_slist **hout)
 {
-	CURL *c = r->curl;
 	struct curl_slist *h = NULL, *t;
 	char line[512];
 	int ok = 1;
@@ -623,10 +654,10 @@ static CURLcode do_perform(signp_registry *r, const req *q, const char *url,
 	CURLcode cc;
 	/* one handle, one connection: a HEAD sent ahead is answered first */
 	ahead_finish(r);
-	if ((cc = setup_easy(r, q, url, auth, x, &h)) != CURLE_OK)
+	if ((cc = setup_easy(r, r->curl, q, url, auth, x, &h)) != CURLE_OK)
 		return cc;
 	cc = run_multi(r);
-	transfer_done(r, x, h);
+	transfer_done(r, r->curl, x, h);
 	return cc;
 }
 
@@ -1512,8 +1543,8 @@ static void ahead_finish(signp_registry *r)
 {
 	if (r->ahead_state != 1)
 		return;
-	r->ahead_cc = multi_wait(r);
-	transfer_done(r, r->ahead_x, r->ahead_h);
+	r->ahead_cc = multi_wait(r, r->curl);
+	transfer_done(r, r->curl, r->ahead_x, r->ahead_h);
 	r->ahead_h = NULL;
 	r->ahead_state = 2;
 }
@@ -1595,7 +1626,7 @@ int signp_registry_head_manifest_start(signp_registry *r, const char *repo, cons
 	    (same_origin(r, url.ptr) && auth_line(r, &q, &auth, &creds_sent) != SIGN_OK))
 		goto out;
 	r->ahead_x->creds_sent = creds_sent;
-	if (setup_easy(r, &q, url.ptr, auth.ptr, r->ahead_x, &r->ahead_h) != CURLE_OK)
+	if (setup_easy(r, r->curl, &q, url.ptr, auth.ptr, r->ahead_x, &r->ahead_h) != CURLE_OK)
 		goto out;
 	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK) {
 		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
@@ -1613,6 +1644,106 @@ out:
 	sign_buf_dispose(&url);
 	signp_buf_dispose_secure(&auth);
 	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* a GET on a second connection                                             */
+
+static void side_drop(signp_registry *r)
+{
+	if (r->side_state == 1) {
+		curl_multi_remove_handle(r->multi, r->side_curl);
+		transfer_done(r, r->side_curl, r->side_x, r->side_h);
+		r->side_h = NULL;
+	}
+	if (r->side_x != NULL) {
+		xfer_dispose(r->side_x);
+		free(r->side_x);
+		r->side_x = NULL;
+	}
+	r->side_state = 0;
+}
+
+void signp_registry_side_cancel(signp_registry *r)
+{
+	if (r != NULL)
+		side_drop(r);
+}
+
+int signp_registry_side_get(signp_registry *r, const char *path, size_t max)
+{
+	sign_buf url = SIGN_BUF_INIT, auth = SIGN_BUF_INIT;
+	int running = 0, creds_sent = 0, rc = SIGN_ERROR;
+	size_t i, n;
+	req q;
+	if (r == NULL || path == NULL || max == 0 || strcmp(r->scheme, "http") != 0 ||
+	    r->side_state != 0 || (n = strlen(path)) == 0 || n >= sizeof(r->side_path) ||
+	    path[0] != '/')
+		return SIGN_ERROR;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)path[i] <= 0x20 || (unsigned char)path[i] >= 0x7f || path[i] == '#')
+			return SIGN_ERROR;
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.max = max;
+	q.idempotent = 1;
+	if ((r->side_curl == NULL && (r->side_curl = curl_easy_init()) == NULL) ||
+	    (r->side_x = calloc(1, sizeof(xfer))) == NULL ||
+	    signp_buf_printf(&url, "%s://%s%s%s", r->scheme, r->api_host, r->base_path, path) != SIGN_OK ||
+	    (same_origin(r, url.ptr) && auth_line(r, &q, &auth, &creds_sent) != SIGN_OK))
+		goto out;
+	r->side_x->creds_sent = creds_sent;
+	if (setup_easy(r, r->side_curl, &q, url.ptr, auth.ptr, r->side_x, &r->side_h) != CURLE_OK)
+		goto out;
+	curl_easy_setopt(r->side_curl, CURLOPT_ERRORBUFFER, r->side_errbuf);
+	if (curl_multi_add_handle(r->multi, r->side_curl) != CURLM_OK) {
+		curl_easy_setopt(r->side_curl, CURLOPT_HTTPHEADER, NULL);
+		slist_free_wipe(r->side_h);
+		r->side_h = NULL;
+		goto out;
+	}
+	memcpy(r->side_path, path, n + 1);
+	r->side_state = 1;
+	/* connect and send now; the answer is read when it is needed */
+	curl_multi_perform(r->multi, &running);
+	rc = SIGN_OK;
+out:
+	if (rc != SIGN_OK && r->side_x != NULL) {
+		xfer_dispose(r->side_x);
+		free(r->side_x);
+		r->side_x = NULL;
+	}
+	sign_buf_dispose(&url);
+	signp_buf_dispose_secure(&auth);
+	return rc;
+}
+
+/* The answer to the side GET of path, if it is a plain success that fits
+ * max: moved into *x (1).  Anything else is dropped, and the caller asks
+ * again the normal way (0). */
+static int side_take(signp_registry *r, const char *path, size_t max, xfer *x)
+{
+	int ok;
+	if (r->side_state == 0 || strcmp(r->side_path, path) != 0)
+		return 0;
+	if (r->side_state == 1) {
+		ahead_finish(r); /* a HEAD in flight on r->curl ends first */
+		r->side_cc = multi_wait(r, r->side_curl);
+		transfer_done(r, r->side_curl, r->side_x, r->side_h);
+		r->side_h = NULL;
+		r->side_state = 2;
+	}
+	ok = r->side_cc == CURLE_OK && r->side_x->status == 200 && !r->side_x->too_big &&
+	     !r->side_x->hdr_too_big && !r->side_x->oom && r->side_x->body.size <= max;
+	if (ok) {
+		*x = *r->side_x;
+		free(r->side_x);
+		r->side_x = NULL;
+		r->side_state = 0;
+		return 1;
+	}
+	side_drop(r);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1751,6 +1882,9 @@ void signp_registry_free(signp_registry *r)
 		slist_free_wipe(r->ahead_h);
 	}
 	ahead_xfer_free(r);
+	side_drop(r);
+	if (r->side_curl != NULL)
+		curl_easy_cleanup(r->side_curl);
 	if (r->curl != NULL)
 		curl_easy_cleanup(r->curl);
 	if (r->multi != NULL)
@@ -1829,6 +1963,10 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 		src.len = len;
 		q.src = &src;
 	}
+	if (strcmp(method, "GET") == 0 && body == NULL && side_take(r, path, max, &x)) {
+		rc = SIGN_OK; /* answered on the second connection */
+		goto answered;
+	}
 	rc = request(r, &q, path, &x, q.idempotent ? &url : NULL, err);
 	if (rc == SIGN_OK && q.idempotent) {
 		char what[200];
@@ -1837,6 +1975,7 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 	}
 	if (rc != SIGN_OK)
 		goto out;
+answered:
 	if (status != NULL)
 		*status = x.status;
 	if (xfer_take_body(&x, resp) != SIGN_OK)

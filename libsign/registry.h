@@ -73,6 +73,16 @@ void signp_registry_head_manifest_cancel(signp_registry *r);
  * that has not run, before its arg goes away. */
 int signp_registry_add_idle(signp_registry *r, void (*fn)(void *), void *arg);
 void signp_registry_drop_idle(signp_registry *r, void (*fn)(void *), void *arg);
+/* Send a GET of path (as signp_registry_request would, with the handle's
+ * credentials) now, on a second connection, and return at once (SIGN_OK):
+ * the server works on it while this handle makes its other request.
+ * signp_registry_request of the same GET collects the answer; one that is
+ * not a plain 200 within its max is dropped and the GET made again the
+ * normal way, so this never changes a result.  Plain HTTP only (over TLS a
+ * second connection costs a second handshake), one at a time; SIGN_ERROR
+ * otherwise, and the caller simply goes on.  side_cancel forgets it. */
+int signp_registry_side_get(signp_registry *r, const char *path, size_t max);
+void signp_registry_side_cancel(signp_registry *r);
 /* HEAD: the registry's digest, media type and size (no body to check). */
 int signp_registry_head_manifest(signp_registry *r, const char *repo, const char *ref,
 	char digest_out[80], char media_type_out[256], uint64_t *size_out, sign_error *err);

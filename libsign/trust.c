@@ -679,6 +679,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	}
 
+	if (be->prefetch_root != NULL)
+		be->prefetch_root(be);
 	queued = be->net != NULL && signp_registry_add_idle(be->net, cached_load, &cs) == SIGN_OK;
 	r = be->refresh(be, err);
 	if (queued)

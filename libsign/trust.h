@@ -50,6 +50,9 @@ struct signp_trust_backend {
 	 * object (new reference) and its ID; rotate asks for a new one. */
 	int (*server_key)(signp_trust_backend *be, const char *role, int rotate, json_t **keyobj,
 		char keyid[65], sign_error *err);
+	/* Optional: send the GET of the current root ahead, on its own
+	 * connection, just before refresh (load_root asks for it next). */
+	void (*prefetch_root)(signp_trust_backend *be);
 	const char *name;     /* "registry", "oci", "notary" */
 	/* the handle refresh's request goes over (NULL for a layout): the
 	 * caller may queue work to run while it is out (add_idle) */

@@ -399,11 +399,24 @@ out:
 	return r;
 }
 
+/* The root GET that follows every refresh of a verify, sent now on a second
+ * connection, so that notary-server answers it while it answers the
+ * timestamp; nb_fetch("root") collects it. */
+static void nb_prefetch_root(signp_trust_backend *be)
+{
+	notary_be *n = (notary_be *)be;
+	char path[700];
+	if (snprintf(path, sizeof(path), "%sroot.json", n->base) < (int)sizeof(path))
+		(void)signp_registry_side_get(n->http, path, SIGN_MAX_METADATA);
+}
+
 static void nb_free(signp_trust_backend *be)
 {
 	notary_be *n = (notary_be *)be;
 	if (n == NULL)
 		return;
+	/* an answer not collected must not serve a later GET */
+	signp_registry_side_cancel(n->http);
 	sign_buf_dispose(&n->ts);
 	n->magic = 0;
 	free(n);
@@ -435,6 +448,7 @@ int signp_trust_backend_notary(signp_trust_backend **out, signp_registry *http, 
 	n->be.free = nb_free;
 	n->be.name = "notary";
 	n->be.server_key = nb_server_key;
+	n->be.prefetch_root = nb_prefetch_root;
 	n->be.server_timestamp = 1;
 	n->magic = NOTARY_MAGIC;
 	n->http = http;

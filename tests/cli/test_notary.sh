@@ -116,6 +116,14 @@ suite() {
 	expect "[$m] … prints the digest" has "^$P-np@$D\$" "$OUT"
 	run "[$m] … -o json" 0 sign_ts --home "$WORK/$m-home-v1" -o json verify "$P-np:v1"
 	expect "[$m] … pull reference" has "\"pull\":\"$P-np@$D\"" "$OUT"
+	# warm: root.json and timestamp.json; over plain HTTP the root's GET
+	# goes out at once on a second connection (which the timestamp's may
+	# reuse if the root's answer came first), over TLS one is kept
+	if [ "$m" = tls ]; then
+		expect "[$m] … warm: 2 requests on 1 connection" has '"requests":2,"connections":1}' "$OUT"
+	else
+		expect "[$m] … warm: 2 requests, on at most 2 connections" has '"requests":2,"connections":[12]}' "$OUT"
+	fi
 	run "[$m] a tag notary never signed" 1 sign_ts --home "$WORK/$m-home-v1" verify "$P-np:nope"
 	expect "[$m] … says it is not signed" has "not signed" "$ERR"
 	NPD1=$D

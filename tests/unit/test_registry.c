@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -480,6 +481,152 @@ static void test_idle_work(void **state)
 	sign_buf_dispose(&b);
 }
 
+/* ---- a GET on a second connection ---- */
+
+/* A keep-alive server, a process per connection, that logs each request's
+ * path to log_path and answers 200 "body of PATH", or 404 for /missing. */
+static pid_t log_server(int lfd, const char *log_path)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	for (;;) {
+		int cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			_exit(1);
+		if (fork() == 0) {
+			char buf[4096], path[256], ans[512];
+			size_t got = 0;
+			ssize_t n;
+			close(lfd);
+			for (;;) {
+				char *end;
+				FILE *lf;
+				while ((end = strstr(buf, "\r\n\r\n")) == NULL || got == 0) {
+					if (got >= sizeof(buf) - 1 ||
+					    (n = read(cfd, buf + got, sizeof(buf) - 1 - got)) <= 0)
+						_exit(0);
+					got += (size_t)n;
+					buf[got] = '\0';
+				}
+				if (sscanf(buf, "GET %255s ", path) != 1)
+					_exit(1);
+				if ((lf = fopen(log_path, "a")) != NULL) {
+					fprintf(lf, "%s\n", path);
+					fclose(lf);
+				}
+				if (strcmp(path, "/missing") == 0)
+					snprintf(ans, sizeof(ans), "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+				else
+					snprintf(ans, sizeof(ans), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\nbody of %s",
+						strlen("body of ") + strlen(path), path);
+				if (write(cfd, ans, strlen(ans)) != (ssize_t)strlen(ans))
+					_exit(1);
+				end += 4;
+				got -= (size_t)(end - buf);
+				memmove(buf, end, got);
+				buf[got] = '\0';
+			}
+		}
+		close(cfd);
+	}
+}
+
+static int count_lines(const char *log_path, const char *line)
+{
+	FILE *f = fopen(log_path, "r");
+	char buf[300];
+	int n = 0;
+	if (f == NULL)
+		return 0;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		n += strcmp(buf, line) == 0;
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_side_get(void **state)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), st;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char url[64], log_path[300];
+	signp_registry *r = NULL, *tls = NULL;
+	signp_registry_options o;
+	sign_error err;
+	sign_buf b = SIGN_BUF_INIT;
+	long status = 0;
+	pid_t pid;
+	(void)state;
+	snprintf(log_path, sizeof(log_path), "%s/side.log", tmpdir);
+	assert_true(lfd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	pid = log_server(lfd, log_path);
+	assert_true(pid > 0);
+	close(lfd);
+
+	memset(&o, 0, sizeof(o));
+	memset(&err, 0, sizeof(err));
+	o.base_url = url;
+	o.timeout = 20;
+	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_OK);
+	/* sent ahead on its own connection, collected by the same GET */
+	assert_int_equal(signp_registry_side_get(r, "/root.json", 1024), SIGN_OK);
+	assert_int_equal(signp_registry_side_get(r, "/other", 1024), SIGN_ERROR); /* one at a time */
+	assert_int_equal(signp_registry_request(r, "GET", "/timestamp.json", NULL, NULL, 0, NULL, 1024, &b,
+		&status, &err), SIGN_OK);
+	assert_string_equal(b.ptr, "body of /timestamp.json");
+	assert_int_equal(signp_registry_request(r, "GET", "/root.json", NULL, NULL, 0, NULL, 1024, &b,
+		&status, &err), SIGN_OK);
+	assert_int_equal(status, 200);
+	assert_string_equal(b.ptr, "body of /root.json");
+	assert_int_equal(count_lines(log_path, "/root.json"), 1); /* not asked twice */
+	assert_int_equal(signp_registry_requests(r), 2);
+	/* collected once: the next GET of it is a new request */
+	assert_int_equal(signp_registry_request(r, "GET", "/root.json", NULL, NULL, 0, NULL, 1024, &b,
+		&status, &err), SIGN_OK);
+	assert_int_equal(count_lines(log_path, "/root.json"), 2);
+	/* an answer that is not a plain 200 is dropped and asked again */
+	assert_int_equal(signp_registry_side_get(r, "/missing", 1024), SIGN_OK);
+	assert_int_equal(signp_registry_request(r, "GET", "/missing", NULL, NULL, 0, NULL, 1024, &b,
+		&status, &err), SIGN_OK);
+	assert_int_equal(status, 404);
+	assert_int_equal(count_lines(log_path, "/missing"), 2);
+	/* over the collector's bound: dropped too */
+	assert_int_equal(signp_registry_side_get(r, "/big-enough", 1024), SIGN_OK);
+	assert_int_equal(signp_registry_request(r, "GET", "/big-enough", NULL, NULL, 0, NULL, 8, &b,
+		&status, &err), SIGN_EFORMAT);
+	assert_int_equal(count_lines(log_path, "/big-enough"), 2);
+	/* cancelled: forgotten, asked again */
+	assert_int_equal(signp_registry_side_get(r, "/late", 1024), SIGN_OK);
+	signp_registry_side_cancel(r);
+	signp_registry_side_cancel(NULL);
+	assert_int_equal(signp_registry_request(r, "GET", "/late", NULL, NULL, 0, NULL, 1024, &b,
+		&status, &err), SIGN_OK);
+	assert_string_equal(b.ptr, "body of /late");
+	/* a pending one is dropped with the handle */
+	assert_int_equal(signp_registry_side_get(r, "/never-collected", 1024), SIGN_OK);
+	signp_registry_free(r);
+
+	/* over TLS a second connection costs a second handshake: not done */
+	o.base_url = "https://127.0.0.1:1";
+	assert_int_equal(signp_registry_new(&tls, &o, &err), SIGN_OK);
+	assert_int_equal(signp_registry_side_get(tls, "/root.json", 1024), SIGN_ERROR);
+	signp_registry_free(tls);
+
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	sign_buf_dispose(&b);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -509,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_registry_args),
 		cmocka_unit_test(test_closed_port),
 		cmocka_unit_test(test_idle_work),
+		cmocka_unit_test(test_side_get),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
