@@ -56,21 +56,11 @@ struct xfer;
 struct signp_registry {
 	CURL *curl;
 	CURLM *multi;       /* every transfer runs through it: one connection cache */
-	/* a manifest HEAD sent ahead (signp_registry_head_manifest_start):
-	 * 0 none, 1 in flight, 2 answered and kept for its collector */
-	int ahead_state;
-	char ahead_path[600];
-	struct xfer *ahead_x;
-	struct curl_slist *ahead_h;
-	CURLcode ahead_cc;
-	/* a GET sent on a second connection (signp_registry_side_get):
-	 * 0 none, 1 in flight, 2 answered and kept for its collector */
-	int side_state;
-	char side_path[600];
-	CURL *side_curl;
-	struct xfer *side_x;
-	struct curl_slist *side_h;
-	CURLcode side_cc;
+	/* transfers sent early, their answers kept for the call that needs
+	 * them: a manifest HEAD on curl (signp_registry_head_manifest_start)
+	 * and a GET on a second connection (signp_registry_side_get) */
+	struct early *ahead;
+	struct early *side;
 	/* work to run once, while a request is on the wire (add_idle) */
 	struct {
 		void (*fn)(void *);
@@ -96,7 +86,6 @@ struct signp_registry {
 	long requests;
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
-	char side_errbuf[CURL_ERROR_SIZE];
 	/* credentials: 0 not loaded yet, 1 loaded, 2 none */
 	int creds_state;
 	sign_buf user;
@@ -483,11 +472,10 @@ static void run_idle(signp_registry *r)
 		fn[i](arg[i]);
 }
 
-static void transfer_done(signp_registry *r, CURL *c, xfer *x, struct curl_slist *h);
+static void early_ended(signp_registry *r, CURL *c, CURLcode cc);
 
-/* Drive r->multi until the transfer of c (r->curl or r->side_curl) ends;
- * the other one, if any, goes on meanwhile.  A side GET that ends here is
- * kept for its collector (side_state 2). */
+/* Drive r->multi until the transfer of c ends; an early transfer on
+ * another handle goes on meanwhile, and is kept if it ends here. */
 static CURLcode multi_wait(signp_registry *r, CURL *c)
 {
 	CURLcode res = CURLE_OK;
@@ -504,12 +492,8 @@ static CURLcode multi_wait(signp_registry *r, CURL *c)
 			if (m->easy_handle == c) {
 				done = 1;
 				res = m->data.result;
-			} else if (m->easy_handle == r->side_curl && r->side_state == 1) {
-				r->side_cc = m->data.result;
-				curl_multi_remove_handle(r->multi, r->side_curl);
-				transfer_done(r, r->side_curl, r->side_x, r->side_h);
-				r->side_h = NULL;
-				r->side_state = 2;
+			} else {
+				early_ended(r, m->easy_handle, m->data.result);
 			}
 		}
 		if (done)
@@ -554,8 +538,8 @@ static void transfer_done(signp_registry *r, CURL *c, xfer *x, struct curl_slist
 
 static void ahead_finish(signp_registry *r);
 
-/* Set c (r->curl or r->side_curl) up for one exchange; *hout: the header
- * list to free after. */
+/* Set c (r->curl, or the second connection's handle) up for one exchange;
+ * *hout: the header list to free after. */
 static CURLcode setup_easy(signp_registry *r, CURL *c, const req *q, const char *url,
 	const char *auth, xfer *x, struct curl_slist **hout)
 {
@@ -1521,39 +1505,139 @@ static int xfer_take_body(xfer *x, sign_buf *out)
 	return SIGN_OK;
 }
 
-/* Free the answer kept for a request sent ahead. */
-static void ahead_xfer_free(signp_registry *r)
+/* ------------------------------------------------------------------------ */
+/* transfers sent early                                                     */
+
+/* A transfer sent before its answer is needed, so that the server works on
+ * it meanwhile; the call that needs it collects the answer (early_take),
+ * and any answer but a plain 200 is dropped and the request made again the
+ * normal way, so a result never depends on it. */
+struct early {
+	int state;               /* 0 none, 1 in flight, 2 answered and kept */
+	char path[600];
+	CURL *c;                 /* r->curl, or the second connection's handle */
+	xfer *x;
+	struct curl_slist *h;
+	CURLcode cc;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static void early_free_x(struct early *e)
 {
-	if (r->ahead_x != NULL) {
-		xfer_dispose(r->ahead_x);
-		free(r->ahead_x);
-		r->ahead_x = NULL;
+	if (e->x != NULL) {
+		xfer_dispose(e->x);
+		free(e->x);
+		e->x = NULL;
 	}
 }
 
-/* ------------------------------------------------------------------------ */
-/* a manifest HEAD sent ahead                                               */
-
-static int check_repo_ref(const signp_registry *r, const char *repo, const char *ref,
-	sign_error *err);
-
-/* Wait for the HEAD in flight (if any) and keep its answer for its
- * collector; r->curl is then free for the next exchange. */
-static void ahead_finish(signp_registry *r)
+/* The transfer of c has ended with cc: if it was sent early, count it and
+ * keep its answer. */
+static void early_ended(signp_registry *r, CURL *c, CURLcode cc)
 {
-	if (r->ahead_state != 1)
+	struct early *e = r->ahead->state == 1 && r->ahead->c == c ? r->ahead :
+			  r->side->state == 1 && r->side->c == c ? r->side : NULL;
+	if (e == NULL)
 		return;
-	r->ahead_cc = multi_wait(r, r->curl);
-	transfer_done(r, r->curl, r->ahead_x, r->ahead_h);
-	r->ahead_h = NULL;
-	r->ahead_state = 2;
+	e->cc = cc;
+	curl_multi_remove_handle(r->multi, c);
+	transfer_done(r, c, e->x, e->h);
+	e->h = NULL;
+	e->state = 2;
 }
 
-static void ahead_drop(signp_registry *r)
+/* Wait for e to end, if it is in flight. */
+static void early_finish(signp_registry *r, struct early *e)
 {
-	ahead_finish(r);
-	ahead_xfer_free(r);
-	r->ahead_state = 0;
+	if (e->state == 1) {
+		CURLcode cc = multi_wait(r, e->c);
+		early_ended(r, e->c, cc);
+	}
+}
+
+/* Stop e where it is (closing its connection if it was in flight; counted,
+ * for it was sent) and forget it. */
+static void early_abort(signp_registry *r, struct early *e)
+{
+	if (e->state == 1) {
+		curl_multi_remove_handle(r->multi, e->c);
+		transfer_done(r, e->c, e->x, e->h);
+		e->h = NULL;
+	}
+	early_free_x(e);
+	e->state = 0;
+}
+
+/* Forget e: on r->curl it is let end first, so that the one connection
+ * stays up; on the second connection it is stopped. */
+static void early_drop(signp_registry *r, struct early *e)
+{
+	if (e->c == r->curl)
+		early_finish(r, e);
+	early_abort(r, e);
+}
+
+/* The answer to e if it was for path and is a plain 200 within max: moved
+ * into *x (1).  Anything else (an error, a 401, a retry to make) is dropped
+ * and the caller asks again the normal way (0). */
+static int early_take(signp_registry *r, struct early *e, const char *path, size_t max, xfer *x)
+{
+	int ok;
+	if (e->state == 0 || strcmp(e->path, path) != 0)
+		return 0;
+	early_finish(r, e);
+	ok = e->cc == CURLE_OK && e->x->status == 200 && !e->x->too_big && !e->x->hdr_too_big &&
+	     !e->x->oom && e->x->body.size <= max;
+	if (ok) {
+		*x = *e->x;
+		free(e->x);
+		e->x = NULL;
+		e->state = 0;
+		return 1;
+	}
+	early_drop(r, e);
+	return 0;
+}
+
+/* Send q for path on e->c now, with the handle's credentials, and return;
+ * SIGN_ERROR (nothing sent) when it cannot be set up. */
+static int early_start(signp_registry *r, struct early *e, const req *q, const char *path)
+{
+	sign_buf url = SIGN_BUF_INIT, auth = SIGN_BUF_INIT;
+	int running = 0, creds_sent = 0, rc = SIGN_ERROR;
+	if (strlen(path) >= sizeof(e->path))
+		return SIGN_ERROR;
+	if ((e->x = calloc(1, sizeof(xfer))) == NULL ||
+	    signp_buf_printf(&url, "%s://%s%s%s", r->scheme, r->api_host, r->base_path, path) != SIGN_OK ||
+	    (same_origin(r, url.ptr) && auth_line(r, q, &auth, &creds_sent) != SIGN_OK))
+		goto out;
+	e->x->creds_sent = creds_sent;
+	if (setup_easy(r, e->c, q, url.ptr, auth.ptr, e->x, &e->h) != CURLE_OK)
+		goto out;
+	curl_easy_setopt(e->c, CURLOPT_ERRORBUFFER, e->errbuf);
+	if (curl_multi_add_handle(r->multi, e->c) != CURLM_OK) {
+		curl_easy_setopt(e->c, CURLOPT_HTTPHEADER, NULL);
+		slist_free_wipe(e->h);
+		e->h = NULL;
+		goto out;
+	}
+	signp_strlcpy(e->path, path, sizeof(e->path));
+	e->state = 1;
+	/* send it now; the answer is read when it is needed */
+	curl_multi_perform(r->multi, &running);
+	rc = SIGN_OK;
+out:
+	if (rc != SIGN_OK)
+		early_free_x(e);
+	sign_buf_dispose(&url);
+	signp_buf_dispose_secure(&auth);
+	return rc;
+}
+
+/* A HEAD sent ahead shares r->curl: it ends before the next exchange. */
+static void ahead_finish(signp_registry *r)
+{
+	early_finish(r, r->ahead);
 }
 
 int signp_registry_add_idle(signp_registry *r, void (*fn)(void *), void *arg)
@@ -1580,170 +1664,53 @@ void signp_registry_drop_idle(signp_registry *r, void (*fn)(void *), void *arg)
 void signp_registry_head_manifest_cancel(signp_registry *r)
 {
 	if (r != NULL)
-		ahead_drop(r);
+		early_drop(r, r->ahead);
 }
 
-/* The answer to a HEAD of path sent ahead, if it is a plain success: moved
- * into *x (1).  Anything else (an error, a 401, a retry to make) is dropped
- * and the caller asks again the normal way (0). */
-static int ahead_take(signp_registry *r, const char *path, xfer *x)
-{
-	int ok;
-	if (r->ahead_state == 0 || strcmp(r->ahead_path, path) != 0)
-		return 0;
-	ahead_finish(r);
-	ok = r->ahead_cc == CURLE_OK && r->ahead_x->status == 200 && !r->ahead_x->too_big &&
-	     !r->ahead_x->hdr_too_big && !r->ahead_x->oom;
-	if (ok) {
-		*x = *r->ahead_x;
-		free(r->ahead_x);
-		r->ahead_x = NULL;
-		r->ahead_state = 0;
-		return 1;
-	}
-	ahead_drop(r);
-	return 0;
-}
+static int check_repo_ref(const signp_registry *r, const char *repo, const char *ref,
+	sign_error *err);
 
 int signp_registry_head_manifest_start(signp_registry *r, const char *repo, const char *ref)
 {
-	sign_buf url = SIGN_BUF_INIT, auth = SIGN_BUF_INIT;
-	int running = 0, creds_sent = 0, rc = SIGN_ERROR;
+	char path[600];
 	req q;
 	if (r == NULL || ref == NULL || !r->scheme[0] || check_repo_ref(r, repo, ref, NULL) != SIGN_OK)
 		return SIGN_ERROR;
-	ahead_drop(r);
+	early_drop(r, r->ahead);
 	memset(&q, 0, sizeof(q));
 	q.method = "HEAD";
 	q.repo = repo;
 	q.accept = SIGN_MANIFEST_ACCEPT;
 	q.max = SIGN_MAX_MANIFEST;
 	q.idempotent = 1;
-	snprintf(r->ahead_path, sizeof(r->ahead_path), "/v2/%s/manifests/%s", repo, ref);
-	if ((r->ahead_x = calloc(1, sizeof(xfer))) == NULL ||
-	    signp_buf_printf(&url, "%s://%s%s%s", r->scheme, r->api_host, r->base_path,
-		    r->ahead_path) != SIGN_OK ||
-	    (same_origin(r, url.ptr) && auth_line(r, &q, &auth, &creds_sent) != SIGN_OK))
-		goto out;
-	r->ahead_x->creds_sent = creds_sent;
-	if (setup_easy(r, r->curl, &q, url.ptr, auth.ptr, r->ahead_x, &r->ahead_h) != CURLE_OK)
-		goto out;
-	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK) {
-		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
-		slist_free_wipe(r->ahead_h);
-		r->ahead_h = NULL;
-		goto out;
-	}
-	r->ahead_state = 1;
-	/* send it now; the answer is read when it is needed */
-	curl_multi_perform(r->multi, &running);
-	rc = SIGN_OK;
-out:
-	if (rc != SIGN_OK)
-		ahead_xfer_free(r);
-	sign_buf_dispose(&url);
-	signp_buf_dispose_secure(&auth);
-	return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* a GET on a second connection                                             */
-
-static void side_drop(signp_registry *r)
-{
-	if (r->side_state == 1) {
-		curl_multi_remove_handle(r->multi, r->side_curl);
-		transfer_done(r, r->side_curl, r->side_x, r->side_h);
-		r->side_h = NULL;
-	}
-	if (r->side_x != NULL) {
-		xfer_dispose(r->side_x);
-		free(r->side_x);
-		r->side_x = NULL;
-	}
-	r->side_state = 0;
+	if (snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref) >= (int)sizeof(path))
+		return SIGN_ERROR;
+	return early_start(r, r->ahead, &q, path);
 }
 
 void signp_registry_side_cancel(signp_registry *r)
 {
 	if (r != NULL)
-		side_drop(r);
+		early_drop(r, r->side);
 }
 
 int signp_registry_side_get(signp_registry *r, const char *path, size_t max)
 {
-	sign_buf url = SIGN_BUF_INIT, auth = SIGN_BUF_INIT;
-	int running = 0, creds_sent = 0, rc = SIGN_ERROR;
 	size_t i, n;
 	req q;
 	if (r == NULL || path == NULL || max == 0 || strcmp(r->scheme, "http") != 0 ||
-	    r->side_state != 0 || (n = strlen(path)) == 0 || n >= sizeof(r->side_path) ||
-	    path[0] != '/')
+	    r->side->state != 0 || (n = strlen(path)) == 0 || path[0] != '/')
 		return SIGN_ERROR;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)path[i] <= 0x20 || (unsigned char)path[i] >= 0x7f || path[i] == '#')
 			return SIGN_ERROR;
+	if (r->side->c == NULL && (r->side->c = curl_easy_init()) == NULL)
+		return SIGN_ERROR;
 	memset(&q, 0, sizeof(q));
 	q.method = "GET";
 	q.max = max;
 	q.idempotent = 1;
-	if ((r->side_curl == NULL && (r->side_curl = curl_easy_init()) == NULL) ||
-	    (r->side_x = calloc(1, sizeof(xfer))) == NULL ||
-	    signp_buf_printf(&url, "%s://%s%s%s", r->scheme, r->api_host, r->base_path, path) != SIGN_OK ||
-	    (same_origin(r, url.ptr) && auth_line(r, &q, &auth, &creds_sent) != SIGN_OK))
-		goto out;
-	r->side_x->creds_sent = creds_sent;
-	if (setup_easy(r, r->side_curl, &q, url.ptr, auth.ptr, r->side_x, &r->side_h) != CURLE_OK)
-		goto out;
-	curl_easy_setopt(r->side_curl, CURLOPT_ERRORBUFFER, r->side_errbuf);
-	if (curl_multi_add_handle(r->multi, r->side_curl) != CURLM_OK) {
-		curl_easy_setopt(r->side_curl, CURLOPT_HTTPHEADER, NULL);
-		slist_free_wipe(r->side_h);
-		r->side_h = NULL;
-		goto out;
-	}
-	memcpy(r->side_path, path, n + 1);
-	r->side_state = 1;
-	/* connect and send now; the answer is read when it is needed */
-	curl_multi_perform(r->multi, &running);
-	rc = SIGN_OK;
-out:
-	if (rc != SIGN_OK && r->side_x != NULL) {
-		xfer_dispose(r->side_x);
-		free(r->side_x);
-		r->side_x = NULL;
-	}
-	sign_buf_dispose(&url);
-	signp_buf_dispose_secure(&auth);
-	return rc;
-}
-
-/* The answer to the side GET of path, if it is a plain success that fits
- * max: moved into *x (1).  Anything else is dropped, and the caller asks
- * again the normal way (0). */
-static int side_take(signp_registry *r, const char *path, size_t max, xfer *x)
-{
-	int ok;
-	if (r->side_state == 0 || strcmp(r->side_path, path) != 0)
-		return 0;
-	if (r->side_state == 1) {
-		ahead_finish(r); /* a HEAD in flight on r->curl ends first */
-		r->side_cc = multi_wait(r, r->side_curl);
-		transfer_done(r, r->side_curl, r->side_x, r->side_h);
-		r->side_h = NULL;
-		r->side_state = 2;
-	}
-	ok = r->side_cc == CURLE_OK && r->side_x->status == 200 && !r->side_x->too_big &&
-	     !r->side_x->hdr_too_big && !r->side_x->oom && r->side_x->body.size <= max;
-	if (ok) {
-		*x = *r->side_x;
-		free(r->side_x);
-		r->side_x = NULL;
-		r->side_state = 0;
-		return 1;
-	}
-	side_drop(r);
-	return 0;
+	return early_start(r, r->side, &q, path);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1858,12 +1825,16 @@ int signp_registry_new(signp_registry **out, const signp_registry_options *opts,
 	r->user_agent = signp_strdup(opts->user_agent ? opts->user_agent : "sign/" SIGN_VERSION);
 	if (r->user_agent == NULL)
 		goto oom;
+	if ((r->ahead = calloc(1, sizeof(*r->ahead))) == NULL ||
+	    (r->side = calloc(1, sizeof(*r->side))) == NULL)
+		goto oom;
 	r->curl = curl_easy_init();
 	r->multi = curl_multi_init();
 	if (r->curl == NULL || r->multi == NULL) {
 		signp_registry_free(r);
 		return signp_err(err, SIGN_ERROR, "registry %s: cannot initialise libcurl", hostname);
 	}
+	r->ahead->c = r->curl;
 	*out = r;
 	return SIGN_OK;
 oom:
@@ -1876,15 +1847,15 @@ void signp_registry_free(signp_registry *r)
 	int i;
 	if (r == NULL)
 		return;
-	if (r->ahead_state == 1) {
-		curl_multi_remove_handle(r->multi, r->curl);
-		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
-		slist_free_wipe(r->ahead_h);
+	if (r->ahead != NULL)
+		early_abort(r, r->ahead);
+	if (r->side != NULL) {
+		early_abort(r, r->side);
+		if (r->side->c != NULL)
+			curl_easy_cleanup(r->side->c);
 	}
-	ahead_xfer_free(r);
-	side_drop(r);
-	if (r->side_curl != NULL)
-		curl_easy_cleanup(r->side_curl);
+	free(r->ahead);
+	free(r->side);
 	if (r->curl != NULL)
 		curl_easy_cleanup(r->curl);
 	if (r->multi != NULL)
@@ -1963,7 +1934,7 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 		src.len = len;
 		q.src = &src;
 	}
-	if (strcmp(method, "GET") == 0 && body == NULL && side_take(r, path, max, &x)) {
+	if (strcmp(method, "GET") == 0 && body == NULL && early_take(r, r->side, path, max, &x)) {
 		rc = SIGN_OK; /* answered on the second connection */
 		goto answered;
 	}
@@ -2174,7 +2145,7 @@ int signp_registry_head_manifest(signp_registry *r, const char *repo, const char
 	q.max = SIGN_MAX_MANIFEST;
 	q.idempotent = 1;
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
-	rc = ahead_take(r, path, &x) ? SIGN_OK : request(r, &q, path, &x, NULL, err);
+	rc = early_take(r, r->ahead, path, SIZE_MAX, &x) ? SIGN_OK : request(r, &q, path, &x, NULL, err);
 	if (rc != SIGN_OK)
 		goto out;
 	if (x.status != 200) {

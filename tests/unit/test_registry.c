@@ -366,6 +366,37 @@ static void test_closed_port(void **state)
 	sign_buf_dispose(&b);
 }
 
+/* A listening socket on a free loopback port, and "http://127.0.0.1:PORT". */
+static int listen_loopback(char url[64])
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, 64, "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	return fd;
+}
+
+/* A handle on a server URL, as for a trust server. */
+static signp_registry *url_handle(const char *url)
+{
+	signp_registry *r = NULL;
+	signp_registry_options o;
+	sign_error err;
+	memset(&o, 0, sizeof(o));
+	memset(&err, 0, sizeof(err));
+	o.base_url = url;
+	o.timeout = 20;
+	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_OK);
+	return r;
+}
+
 /* ---- idle work ---- */
 
 typedef struct idle_probe {
@@ -419,37 +450,24 @@ static pid_t one_shot_server(int lfd, int pipe_rd)
 
 static void test_idle_work(void **state)
 {
-	int lfd = socket(AF_INET, SOCK_STREAM, 0), pfd[2], st = 0;
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
+	int lfd, pfd[2], st = 0;
 	char url[64];
 	signp_registry *r = NULL;
-	signp_registry_options o;
 	sign_error err;
 	sign_buf b = SIGN_BUF_INIT;
 	idle_probe p1 = { -1, 0 }, p2 = { -1, 0 }, gone = { -1, 0 };
 	long status = 0;
 	pid_t pid;
 	(void)state;
-	assert_true(lfd >= 0);
+	lfd = listen_loopback(url);
 	assert_int_equal(pipe(pfd), 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
 	pid = one_shot_server(lfd, pfd[0]);
 	assert_true(pid > 0);
 	close(pfd[0]);
 	close(lfd);
 
-	memset(&o, 0, sizeof(o));
 	memset(&err, 0, sizeof(err));
-	o.base_url = url;
-	o.timeout = 20;
-	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_OK);
+	r = url_handle(url);
 	/* at most 4 queued; drop unqueues exactly the pair given */
 	p1.fd = pfd[1];
 	assert_int_equal(signp_registry_add_idle(r, idle_poke, &p1), SIGN_OK);
@@ -549,35 +567,22 @@ static int count_lines(const char *log_path, const char *line)
 
 static void test_side_get(void **state)
 {
-	int lfd = socket(AF_INET, SOCK_STREAM, 0), st;
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
+	int lfd, st;
 	char url[64], log_path[300];
 	signp_registry *r = NULL, *tls = NULL;
-	signp_registry_options o;
 	sign_error err;
 	sign_buf b = SIGN_BUF_INIT;
 	long status = 0;
 	pid_t pid;
 	(void)state;
 	snprintf(log_path, sizeof(log_path), "%s/side.log", tmpdir);
-	assert_true(lfd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	lfd = listen_loopback(url);
 	pid = log_server(lfd, log_path);
 	assert_true(pid > 0);
 	close(lfd);
 
-	memset(&o, 0, sizeof(o));
 	memset(&err, 0, sizeof(err));
-	o.base_url = url;
-	o.timeout = 20;
-	assert_int_equal(signp_registry_new(&r, &o, &err), SIGN_OK);
+	r = url_handle(url);
 	/* sent ahead on its own connection, collected by the same GET */
 	assert_int_equal(signp_registry_side_get(r, "/root.json", 1024), SIGN_OK);
 	assert_int_equal(signp_registry_side_get(r, "/other", 1024), SIGN_ERROR); /* one at a time */
@@ -617,8 +622,7 @@ static void test_side_get(void **state)
 	signp_registry_free(r);
 
 	/* over TLS a second connection costs a second handshake: not done */
-	o.base_url = "https://127.0.0.1:1";
-	assert_int_equal(signp_registry_new(&tls, &o, &err), SIGN_OK);
+	tls = url_handle("https://127.0.0.1:1");
 	assert_int_equal(signp_registry_side_get(tls, "/root.json", 1024), SIGN_ERROR);
 	signp_registry_free(tls);
 
