@@ -33,8 +33,9 @@ B = build/san
 else ifeq ($(STATIC),1)
 # `make STATIC=1`: build/static/sign links a lean libcurl (HTTP and HTTPS on
 # OpenSSL, built by scripts/build-curl.sh from Debian's own curl source),
-# OpenSSL, jansson and libsodium statically; only libc stays shared.
-# Same code, same tests; it starts in a fraction of the time (docs/architecture.md).
+# OpenSSL, jansson, libsodium and glibc statically (the test tools and unit
+# tests keep libc shared).  Same code, same tests; it starts in a fraction of
+# the time (docs/architecture.md).
 B = build/static
 CURL_PREFIX = $(CURDIR)/$(B)/deps/curl
 STATIC_PC   = PKG_CONFIG_PATH=$(CURL_PREFIX)/lib/pkgconfig pkg-config
