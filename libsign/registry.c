@@ -53,6 +53,8 @@ typedef struct token_entry {
 
 struct xfer;
 
+#define IDLE_MAX 4 /* pieces of idle work queued at once (add_idle) */
+
 struct signp_registry {
 	CURL *curl;
 	CURLM *multi;       /* every transfer runs through it: one connection cache */
@@ -65,7 +67,7 @@ struct signp_registry {
 	struct {
 		void (*fn)(void *);
 		void *arg;
-	} idle[4];
+	} idle[IDLE_MAX];
 	int nidle;
 	char host[256];     /* as in references (docker.io) */
 	char api_host[256]; /* what we connect to (registry-1.docker.io) */
@@ -444,9 +446,6 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 /* ------------------------------------------------------------------------ */
 /* one HTTP exchange                                                        */
 
-/* Drive the transfer on r->curl, already added to r->multi, to its end,
- * then take it out of r->multi: its result, or CURLE_FAILED_INIT when the
- * multi interface itself failed. */
 /* A request is out and its answer has not begun: the time to run the idle
  * work, which would otherwise wait for the server or delay the request. */
 static int awaiting_answer(CURL *c)
@@ -461,8 +460,8 @@ static int awaiting_answer(CURL *c)
 static void run_idle(signp_registry *r)
 {
 	int i, n = r->nidle;
-	void (*fn[4])(void *);
-	void *arg[4];
+	void (*fn[IDLE_MAX])(void *);
+	void *arg[IDLE_MAX];
 	for (i = 0; i < n; i++) {
 		fn[i] = r->idle[i].fn;
 		arg[i] = r->idle[i].arg;
@@ -474,8 +473,10 @@ static void run_idle(signp_registry *r)
 
 static void early_ended(signp_registry *r, CURL *c, CURLcode cc);
 
-/* Drive r->multi until the transfer of c ends; an early transfer on
- * another handle goes on meanwhile, and is kept if it ends here. */
+/* Drive r->multi until the transfer of c (already added) ends, then take c
+ * out of it: c's result, or CURLE_FAILED_INIT when the multi interface
+ * itself failed.  An early transfer on another handle goes on meanwhile,
+ * and is kept if it ends here. */
 static CURLcode multi_wait(signp_registry *r, CURL *c)
 {
 	CURLcode res = CURLE_OK;
@@ -1505,6 +1506,21 @@ static int xfer_take_body(xfer *x, sign_buf *out)
 	return SIGN_OK;
 }
 
+/* A path signp_registry_request may send: "/..." of at most 4096 printable
+ * characters, no space and no fragment. */
+static int request_path_ok(const char *path)
+{
+	size_t i, n = strlen(path);
+	if (n == 0 || path[0] != '/' || n > 4096)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c <= 0x20 || c >= 0x7f || c == '#')
+			return 0;
+	}
+	return 1;
+}
+
 /* ------------------------------------------------------------------------ */
 /* transfers sent early                                                     */
 
@@ -1642,7 +1658,7 @@ static void ahead_finish(signp_registry *r)
 
 int signp_registry_add_idle(signp_registry *r, void (*fn)(void *), void *arg)
 {
-	if (r == NULL || fn == NULL || r->nidle == (int)(sizeof(r->idle) / sizeof(r->idle[0])))
+	if (r == NULL || fn == NULL || r->nidle == IDLE_MAX)
 		return SIGN_ERROR;
 	r->idle[r->nidle].fn = fn;
 	r->idle[r->nidle].arg = arg;
@@ -1696,14 +1712,10 @@ void signp_registry_side_cancel(signp_registry *r)
 
 int signp_registry_side_get(signp_registry *r, const char *path, size_t max)
 {
-	size_t i, n;
 	req q;
 	if (r == NULL || path == NULL || max == 0 || strcmp(r->scheme, "http") != 0 ||
-	    r->side->state != 0 || (n = strlen(path)) == 0 || path[0] != '/')
+	    r->side->state != 0 || !request_path_ok(path))
 		return SIGN_ERROR;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)path[i] <= 0x20 || (unsigned char)path[i] >= 0x7f || path[i] == '#')
-			return SIGN_ERROR;
 	if (r->side->c == NULL && (r->side->c = curl_easy_init()) == NULL)
 		return SIGN_ERROR;
 	memset(&q, 0, sizeof(q));
@@ -1897,7 +1909,6 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 	xfer x;
 	req q;
 	body_src src;
-	size_t i, plen;
 	char *url = NULL;
 	memset(&x, 0, sizeof(x));
 	memset(&q, 0, sizeof(q));
@@ -1909,14 +1920,8 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "POST") != 0 &&
 	    strcmp(method, "PUT") != 0 && strcmp(method, "DELETE") != 0)
 		return signp_err(err, SIGN_EINVAL, "%s %s: unsupported method \"%.16s\"", r->label, r->host, method);
-	plen = strlen(path);
-	if (plen == 0 || path[0] != '/' || plen > 4096)
+	if (!request_path_ok(path))
 		return signp_err(err, SIGN_EINVAL, "%s %s: invalid request path", r->label, r->host);
-	for (i = 0; i < plen; i++) {
-		unsigned char c = (unsigned char)path[i];
-		if (c <= 0x20 || c >= 0x7f || c == '#')
-			return signp_err(err, SIGN_EINVAL, "%s %s: invalid request path", r->label, r->host);
-	}
 	if (content_type != NULL && !header_value_ok(content_type, 255))
 		return signp_err(err, SIGN_EINVAL, "%s %s: invalid content type", r->label, r->host);
 	if (scope != NULL && (!header_value_ok(scope, 900) || strchr(scope, ' ') != NULL))

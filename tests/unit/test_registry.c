@@ -583,6 +583,10 @@ static void test_side_get(void **state)
 
 	memset(&err, 0, sizeof(err));
 	r = url_handle(url);
+	/* only paths a request may send */
+	assert_int_equal(signp_registry_side_get(r, "root.json", 1024), SIGN_ERROR);
+	assert_int_equal(signp_registry_side_get(r, "/a b", 1024), SIGN_ERROR);
+	assert_int_equal(signp_registry_side_get(r, "/a#b", 1024), SIGN_ERROR);
 	/* sent ahead on its own connection, collected by the same GET */
 	assert_int_equal(signp_registry_side_get(r, "/root.json", 1024), SIGN_OK);
 	assert_int_equal(signp_registry_side_get(r, "/other", 1024), SIGN_ERROR); /* one at a time */
