@@ -4,7 +4,6 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,27 +18,16 @@ static const char usage[] =
  * 0 when malformed; whether it lies ahead is the library's check. */
 static int64_t parse_at(const char *s)
 {
-	char *end;
-	long long n;
 	struct tm tm;
 	char z = 0;
 	time_t t;
+	long d;
 	if (s[0] == '+') {
-		errno = 0;
-		n = strtoll(s + 1, &end, 10);
-		if (errno != 0 || end == s + 1 || n < 0 || n > 36500LL * 86400 || end[0] == '\0' ||
-		    end[1] != '\0')
+		/* a duration as --timestamp-lifetime takes, its unit required */
+		if (s[1] == '\0' || strchr("smhd", s[strlen(s) - 1]) == NULL ||
+		    (d = cli_duration(s + 1)) <= 0)
 			return 0;
-		switch (end[0]) {
-		case 's': break;
-		case 'm': n *= 60; break;
-		case 'h': n *= 3600; break;
-		case 'd': n *= 86400; break;
-		default: return 0;
-		}
-		if (n > 36500LL * 86400)
-			return 0;
-		return (int64_t)time(NULL) + (n > 0 ? n : 1);
+		return (int64_t)time(NULL) + d;
 	}
 	memset(&tm, 0, sizeof(tm));
 	if (strlen(s) != 20 ||

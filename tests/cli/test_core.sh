@@ -128,6 +128,7 @@ run "--at an absolute time 30 days ahead" 1 "$SIGN" --home "$B" verify --at "$(d
 run "--at a past time is refused" 2 "$SIGN" --home "$B" verify --at 2001-01-01T00:00:00Z "$REG/exp:v1"
 expect "… and says why" has "in the past" "$ERR"
 run "--at garbage is a usage error" 2 "$SIGN" --home "$B" verify --at tomorrow "$REG/exp:v1"
+run "… and so is a duration without its unit" 2 "$SIGN" --home "$B" verify --at +3600 "$REG/exp:v1"
 run "… and the verifier's cache still verifies now" 0 "$SIGN" --home "$B" verify --offline "$REG/exp:v1"
 run "timestamp re-signed with a past expiry" 0 "$TOOLS/forge" expire "$A" "$REG/exp:v1"
 run "expired timestamp" 1 "$SIGN" --home "$B" verify "$REG/exp:v1"
