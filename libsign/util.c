@@ -485,9 +485,22 @@ int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err
 		r = signp_err(err, SIGN_EFORMAT, "reading %s: file is larger than %zu bytes", path, max);
 		goto out;
 	}
-	for (;;) {
-		char chunk[65536];
-		ssize_t n = read(fd, chunk, sizeof(chunk));
+	/* Straight into the buffer, with room for the size fstat gave and one
+	 * byte more, so that the end of the file is seen without growing it.
+	 * A file that grows meanwhile is read on (the buffer doubles when it
+	 * is full), and never beyond max + 1 bytes. */
+	for (size_t room = (size_t)st.st_size + 1;; room = 1) {
+		size_t len, left = out->size < max ? max - out->size : 0;
+		ssize_t n;
+		if (signp_buf_grow(out, room) != SIGN_OK) {
+			r = signp_err(err, SIGN_ENOMEM, "reading %s: out of memory", path);
+			goto out;
+		}
+		out->ptr[out->size] = '\0';
+		len = out->asize - out->size - 1;
+		if (left < SIZE_MAX && len > left + 1)
+			len = left + 1;
+		n = read(fd, out->ptr + out->size, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -501,14 +514,8 @@ int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err
 				max);
 			goto out;
 		}
-		if (signp_buf_put(out, chunk, (size_t)n) != SIGN_OK) {
-			r = signp_err(err, SIGN_ENOMEM, "reading %s: out of memory", path);
-			goto out;
-		}
-	}
-	if (out->ptr == NULL && signp_buf_grow(out, 0) != SIGN_OK) {
-		r = signp_err(err, SIGN_ENOMEM, "reading %s: out of memory", path);
-		goto out;
+		out->size += (size_t)n;
+		out->ptr[out->size] = '\0';
 	}
 	r = SIGN_OK;
 out:

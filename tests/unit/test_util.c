@@ -1,0 +1,130 @@
+/* test_util.c - the library's bounded file reader (signp_read_file). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common.h"
+
+static char dir[] = "/tmp/sign-test-util.XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[64];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* a file of n bytes, 'a' + i % 26, and its path */
+static const char *make_file(const char *name, size_t n)
+{
+	static char path[128];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(fputc('a' + (int)(i % 26), f), 'a' + (int)(i % 26));
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static void check_content(const sign_buf *b, size_t n)
+{
+	assert_int_equal(b->size, n);
+	assert_non_null(b->ptr);
+	assert_true(b->asize > n);
+	assert_int_equal(b->ptr[n], '\0');
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(b->ptr[i], 'a' + (int)(i % 26));
+}
+
+/* whole files of several sizes, up to and including the bound */
+static void test_sizes(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 65536, 65537, 300000 };
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		sign_buf b = { 0 };
+		const char *p = make_file("sizes", sizes[i]);
+		assert_int_equal(signp_read_file(&b, p, sizes[i], NULL), SIGN_OK);
+		check_content(&b, sizes[i]);
+		free(b.ptr);
+	}
+}
+
+/* one byte over the bound is refused, whatever the size */
+static void test_over_bound(void **state)
+{
+	sign_error err = { 0 };
+	sign_buf b = { 0 };
+	const char *p = make_file("over", 70000);
+	(void)state;
+	assert_int_equal(signp_read_file(&b, p, 69999, &err), SIGN_EFORMAT);
+	assert_non_null(strstr(err.message, "larger than 69999 bytes"));
+	free(b.ptr);
+}
+
+/* a file whose size fstat does not know (procfs says 0) is read to its
+ * end, and still bounded */
+static void test_unknown_size(void **state)
+{
+	sign_error err = { 0 };
+	sign_buf b = { 0 };
+	(void)state;
+	assert_int_equal(signp_read_file(&b, "/proc/self/status", 1 << 20, &err), SIGN_OK);
+	assert_true(b.size > 100);
+	assert_int_equal(strlen(b.ptr), b.size);
+	assert_non_null(strstr(b.ptr, "Name:"));
+	free(b.ptr);
+	memset(&b, 0, sizeof(b));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_read_file(&b, "/proc/self/status", 16, &err), SIGN_EFORMAT);
+	assert_true(b.size <= 16);
+	free(b.ptr);
+}
+
+/* missing files, directories and symbolic links are not read */
+static void test_not_files(void **state)
+{
+	sign_error err = { 0 };
+	sign_buf b = { 0 };
+	char link[160];
+	const char *p;
+	(void)state;
+	snprintf(link, sizeof(link), "%s/missing", dir);
+	assert_int_equal(signp_read_file(&b, link, 100, &err), SIGN_ENOTFOUND);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_read_file(&b, dir, 100, &err), SIGN_EIO);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	memset(&err, 0, sizeof(err));
+	p = make_file("target", 10);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(signp_read_file(&b, link, 100, &err), SIGN_EIO);
+	free(b.ptr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_over_bound),
+		cmocka_unit_test(test_unknown_size),
+		cmocka_unit_test(test_not_files),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
