@@ -18,36 +18,8 @@ printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$CA/ext"
 openssl x509 -req -in "$CA/server.csr" -CA "$CA/ca.pem" -CAkey "$CA/ca.key" -CAcreateserial \
 	-days 2 -extfile "$CA/ext" -out "$CA/server.pem" 2>/dev/null
 
-# start_registry_with NAME EXTRA_HTTP_YAML EXTRA_YAML: like start_registry, with more config
-start_registry_with() {
-	local name=$1 http_extra=$2 extra=$3 port
-	port=$("$TOOLS/freeport")
-	REG_DIR="$WORK/$name"
-	mkdir -p "$REG_DIR/data"
-	cat >"$REG_DIR/config.yml" <<YML
-version: 0.1
-log:
-  level: info
-  formatter: text
-storage:
-  filesystem:
-    rootdirectory: $REG_DIR/data
-http:
-  addr: 127.0.0.1:$port
-$http_extra
-$extra
-YML
-	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
-	PIDS="$PIDS $!"
-	if ! wait_log "$REG_DIR/log" "listening on"; then
-		cat "$REG_DIR/log" >&2
-		exit 1
-	fi
-	REG="127.0.0.1:$port"
-}
-
 # --- TLS -------------------------------------------------------------------------
-start_registry_with tls "  tls:
+start_registry tls "  tls:
     certificate: $CA/server.pem
     key: $CA/server.key" ""
 TLSREG=$REG
@@ -66,7 +38,7 @@ run "verify with a CA file that does not exist" 2 "$SIGN" --home "$V" --ca-file 
 
 # --- Basic auth (htpasswd) with docker config credentials --------------------------
 htpasswd -bBc "$WORK/htpasswd" alice s3cret >/dev/null 2>&1
-start_registry_with auth "" "auth:
+start_registry auth "" "auth:
   htpasswd:
     realm: sign-test
     path: $WORK/htpasswd"

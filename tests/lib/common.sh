@@ -46,10 +46,11 @@ wait_log() {
 	timeout 30 tail -n +1 -F "$1" 2>/dev/null | grep -q -m1 -- "$2"
 }
 
-# start_registry NAME: a docker-registry on a random loopback port.
-# Sets REG (host:port) and REG_DIR.
+# start_registry NAME [HTTP_YAML [YAML]]: a docker-registry on a random
+# loopback port; HTTP_YAML is added to its http section (tls: ...), YAML at
+# the top level (auth: ...).  Sets REG (host:port) and REG_DIR.
 start_registry() {
-	local name=${1:-reg} port
+	local name=${1:-reg} http_extra=${2:-} extra=${3:-} port
 	port=$("$TOOLS/freeport")
 	REG_DIR="$WORK/$name"
 	mkdir -p "$REG_DIR/data"
@@ -65,6 +66,8 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$port
+$http_extra
+$extra
 YML
 	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
 	PIDS="$PIDS $!"
