@@ -85,6 +85,11 @@ int signp_mkdirs(const char *path, mode_t mode, sign_error *err);
 /* Read a whole file, at most max bytes (SIGN_EFORMAT if larger).
  * Returns SIGN_ENOTFOUND if it does not exist. */
 int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err);
+/* signp_read_file's flags: */
+#define SIGNP_READ_SECRET 1u /* grow by copy and wipe, never realloc: no stray copy */
+#define SIGNP_READ_FOREIGN 2u /* a file of another tool's (docker config): a symbolic
+			       * link is followed, and a path through a non-folder is absent */
+int signp_read_file_ex(sign_buf *out, const char *path, size_t max, unsigned flags, sign_error *err);
 /* Atomic write: temp file in the same folder, fsync, rename, fsync dir. */
 int signp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	sign_error *err);

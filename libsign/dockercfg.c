@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,67 +51,16 @@ static void norm_host(char out[256], const char *in)
 		strcpy(out, "docker.io");
 }
 
-/* Read the config text (bounded, follows symlinks).  ENOTFOUND if absent. */
+/* Read the config text: bounded, secret, a symbolic link followed (as
+ * docker does).  ENOTFOUND, with err untouched, if there is none. */
 static int read_config(sign_buf *out, const char *path, sign_error *err)
 {
-	int fd, r = SIGN_EIO;
-	struct stat st;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return SIGN_ENOTFOUND;
-		return signp_err_errno(err, SIGN_EIO, "reading docker config %s", path);
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		r = signp_err(err, SIGN_EIO, "reading docker config %s: not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > CFG_MAX) {
-		r = signp_err(err, SIGN_EFORMAT, "reading docker config %s: larger than %u bytes", path, CFG_MAX);
-		goto out;
-	}
-	if (signp_buf_grow(out, (size_t)st.st_size + 1) != SIGN_OK) {
-		r = signp_err(err, SIGN_ENOMEM, "reading docker config %s: out of memory", path);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n;
-		size_t room = out->asize - out->size - 1;
-		if (room == 0) {
-			if (out->size >= CFG_MAX) {
-				r = signp_err(err, SIGN_EFORMAT, "reading docker config %s: larger than %u bytes",
-					path, CFG_MAX);
-				goto out;
-			}
-			/* file grew: copy into a bigger buffer, wiping the old one */
-			{
-				sign_buf nb = SIGN_BUF_INIT;
-				if (signp_buf_grow(&nb, out->size * 2) != SIGN_OK ||
-				    signp_buf_put(&nb, out->ptr, out->size) != SIGN_OK) {
-					signp_buf_dispose_secure(&nb);
-					r = signp_err(err, SIGN_ENOMEM, "reading docker config: out of memory");
-					goto out;
-				}
-				signp_buf_dispose_secure(out);
-				*out = nb;
-			}
-			continue;
-		}
-		n = read(fd, out->ptr + out->size, room);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = signp_err_errno(err, SIGN_EIO, "reading docker config %s", path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		out->size += (size_t)n;
-	}
-	out->ptr[out->size] = '\0';
-	r = SIGN_OK;
-out:
-	close(fd);
+	sign_error e;
+	int r;
+	memset(&e, 0, sizeof(e));
+	r = signp_read_file_ex(out, path, CFG_MAX, SIGNP_READ_SECRET | SIGNP_READ_FOREIGN, &e);
+	if (r != SIGN_OK && r != SIGN_ENOTFOUND && err != NULL && err->message[0] == '\0')
+		*err = e;
 	return r;
 }
 

@@ -463,13 +463,30 @@ int signp_mkdirs(const char *path, mode_t mode, sign_error *err)
 	return SIGN_OK;
 }
 
-int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err)
+/* Room for need more bytes in out; a secret buffer moves to a new one and
+ * the old one is wiped, where realloc could leave a copy behind. */
+static int read_grow(sign_buf *out, size_t need, unsigned flags)
+{
+	sign_buf nb = SIGN_BUF_INIT;
+	if (!(flags & SIGNP_READ_SECRET) || out->asize > out->size + need)
+		return signp_buf_grow(out, need);
+	if (signp_buf_grow(&nb, out->size + need) != SIGN_OK ||
+	    signp_buf_put(&nb, out->ptr ? out->ptr : "", out->size) != SIGN_OK) {
+		signp_buf_dispose_secure(&nb);
+		return SIGN_ENOMEM;
+	}
+	signp_buf_dispose_secure(out);
+	*out = nb;
+	return SIGN_OK;
+}
+
+int signp_read_file_ex(sign_buf *out, const char *path, size_t max, unsigned flags, sign_error *err)
 {
 	int fd, r = SIGN_EIO;
 	struct stat st;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | (flags & SIGNP_READ_FOREIGN ? 0 : O_NOFOLLOW));
 	if (fd < 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || (errno == ENOTDIR && (flags & SIGNP_READ_FOREIGN)))
 			return signp_err(err, SIGN_ENOTFOUND, "reading %s: no such file", path);
 		return signp_err_errno(err, SIGN_EIO, "reading %s", path);
 	}
@@ -489,12 +506,14 @@ int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err
 	 * byte more, so that the end of the file is seen without growing it.
 	 * A file that grows meanwhile is read on (the buffer doubles when it
 	 * is full), and never beyond max + 1 bytes. */
-	for (size_t room = (size_t)st.st_size + 1;; room = 1) {
+	for (int first = 1;; first = 0) {
 		size_t len, left = out->size < max ? max - out->size : 0;
 		ssize_t n;
-		if (signp_buf_grow(out, room) != SIGN_OK) {
-			r = signp_err(err, SIGN_ENOMEM, "reading %s: out of memory", path);
-			goto out;
+		if (first || out->asize - out->size - 1 == 0) {
+			if (read_grow(out, first ? (size_t)st.st_size + 1 : out->size + 1, flags) != SIGN_OK) {
+				r = signp_err(err, SIGN_ENOMEM, "reading %s: out of memory", path);
+				goto out;
+			}
 		}
 		out->ptr[out->size] = '\0';
 		len = out->asize - out->size - 1;
@@ -521,6 +540,11 @@ int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err
 out:
 	close(fd);
 	return r;
+}
+
+int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err)
+{
+	return signp_read_file_ex(out, path, max, 0, err);
 }
 
 static int fsync_dir(const char *path)

@@ -1,4 +1,4 @@
-/* test_util.c - the library's bounded file reader (signp_read_file). */
+/* test_util.c - the library's bounded file reader (signp_read_file[_ex]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +118,47 @@ static void test_not_files(void **state)
 	free(b.ptr);
 }
 
+/* a secret read gives the same bytes, also when the buffer must grow (a
+ * procfs file whose size fstat does not know) */
+static void test_secret(void **state)
+{
+	sign_buf b = { 0 };
+	const char *p = make_file("secret", 70000);
+	(void)state;
+	assert_int_equal(signp_read_file_ex(&b, p, 70000, SIGNP_READ_SECRET, NULL), SIGN_OK);
+	check_content(&b, 70000);
+	signp_buf_dispose_secure(&b);
+	assert_int_equal(signp_read_file_ex(&b, "/proc/self/status", 1 << 20, SIGNP_READ_SECRET, NULL),
+		SIGN_OK);
+	assert_true(b.size > 100);
+	assert_int_equal(strlen(b.ptr), b.size);
+	assert_non_null(strstr(b.ptr, "Name:"));
+	signp_buf_dispose_secure(&b);
+}
+
+/* another tool's file (the docker config): a symbolic link is followed,
+ * and a path through a file is absent; sign's own files are neither */
+static void test_foreign(void **state)
+{
+	sign_error err = { 0 };
+	sign_buf b = { 0 };
+	char link[160], through[160];
+	const char *p;
+	(void)state;
+	p = make_file("foreign", 30);
+	snprintf(link, sizeof(link), "%s/foreign-link", dir);
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(signp_read_file_ex(&b, link, 100, SIGNP_READ_FOREIGN, NULL), SIGN_OK);
+	check_content(&b, 30);
+	free(b.ptr);
+	memset(&b, 0, sizeof(b));
+	snprintf(through, sizeof(through), "%s/config.json", p);
+	assert_int_equal(signp_read_file_ex(&b, through, 100, SIGNP_READ_FOREIGN, NULL), SIGN_ENOTFOUND);
+	assert_int_equal(signp_read_file(&b, through, 100, &err), SIGN_EIO);
+	assert_non_null(strstr(err.message, "Not a directory"));
+	free(b.ptr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +166,8 @@ int main(void)
 		cmocka_unit_test(test_over_bound),
 		cmocka_unit_test(test_unknown_size),
 		cmocka_unit_test(test_not_files),
+		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_foreign),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
