@@ -42,6 +42,7 @@
 #define REDIRECTS_MAX 5
 #define RETRIES_MAX 2
 #define CHALLENGE_MAX 16384
+#define MANIFEST_PATH_MAX 600 /* "/v2/<repo>/manifests/<ref>" */
 #define ERROR_BODY_MAX (64u << 10)
 
 typedef struct token_entry {
@@ -1683,23 +1684,43 @@ void signp_registry_head_manifest_cancel(signp_registry *r)
 		early_drop(r, r->ahead);
 }
 
+/* q and path for METHOD /v2/<repo>/manifests/<ref>, q set to read a
+ * manifest (a PUT then sets what it sends and reads instead); 0 when the
+ * path does not fit (check_repo_ref bounds both parts first). */
+static int manifest_req(req *q, char path[MANIFEST_PATH_MAX], const char *method, const char *repo,
+	const char *ref)
+{
+	memset(q, 0, sizeof(*q));
+	q->method = method;
+	q->repo = repo;
+	q->accept = SIGN_MANIFEST_ACCEPT;
+	q->max = SIGN_MAX_MANIFEST;
+	q->idempotent = 1;
+	return snprintf(path, MANIFEST_PATH_MAX, "/v2/%s/manifests/%s", repo, ref) < MANIFEST_PATH_MAX;
+}
+
+/* Whether the registry's Docker-Content-Digest names another sha256 than
+ * want (no header, or another algorithm, is not a difference); if so, the
+ * header as it may be shown goes into shown. */
+static int served_digest_differs(const xfer *x, const char *want, char shown[80])
+{
+	if (!x->digest[0] || !signp_str_has_prefix(x->digest, "sha256:") || strcmp(x->digest, want) == 0)
+		return 0;
+	signp_clean_copy(shown, 80, x->digest, strlen(x->digest));
+	return 1;
+}
+
 static int check_repo_ref(const signp_registry *r, const char *repo, const char *ref,
 	sign_error *err);
 
 int signp_registry_head_manifest_start(signp_registry *r, const char *repo, const char *ref)
 {
-	char path[600];
+	char path[MANIFEST_PATH_MAX];
 	req q;
 	if (r == NULL || ref == NULL || !r->scheme[0] || check_repo_ref(r, repo, ref, NULL) != SIGN_OK)
 		return SIGN_ERROR;
 	early_drop(r, r->ahead);
-	memset(&q, 0, sizeof(q));
-	q.method = "HEAD";
-	q.repo = repo;
-	q.accept = SIGN_MANIFEST_ACCEPT;
-	q.max = SIGN_MAX_MANIFEST;
-	q.idempotent = 1;
-	if (snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref) >= (int)sizeof(path))
+	if (!manifest_req(&q, path, "HEAD", repo, ref))
 		return SIGN_ERROR;
 	return early_start(r, r->ahead, &q, path);
 }
@@ -2087,19 +2108,14 @@ int signp_registry_get_manifest(signp_registry *r, const char *repo, const char 
 	int rc;
 	xfer x;
 	req q;
-	char path[600], dg[72];
+	char path[MANIFEST_PATH_MAX], dg[72], shown[80];
 	memset(&x, 0, sizeof(x));
-	memset(&q, 0, sizeof(q));
 	if ((rc = check_repo_ref(r, repo, ref, err)) != SIGN_OK)
 		return rc;
 	if (ref == NULL || body == NULL)
 		return signp_err(err, SIGN_EINVAL, "fetching a manifest: no reference given");
-	q.method = "GET";
-	q.repo = repo;
-	q.accept = SIGN_MANIFEST_ACCEPT;
-	q.max = SIGN_MAX_MANIFEST;
-	q.idempotent = 1;
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
+	if (!manifest_req(&q, path, "GET", repo, ref))
+		return signp_err(err, SIGN_EINVAL, "fetching manifest %s:%s: reference too long", repo, ref);
 	rc = request(r, &q, path, &x, NULL, err);
 	if (rc != SIGN_OK)
 		goto out;
@@ -2113,9 +2129,7 @@ int signp_registry_get_manifest(signp_registry *r, const char *repo, const char 
 			"sent content with digest %s", repo, ref, dg);
 		goto out;
 	}
-	if (x.digest[0] && signp_str_has_prefix(x.digest, "sha256:") && strcmp(x.digest, dg) != 0) {
-		char shown[80];
-		signp_clean_copy(shown, sizeof(shown), x.digest, strlen(x.digest));
+	if (served_digest_differs(&x, dg, shown)) {
 		rc = signp_err(err, SIGN_EVERIFY, "fetching manifest %s:%s: manifest digest mismatch: "
 			"Docker-Content-Digest %s, content %s", repo, ref, shown, dg);
 		goto out;
@@ -2137,19 +2151,14 @@ int signp_registry_head_manifest(signp_registry *r, const char *repo, const char
 	int rc;
 	xfer x;
 	req q;
-	char path[600];
+	char path[MANIFEST_PATH_MAX];
 	memset(&x, 0, sizeof(x));
-	memset(&q, 0, sizeof(q));
 	if ((rc = check_repo_ref(r, repo, ref, err)) != SIGN_OK)
 		return rc;
 	if (ref == NULL)
 		return signp_err(err, SIGN_EINVAL, "checking a manifest: no reference given");
-	q.method = "HEAD";
-	q.repo = repo;
-	q.accept = SIGN_MANIFEST_ACCEPT;
-	q.max = SIGN_MAX_MANIFEST;
-	q.idempotent = 1;
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
+	if (!manifest_req(&q, path, "HEAD", repo, ref))
+		return signp_err(err, SIGN_EINVAL, "checking manifest %s:%s: reference too long", repo, ref);
 	rc = early_take(r, r->ahead, path, SIZE_MAX, &x) ? SIGN_OK : request(r, &q, path, &x, NULL, err);
 	if (rc != SIGN_OK)
 		goto out;
@@ -2201,9 +2210,8 @@ int signp_registry_put_manifest(signp_registry *r, const char *repo, const char 
 	xfer x;
 	req q;
 	body_src src;
-	char path[600], dg[72];
+	char path[MANIFEST_PATH_MAX], dg[72], shown[80];
 	memset(&x, 0, sizeof(x));
-	memset(&q, 0, sizeof(q));
 	memset(&src, 0, sizeof(src));
 	if ((rc = check_repo_ref(r, repo, ref, err)) != SIGN_OK)
 		return rc;
@@ -2217,16 +2225,15 @@ int signp_registry_put_manifest(signp_registry *r, const char *repo, const char 
 	signp_digest(dg, body, len);
 	if (signp_digest_valid(ref) && strcmp(ref, dg) != 0)
 		return signp_err(err, SIGN_EINVAL, "pushing manifest %s@%s: the content hashes to %s", repo, ref, dg);
+	if (!manifest_req(&q, path, "PUT", repo, ref))
+		return signp_err(err, SIGN_EINVAL, "pushing manifest %s:%s: reference too long", repo, ref);
 	src.data = body;
 	src.len = len;
-	q.method = "PUT";
-	q.repo = repo;
+	q.accept = NULL;
 	q.push = 1;
 	q.content_type = media_type;
 	q.src = &src;
 	q.max = SMALL_ANSWER_MAX;
-	q.idempotent = 1;
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
 	rc = request(r, &q, path, &x, NULL, err);
 	if (rc != SIGN_OK)
 		goto out;
@@ -2234,9 +2241,7 @@ int signp_registry_put_manifest(signp_registry *r, const char *repo, const char 
 		rc = status_error(r, &x, err, "pushing manifest %s%s%s", repo, signp_digest_valid(ref) ? "@" : ":", ref);
 		goto out;
 	}
-	if (x.digest[0] && signp_str_has_prefix(x.digest, "sha256:") && strcmp(x.digest, dg) != 0) {
-		char shown[80];
-		signp_clean_copy(shown, sizeof(shown), x.digest, strlen(x.digest));
+	if (served_digest_differs(&x, dg, shown)) {
 		rc = signp_err(err, SIGN_EVERIFY, "pushing manifest %s:%s: the registry stored digest %s, "
 			"not %s", repo, ref, shown, dg);
 		goto out;
@@ -2422,6 +2427,7 @@ static int finish_upload(signp_registry *r, const char *repo, const char *loc, c
 	xfer x;
 	req q;
 	sign_buf url = SIGN_BUF_INIT;
+	char shown[80];
 	char *e = curl_easy_escape(r->curl, digest, 0);
 	memset(&x, 0, sizeof(x));
 	memset(&q, 0, sizeof(q));
@@ -2442,9 +2448,9 @@ static int finish_upload(signp_registry *r, const char *repo, const char *loc, c
 		rc = status_error(r, &x, err, "uploading blob %s@%s", repo, digest);
 		goto out;
 	}
-	if (x.digest[0] && signp_str_has_prefix(x.digest, "sha256:") && strcmp(x.digest, digest) != 0) {
-		rc = signp_err(err, SIGN_EVERIFY, "uploading blob %s@%s: the registry stored a different digest",
-			repo, digest);
+	if (served_digest_differs(&x, digest, shown)) {
+		rc = signp_err(err, SIGN_EVERIFY, "uploading blob %s@%s: the registry stored digest %s",
+			repo, digest, shown);
 		goto out;
 	}
 	rc = SIGN_OK;

@@ -635,6 +635,100 @@ static void test_side_get(void **state)
 	sign_buf_dispose(&b);
 }
 
+/* ---- a registry that stores other bytes than it was sent ---- */
+
+/* A keep-alive server for one connection that answers each request in turn
+ * with answers[i] (after reading its body, by Content-Length), and closes
+ * after the last. */
+static pid_t scripted_server(int lfd, const char *const *answers)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[16384];
+		size_t got = 0;
+		int cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			_exit(1);
+		for (size_t i = 0; answers[i] != NULL; i++) {
+			char *end, *cl;
+			size_t need;
+			ssize_t n;
+			while ((end = strstr(buf, "\r\n\r\n")) == NULL || got == 0) {
+				if (got >= sizeof(buf) - 1 || (n = read(cfd, buf + got, sizeof(buf) - 1 - got)) <= 0)
+					_exit(1);
+				got += (size_t)n;
+				buf[got] = '\0';
+			}
+			end += 4;
+			cl = strstr(buf, "\r\nContent-Length:"); /* as curl writes it */
+			need = (size_t)(end - buf) + (cl != NULL && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+			while (got < need) {
+				if (got >= sizeof(buf) - 1 || (n = read(cfd, buf + got, sizeof(buf) - 1 - got)) <= 0)
+					_exit(1);
+				got += (size_t)n;
+				buf[got] = '\0';
+			}
+			if (write(cfd, answers[i], strlen(answers[i])) != (ssize_t)strlen(answers[i]))
+				_exit(1);
+			got -= need;
+			memmove(buf, buf + need, got);
+			buf[got] = '\0';
+		}
+		close(cfd);
+		_exit(0);
+	}
+	return pid;
+}
+
+#define LIE "sha256:0000000000000000000000000000000000000000000000000000000000000007"
+
+/* A Docker-Content-Digest naming other content than was pushed is caught,
+ * for a manifest and for a blob; one naming the same content, or none, is
+ * not an error. */
+static void test_stored_digest(void **state)
+{
+	static const char manifest[] = "{\"schemaVersion\":2}";
+	static const char *const answers[] = {
+		/* PUT manifest: the digest of other bytes */
+		"HTTP/1.1 201 Created\r\nDocker-Content-Digest: " LIE "\r\nContent-Length: 0\r\n\r\n",
+		/* PUT manifest: no digest header */
+		"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+		/* blob: not there; upload started; stored under other bytes' digest */
+		"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 202 Accepted\r\nLocation: /v2/app/blobs/uploads/u1\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 201 Created\r\nDocker-Content-Digest: " LIE "\r\nContent-Length: 0\r\n\r\n",
+		NULL,
+	};
+	char url[64], dg[80], put[80];
+	signp_registry *r;
+	sign_error err;
+	int lfd, st = 0;
+	pid_t pid;
+	(void)state;
+	lfd = listen_loopback(url);
+	pid = scripted_server(lfd, answers);
+	assert_true(pid > 0);
+	close(lfd);
+	r = url_handle(url);
+	signp_digest(dg, manifest, strlen(manifest));
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_registry_put_manifest(r, "app", "v1", manifest, strlen(manifest),
+		"application/vnd.oci.image.manifest.v1+json", put, &err), SIGN_EVERIFY);
+	assert_non_null(strstr(err.message, "the registry stored digest " LIE));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_registry_put_manifest(r, "app", "v1", manifest, strlen(manifest),
+		"application/vnd.oci.image.manifest.v1+json", put, &err), SIGN_OK);
+	assert_string_equal(put, dg);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_registry_put_blob(r, "app", dg, manifest, strlen(manifest), &err),
+		SIGN_EVERIFY);
+	assert_non_null(strstr(err.message, "the registry stored digest " LIE));
+	signp_registry_free(r);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -665,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_closed_port),
 		cmocka_unit_test(test_idle_work),
 		cmocka_unit_test(test_side_get),
+		cmocka_unit_test(test_stored_digest),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
