@@ -30,7 +30,7 @@ EVP_PKEY *signp_pubkey_from_spki(const void *der, size_t len);
 /* Make OpenSSL do, ahead, the one-time work of a process's first P-256
  * signature check (its name map and the fetch of the EC key manager, ECDSA
  * and SHA-256: about 3.5 million instructions), so that it can run while a
- * request is in flight (signp_registry_set_idle).  No effect on results. */
+ * request is in flight (signp_registry_add_idle).  No effect on results. */
 void signp_crypto_warm(void);
 /* PEM "PUBLIC KEY". */
 int signp_key_public_pem(sign_buf *out, EVP_PKEY *pkey, sign_error *err);

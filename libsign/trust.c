@@ -270,6 +270,14 @@ static int check_fresh(sign_ctx *ctx, const char *gun, const signp_tuf_file *f,
 	return SIGN_OK;
 }
 
+/* A second handle on f, already parsed (signp_tuf_file_dup). */
+static int dup_parsed(signp_tuf_file **out, const signp_tuf_file *f, sign_error *err)
+{
+	if ((*out = signp_tuf_file_dup(f)) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "%s: out of memory", f->role);
+	return SIGN_OK;
+}
+
 /* Parse bytes as role; when they are the bytes of known (a copy of that
  * role already parsed: the cached one, mostly), take a second handle on it
  * instead of parsing them again. */
@@ -277,11 +285,8 @@ static int parse_or_dup(signp_tuf_file **out, const char *role, const void *byte
 	const signp_tuf_file *known, sign_error *err)
 {
 	if (known != NULL && strcmp(known->role, role) == 0 && known->len == len &&
-	    memcmp(known->bytes, bytes, len) == 0) {
-		if ((*out = signp_tuf_file_dup(known)) == NULL)
-			return signp_err(err, SIGN_ENOMEM, "%s: out of memory", role);
-		return SIGN_OK;
-	}
+	    memcmp(known->bytes, bytes, len) == 0)
+		return dup_parsed(out, known, err);
 	return signp_tuf_parse(out, role, bytes, len, err);
 }
 
@@ -336,7 +341,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 		for (v = 1; v <= latest->version && cur == NULL; v++) {
 			signp_tuf_file *f = NULL;
 			int got = v == latest->version ?
-				parse_or_dup(&f, "root", latest->bytes, latest->len, latest, NULL) :
+				dup_parsed(&f, latest, NULL) :
 				fetch_parse(&f, be, "root", v, SIGN_MAX_METADATA, cached, NULL);
 			if (got != SIGN_OK)
 				continue;
@@ -357,7 +362,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 		}
 		signp_strlcpy(t->pinned_by, pin->rule, sizeof(t->pinned_by));
 	} else if (cached) {
-		if ((r = parse_or_dup(&cur, "root", cached->bytes, cached->len, cached, err)) != SIGN_OK)
+		if ((r = dup_parsed(&cur, cached, err)) != SIGN_OK)
 			goto out;
 		signp_strlcpy(t->pinned_by, "cache", sizeof(t->pinned_by));
 	} else {
@@ -473,7 +478,7 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 	if (meta == NULL)
 		return signp_err(err, SIGN_EVERIFY, "%s: not listed in its parent's metadata", role);
 	if (cached && signp_tuf_check_filemeta(meta, cached->bytes, cached->len, role, NULL) == SIGN_OK)
-		return parse_or_dup(out, role, cached->bytes, cached->len, cached, err);
+		return dup_parsed(out, cached, err);
 	r = be->fetch(be, role, 0, meta_sha256_hex(meta, hex) ? hex : NULL,
 		(size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
 	if (r == SIGN_ENOTFOUND)
