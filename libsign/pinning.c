@@ -13,6 +13,11 @@
  * first use (unless disable_tofu, or SIGN_DISABLE_TOFU=1).  Key IDs may be
  * canonical (the public key's, as `sign key list` shows) or the TUF ID of
  * the root certificate (as root.json lists it).
+ *
+ * A pin is met only by a signature (signp_pin_check_root): the root must
+ * list a pinned key AND carry a valid signature made by that key.  Which
+ * keys a root lists is read from their bytes: a key ID written in the root
+ * is a claim, recomputed from the key and never compared on its own.
  */
 #include "pinning.h"
 #include "key.h"
@@ -32,6 +37,34 @@ void signp_pin_dispose(signp_pin *p)
 		return;
 	json_decref(p->keyids);
 	p->keyids = NULL;
+	for (size_t i = 0; i < p->nkeys; i++)
+		EVP_PKEY_free(p->keys[i]);
+	p->nkeys = 0;
+}
+
+/* Add a pinned key (its public half) and its canonical ID (for display). */
+static int pin_add_key(signp_pin *p, const signp_key *key, sign_error *err)
+{
+	if (p->nkeys == SIGNP_PIN_MAX_KEYS)
+		return signp_err(err, SIGN_EINVAL, "too many pinned root keys (at most %d)",
+			SIGNP_PIN_MAX_KEYS);
+	if (!EVP_PKEY_up_ref(key->pkey))
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	p->keys[p->nkeys++] = key->pkey;
+	json_array_append_new(p->keyids, json_string(key->id));
+	return SIGN_OK;
+}
+
+/* Parse a public key from a PEM text (a --root-key file, or one kept in
+ * pinned_root.json) and pin it. */
+static int pin_add_pem(signp_pin *p, const void *pem, size_t len, sign_error *err)
+{
+	signp_key *key = NULL;
+	int r = signp_key_parse(&key, pem, len, NULL, 0, err);
+	if (r == SIGN_OK)
+		r = pin_add_key(p, key, err);
+	signp_key_free(key);
+	return r;
 }
 
 static int config_load(json_t **out, sign_ctx *ctx, sign_error *err)
@@ -89,15 +122,12 @@ int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 	signp_strlcpy(out->rule, "trust on first use", sizeof(out->rule));
 	/* 1. --root-key */
 	for (const char *const *f = root_key_files; f && *f; f++) {
-		signp_key *key = NULL;
 		signp_buf_clear(&data);
 		if ((r = signp_read_file(&data, *f, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
-		    (r = signp_key_parse(&key, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
+		    (r = pin_add_pem(out, data.ptr, data.size, err)) != SIGN_OK) {
 			signp_err_prefix(err, r, "reading root key %s", *f);
 			goto out;
 		}
-		json_array_append_new(out->keyids, json_string(key->id));
-		signp_key_free(key);
 		signp_strlcpy(out->rule, "--root-key", sizeof(out->rule));
 	}
 	if ((r = config_load(&cfg, ctx, err)) != SIGN_OK)
@@ -107,14 +137,27 @@ int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 	env = getenv("SIGN_DISABLE_TOFU");
 	if (env && strcmp(env, "1") == 0)
 		out->disable_tofu = 1;
-	if (json_array_size(out->keyids))
+	if (out->nkeys > 0)
 		goto out;
-	/* 2. sign trust pin */
+	/* 2. sign trust pin: the pinned keys themselves ("root_keys", PEM), or
+	 * for a file written before they were kept, their IDs */
 	if (signp_ctx_gun_path(&path, ctx, gun, "pinned_root.json", 0, NULL) == SIGN_OK) {
 		signp_buf_clear(&data);
 		if (signp_read_file(&data, path.ptr, 65536, NULL) == SIGN_OK) {
 			json_t *doc = json_loadb(data.ptr, data.size, 0, NULL);
-			int ok = add_ids(out->keyids, json_object_get(doc, "root_keyids"));
+			const json_t *pems = json_object_get(doc, "root_keys"), *pem;
+			size_t i;
+			int ok;
+			json_array_foreach(pems, i, pem) {
+				const char *t = json_string_value(pem);
+				if (t == NULL || (r = pin_add_pem(out, t, strlen(t), err)) != SIGN_OK) {
+					json_decref(doc);
+					r = signp_err(err, SIGN_EKEY, "pinned root of %s: %s holds a bad key",
+						gun, path.ptr);
+					goto out;
+				}
+			}
+			ok = out->nkeys > 0 || add_ids(out->keyids, json_object_get(doc, "root_keyids"));
 			json_decref(doc);
 			if (!ok) {
 				r = signp_err(err, SIGN_EKEY, "pinned root of %s: %s is malformed", gun, path.ptr);
@@ -170,7 +213,7 @@ out:
 
 int signp_pin_active(const signp_pin *p)
 {
-	return json_array_size(p->keyids) > 0 || p->ca_file[0] != '\0';
+	return p->nkeys > 0 || json_array_size(p->keyids) > 0 || p->ca_file[0] != '\0';
 }
 
 /* Does a root certificate (PEM: leaf, then intermediates) chain to the CA
@@ -206,38 +249,84 @@ out:
 	return ok;
 }
 
-int signp_pin_root_matches(const signp_pin *p, const signp_tuf_file *root, int64_t now)
+/* Is the root key kobj, listed in a root as tid (already recomputed from
+ * kobj's bytes), one the pin names? */
+static int key_pinned(const signp_pin *p, const json_t *kobj, const char *tid, const char *gun,
+	int64_t now)
+{
+	EVP_PKEY *pk = NULL;
+	char cid[65] = "", why[160];
+	const json_t *pin;
+	size_t i;
+	int hit = 0;
+
+	if (signp_tuf_key_pkey(&pk, kobj, NULL) != SIGN_OK)
+		return 0;
+	for (i = 0; i < p->nkeys && !hit; i++)
+		hit = EVP_PKEY_eq(pk, p->keys[i]) == 1;
+	if (!hit && json_array_size(p->keyids) > 0 && signp_key_canonical_id(cid, pk, NULL) == SIGN_OK) {
+		json_array_foreach(p->keyids, i, pin) {
+			const char *s = json_string_value(pin);
+			if (s && (strcmp(s, tid) == 0 || strcmp(s, cid) == 0)) {
+				hit = 1;
+				break;
+			}
+		}
+	}
+	if (!hit && p->ca_file[0] &&
+	    signp_tuf_root_cert_ok(kobj, gun, now, 1, why, sizeof(why)) == SIGN_OK) {
+		const char *b64 = json_string_value(json_object_get(json_object_get(kobj, "keyval"),
+			"public"));
+		sign_buf pem = SIGN_BUF_INIT;
+		hit = b64 && signp_b64_decode(&pem, b64, strlen(b64)) == SIGN_OK &&
+		      chains_to(pem.ptr, pem.size, p->ca_file, now);
+		sign_buf_dispose(&pem);
+	}
+	ERR_clear_error();
+	EVP_PKEY_free(pk);
+	return hit;
+}
+
+int signp_pin_check_root(const signp_pin *p, const signp_tuf_file *root, const char *gun,
+	int64_t now, sign_error *err)
 {
 	const json_t *keys = json_object_get(root->signed_obj, "keys");
 	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
-		"roles"), "root"), "keyids"), *id, *pin;
-	size_t i, j;
+		"roles"), "root"), "keyids"), *id;
+	json_t *pinned = json_array();
+	size_t i;
+	int n;
+
+	if (pinned == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
 	json_array_foreach(ids, i, id) {
 		const char *tid = json_string_value(id);
 		const json_t *kobj = json_object_get(keys, tid ? tid : "");
-		EVP_PKEY *pk = NULL;
-		char cid[65] = "";
-		if (kobj == NULL)
+		const char *kt = json_string_value(json_object_get(kobj, "keytype"));
+		const char *pub = json_string_value(json_object_get(json_object_get(kobj, "keyval"),
+			"public"));
+		char calc[65];
+		/* the ID the root writes is a claim: it must be the key's own */
+		if (kt == NULL || pub == NULL || signp_tuf_keyid(calc, kt, pub, NULL) != SIGN_OK ||
+		    strcmp(calc, tid) != 0)
 			continue;
-		if (signp_tuf_key_pkey(&pk, kobj, NULL) == SIGN_OK)
-			signp_key_canonical_id(cid, pk, NULL);
-		EVP_PKEY_free(pk);
-		json_array_foreach(p->keyids, j, pin) {
-			const char *s = json_string_value(pin);
-			if (s && (strcmp(s, tid) == 0 || strcmp(s, cid) == 0))
-				return 1;
-		}
-		if (p->ca_file[0]) {
-			const char *b64 = json_string_value(json_object_get(json_object_get(kobj, "keyval"), "public"));
-			sign_buf pem = SIGN_BUF_INIT;
-			int ok = b64 && signp_b64_decode(&pem, b64, strlen(b64)) == SIGN_OK &&
-				chains_to(pem.ptr, pem.size, p->ca_file, now);
-			sign_buf_dispose(&pem);
-			if (ok)
-				return 1;
-		}
+		if (key_pinned(p, kobj, tid, gun, now))
+			json_array_append_new(pinned, json_string(tid));
 	}
-	return 0;
+	if (json_array_size(pinned) == 0) {
+		json_decref(pinned);
+		return signp_err(err, SIGN_EVERIFY, "root version %lld does not list the pinned root key%s",
+			(long long)root->version, p->ca_file[0] ?
+			" (nor a certificate for this GUN that chains to the pinned CA)" : "");
+	}
+	/* listing it is not enough: the pinned key must have signed */
+	n = signp_tuf_count_valid(root, keys, pinned);
+	json_decref(pinned);
+	if (n < 1)
+		return signp_err(err, SIGN_EVERIFY,
+			"root version %lld lists the pinned root key but is not signed by it",
+			(long long)root->version);
+	return SIGN_OK;
 }
 
 /* ---- writing the rules (sign trust pin PREFIX*, --ca, sign trust tofu) ---- */

@@ -9,9 +9,18 @@
 #include "ctx.h"
 #include "tuf.h"
 
+#define SIGNP_PIN_MAX_KEYS 16
+
+/* A pin names root keys in one of three ways.  None of them is met by a key
+ * ID written in a root: every key a root lists is parsed from its bytes, its
+ * IDs are recomputed, and the root must carry a valid signature by the
+ * pinned key itself (signp_pin_check_root). */
 typedef struct signp_pin {
-	json_t *keyids;        /* pinned root key IDs (canonical or cert TUF IDs) */
-	char ca_file[4096];    /* or: root certificates must chain to this CA bundle */
+	EVP_PKEY *keys[SIGNP_PIN_MAX_KEYS]; /* --root-key, `sign trust pin`: compared as keys */
+	size_t nkeys;
+	json_t *keyids;        /* config.json certs: key IDs (canonical or the certificate's
+	                        * TUF ID), compared with IDs recomputed from the key bytes */
+	char ca_file[4096];    /* or: a root certificate with CN = GUN must chain to this CA */
 	int disable_tofu;      /* no pin and nothing cached: refuse */
 	char rule[256];        /* which rule applies, for messages and `trust show` */
 } signp_pin;
@@ -19,9 +28,13 @@ typedef struct signp_pin {
 int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 	const char *const *root_key_files, sign_error *err);
 void signp_pin_dispose(signp_pin *p);
-/* Is any pin (key IDs or CA) set? */
+/* Is any pin (keys, key IDs or CA) set? */
 int signp_pin_active(const signp_pin *p);
-/* Is one of root's root-role keys pinned (by ID, or chaining to the CA)? */
-int signp_pin_root_matches(const signp_pin *p, const signp_tuf_file *root, int64_t now);
+/* Does root meet the pin?  SIGN_OK when one of root's root-role keys is a
+ * pinned key (by key, by recomputed ID, or a certificate for gun chaining
+ * to the pinned CA at now) AND root carries a valid signature by that key;
+ * SIGN_EVERIFY saying which part failed otherwise. */
+int signp_pin_check_root(const signp_pin *p, const signp_tuf_file *root, const char *gun,
+	int64_t now, sign_error *err);
 
 #endif

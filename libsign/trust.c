@@ -19,6 +19,9 @@
 #include <sodium.h>
 
 #define NEAR_EXPIRY (2 * 86400)
+/* root versions a pinned verifier with nothing cached fetches, at most, to
+ * find the first one the pinned key signed */
+#define SIGN_MAX_ROOT_SEARCH 1000
 
 void signp_trust_free(signp_trust *t)
 {
@@ -336,8 +339,20 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 
 	if ((r = fetch_parse(&latest, be, "root", 0, SIGN_MAX_METADATA, cached, err)) != SIGN_OK)
 		goto out;
-	if (signp_pin_active(pin) && !(cached && signp_pin_root_matches(pin, cached, now))) {
-		/* find the first version signed by a pinned key */
+	if (signp_pin_active(pin) &&
+	    !(cached && signp_pin_check_root(pin, cached, t->gun, now, NULL) == SIGN_OK)) {
+		/* the first version signed by a pinned key; why: what the
+		 * newest one lacks, for the message */
+		sign_error why;
+		memset(&why, 0, sizeof(why));
+		if (latest->version > SIGN_MAX_ROOT_SEARCH + 1) {
+			/* each version is a request: a root claiming a huge
+			 * version must not keep the search going for ever */
+			r = signp_err(err, SIGN_EVERIFY,
+				"root of %s: version %lld is too high to search for the pinned root among its "
+				"versions (at most %d)", t->gun, (long long)latest->version, SIGN_MAX_ROOT_SEARCH);
+			goto out;
+		}
 		for (v = 1; v <= latest->version && cur == NULL; v++) {
 			signp_tuf_file *f = NULL;
 			int got = v == latest->version ?
@@ -345,7 +360,8 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 				fetch_parse(&f, be, "root", v, SIGN_MAX_METADATA, cached, NULL);
 			if (got != SIGN_OK)
 				continue;
-			if (f->version == v && signp_pin_root_matches(pin, f, now) &&
+			if (f->version == v &&
+			    signp_pin_check_root(pin, f, t->gun, now, v == latest->version ? &why : NULL) == SIGN_OK &&
 			    signp_tuf_root_check(f, t->gun, now, 0, NULL) == SIGN_OK &&
 			    verify_role(f, f, "root", NULL) == SIGN_OK)
 				cur = f;
@@ -354,8 +370,8 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 		}
 		if (cur == NULL) {
 			r = signp_err(err, SIGN_EVERIFY,
-				"root of %s: no root version is signed by the pinned root key (pinned by %s)",
-				t->gun, pin->rule);
+				"root of %s: no root version is signed by the pinned root key (pinned by %s)%s%s",
+				t->gun, pin->rule, why.message[0] ? ": " : "", why.message);
 			signp_err_hint(err, "the repository's root differs from the one you pinned; check `sign inspect %s`",
 				t->gun);
 			goto out;
@@ -654,8 +670,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 			signp_err_hint(err, "verify once online first");
 			goto out;
 		}
-		if (signp_pin_active(&pin) && !signp_pin_root_matches(&pin, c_root, now)) {
-			r = signp_err(err, SIGN_EVERIFY, "root of %s: the cached root is not the pinned one", gun);
+		if (signp_pin_active(&pin) && (r = signp_pin_check_root(&pin, c_root, gun, now, err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "root of %s: the cached root is not the pinned one", gun);
 			goto out;
 		}
 		t->root = c_root; c_root = NULL;

@@ -1034,8 +1034,7 @@ out:
 	return ok;
 }
 
-/* Check one root-role key; SIGN_OK or SIGN_EVERIFY with reason in why. */
-static int check_root_cert(const json_t *k, const char *gun, int64_t now, int check_expiry,
+int signp_tuf_root_cert_ok(const json_t *k, const char *gun, int64_t now, int check_expiry,
 	char *why, size_t why_size)
 {
 	int r = SIGN_EVERIFY, mdnid = NID_undef, pknid = NID_undef;
@@ -1180,7 +1179,7 @@ int signp_tuf_root_check(const signp_tuf_file *root, const char *gun, int64_t no
 		char w[256];
 		if (!is_hexid(kid)) {
 			snprintf(w, sizeof(w), "invalid key ID");
-		} else if (check_root_cert(json_object_get(keys, kid), gun, now, check_expiry, w,
+		} else if (signp_tuf_root_cert_ok(json_object_get(keys, kid), gun, now, check_expiry, w,
 				   sizeof(w)) == SIGN_OK) {
 			if (json_array_append(valid, (json_t *)id) != 0) {
 				r = signp_err(err, SIGN_ENOMEM, "root: out of memory");

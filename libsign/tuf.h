@@ -97,6 +97,11 @@ int signp_tuf_root_cert_window(const signp_tuf_file *root, int64_t *not_before,
 	int64_t *not_after);
 int signp_tuf_root_check(const signp_tuf_file *root, const char *gun, int64_t now,
 	int check_expiry, sign_error *err);
+/* One root-role key object: an x509 certificate (ecdsa-x509, rsa-x509) whose
+ * CN fits gun, with a strong signature algorithm and key, valid at now when
+ * check_expiry.  SIGN_OK, or SIGN_EVERIFY with the reason in why. */
+int signp_tuf_root_cert_ok(const json_t *keyobj, const char *gun, int64_t now, int check_expiry,
+	char *why, size_t why_size);
 /* Rotation rule: next is signed by prev's root threshold of prev's root
  * keys AND by its own root threshold.  SIGN_EVERIFY on failure. */
 int signp_tuf_root_rotation_check(const signp_tuf_file *prev, const signp_tuf_file *next,

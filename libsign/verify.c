@@ -490,8 +490,10 @@ out:
 SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root_key_file,
 	sign_error *err)
 {
-	sign_buf data = SIGN_BUF_INIT, path = SIGN_BUF_INIT, body = SIGN_BUF_INIT;
+	sign_buf data = SIGN_BUF_INIT, path = SIGN_BUF_INIT, body = SIGN_BUF_INIT, pem = SIGN_BUF_INIT;
 	signp_key *k = NULL;
+	json_t *doc = NULL;
+	char *text = NULL;
 	int r;
 	if (!signp_gun_valid(gun))
 		return signp_err(err, SIGN_EINVAL, "pinning %s: not a valid GUN", gun);
@@ -502,9 +504,20 @@ SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root
 	}
 	if ((r = signp_ctx_gun_path(&path, ctx, gun, "pinned_root.json", 1, err)) != SIGN_OK)
 		goto out;
-	signp_buf_printf(&body, "{\"root_keyids\":[\"%s\"]}\n", k->id);
+	/* the key itself, which a root must be signed by; its ID for display */
+	if ((r = signp_key_public_pem(&pem, k->pkey, err)) != SIGN_OK)
+		goto out;
+	doc = json_pack("{s:[s],s:[s]}", "root_keyids", k->id, "root_keys", pem.ptr);
+	if (doc == NULL || (text = json_dumps(doc, JSON_COMPACT)) == NULL ||
+	    signp_buf_printf(&body, "%s\n", text) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
 	r = signp_write_file_atomic(path.ptr, body.ptr, body.size, 0600, err);
 out:
+	free(text);
+	json_decref(doc);
+	sign_buf_dispose(&pem);
 	signp_key_free(k);
 	sign_buf_dispose(&data);
 	sign_buf_dispose(&path);

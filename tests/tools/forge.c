@@ -21,6 +21,20 @@
  *                                   With the Notary server URL it goes there
  *                                   (which should refuse it itself: exit 3);
  *                                   otherwise into the registry's artifact.
+ *   forge graft-pin HOME REF VICTIM_ROOT.json list|id:KEYID [URL]
+ *                                   the pinning bypass: HOME (the attacker,
+ *                                   who published REF's collection with its
+ *                                   own root key) publishes root version+1
+ *                                   that also lists the victim's root keys
+ *                                   (list: copied from VICTIM_ROOT.json) or
+ *                                   the pinned key ID with the attacker's
+ *                                   certificate as its key (id:KEYID), signed
+ *                                   by the attacker's root key only, with a
+ *                                   snapshot and timestamp naming it.  A
+ *                                   pinned verifier must refuse it.  With the
+ *                                   Notary server URL it goes there.
+ *                                   version:N grafts nothing and claims
+ *                                   version N instead.
  *
  * Uses libsign's internals on purpose.  Exit 0 on success, 2 on error.
  */
@@ -171,21 +185,30 @@ static int tamper(signp_trust_backend *be, const char *role)
 	return rc;
 }
 
-static int expire_root(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *ref)
+/* A change made to a copy of the current root's signed part before the
+ * home's root key re-signs it as version+1; it may add signers (keyid
+ * under which the same root key signs again). */
+typedef int (*root_edit_fn)(json_t *s, const char **extra_keyid, void *arg);
+
+/* Publish root version+1 (edited by edit, signed by HOME's root key), with
+ * a snapshot and (unless the server makes it) a timestamp that name it. */
+static int republish_root(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *ref,
+	root_edit_fn edit, void *arg)
 {
 	sign_error err = { 0 };
 	signp_trust_load_opts lo = { .publisher = 1 };
 	signp_trust *t = NULL;
 	signp_gun_keys gk = { 0 };
 	signp_key *rk = NULL;
-	signp_tuf_signer signer = { 0 };
+	signp_tuf_signer signer[2];
 	sign_buf root = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT, tg = SIGN_BUF_INIT;
 	signp_trust_out out[3];
 	const json_t *keys, *id;
+	const char *extra = NULL;
 	json_t *s;
-	char when[32];
-	size_t i;
+	size_t i, n = 2;
 	int created = 0, rc = 2;
+	memset(signer, 0, sizeof(signer));
 	if (signp_trust_load(&t, ctx, be, ref->gun, &lo, &err) != SIGN_OK)
 		return die(&err, "loading the trust data");
 	/* the root key this home holds, under its ID in root.json */
@@ -197,8 +220,8 @@ static int expire_root(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *
 		if (signp_tuf_key_pkey(&pk, json_object_get(keys, json_string_value(id)), NULL) == SIGN_OK &&
 		    signp_key_canonical_id(cid, pk, NULL) == SIGN_OK &&
 		    signp_ctx_load_key(&rk, ctx, cid, SIGN_PASS_ROOT, NULL) == SIGN_OK) {
-			signer.keyid = json_string_value(id);
-			signer.pkey = rk->pkey;
+			signer[0].keyid = json_string_value(id);
+			signer[0].pkey = rk->pkey;
 		}
 		EVP_PKEY_free(pk);
 		if (rk != NULL)
@@ -208,22 +231,29 @@ static int expire_root(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *
 		fprintf(stderr, "forge: this home holds no root key of %s\n", ref->gun);
 		goto out;
 	}
-	if (signp_gun_keys_get(&gk, &created, ctx, ref->gun, 0, 0, 0, 0, &err) != SIGN_OK ||
-	    gk.snapshot == NULL || gk.timestamp == NULL) {
+	/* a Notary server may make the snapshot too: then it gets the root alone */
+	if (signp_gun_keys_get(&gk, &created, ctx, ref->gun, 0, 0, be->server_timestamp, 0, &err) != SIGN_OK ||
+	    (gk.snapshot == NULL && !be->server_timestamp) || (gk.timestamp == NULL && !be->server_timestamp)) {
 		die(&err, "loading the snapshot and timestamp keys");
 		goto out;
 	}
 	s = json_deep_copy(t->root->signed_obj);
-	signp_time_format(when, signp_now() - 3600);
-	json_object_set_new(s, "expires", json_string(when));
 	json_object_set_new(s, "version", json_integer(t->root->version + 1));
-	rc = signp_tuf_sign(&root, s, &signer, 1, &err);
+	if (edit(s, &extra, arg) != 0) {
+		json_decref(s);
+		goto out;
+	}
+	signer[1].keyid = extra;
+	signer[1].pkey = rk->pkey;
+	if (extra == NULL)
+		n = 1;
+	rc = signp_tuf_sign(&root, s, signer, n, &err);
 	json_decref(s);
 	if (rc == SIGN_OK)
 		rc = signp_buf_put(&tg, t->targets->bytes, t->targets->len);
-	if (rc == SIGN_OK)
+	if (rc == SIGN_OK && gk.snapshot != NULL)
 		rc = signp_build_snapshot(&snap, t, &root, &tg, t->snapshot->version + 1, gk.snapshot, &err);
-	if (rc == SIGN_OK)
+	if (rc == SIGN_OK && !be->server_timestamp)
 		rc = signp_build_timestamp(&ts, snap.ptr, snap.size, t->timestamp->version + 1, 86400,
 			gk.timestamp, &err);
 	if (rc != SIGN_OK) {
@@ -243,7 +273,8 @@ static int expire_root(sign_ctx *ctx, signp_trust_backend *be, const signp_ref *
 	out[2].version = t->timestamp->version + 1;
 	out[2].bytes = (const unsigned char *)ts.ptr;
 	out[2].len = ts.size;
-	rc = be->publish(be, out, 3, &err) == SIGN_OK ? 0 : die(&err, "publishing");
+	rc = be->publish(be, out, gk.snapshot == NULL ? 1 : be->server_timestamp ? 2 : 3, &err) == SIGN_OK ?
+		0 : die(&err, "publishing");
 out:
 	signp_gun_keys_free(&gk);
 	signp_key_free(rk);
@@ -253,6 +284,77 @@ out:
 	sign_buf_dispose(&ts);
 	sign_buf_dispose(&tg);
 	return rc;
+}
+
+/* expire-root: the same root, expired an hour ago. */
+static int edit_expire(json_t *s, const char **extra, void *arg)
+{
+	char when[32];
+	(void)extra;
+	(void)arg;
+	signp_time_format(when, signp_now() - 3600);
+	return json_object_set_new(s, "expires", json_string(when));
+}
+
+/* graft-pin: the attacker's root also lists the victim's pinned root key.
+ *   list      every root key of the victim's root.json (its certificates,
+ *             which anyone can copy), under their IDs
+ *   id:KEYID  the pinned key's ID, with the attacker's own certificate as
+ *             that ID's key; the attacker signs under that ID too */
+typedef struct graft {
+	const char *victim_root; /* root.json of the victim */
+	const char *mode;
+} graft;
+
+static int edit_graft(json_t *s, const char **extra, void *arg)
+{
+	const graft *g = arg;
+	json_t *keys = json_object_get(s, "keys");
+	json_t *ids = json_object_get(json_object_get(json_object_get(s, "roles"), "root"), "keyids");
+	const json_t *id;
+	size_t i;
+	if (strcmp(g->mode, "list") == 0) {
+		json_error_t je;
+		json_t *v = json_load_file(g->victim_root, 0, &je);
+		const json_t *vs = json_object_get(v, "signed");
+		const json_t *vkeys = json_object_get(vs, "keys");
+		int n = 0;
+		json_array_foreach(json_object_get(json_object_get(json_object_get(vs, "roles"), "root"),
+			"keyids"), i, id) {
+			const char *k = json_string_value(id);
+			if (k == NULL || json_object_get(vkeys, k) == NULL)
+				continue;
+			json_object_set(keys, k, json_object_get(vkeys, k));
+			json_array_append(ids, (json_t *)id);
+			n++;
+		}
+		json_decref(v);
+		if (n == 0) {
+			fprintf(stderr, "forge: no root key in %s\n", g->victim_root);
+			return 1;
+		}
+		return 0;
+	}
+	if (strncmp(g->mode, "id:", 3) == 0 && strlen(g->mode + 3) == 64) {
+		/* the attacker's own root certificate, under the pinned ID */
+		const json_t *own = json_object_get(keys, json_string_value(json_array_get(ids, 0)));
+		if (own == NULL)
+			return 1;
+		json_object_set_new(keys, g->mode + 3, json_deep_copy(own));
+		json_array_append_new(ids, json_string(g->mode + 3));
+		*extra = g->mode + 3;
+		return 0;
+	}
+	if (strncmp(g->mode, "version:", 8) == 0) {
+		/* no graft: a root claiming a huge version */
+		char *end;
+		long long v = strtoll(g->mode + 8, &end, 10);
+		if (*end != '\0' || v < 1)
+			return 1;
+		return json_object_set_new(s, "version", json_integer(v));
+	}
+	fprintf(stderr, "forge: graft-pin mode is list, id:KEYID or version:N\n");
+	return 1;
 }
 
 /* swap-root: root v+1 signed by a fresh key only (see the top). */
@@ -319,20 +421,26 @@ int main(int argc, char **argv)
 	signp_ref ref;
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
-	int rc, swap;
+	int rc, swap, graft_mode, remote;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: forge badsig|expire|expire-root|tamper|swap-root HOME REF [ARG]\n");
+		fprintf(stderr, "usage: forge badsig|expire|expire-root|tamper|swap-root|graft-pin HOME REF [ARG...]\n");
 		return 2;
 	}
 	swap = strcmp(argv[1], "swap-root") == 0;
+	graft_mode = strcmp(argv[1], "graft-pin") == 0 && (argc == 6 || argc == 7);
+	if (strcmp(argv[1], "graft-pin") == 0 && !graft_mode) {
+		fprintf(stderr, "usage: forge graft-pin HOME REF VICTIM_ROOT.json list|id:KEYID|version:N [URL]\n");
+		return 2;
+	}
+	remote = (swap && argc == 5) || (graft_mode && argc == 7);
 	sign_global_init();
 	o.home = argv[2];
 	o.passphrase_cb = pass_cb;
-	o.trust_server = swap && argc == 5 ? argv[4] : NULL;
+	o.trust_server = remote ? argv[argc - 1] : NULL;
 	if (sign_ctx_new(&ctx, &o, &err) != SIGN_OK || signp_ref_parse(&ref, argv[3], NULL, &err) != SIGN_OK ||
 	    signp_store_open(&st, ctx, &ref, 0, &err) != SIGN_OK ||
-	    (swap ? signp_trust_backend_open(&be, ctx, st, &ref, &err) :
+	    (swap || graft_mode ? signp_trust_backend_open(&be, ctx, st, &ref, &err) :
 		    signp_trust_backend_artifact(&be, st, ref.gun, &err)) != SIGN_OK)
 		return die(&err, "opening");
 	if (swap)
@@ -344,7 +452,11 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[1], "tamper") == 0 && argc == 5)
 		rc = tamper(be, argv[4]);
 	else if (strcmp(argv[1], "expire-root") == 0)
-		rc = expire_root(ctx, be, &ref);
+		rc = republish_root(ctx, be, &ref, edit_expire, NULL);
+	else if (graft_mode) {
+		graft g = { argv[4], argv[5] };
+		rc = republish_root(ctx, be, &ref, edit_graft, &g);
+	}
 	else
 		rc = 2;
 	be->free(be);
