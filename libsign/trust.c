@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -94,6 +95,62 @@ static int cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, 
 	sign_buf_dispose(&path);
 	sign_buf_dispose(&old);
 	return r;
+}
+
+/* Remove a role's cached copy that failed its checks, so that nothing
+ * later trusts it. */
+static void cache_drop(sign_ctx *ctx, const char *gun, const char *role)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	if (cache_path(&path, ctx, gun, role, 0, NULL) == SIGN_OK && unlink(path.ptr) == 0)
+		signp_ctx_log(ctx, SIGN_LOG_WARN, "dropped the cached %s of %s: it failed its checks",
+			role, gun);
+	sign_buf_dispose(&path);
+}
+
+/* The cache as a trust backend, for --offline: each cached file is then
+ * read through the very code, and passes the very checks, of a fetched one
+ * (hashes against the cached parents, signatures, thresholds, expiry). */
+typedef struct cache_backend {
+	signp_trust_backend be;
+	sign_ctx *ctx;
+	const char *gun;
+} cache_backend;
+
+static int cache_be_refresh(signp_trust_backend *be, sign_error *err)
+{
+	(void)be;
+	(void)err;
+	return SIGN_OK;
+}
+
+static int cache_be_fetch(signp_trust_backend *be, const char *role, int64_t version,
+	const char *sha256_hex, size_t max, sign_buf *out, sign_error *err)
+{
+	cache_backend *c = (cache_backend *)be;
+	sign_buf path = SIGN_BUF_INIT;
+	int r;
+	(void)sha256_hex;
+	(void)max; /* a cached file larger than its parent says fails the hash check */
+	if (version > 0) /* the cache keeps the current root only */
+		return signp_err(err, SIGN_ENOTFOUND, "root version %lld is not cached",
+			(long long)version);
+	if ((r = cache_path(&path, c->ctx, c->gun, role, 0, err)) == SIGN_OK &&
+	    (r = signp_read_file(out, path.ptr, SIGN_MAX_METADATA, NULL)) != SIGN_OK)
+		r = r == SIGN_ENOTFOUND ? signp_err(err, r, "not cached") :
+			signp_err(err, r, "reading the cached copy %s failed", path.ptr);
+	sign_buf_dispose(&path);
+	return r;
+}
+
+static void cache_backend_init(cache_backend *c, sign_ctx *ctx, const char *gun)
+{
+	memset(c, 0, sizeof(*c));
+	c->be.refresh = cache_be_refresh;
+	c->be.fetch = cache_be_fetch;
+	c->be.name = "cache";
+	c->ctx = ctx;
+	c->gun = gun;
 }
 
 /* The root memo, metadata/root.checked: "<sha256 of root.json> <latest
@@ -482,6 +539,16 @@ static int meta_sha256_hex(const json_t *meta, char hex[65])
 	return ok;
 }
 
+/* A file that is missing where signed metadata says it is: the error, so
+ * far ENOTFOUND, prefixed with the role and made a verification failure. */
+static int as_verify_failure(sign_error *err, const char *role)
+{
+	signp_err_prefix(err, SIGN_EVERIFY, "%s", role);
+	if (err != NULL)
+		err->code = SIGN_EVERIFY;
+	return SIGN_EVERIFY;
+}
+
 /* Fetch a role whose hash the parent names; the cached copy is used when
  * its bytes match that hash (the parent proves it: no request). */
 static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const char *role,
@@ -497,8 +564,8 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 		return dup_parsed(out, cached, err);
 	r = be->fetch(be, role, 0, meta_sha256_hex(meta, hex) ? hex : NULL,
 		(size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
-	if (r == SIGN_ENOTFOUND)
-		r = signp_err_prefix(err, SIGN_EVERIFY, "%s", role);
+	if (r == SIGN_ENOTFOUND) /* listed by its signed parent: a verification failure */
+		r = as_verify_failure(err, role);
 	if (r == SIGN_OK)
 		r = signp_tuf_check_filemeta(meta, data.ptr, data.size, role, err);
 	if (r == SIGN_OK)
@@ -548,6 +615,10 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 			r = signp_tuf_verify(f, json_object_get(json_object_get(t->targets->signed_obj,
 				"delegations"), "keys"), json_object_get(role, "keyids"),
 				json_integer_value(json_object_get(role, "threshold")), &e);
+		/* a copy that fails its hash or signatures now is never used
+		 * later (--offline) */
+		if (r == SIGN_EVERIFY && cached != NULL)
+			cache_drop(ctx, t->gun, name);
 		if (r == SIGN_OK)
 			r = check_fresh(ctx, t->gun, f, cached, now, 0, &e);
 		signp_tuf_file_free(cached);
@@ -574,11 +645,13 @@ static int load_role(signp_tuf_file **out, signp_trust *t, sign_ctx *ctx, signp_
 	int64_t now, sign_error *err)
 {
 	int r;
-	if ((r = load_checked(out, be, role, meta, cached, err)) != SIGN_OK)
+	if ((r = load_checked(out, be, role, meta, cached, err)) != SIGN_OK ||
+	    (!(root_same && same_bytes(*out, cached)) &&
+	     (r = verify_role(t->root, *out, role, err)) != SIGN_OK)) {
+		if (r == SIGN_EVERIFY)
+			signp_strlcpy(t->bad_role, role, sizeof(t->bad_role));
 		return r;
-	if (!(root_same && same_bytes(*out, cached)) &&
-	    (r = verify_role(t->root, *out, role, err)) != SIGN_OK)
-		return r;
+	}
 	return check_fresh(ctx, t->gun, *out, cached, now, 0, err);
 }
 
@@ -593,19 +666,24 @@ static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
 	int r;
 	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, c_ts, err)) != SIGN_OK) {
 		if (r == SIGN_ENOTFOUND)
-			r = signp_err_prefix(err, SIGN_EVERIFY, "timestamp");
+			r = as_verify_failure(err, "timestamp");
 		return r;
 	}
-	if ((!(root_same && same_bytes(t->timestamp, c_ts)) &&
-	     (r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) ||
-	    (r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, publisher, err)) != SIGN_OK)
+	if (!(root_same && same_bytes(t->timestamp, c_ts)) &&
+	    (r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) {
+		signp_strlcpy(t->bad_role, "timestamp", sizeof(t->bad_role));
+		return r;
+	}
+	if ((r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, publisher, err)) != SIGN_OK)
 		return r;
 	if ((r = load_role(&t->snapshot, t, ctx, be, "snapshot", meta_of(t->timestamp, "snapshot"),
 		     c_snap, root_same, now, err)) != SIGN_OK)
 		return r;
 	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
-		     t->root->len, "root", err)) != SIGN_OK)
+		     t->root->len, "root", err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "snapshot does not match the root");
+		signp_strlcpy(t->bad_role, "snapshot", sizeof(t->bad_role));
+	}
 	return r;
 }
 
@@ -640,7 +718,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	signp_trust *t;
 	signp_tuf_file *c_root = NULL, *c_ts = NULL, *c_snap = NULL, *c_targets = NULL;
 	signp_pin pin;
-	int have_pin = 0, memo_ok, root_same, queued = 0;
+	cache_backend cache_be;
+	int have_pin = 0, memo_ok, root_same, queued = 0, offline = 0;
 	int64_t now = signp_now();
 	cached_set cs;
 	int r;
@@ -661,43 +740,21 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	have_pin = 1;
 
 	if (opts && opts->offline) {
+		/* the cached state only, checked from the root down exactly as
+		 * a fetched one would be: nothing is taken on the word of the
+		 * cache (a file that fails is dropped) */
 		cached_load(&cs);
 		c_root = cs.root; c_ts = cs.ts; c_snap = cs.snap; c_targets = cs.targets;
-		/* the cached state only: it was verified when stored; it
-		 * must still be fresh */
 		if (c_root == NULL || c_ts == NULL || c_snap == NULL || c_targets == NULL) {
 			r = signp_err(err, SIGN_EVERIFY, "trust data of %s: nothing cached for offline use", gun);
 			signp_err_hint(err, "verify once online first");
 			goto out;
 		}
-		if (signp_pin_active(&pin) && (r = signp_pin_check_root(&pin, c_root, gun, now, err)) != SIGN_OK) {
-			signp_err_prefix(err, r, "root of %s: the cached root is not the pinned one", gun);
-			goto out;
-		}
-		t->root = c_root; c_root = NULL;
-		t->timestamp = c_ts; c_ts = NULL;
-		t->snapshot = c_snap; c_snap = NULL;
-		t->targets = c_targets; c_targets = NULL;
-		signp_strlcpy(t->pinned_by, "cache", sizeof(t->pinned_by));
-		if ((r = check_fresh(ctx, t->gun, t->root, NULL, now, 0, err)) != SIGN_OK ||
-		    (r = check_fresh(ctx, t->gun, t->timestamp, NULL, now, 0, err)) != SIGN_OK ||
-		    (r = check_fresh(ctx, t->gun, t->snapshot, NULL, now, 0, err)) != SIGN_OK ||
-		    (r = check_fresh(ctx, t->gun, t->targets, NULL, now, 0, err)) != SIGN_OK)
-			goto out;
-		for (size_t i = 0; ; i++) {
-			const json_t *role = json_array_get(json_object_get(json_object_get(
-				t->targets->signed_obj, "delegations"), "roles"), i);
-			const char *name;
-			signp_tuf_file *d = NULL;
-			if (role == NULL)
-				break;
-			name = json_string_value(json_object_get(role, "name"));
-			if (name && signp_gun_valid(gun) && t->ndeleg < SIGN_TRUST_MAX_DELEG &&
-			    !strstr(name, "..") && cache_load(&d, ctx, gun, name) == SIGN_OK)
-				t->deleg[t->ndeleg++] = d;
-		}
-		r = SIGN_OK;
-		goto out;
+		cache_backend_init(&cache_be, ctx, gun);
+		be = &cache_be.be;
+		offline = 1;
+		memo_ok = 0;
+		goto check;
 	}
 
 	if (be->prefetch_root != NULL)
@@ -725,9 +782,10 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		signp_err_hint(err, "pin it with `sign trust pin %s --root-key ROOT.pub` or pass --root-key", gun);
 		goto out;
 	}
+	memo_ok = cs.memo_ok;
+check:
 	/* 1. root: always fetched, so that a served root the cached one does
 	 * not lead to (a forged or swapped root) is refused, not ignored */
-	memo_ok = cs.memo_ok;
 	if ((r = load_root(t, be, c_root, memo_ok, &pin, now, err)) != SIGN_OK ||
 	    (r = check_fresh(ctx, t->gun, t->root, NULL, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
@@ -746,11 +804,13 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 		goto out;
 	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
 		goto out;
-	if (!(opts && opts->at > 0)) {
+	if (!offline && !(opts && opts->at > 0)) {
 		const signp_tuf_file *known[4] = { c_root, c_targets, c_snap, c_ts };
 		r = trust_save(ctx, t, known, err);
 	}
 out:
+	if (offline && r == SIGN_EVERIFY && t->bad_role[0])
+		cache_drop(ctx, gun, t->bad_role);
 	signp_tuf_file_free(c_root);
 	signp_tuf_file_free(c_ts);
 	signp_tuf_file_free(c_snap);

@@ -82,6 +82,7 @@ typedef struct signp_trust {
 	int tofu;               /* the root was trusted on first use in this call */
 	int root_memo;          /* metadata/root.checked already names this root */
 	char pinned_by[64];     /* "cache", "pin", "root-key", "tofu" */
+	char bad_role[128];     /* the role whose hash or signatures failed, if any */
 } signp_trust;
 
 typedef struct signp_trust_load_opts {
