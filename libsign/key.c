@@ -361,24 +361,68 @@ void signp_crypto_warm(void)
 	ERR_clear_error();
 }
 
+/* Is pkey an EC key that i2d_PUBKEY would write in another form than the
+ * canonical one (a named curve, the point uncompressed)?  OpenSSL keeps the
+ * point form and the parameter encoding a key was read with. */
+static int ec_needs_canonical_form(EVP_PKEY *pkey)
+{
+	char form[32] = "", enc[32] = "";
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
+		return 0;
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form,
+		    sizeof(form), NULL) != 1 ||
+	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, enc, sizeof(enc),
+		    NULL) != 1) {
+		ERR_clear_error();
+		return 1;
+	}
+	return strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 0 ||
+	       strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0;
+}
+
 int signp_key_spki_der(sign_buf *out, EVP_PKEY *pkey, sign_error *err)
 {
-	int n;
+	int n, r = SIGN_ERROR;
 	unsigned char *p;
+	EVP_PKEY *canon = NULL;
 	if (pkey == NULL)
 		return signp_err(err, SIGN_EINVAL, "encoding public key: no key");
+	if (ec_needs_canonical_form(pkey)) {
+		/* a copy set to the canonical form: the caller's key is not changed */
+		if ((canon = EVP_PKEY_dup(pkey)) == NULL ||
+		    EVP_PKEY_set_utf8_string_param(canon, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+			    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1) {
+			r = signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+			goto out;
+		}
+		/* a curve given by explicit parameters keeps them unless it is a
+		 * named one (OpenSSL recognises P-256 and the others) */
+		if (EVP_PKEY_set_utf8_string_param(canon, OSSL_PKEY_PARAM_EC_ENCODING,
+			    OSSL_PKEY_EC_ENCODING_GROUP) != 1)
+			ERR_clear_error();
+		pkey = canon;
+	}
 	n = i2d_PUBKEY(pkey, NULL);
-	if (n <= 0)
-		return signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+	if (n <= 0) {
+		r = signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+		goto out;
+	}
 	signp_buf_clear(out);
-	if (signp_buf_grow(out, (size_t)n) != SIGN_OK)
-		return signp_err(err, SIGN_ENOMEM, "encoding public key: out of memory");
+	if (signp_buf_grow(out, (size_t)n) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "encoding public key: out of memory");
+		goto out;
+	}
 	p = (unsigned char *)out->ptr;
-	if (i2d_PUBKEY(pkey, &p) != n)
-		return signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+	if (i2d_PUBKEY(pkey, &p) != n) {
+		r = signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+		goto out;
+	}
 	out->size = (size_t)n;
 	out->ptr[n] = '\0';
-	return SIGN_OK;
+	r = SIGN_OK;
+out:
+	EVP_PKEY_free(canon);
+	return r;
 }
 
 int signp_key_public_pem(sign_buf *out, EVP_PKEY *pkey, sign_error *err)
