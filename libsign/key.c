@@ -380,13 +380,42 @@ static int ec_needs_canonical_form(EVP_PKEY *pkey)
 	       strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0;
 }
 
+/* The canonical SPKI of a P-256 key, built from its uncompressed point
+ * without OpenSSL's encoder (i2d_PUBKEY costs more than a signature
+ * check).  0 when pkey is not P-256 (or its point does not come out
+ * uncompressed): the caller takes the general path. */
+static int p256_spki(unsigned char out[91], EVP_PKEY *pkey)
+{
+	char group[32] = "";
+	size_t n = 0;
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
+		return 0;
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+		    NULL) != 1 ||
+	    (strcmp(group, SN_X9_62_prime256v1) != 0 && strcmp(group, "P-256") != 0) ||
+	    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+		    out + sizeof(p256_spki_prefix), 65, &n) != 1 ||
+	    n != 65 || out[sizeof(p256_spki_prefix)] != 0x04) {
+		ERR_clear_error();
+		return 0;
+	}
+	memcpy(out, p256_spki_prefix, sizeof(p256_spki_prefix));
+	return 1;
+}
+
 int signp_key_spki_der(sign_buf *out, EVP_PKEY *pkey, sign_error *err)
 {
 	int n, r = SIGN_ERROR;
-	unsigned char *p;
+	unsigned char *p, fast[sizeof(p256_spki_prefix) + 65];
 	EVP_PKEY *canon = NULL;
 	if (pkey == NULL)
 		return signp_err(err, SIGN_EINVAL, "encoding public key: no key");
+	if (p256_spki(fast, pkey)) {
+		signp_buf_clear(out);
+		if (signp_buf_put(out, fast, sizeof(fast)) != SIGN_OK)
+			return signp_err(err, SIGN_ENOMEM, "encoding public key: out of memory");
+		return SIGN_OK;
+	}
 	if (ec_needs_canonical_form(pkey)) {
 		/* a copy set to the canonical form: the caller's key is not changed */
 		if ((canon = EVP_PKEY_dup(pkey)) == NULL ||

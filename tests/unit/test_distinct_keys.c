@@ -267,6 +267,32 @@ static void test_canonical_id_every_encoding(void **state)
 	assert_string_equal(cid, k->id);
 	json_decref(o);
 
+	/* another curve takes OpenSSL's encoder: the same rule holds */
+	{
+		EVP_PKEY *p384 = EVP_EC_gen("secp384r1");
+		char want[65];
+		assert_non_null(p384);
+		assert_int_equal(signp_key_canonical_id(want, p384, &err), SIGN_OK);
+		for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+			pem_in_form(&pem, p384, forms[i][0], forms[i][1]);
+			if (signp_key_parse(&p, pem.ptr, pem.size, NULL, 0, &err) != SIGN_OK)
+				fail_msg("P-384 %s/%s: %s", forms[i][0], forms[i][1], err.message);
+			assert_string_equal(p->id, want);
+			o = ecdsa_obj(p384, forms[i][0], forms[i][1], id);
+			assert_string_not_equal(id, want);
+			assert_int_equal(signp_tuf_key_canonical_id(cid, o, &err), SIGN_OK);
+			assert_string_equal(cid, want);
+			json_decref(o);
+			signp_key_free(p);
+			p = NULL;
+		}
+		spki_in_form(&der, p384, "uncompressed", "named_curve");
+		o = ecdsa_obj_of(&der, id);
+		assert_string_equal(id, want);
+		json_decref(o);
+		EVP_PKEY_free(p384);
+	}
+
 	/* a key object that holds no key has no canonical ID */
 	o = json_pack("{s:s, s:{s:n, s:s}}", "keytype", "ecdsa", "keyval", "private", "public", "AAAA");
 	assert_int_not_equal(signp_tuf_key_canonical_id(cid, o, NULL), SIGN_OK);
