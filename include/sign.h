@@ -196,7 +196,7 @@ typedef struct sign_verify_result {
 	char digest[80];         /* the digest to pull by */
 	uint64_t size;
 	char role[64];           /* role whose entry was accepted */
-	char signers[4][72];     /* key IDs of accepted detached signatures */
+	char signers[4][72];     /* canonical IDs of the keys whose detached signatures count, each once */
 	int nsigners;
 	int64_t timestamp_expires; /* unix seconds */
 	long requests;           /* HTTP requests made */

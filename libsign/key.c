@@ -361,24 +361,97 @@ void signp_crypto_warm(void)
 	ERR_clear_error();
 }
 
+/* Is pkey an EC key that i2d_PUBKEY would write in another form than the
+ * canonical one (a named curve, the point uncompressed)?  OpenSSL keeps the
+ * point form and the parameter encoding a key was read with. */
+static int ec_needs_canonical_form(EVP_PKEY *pkey)
+{
+	char form[32] = "", enc[32] = "";
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
+		return 0;
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form,
+		    sizeof(form), NULL) != 1 ||
+	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, enc, sizeof(enc),
+		    NULL) != 1) {
+		ERR_clear_error();
+		return 1;
+	}
+	return strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 0 ||
+	       strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0;
+}
+
+/* The canonical SPKI of a P-256 key, built from its uncompressed point
+ * without OpenSSL's encoder (i2d_PUBKEY costs more than a signature
+ * check).  0 when pkey is not P-256 (or its point does not come out
+ * uncompressed): the caller takes the general path. */
+static int p256_spki(unsigned char out[91], EVP_PKEY *pkey)
+{
+	char group[32] = "";
+	size_t n = 0;
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
+		return 0;
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+		    NULL) != 1 ||
+	    (strcmp(group, SN_X9_62_prime256v1) != 0 && strcmp(group, "P-256") != 0) ||
+	    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+		    out + sizeof(p256_spki_prefix), 65, &n) != 1 ||
+	    n != 65 || out[sizeof(p256_spki_prefix)] != 0x04) {
+		ERR_clear_error();
+		return 0;
+	}
+	memcpy(out, p256_spki_prefix, sizeof(p256_spki_prefix));
+	return 1;
+}
+
 int signp_key_spki_der(sign_buf *out, EVP_PKEY *pkey, sign_error *err)
 {
-	int n;
-	unsigned char *p;
+	int n, r = SIGN_ERROR;
+	unsigned char *p, fast[sizeof(p256_spki_prefix) + 65];
+	EVP_PKEY *canon = NULL;
 	if (pkey == NULL)
 		return signp_err(err, SIGN_EINVAL, "encoding public key: no key");
+	if (p256_spki(fast, pkey)) {
+		signp_buf_clear(out);
+		if (signp_buf_put(out, fast, sizeof(fast)) != SIGN_OK)
+			return signp_err(err, SIGN_ENOMEM, "encoding public key: out of memory");
+		return SIGN_OK;
+	}
+	if (ec_needs_canonical_form(pkey)) {
+		/* a copy set to the canonical form: the caller's key is not changed */
+		if ((canon = EVP_PKEY_dup(pkey)) == NULL ||
+		    EVP_PKEY_set_utf8_string_param(canon, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+			    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1) {
+			r = signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+			goto out;
+		}
+		/* a curve given by explicit parameters keeps them unless it is a
+		 * named one (OpenSSL recognises P-256 and the others) */
+		if (EVP_PKEY_set_utf8_string_param(canon, OSSL_PKEY_PARAM_EC_ENCODING,
+			    OSSL_PKEY_EC_ENCODING_GROUP) != 1)
+			ERR_clear_error();
+		pkey = canon;
+	}
 	n = i2d_PUBKEY(pkey, NULL);
-	if (n <= 0)
-		return signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+	if (n <= 0) {
+		r = signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+		goto out;
+	}
 	signp_buf_clear(out);
-	if (signp_buf_grow(out, (size_t)n) != SIGN_OK)
-		return signp_err(err, SIGN_ENOMEM, "encoding public key: out of memory");
+	if (signp_buf_grow(out, (size_t)n) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "encoding public key: out of memory");
+		goto out;
+	}
 	p = (unsigned char *)out->ptr;
-	if (i2d_PUBKEY(pkey, &p) != n)
-		return signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+	if (i2d_PUBKEY(pkey, &p) != n) {
+		r = signp_err_openssl(err, SIGN_ECRYPTO, "encoding public key");
+		goto out;
+	}
 	out->size = (size_t)n;
 	out->ptr[n] = '\0';
-	return SIGN_OK;
+	r = SIGN_OK;
+out:
+	EVP_PKEY_free(canon);
+	return r;
 }
 
 int signp_key_public_pem(sign_buf *out, EVP_PKEY *pkey, sign_error *err)

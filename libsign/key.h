@@ -22,7 +22,10 @@ int signp_key_generate(signp_key **out, sign_error *err);
 int signp_key_wrap(signp_key **out, EVP_PKEY *pkey, int is_private, sign_error *err);
 void signp_key_free(signp_key *k);
 
-/* DER SubjectPublicKeyInfo. */
+/* DER SubjectPublicKeyInfo in one canonical encoding: an EC key on its
+ * named curve with its point uncompressed, whatever form it was read in
+ * (a compressed point, explicit curve parameters).  One public key gives
+ * one byte string, hence one canonical ID. */
 int signp_key_spki_der(sign_buf *out, EVP_PKEY *pkey, sign_error *err);
 /* A public key from SubjectPublicKeyInfo DER, all bytes used; NULL if it
  * does not parse.  P-256 keys take a direct path (no OpenSSL decoder). */
@@ -35,7 +38,10 @@ void signp_crypto_warm(void);
 /* PEM "PUBLIC KEY". */
 int signp_key_public_pem(sign_buf *out, EVP_PKEY *pkey, sign_error *err);
 /* Canonical key ID: notary's TUF key ID of the plain key
- * ({"keytype":"ecdsa"|"rsa"|"ed25519","keyval":{"private":null,"public":b64(SPKI DER | raw ed25519)}}). */
+ * ({"keytype":"ecdsa"|"rsa"|"ed25519","keyval":{"private":null,"public":b64(SPKI DER | raw ed25519)}}),
+ * the SPKI in signp_key_spki_der's canonical encoding.  Two keys have the
+ * same canonical ID exactly when they are the same public key, however
+ * they were encoded: the identity thresholds count. */
 int signp_key_canonical_id(char out[65], EVP_PKEY *pkey, sign_error *err);
 
 /*

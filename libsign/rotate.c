@@ -73,17 +73,6 @@ static int test_stop(const char *step, sign_error *err)
 
 /* ---- keys listed by a root ---- */
 
-/* Canonical ID of a TUF key object (certificates: of their public key). */
-static int obj_cid(char cid[65], const json_t *obj)
-{
-	EVP_PKEY *pk = NULL;
-	int r = signp_tuf_key_pkey(&pk, obj, NULL);
-	if (r == SIGN_OK)
-		r = signp_key_canonical_id(cid, pk, NULL);
-	EVP_PKEY_free(pk);
-	return r;
-}
-
 static const json_t *role_keyids(const signp_tuf_file *root, const char *role)
 {
 	return json_object_get(json_object_get(json_object_get(root->signed_obj, "roles"), role),
@@ -99,7 +88,7 @@ static json_t *role_cids(const signp_tuf_file *root, const char *role)
 	char cid[65];
 	json_array_foreach(role_keyids(root, role), i, id) {
 		const char *tid = json_string_value(id);
-		if (out && tid && obj_cid(cid, json_object_get(keys, tid)) == SIGN_OK)
+		if (out && tid && signp_tuf_key_canonical_id(cid, json_object_get(keys, tid), NULL) == SIGN_OK)
 			json_array_append_new(out, json_string(cid));
 	}
 	return out;
@@ -137,7 +126,9 @@ static int load_held(signp_key **out, sign_ctx *ctx, const signp_tuf_file *root,
 	return r;
 }
 
-/* The root keys of this home that root lists, as signers (TUF IDs). */
+/* The root keys of this home that root lists, as signers (TUF IDs), each
+ * public key once (a second certificate over it adds no signature that
+ * counts). */
 static int root_signers(signp_tuf_signer *signers, signp_key **held, size_t *n, sign_ctx *ctx,
 	const signp_tuf_file *root, const char *gun, sign_error *err)
 {
@@ -148,10 +139,15 @@ static int root_signers(signp_tuf_signer *signers, signp_key **held, size_t *n, 
 		const char *tid = json_string_value(id);
 		char cid[65];
 		signp_keyinfo info;
+		size_t j;
 		int r;
 		if (tid == NULL || *n + 1 >= MAX_ROOT_SIGNERS ||
-		    obj_cid(cid, json_object_get(keys, tid)) != SIGN_OK ||
+		    signp_tuf_key_canonical_id(cid, json_object_get(keys, tid), NULL) != SIGN_OK ||
 		    signp_keystore_info(&info, ctx->home, cid, NULL) != SIGN_OK)
+			continue;
+		for (j = 0; j < *n && strcmp(held[j]->id, cid) != 0; j++)
+			;
+		if (j < *n)
 			continue;
 		if ((r = signp_ctx_load_key(&held[*n], ctx, cid, SIGN_PASS_ROOT, err)) != SIGN_OK)
 			return r;
@@ -530,7 +526,7 @@ static int take_new_key(rotation *rot, int *published, sign_ctx *ctx, signp_trus
 		if (rot->server) {
 			char cid[65];
 			json_t *k = json_object_get(rec, "key");
-			if (k && obj_cid(cid, k) == SIGN_OK && strcmp(cid, rot->new_cid) == 0) {
+			if (k && signp_tuf_key_canonical_id(cid, k, NULL) == SIGN_OK && strcmp(cid, rot->new_cid) == 0) {
 				rot->server_keyobj = json_deep_copy(k);
 				return SIGN_OK;
 			}
@@ -553,7 +549,7 @@ static int take_new_key(rotation *rot, int *published, sign_ctx *ctx, signp_trus
 		char tid[65];
 		if ((r = be->server_key(be, rot->role, 1, &rot->server_keyobj, tid, err)) != SIGN_OK)
 			return r;
-		if (obj_cid(rot->new_cid, rot->server_keyobj) != SIGN_OK)
+		if (signp_tuf_key_canonical_id(rot->new_cid, rot->server_keyobj, NULL) != SIGN_OK)
 			return signp_err(err, SIGN_EFORMAT, "the server's new %s key is unusable", rot->role);
 		return record_save(ctx, t->gun, rot, err);
 	}

@@ -28,6 +28,8 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
 #include <sodium.h>
 
 #define SIGNER_TRIES 10
@@ -405,10 +407,33 @@ typedef struct signer_edit {
 	int threshold;          /* add: 0 keeps (new role: 1) */
 } signer_edit;
 
-static int check_threshold(const json_t *role, sign_error *err)
+/* A role lists each public key once: under two key IDs (another encoding
+ * of its point, a certificate over it) one key would fill two places of the
+ * threshold in the eyes of a verifier that counted IDs. */
+static int check_distinct(const json_t *keys, const json_t *role, sign_error *err)
+{
+	char a[65], b[65];
+	const json_t *ids = json_object_get(role, "keyids");
+	int n = signp_tuf_distinct_keys(keys, ids, a, b);
+	if (n < 0)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	if ((size_t)n < json_array_size(ids)) {
+		signp_err(err, SIGN_EINVAL, "%s: key IDs %s and %s are the same public key: a "
+			"threshold counts distinct keys, so a role lists each key once",
+			json_string_value(json_object_get(role, "name")), a, b);
+		signp_err_hint(err, "remove the signer that lists it twice (`sign signer remove`) and add "
+			"it again with each key once");
+		return SIGN_EINVAL;
+	}
+	return SIGN_OK;
+}
+
+/* The threshold is at most the number of distinct keys. */
+static int check_threshold(const json_t *keys, const json_t *role, sign_error *err)
 {
 	json_int_t th = json_integer_value(json_object_get(role, "threshold"));
-	size_t n = json_array_size(json_object_get(role, "keyids"));
+	int nd = signp_tuf_distinct_keys(keys, json_object_get(role, "keyids"), NULL, NULL);
+	size_t n = nd > 0 ? (size_t)nd : 0;
 	if (th < 1 || (size_t)th > n)
 		return signp_err(err, SIGN_EINVAL, "%s: threshold %lld but %zu key(s): a role cannot need "
 			"more signatures than it has keys", json_string_value(json_object_get(role, "name")),
@@ -441,7 +466,10 @@ static int apply_edit(json_t *tsigned, const signer_edit *e, const char *rname, 
 			goto out;
 		}
 		releases_paths(roles, rel);
-		if ((r = check_threshold(role, err)) != SIGN_OK || (r = check_threshold(rel, err)) != SIGN_OK)
+		if ((r = check_distinct(json_object_get(deleg, "keys"), role, err)) != SIGN_OK ||
+		    (r = check_distinct(json_object_get(deleg, "keys"), rel, err)) != SIGN_OK ||
+		    (r = check_threshold(json_object_get(deleg, "keys"), role, err)) != SIGN_OK ||
+		    (r = check_threshold(json_object_get(deleg, "keys"), rel, err)) != SIGN_OK)
 			goto out;
 	} else {
 		json_t *gone;
@@ -481,8 +509,9 @@ static int apply_edit(json_t *tsigned, const signer_edit *e, const char *rname, 
 				drop[nd++] = RELEASES;
 			} else {
 				json_int_t th = json_integer_value(json_object_get(rel, "threshold"));
-				if (th > (json_int_t)json_array_size(keep))
-					json_object_set_new(rel, "threshold", json_integer((json_int_t)json_array_size(keep)));
+				int ndk = signp_tuf_distinct_keys(json_object_get(deleg, "keys"), keep, NULL, NULL);
+				if (ndk > 0 && th > (json_int_t)ndk)
+					json_object_set_new(rel, "threshold", json_integer((json_int_t)ndk));
 				releases_paths(roles, rel);
 			}
 		}
@@ -608,18 +637,43 @@ out:
 	return r;
 }
 
+/* The key ID of an EC key as its file encodes it (the point compressed or
+ * not: what notary would list it under), "" for other keys, whose encoding
+ * is canonical.  For the message that names a key given twice, whose
+ * canonical IDs agree by construction. */
+static void id_as_encoded(char out[65], EVP_PKEY *pkey)
+{
+	unsigned char *der = NULL;
+	sign_buf b64 = SIGN_BUF_INIT;
+	int n;
+	out[0] = '\0';
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
+		return;
+	n = i2d_PUBKEY(pkey, &der);
+	if (n <= 0 || signp_b64_encode(&b64, der, (size_t)n) != SIGN_OK ||
+	    signp_tuf_keyid(out, "ecdsa", b64.ptr, NULL) != SIGN_OK)
+		out[0] = '\0';
+	ERR_clear_error();
+	OPENSSL_free(der);
+	sign_buf_dispose(&b64);
+}
+
 SIGN_EXTERN(int) sign_signer_add(sign_buf *json_out, sign_ctx *ctx, const char *name, const char *gun,
 	const char *const *key_files, const char *const *paths, int threshold, sign_error *err)
 {
 	signer_edit e;
 	json_t *keys = json_object(), *jpaths = NULL;
+	json_t *given = json_object(); /* canonical ID -> [file, ID as that file encodes it] */
 	sign_buf data = SIGN_BUF_INIT;
 	size_t nkeys = 0, npaths = 0;
 	int r = SIGN_OK;
 
 	memset(&e, 0, sizeof(e));
-	if (keys == NULL)
+	if (keys == NULL || given == NULL) {
+		json_decref(keys);
+		json_decref(given);
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	}
 	if (!name_ok(name) || strcmp(name, "releases") == 0) {
 		r = signp_err(err, SIGN_EINVAL, "signer name \"%.64s\": use lower-case letters, digits, - and _%s",
 			name ? name : "", name && strcmp(name, "releases") == 0 ? " (releases is reserved)" : "");
@@ -649,9 +703,28 @@ SIGN_EXTERN(int) sign_signer_add(sign_buf *json_out, sign_ctx *ctx, const char *
 			goto out;
 		}
 		r = signp_tuf_key_new(&obj, id, k->pkey, NULL, err);
+		if (r == SIGN_OK) {
+			/* one public key twice (perhaps in two encodings, with two
+			 * IDs elsewhere) would meet a threshold of two alone */
+			const json_t *prev = json_object_get(given, id);
+			char enc[65];
+			id_as_encoded(enc, k->pkey);
+			if (prev != NULL) {
+				const char *pf = json_string_value(json_array_get(prev, 0));
+				const char *pe = json_string_value(json_array_get(prev, 1));
+				r = signp_err(err, SIGN_EINVAL, "signer %s: %s (key ID %s) and %s (key ID %s) are "
+					"the same public key: a threshold counts distinct keys", name, pf,
+					pe[0] ? pe : id, *f, enc[0] ? enc : id);
+				signp_err_hint(err, "give each signer key once; its canonical key ID is %s", id);
+			} else if (json_object_set_new(given, id, json_pack("[s,s]", *f, enc)) != 0) {
+				r = signp_err(err, SIGN_ENOMEM, "out of memory");
+			}
+		}
 		signp_key_free(k);
-		if (r != SIGN_OK)
+		if (r != SIGN_OK) {
+			json_decref(obj);
 			goto out;
+		}
 		json_object_set_new(keys, id, obj);
 	}
 	if (nkeys == 0) {
@@ -678,6 +751,7 @@ SIGN_EXTERN(int) sign_signer_add(sign_buf *json_out, sign_ctx *ctx, const char *
 	r = signer_edit_run(json_out, ctx, gun, &e, err);
 out:
 	json_decref(keys);
+	json_decref(given);
 	json_decref(jpaths);
 	sign_buf_dispose(&data);
 	return r;

@@ -473,10 +473,9 @@ int signp_tuf_key_new(json_t **out, char id_out[65], EVP_PKEY *pkey, const char 
 	sign_error *err)
 {
 	int r = SIGN_ERROR;
-	sign_buf pub = SIGN_BUF_INIT;
-	unsigned char *der = NULL, raw[32];
+	sign_buf pub = SIGN_BUF_INIT, der = SIGN_BUF_INIT;
+	unsigned char raw[32];
 	size_t rawlen = sizeof(raw);
-	int dlen;
 	const char *kt;
 	X509 *x = NULL;
 	json_t *o = NULL;
@@ -515,12 +514,11 @@ int signp_tuf_key_new(json_t **out, char id_out[65], EVP_PKEY *pkey, const char 
 		}
 		r = signp_b64_encode(&pub, raw, rawlen);
 	} else {
-		dlen = i2d_PUBKEY(pkey, &der);
-		if (dlen <= 0) {
-			r = signp_err_openssl(err, SIGN_ECRYPTO, "key: cannot encode the public key");
+		/* one canonical encoding (EC: uncompressed point), so that a key
+		 * given in another form gets the ID `sign key list` shows */
+		if ((r = signp_key_spki_der(&der, pkey, err)) != SIGN_OK)
 			goto out;
-		}
-		r = signp_b64_encode(&pub, der, (size_t)dlen);
+		r = signp_b64_encode(&pub, der.ptr, der.size);
 	}
 	if (r != SIGN_OK) {
 		r = signp_err(err, SIGN_ENOMEM, "key: out of memory");
@@ -542,9 +540,61 @@ out:
 	ERR_clear_error();
 	json_decref(o);
 	X509_free(x);
-	OPENSSL_free(der);
+	sign_buf_dispose(&der);
 	sign_buf_dispose(&pub);
 	return r;
+}
+
+int signp_tuf_key_canonical_id(char out[65], const json_t *keyobj, sign_error *err)
+{
+	EVP_PKEY *pk = NULL;
+	int r;
+	out[0] = '\0';
+	if ((r = signp_tuf_key_pkey(&pk, keyobj, err)) == SIGN_OK)
+		r = signp_key_canonical_id(out, pk, err);
+	EVP_PKEY_free(pk);
+	return r;
+}
+
+int signp_tuf_distinct_keys(const json_t *keys, const json_t *keyids, char same_a[65],
+	char same_b[65])
+{
+	json_t *seen = json_object(); /* canonical ID -> first key ID listing it */
+	const json_t *id;
+	size_t i;
+	int n = 0;
+	if (same_a != NULL)
+		same_a[0] = '\0';
+	if (same_b != NULL)
+		same_b[0] = '\0';
+	if (seen == NULL)
+		return -1;
+	json_array_foreach(keyids, i, id) {
+		const char *kid = json_string_value(id);
+		const json_t *first;
+		char cid[65];
+		if (kid == NULL)
+			continue;
+		/* a key that does not parse signs nothing: it stands for itself */
+		if (signp_tuf_key_canonical_id(cid, json_object_get(keys, kid), NULL) != SIGN_OK)
+			snprintf(cid, sizeof(cid), "%.64s", kid);
+		first = json_object_get(seen, cid);
+		if (first != NULL) {
+			if (same_a != NULL && same_b != NULL && same_a[0] == '\0' &&
+			    strcmp(json_string_value(first), kid) != 0) {
+				snprintf(same_a, 65, "%.64s", json_string_value(first));
+				snprintf(same_b, 65, "%.64s", kid);
+			}
+			continue;
+		}
+		if (json_object_set_new(seen, cid, json_string(kid)) != 0) {
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	json_decref(seen);
+	return n;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -751,22 +801,29 @@ static EVP_PKEY *listed_key(const json_t *keys, const char *id)
 	return pk;
 }
 
-/* Count distinct valid signatures; negative code on internal failure. */
+/* Count the distinct public keys among keyids that made a valid signature
+ * of f: a key listed under several key IDs (its point in another encoding,
+ * a certificate over it, two certificates) counts once, by its canonical
+ * ID.  *dups (may be NULL) gets the number of valid signatures dropped as
+ * made by a key already counted.  Negative code on internal failure. */
 static int count_valid(const signp_tuf_file *f, const json_t *keys, const json_t *keyids,
-	sign_error *err)
+	int *dups, sign_error *err)
 {
 	int r = SIGN_ERROR, count = 0, attempts = 0;
-	json_t *set = NULL, *sig, *id;
+	json_t *set = NULL, *counted = NULL, *sig, *id;
 	sign_buf msg = SIGN_BUF_INIT, raw = SIGN_BUF_INIT;
 	size_t i;
 
+	if (dups != NULL)
+		*dups = 0;
 	if (f == NULL || !json_is_object(f->signed_obj))
 		return signp_err(err, SIGN_EINVAL, "verify: no metadata");
 	if (!json_is_array(f->signatures) || !json_is_object(keys) || !json_is_array(keyids))
 		return 0;
 	/* the allowed key IDs, as a hash set; value true once counted */
 	set = json_object();
-	if (set == NULL) {
+	counted = json_object(); /* canonical IDs of the keys counted */
+	if (set == NULL || counted == NULL) {
 		r = signp_err(err, SIGN_ENOMEM, "verify: out of memory");
 		goto out;
 	}
@@ -786,6 +843,7 @@ static int count_valid(const signp_tuf_file *f, const json_t *keys, const json_t
 		const char *b64 = obj_str(sig, "sig");
 		json_t *mark;
 		EVP_PKEY *pk;
+		char cid[65];
 		int ok;
 
 		if (kid == NULL || method == NULL || b64 == NULL)
@@ -802,16 +860,27 @@ static int count_valid(const signp_tuf_file *f, const json_t *keys, const json_t
 		if (pk == NULL)
 			continue;
 		ok = signp_tuf_sig_check(pk, method, msg.ptr, msg.size, raw.ptr, raw.size) ==
-		     SIGN_OK;
+			     SIGN_OK &&
+		     signp_key_canonical_id(cid, pk, NULL) == SIGN_OK;
 		EVP_PKEY_free(pk);
-		if (ok) {
-			json_object_set_new(set, kid, json_true());
-			count++;
+		if (!ok)
+			continue;
+		json_object_set_new(set, kid, json_true());
+		if (json_object_get(counted, cid) != NULL) {
+			if (dups != NULL)
+				(*dups)++;
+			continue;
 		}
+		if (json_object_set_new(counted, cid, json_true()) != 0) {
+			r = signp_err(err, SIGN_ENOMEM, "verify: out of memory");
+			goto out;
+		}
+		count++;
 	}
 	r = count;
 out:
 	json_decref(set);
+	json_decref(counted);
 	sign_buf_dispose(&msg);
 	sign_buf_dispose(&raw);
 	return r;
@@ -819,25 +888,37 @@ out:
 
 int signp_tuf_count_valid(const signp_tuf_file *f, const json_t *keys, const json_t *keyids)
 {
-	return count_valid(f, keys, keyids, NULL);
+	return count_valid(f, keys, keyids, NULL, NULL);
+}
+
+/* Why a threshold was missed, when signatures were dropped as made by a
+ * key already counted ("" when none was). */
+static const char *dup_note(char *buf, size_t size, int dups)
+{
+	buf[0] = '\0';
+	if (dups > 0)
+		snprintf(buf, size, ": %d more signature(s) by a key already counted under another "
+			"key ID (a threshold counts distinct keys)", dups);
+	return buf;
 }
 
 int signp_tuf_verify(const signp_tuf_file *f, const json_t *keys, const json_t *keyids,
 	int64_t threshold, sign_error *err)
 {
-	int n;
+	int n, dups = 0;
+	char note[160];
 
 	if (f == NULL)
 		return signp_err(err, SIGN_EINVAL, "verify: no metadata");
 	if (threshold < 1)
 		return signp_err(err, SIGN_EVERIFY, "%s: invalid signature threshold %lld", f->role,
 			(long long)threshold);
-	n = count_valid(f, keys, keyids, err);
+	n = count_valid(f, keys, keyids, &dups, err);
 	if (n < 0)
 		return n;
 	if ((int64_t)n < threshold)
-		return signp_err(err, SIGN_EVERIFY, "valid signatures did not meet threshold for %s",
-			f->role);
+		return signp_err(err, SIGN_EVERIFY, "valid signatures did not meet threshold for %s%s",
+			f->role, dup_note(note, sizeof(note), dups));
 	return SIGN_OK;
 }
 
@@ -1209,7 +1290,8 @@ int signp_tuf_root_rotation_check(const signp_tuf_file *prev, const signp_tuf_fi
 {
 	const json_t *prr, *nrr;
 	int64_t pth, nth;
-	int n;
+	int n, dups = 0;
+	char note[160];
 
 	if (prev == NULL || next == NULL)
 		return signp_err(err, SIGN_EINVAL, "root rotation: bad arguments");
@@ -1219,14 +1301,15 @@ int signp_tuf_root_rotation_check(const signp_tuf_file *prev, const signp_tuf_fi
 	    !json_int64(json_object_get(nrr, "threshold"), &nth) || nth < 1)
 		return signp_err(err, SIGN_EVERIFY, "root rotation: invalid root role");
 	n = count_valid(next, json_object_get(prev->signed_obj, "keys"),
-		json_object_get(prr, "keyids"), err);
+		json_object_get(prr, "keyids"), &dups, err);
 	if (n < 0)
 		return n;
 	if ((int64_t)n < pth)
 		return signp_err(err, SIGN_EVERIFY,
 			"root rotation: new root version %lld is not signed by the trusted root keys "
-			"of version %lld",
-			(long long)next->version, (long long)prev->version);
+			"of version %lld%s",
+			(long long)next->version, (long long)prev->version,
+			dup_note(note, sizeof(note), dups));
 	return signp_tuf_verify(next, json_object_get(next->signed_obj, "keys"),
 		json_object_get(nrr, "keyids"), nth, err);
 }

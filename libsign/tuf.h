@@ -51,10 +51,21 @@ signp_tuf_file *signp_tuf_file_dup(const signp_tuf_file *src);
 int signp_tuf_keyid(char out[65], const char *keytype, const char *public_b64, sign_error *err);
 /* Public key of a TUF key object: ecdsa, ecdsa-x509, rsa, rsa-x509, ed25519. */
 int signp_tuf_key_pkey(EVP_PKEY **out, const json_t *keyobj, sign_error *err);
-/* Build a TUF key object for pkey ("ecdsa"), or for a certificate
- * ("ecdsa-x509", public = base64 of the PEM text) when cert_pem != NULL. */
+/* Build a TUF key object for pkey ("ecdsa", its SPKI in the canonical
+ * encoding of signp_key_spki_der), or for a certificate ("ecdsa-x509",
+ * public = base64 of the PEM text) when cert_pem != NULL. */
 int signp_tuf_key_new(json_t **out, char id_out[65], EVP_PKEY *pkey, const char *cert_pem,
 	sign_error *err);
+/* The canonical ID (signp_key_canonical_id) of the public key a TUF key
+ * object holds, bare or in a certificate: the same for every key ID under
+ * which one public key is listed.  What thresholds count. */
+int signp_tuf_key_canonical_id(char out[65], const json_t *keyobj, sign_error *err);
+/* Number of distinct public keys among keyids (looked up in keys; a key
+ * that does not parse counts as itself), or -1 when out of memory.  When
+ * two of the IDs hold one key, same_a and same_b (both may be NULL) get the
+ * first such pair, else "". */
+int signp_tuf_distinct_keys(const json_t *keys, const json_t *keyids, char same_a[65],
+	char same_b[65]);
 
 /* Signature primitives (§3).  create: ecdsa -> raw r||s, "ecdsa";
  * ed25519 -> "eddsa"; rsa -> "rsapss".  check: SIGN_OK or SIGN_EVERIFY. */
@@ -64,11 +75,13 @@ int signp_tuf_sig_check(EVP_PKEY *pub, const char *method, const void *msg, size
 	const void *sig, size_t siglen);
 
 /* Threshold check of f's signatures over canonical(signed) with the keys
- * listed in keyids (looked up in keys, whose map IDs must recompute).
+ * listed in keyids (looked up in keys, whose map IDs must recompute).  The
+ * threshold counts distinct public keys: signatures by one key under
+ * several key IDs count once.
  * SIGN_EVERIFY: "valid signatures did not meet threshold for <role>". */
 int signp_tuf_verify(const signp_tuf_file *f, const json_t *keys, const json_t *keyids,
 	int64_t threshold, sign_error *err);
-/* Number of distinct valid signatures by keys in keyids. */
+/* Number of distinct public keys in keyids with a valid signature of f. */
 int signp_tuf_count_valid(const signp_tuf_file *f, const json_t *keys, const json_t *keyids);
 
 typedef struct signp_tuf_signer {
@@ -103,7 +116,8 @@ int signp_tuf_root_check(const signp_tuf_file *root, const char *gun, int64_t no
 int signp_tuf_root_cert_ok(const json_t *keyobj, const char *gun, int64_t now, int check_expiry,
 	char *why, size_t why_size);
 /* Rotation rule: next is signed by prev's root threshold of prev's root
- * keys AND by its own root threshold.  SIGN_EVERIFY on failure. */
+ * keys AND by its own root threshold (both in distinct public keys).
+ * SIGN_EVERIFY on failure. */
 int signp_tuf_root_rotation_check(const signp_tuf_file *prev, const signp_tuf_file *next,
 	sign_error *err);
 

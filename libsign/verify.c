@@ -331,15 +331,27 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		 * (the digest printed is what to pull by) */
 		r = SIGN_OK;
 	} else {
+		/* the role's distinct public keys, each once under its canonical
+		 * ID: a key listed under several key IDs (another encoding, a
+		 * certificate) must not count twice toward the threshold */
 		json_array_foreach(tg.keyids, i, id) {
 			const json_t *kobj = json_object_get(tg.keys,
 				json_string_value(id) ? json_string_value(id) : "");
-			if (kobj == NULL || nkeys == 32)
+			EVP_PKEY *pk = NULL;
+			char cid[65];
+			size_t j = 0;
+			if (kobj == NULL || nkeys == 32 || signp_tuf_key_pkey(&pk, kobj, NULL) != SIGN_OK)
 				continue;
-			if (signp_tuf_key_pkey(&pkeys[nkeys], kobj, NULL) == SIGN_OK) {
-				signp_strlcpy(ids[nkeys], json_string_value(id), 72);
-				nkeys++;
+			if (signp_key_canonical_id(cid, pk, NULL) == SIGN_OK)
+				while (j < nkeys && strcmp(ids[j], cid) != 0)
+					j++;
+			if (j < nkeys || cid[0] == '\0') {
+				EVP_PKEY_free(pk); /* listed already, under another ID */
+				continue;
 			}
+			pkeys[nkeys] = pk;
+			signp_strlcpy(ids[nkeys], cid, 72);
+			nkeys++;
 		}
 		if ((r = check_signatures(out, st, ref.gun, tg.digest, pkeys, ids, nkeys,
 			     tg.threshold, err)) != SIGN_OK)
@@ -370,13 +382,25 @@ out:
 
 /* ---- inspect ---- */
 
+/* A role's keys as docker trust inspect lists them, by key ID, each public
+ * key once: a key listed under several IDs appears under the first. */
 static json_t *keys_of(const json_t *keys, const json_t *ids)
 {
-	json_t *arr = json_array(), *id;
+	json_t *arr = json_array(), *seen = json_object(), *id;
 	size_t i;
-	(void)keys;
-	json_array_foreach(ids, i, id)
+	json_array_foreach(ids, i, id) {
+		const char *kid = json_string_value(id);
+		char cid[65];
+		if (kid == NULL)
+			continue;
+		if (signp_tuf_key_canonical_id(cid, json_object_get(keys, kid), NULL) == SIGN_OK) {
+			if (json_object_get(seen, cid) != NULL)
+				continue;
+			json_object_set_new(seen, cid, json_true());
+		}
 		json_array_append_new(arr, json_pack("{s:O}", "ID", id));
+	}
+	json_decref(seen);
 	return arr;
 }
 
@@ -455,13 +479,16 @@ SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref
 			if (rn == NULL || !signp_str_has_prefix(rn, "targets/") || strcmp(rn, "targets/releases") == 0)
 				continue;
 			json_array_append_new(signers, json_pack("{s:s, s:o}", "Name", rn + 8,
-				"Keys", keys_of(NULL, json_object_get(e, "keyids"))));
+				"Keys", keys_of(json_object_get(json_object_get(t->targets->signed_obj,
+					"delegations"), "keys"), json_object_get(e, "keyids"))));
 		}
 	}
 	signp_trust_root_canonical_ids(&root_ids, t->root, NULL);
 	admin = json_pack("[{s:s, s:o}, {s:s, s:o}]",
-		"Name", "Root", "Keys", keys_of(NULL, json_object_get(json_object_get(rroles, "root"), "keyids")),
-		"Name", "Repository", "Keys", keys_of(NULL, json_object_get(json_object_get(rroles, "targets"), "keyids")));
+		"Name", "Root", "Keys", keys_of(json_object_get(t->root->signed_obj, "keys"),
+			json_object_get(json_object_get(rroles, "root"), "keyids")),
+		"Name", "Repository", "Keys", keys_of(json_object_get(t->root->signed_obj, "keys"),
+			json_object_get(json_object_get(rroles, "targets"), "keyids")));
 	roles = json_pack("{s:o, s:o, s:o, s:o}", "root", role_info(t->root), "targets",
 		role_info(t->targets), "snapshot", role_info(t->snapshot), "timestamp",
 		role_info(t->timestamp));

@@ -35,6 +35,19 @@
  *                                   Notary server URL it goes there.
  *                                   version:N grafts nothing and claims
  *                                   version N instead.
+ *   forge dup-key HOME REF KEY.pem [KEY2.pem]
+ *                                   one key counted twice: as HOME's
+ *                                   repository key, delegate targets/releases
+ *                                   (and targets/ci, no file) to KEY listed
+ *                                   under two key IDs, its point uncompressed
+ *                                   and compressed (and to KEY2), threshold
+ *                                   2; publish targets/releases naming REF's
+ *                                   digest, signed by KEY under both IDs (and
+ *                                   by KEY2), with snapshot and timestamp; and
+ *                                   replace REF's detached signatures with
+ *                                   two by KEY.  Prints the two IDs of KEY.
+ *   forge add-sig HOME REF KEY.pem  append one detached signature by KEY to
+ *                                   those of REF's digest
  *
  * Uses libsign's internals on purpose.  Exit 0 on success, 2 on error.
  */
@@ -53,6 +66,8 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/core_names.h>
+#include <openssl/x509.h>
 
 static int die(const sign_error *err, const char *what)
 {
@@ -74,42 +89,240 @@ static int pass_cb(char *buf, size_t size, sign_pass_kind kind, const char *keyi
 	return 0;
 }
 
-static int badsig(sign_ctx *ctx, signp_store *st, const signp_ref *ref, const char *keyfile)
+static int read_key(signp_key **k, const char *keyfile)
 {
 	sign_error err = { 0 };
-	sign_buf data = SIGN_BUF_INIT, payload = SIGN_BUF_INIT, der = SIGN_BUF_INIT, b64 = SIGN_BUF_INIT;
-	sign_buf manifest = SIGN_BUF_INIT, config = SIGN_BUF_INIT;
-	signp_key *k = NULL;
-	char digest[80], tag[96], pd[80];
-	int changed = 0;
-	(void)ctx;
-	if (signp_read_file(&data, keyfile, SIGN_MAX_KEYFILE, &err) != SIGN_OK ||
-	    signp_key_parse(&k, data.ptr, data.size, NULL, 0, &err) != SIGN_OK)
-		return die(&err, "reading key");
-	if (signp_store_resolve(st, ref->tag[0] ? ref->tag : "latest", digest, NULL, NULL, &err) != SIGN_OK)
-		return die(&err, "resolving");
+	sign_buf data = SIGN_BUF_INIT;
+	int r = signp_read_file(&data, keyfile, SIGN_MAX_KEYFILE, &err);
+	if (r == SIGN_OK)
+		r = signp_key_parse(k, data.ptr, data.size, NULL, 0, &err);
+	sign_buf_dispose(&data);
+	return r == SIGN_OK ? 0 : die(&err, "reading key");
+}
+
+/* Put n detached signatures by k over digest: in place of the .sig
+ * manifest's layers, or after them when keep.  Signatures by one key are
+ * not merged (what sign push does): an attacker's manifest. */
+static int put_sigs(signp_store *st, const char *gun, const char *digest, const signp_key *k, int n,
+	int keep)
+{
+	sign_error err = { 0 };
+	sign_buf payload = SIGN_BUF_INIT, der = SIGN_BUF_INIT, b64 = SIGN_BUF_INIT;
+	sign_buf old = SIGN_BUF_INIT, manifest = SIGN_BUF_INIT, config = SIGN_BUF_INIT;
+	char tag[96], pd[80], md[80];
+	int changed = 0, rc = 2;
 	signp_cosign_sig_tag(tag, digest);
-	signp_cosign_payload(&payload, ref->gun, digest);
-	if (signp_key_sign_der(&der, k, payload.ptr, payload.size, &err) != SIGN_OK)
-		return die(&err, "signing");
-	signp_b64_encode(&b64, der.ptr, der.size);
+	signp_cosign_payload(&payload, gun, digest);
 	signp_digest(pd, payload.ptr, payload.size);
-	if (signp_cosign_manifest_append(&manifest, &config, &changed, NULL, 0, pd, payload.size,
-		    b64.ptr, k->pkey, payload.ptr, payload.size, &err) != SIGN_OK)
-		return die(&err, "building manifest");
+	if (keep && signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &old, NULL, md, &err) != SIGN_OK) {
+		die(&err, "reading the signatures");
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		signp_buf_clear(&der);
+		signp_buf_clear(&b64);
+		if (signp_key_sign_der(&der, k, payload.ptr, payload.size, &err) != SIGN_OK) {
+			die(&err, "signing");
+			goto out;
+		}
+		signp_b64_encode(&b64, der.ptr, der.size);
+		if (signp_cosign_manifest_append(&manifest, &config, &changed, old.size ? old.ptr : NULL,
+			    old.size, pd, payload.size, b64.ptr, NULL, NULL, 0, &err) != SIGN_OK) {
+			die(&err, "building manifest");
+			goto out;
+		}
+		signp_buf_clear(&old);
+		signp_buf_put(&old, manifest.ptr, manifest.size);
+	}
 	if (signp_store_put_blob(st, payload.ptr, payload.size, NULL, &err) != SIGN_OK ||
 	    signp_store_put_blob(st, config.ptr, config.size, NULL, &err) != SIGN_OK ||
 	    signp_store_put_manifest(st, tag, manifest.ptr, manifest.size, "application/vnd.oci.image.manifest.v1+json",
-		    NULL, &err) != SIGN_OK)
-		return die(&err, "publishing");
-	signp_key_free(k);
-	sign_buf_dispose(&data);
+		    NULL, &err) != SIGN_OK) {
+		die(&err, "publishing");
+		goto out;
+	}
+	rc = 0;
+out:
 	sign_buf_dispose(&payload);
 	sign_buf_dispose(&der);
 	sign_buf_dispose(&b64);
+	sign_buf_dispose(&old);
 	sign_buf_dispose(&manifest);
 	sign_buf_dispose(&config);
-	return 0;
+	return rc;
+}
+
+static int badsig(sign_ctx *ctx, signp_store *st, const signp_ref *ref, const char *keyfile)
+{
+	sign_error err = { 0 };
+	signp_key *k = NULL;
+	char digest[80];
+	int rc;
+	(void)ctx;
+	if (read_key(&k, keyfile) != 0)
+		return 2;
+	if (signp_store_resolve(st, ref->tag[0] ? ref->tag : "latest", digest, NULL, NULL, &err) != SIGN_OK) {
+		signp_key_free(k);
+		return die(&err, "resolving");
+	}
+	rc = put_sigs(st, ref->gun, digest, k, 1, 0);
+	signp_key_free(k);
+	return rc;
+}
+
+static int add_sig(signp_store *st, const signp_ref *ref, const char *keyfile)
+{
+	sign_error err = { 0 };
+	signp_key *k = NULL;
+	char digest[80];
+	int rc;
+	if (read_key(&k, keyfile) != 0)
+		return 2;
+	if (signp_store_resolve(st, ref->tag[0] ? ref->tag : "latest", digest, NULL, NULL, &err) != SIGN_OK) {
+		signp_key_free(k);
+		return die(&err, "resolving");
+	}
+	rc = put_sigs(st, ref->gun, digest, k, 1, 1);
+	signp_key_free(k);
+	return rc;
+}
+
+/* An "ecdsa" key object of pk with its point compressed, as another tool
+ * may write it: another key ID for the same key. */
+static json_t *compressed_obj(EVP_PKEY *pk, char id[65])
+{
+	EVP_PKEY *c = EVP_PKEY_dup(pk);
+	unsigned char *der = NULL;
+	sign_buf b64 = SIGN_BUF_INIT;
+	json_t *o = NULL;
+	int n;
+	if (c != NULL &&
+	    EVP_PKEY_set_utf8_string_param(c, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed") == 1 &&
+	    (n = i2d_PUBKEY(c, &der)) > 0 && signp_b64_encode(&b64, der, (size_t)n) == SIGN_OK &&
+	    signp_tuf_keyid(id, "ecdsa", b64.ptr, NULL) == SIGN_OK)
+		o = json_pack("{s:s, s:{s:n, s:s}}", "keytype", "ecdsa", "keyval", "private", "public", b64.ptr);
+	OPENSSL_free(der);
+	EVP_PKEY_free(c);
+	sign_buf_dispose(&b64);
+	return o;
+}
+
+/* dup-key: see the top. */
+static int dup_key(sign_ctx *ctx, signp_store *st, signp_trust_backend *be, const signp_ref *ref,
+	const char *keyfile, const char *key2file)
+{
+	sign_error err = { 0 };
+	signp_trust_load_opts lo = { .publisher = 1 };
+	signp_trust *t = NULL;
+	signp_gun_keys gk = { 0 };
+	signp_key *k = NULL, *k2 = NULL;
+	sign_buf tgw = SIGN_BUF_INIT, relw = SIGN_BUF_INIT, snapw = SIGN_BUF_INIT, tsw = SIGN_BUF_INIT;
+	json_t *ts = NULL, *rel = NULL, *snap = NULL, *meta, *ou, *oc, *keys, *ids, *deleg;
+	signp_tuf_signer signers[3];
+	signp_trust_out out[4];
+	char u[65], c[65], id2[65], digest[80], when[32];
+	uint64_t size = 0;
+	size_t ns = 0;
+	int created = 0, rc = 2;
+
+	if (read_key(&k, keyfile) != 0 || (key2file != NULL && read_key(&k2, key2file) != 0))
+		goto out;
+	if (signp_trust_load(&t, ctx, be, ref->gun, &lo, &err) != SIGN_OK) {
+		die(&err, "loading the trust data");
+		goto out;
+	}
+	if (signp_gun_keys_get(&gk, &created, ctx, ref->gun, 0, 0, 0, 0, &err) != SIGN_OK ||
+	    gk.targets == NULL || gk.snapshot == NULL || gk.timestamp == NULL) {
+		die(&err, "loading the repository, snapshot and timestamp keys");
+		goto out;
+	}
+	if (signp_store_resolve(st, ref->tag[0] ? ref->tag : "latest", digest, NULL, &size, &err) != SIGN_OK) {
+		die(&err, "resolving");
+		goto out;
+	}
+	/* targets: delegations to KEY under two IDs (and KEY2), threshold 2 */
+	if (signp_tuf_key_new(&ou, u, k->pkey, NULL, &err) != SIGN_OK || (oc = compressed_obj(k->pkey, c)) == NULL) {
+		die(&err, "making key objects");
+		goto out;
+	}
+	keys = json_pack("{s:o, s:o}", u, ou, c, oc);
+	ids = json_pack("[s, s]", u, c);
+	if (k2 != NULL) {
+		json_t *o2;
+		if (signp_tuf_key_new(&o2, id2, k2->pkey, NULL, &err) != SIGN_OK) {
+			json_decref(keys);
+			json_decref(ids);
+			die(&err, "making key objects");
+			goto out;
+		}
+		json_object_set_new(keys, id2, o2);
+		json_array_append_new(ids, json_string(id2));
+	}
+	deleg = json_pack("{s:o, s:[{s:s, s:O, s:i, s:[s]}, {s:s, s:O, s:i, s:[s]}]}", "keys", keys, "roles",
+		"name", "targets/releases", "keyids", ids, "threshold", 2, "paths", "",
+		"name", "targets/ci", "keyids", ids, "threshold", 2, "paths", "");
+	json_decref(ids);
+	ts = json_deep_copy(t->targets->signed_obj);
+	json_object_set_new(ts, "delegations", deleg);
+	json_object_set_new(ts, "version", json_integer(t->targets->version + 1));
+	if (signp_sign_file(&tgw, ts, gk.targets, &err) != SIGN_OK) {
+		die(&err, "signing targets");
+		goto out;
+	}
+	/* targets/releases: the tag, signed by KEY under both IDs (and KEY2) */
+	signp_time_format(when, signp_now() + 86400 * 30);
+	rel = json_pack("{s:s, s:{s:{}, s:[]}, s:s, s:{s:o}, s:i}", "_type", "Targets", "delegations", "keys",
+		"roles", "expires", when, "targets", ref->tag[0] ? ref->tag : "latest",
+		signp_target_json(digest, size), "version", 1);
+	signers[ns++] = (signp_tuf_signer){ u, k->pkey };
+	signers[ns++] = (signp_tuf_signer){ c, k->pkey };
+	if (k2 != NULL)
+		signers[ns++] = (signp_tuf_signer){ id2, k2->pkey };
+	if (rel == NULL || signp_tuf_sign(&relw, rel, signers, ns, &err) != SIGN_OK) {
+		die(&err, "signing targets/releases");
+		goto out;
+	}
+	/* snapshot and timestamp that name them */
+	meta = json_deep_copy(json_object_get(t->snapshot->signed_obj, "meta"));
+	json_object_set_new(meta, "targets", signp_tuf_filemeta(tgw.ptr, tgw.size, 1));
+	json_object_set_new(meta, "targets/releases", signp_tuf_filemeta(relw.ptr, relw.size, 1));
+	snap = json_pack("{s:s, s:s, s:o, s:I}", "_type", "Snapshot", "expires", when, "meta", meta, "version",
+		(json_int_t)(t->snapshot->version + 1));
+	if (snap == NULL || signp_sign_file(&snapw, snap, gk.snapshot, &err) != SIGN_OK ||
+	    signp_build_timestamp(&tsw, snapw.ptr, snapw.size, t->timestamp->version + 1, 14 * 86400, gk.timestamp,
+		    &err) != SIGN_OK) {
+		die(&err, "signing snapshot and timestamp");
+		goto out;
+	}
+	/* the detached signatures: two by KEY */
+	if (put_sigs(st, ref->gun, digest, k, 2, 0) != 0)
+		goto out;
+	memset(out, 0, sizeof(out));
+	out[0] = (signp_trust_out){ "targets", t->targets->version + 1, (const unsigned char *)tgw.ptr, tgw.size };
+	out[1] = (signp_trust_out){ "targets/releases", 1, (const unsigned char *)relw.ptr, relw.size };
+	out[2] = (signp_trust_out){ "snapshot", t->snapshot->version + 1, (const unsigned char *)snapw.ptr,
+		snapw.size };
+	out[3] = (signp_trust_out){ "timestamp", t->timestamp->version + 1, (const unsigned char *)tsw.ptr,
+		tsw.size };
+	if (be->publish(be, out, 4, &err) != SIGN_OK) {
+		die(&err, "publishing");
+		goto out;
+	}
+	printf("%s %s\n", u, c);
+	rc = 0;
+out:
+	json_decref(ts);
+	json_decref(rel);
+	json_decref(snap);
+	signp_gun_keys_free(&gk);
+	signp_key_free(k);
+	signp_key_free(k2);
+	signp_trust_free(t);
+	sign_buf_dispose(&tgw);
+	sign_buf_dispose(&relw);
+	sign_buf_dispose(&snapw);
+	sign_buf_dispose(&tsw);
+	return rc;
 }
 
 static int publish_role(signp_trust_backend *be, const char *role, int64_t version, const void *b,
@@ -424,7 +637,7 @@ int main(int argc, char **argv)
 	int rc, swap, graft_mode, remote;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: forge badsig|expire|expire-root|tamper|swap-root|graft-pin HOME REF [ARG...]\n");
+		fprintf(stderr, "usage: forge badsig|expire|expire-root|tamper|swap-root|graft-pin|dup-key|add-sig HOME REF [ARG...]\n");
 		return 2;
 	}
 	swap = strcmp(argv[1], "swap-root") == 0;
@@ -456,7 +669,10 @@ int main(int argc, char **argv)
 	else if (graft_mode) {
 		graft g = { argv[4], argv[5] };
 		rc = republish_root(ctx, be, &ref, edit_graft, &g);
-	}
+	} else if (strcmp(argv[1], "dup-key") == 0 && (argc == 5 || argc == 6))
+		rc = dup_key(ctx, st, be, &ref, argv[4], argc == 6 ? argv[5] : NULL);
+	else if (strcmp(argv[1], "add-sig") == 0 && argc == 5)
+		rc = add_sig(st, &ref, argv[4]);
 	else
 		rc = 2;
 	be->free(be);
