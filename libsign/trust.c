@@ -153,11 +153,16 @@ static void cache_backend_init(cache_backend *c, sign_ctx *ctx, const char *gun)
 	c->gun = gun;
 }
 
-/* The root memo, metadata/root.checked: "<sha256 of root.json> <latest
+/* The root memo, metadata/root.checked: "v2 <sha256 of root.json> <latest
  * notBefore> <earliest notAfter>" of the cached root, written once that root
  * passed every check.  While the served root is byte-identical to it and the
  * certificates are in their validity span, the root needs no re-check (its
  * certificates are not parsed again: the costliest step of a warm verify). */
+/* The memo names the rules it was checked under: a memo written by an
+ * older verifier (which, say, counted key IDs rather than keys, issue 11)
+ * does not hold, so every role is checked again once under today's rules. */
+#define ROOT_MEMO_TAG "v2"
+
 static int root_memo_path(sign_buf *out, sign_ctx *ctx, const char *gun)
 {
 	return signp_ctx_gun_path(out, ctx, gun, "metadata/root.checked", 0, NULL);
@@ -172,7 +177,7 @@ static int root_memo_ok(sign_ctx *ctx, const char *gun, const signp_tuf_file *ro
 	int ok = 0;
 	if (root != NULL && root_memo_path(&path, ctx, gun) == SIGN_OK &&
 	    signp_read_file(&data, path.ptr, 256, NULL) == SIGN_OK &&
-	    sscanf(data.ptr, "%64s %lld %lld", want, &nb, &na) == 3) {
+	    sscanf(data.ptr, ROOT_MEMO_TAG " %64s %lld %lld", want, &nb, &na) == 3) {
 		signp_sha256(h, root->bytes, root->len);
 		signp_hex(hex, h, 32);
 		ok = sodium_memcmp(hex, want, 64) == 0 && strlen(want) == 64 &&
@@ -197,7 +202,7 @@ static int root_memo_store(sign_ctx *ctx, const char *gun, const signp_tuf_file 
 	signp_sha256(h, root->bytes, root->len);
 	signp_hex(hex, h, 32);
 	if (root_memo_path(&path, ctx, gun) != SIGN_OK ||
-	    signp_buf_printf(&line, "%s %lld %lld\n", hex, (long long)nb, (long long)na) != SIGN_OK)
+	    signp_buf_printf(&line, ROOT_MEMO_TAG " %s %lld %lld\n", hex, (long long)nb, (long long)na) != SIGN_OK)
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 	else
 		r = signp_write_file_atomic(path.ptr, line.ptr, line.size, 0600, err);
@@ -374,9 +379,15 @@ int signp_trust_root_canonical_ids(json_t **out, const signp_tuf_file *root, sig
 		EVP_PKEY *pk = NULL;
 		char cid[65];
 		const json_t *k = json_object_get(keys, json_string_value(id) ? json_string_value(id) : "");
+		int seen = 0;
 		if (k && signp_tuf_key_pkey(&pk, k, NULL) == SIGN_OK &&
-		    signp_key_canonical_id(cid, pk, NULL) == SIGN_OK)
-			json_array_append_new(res, json_string(cid));
+		    signp_key_canonical_id(cid, pk, NULL) == SIGN_OK) {
+			/* one key listed under two IDs is one key */
+			for (size_t j = 0; j < json_array_size(res) && !seen; j++)
+				seen = strcmp(json_string_value(json_array_get(res, j)), cid) == 0;
+			if (!seen)
+				json_array_append_new(res, json_string(cid));
+		}
 		EVP_PKEY_free(pk);
 	}
 	*out = res;
@@ -637,17 +648,16 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 }
 
 /* A role its parent names by hash (snapshot, targets): fetched or taken
- * from the cache, verified under t->root unless it is byte-identical to the
- * cached copy and root_same (see load_ts_snap), then checked for rollback
+ * from the cache, verified under t->root (always: a copy identical to the
+ * cached one is not taken on the cache's word), then checked for rollback
  * and expiry. */
 static int load_role(signp_tuf_file **out, signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
-	const char *role, const json_t *meta, const signp_tuf_file *cached, int root_same,
-	int64_t now, sign_error *err)
+	const char *role, const json_t *meta, const signp_tuf_file *cached, int64_t now,
+	sign_error *err)
 {
 	int r;
 	if ((r = load_checked(out, be, role, meta, cached, err)) != SIGN_OK ||
-	    (!(root_same && same_bytes(*out, cached)) &&
-	     (r = verify_role(t->root, *out, role, err)) != SIGN_OK)) {
+	    (r = verify_role(t->root, *out, role, err)) != SIGN_OK) {
 		if (r == SIGN_EVERIFY)
 			signp_strlcpy(t->bad_role, role, sizeof(t->bad_role));
 		return r;
@@ -656,12 +666,10 @@ static int load_role(signp_tuf_file **out, signp_trust *t, sign_ctx *ctx, signp_
 }
 
 /* Steps 2 and 3: the timestamp, then the snapshot it names, both under
- * t->root; the snapshot must name t->root's exact bytes.  root_same: t->root
- * is the checked cached root, so roles byte-identical to their cached copies
- * keep their earlier signature check. */
+ * t->root; the snapshot must name t->root's exact bytes. */
 static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
-	const signp_tuf_file *c_ts, const signp_tuf_file *c_snap, int root_same, int64_t now,
-	int publisher, sign_error *err)
+	const signp_tuf_file *c_ts, const signp_tuf_file *c_snap, int64_t now, int publisher,
+	sign_error *err)
 {
 	int r;
 	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, c_ts, err)) != SIGN_OK) {
@@ -669,15 +677,14 @@ static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
 			r = as_verify_failure(err, "timestamp");
 		return r;
 	}
-	if (!(root_same && same_bytes(t->timestamp, c_ts)) &&
-	    (r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) {
+	if ((r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) {
 		signp_strlcpy(t->bad_role, "timestamp", sizeof(t->bad_role));
 		return r;
 	}
 	if ((r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, publisher, err)) != SIGN_OK)
 		return r;
 	if ((r = load_role(&t->snapshot, t, ctx, be, "snapshot", meta_of(t->timestamp, "snapshot"),
-		     c_snap, root_same, now, err)) != SIGN_OK)
+		     c_snap, now, err)) != SIGN_OK)
 		return r;
 	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
 		     t->root->len, "root", err)) != SIGN_OK) {
@@ -719,7 +726,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	signp_tuf_file *c_root = NULL, *c_ts = NULL, *c_snap = NULL, *c_targets = NULL;
 	signp_pin pin;
 	cache_backend cache_be;
-	int have_pin = 0, memo_ok, root_same, queued = 0, offline = 0;
+	int have_pin = 0, memo_ok, queued = 0, offline = 0;
 	int64_t now = signp_now();
 	cached_set cs;
 	int r;
@@ -789,18 +796,16 @@ check:
 	if ((r = load_root(t, be, c_root, memo_ok, &pin, now, err)) != SIGN_OK ||
 	    (r = check_fresh(ctx, t->gun, t->root, NULL, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
-	/* A role whose bytes equal the cached copy was verified under this
-	 * very root when it was cached: its signatures need no new check
-	 * (versions and expiry still do). */
-	root_same = memo_ok && same_bytes(t->root, c_root);
-	t->root_memo = root_same;
+	/* The memo only spares the root's certificate checks: every other
+	 * role's signatures are checked every time, even when its bytes equal
+	 * the cached copy (a cached file is no evidence of its own). */
+	t->root_memo = memo_ok && same_bytes(t->root, c_root);
 	/* 2. timestamp, 3. snapshot */
-	if ((r = load_ts_snap(t, ctx, be, c_ts, c_snap, root_same, now, opts && opts->publisher,
-		     err)) != SIGN_OK)
+	if ((r = load_ts_snap(t, ctx, be, c_ts, c_snap, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
 	/* 4. targets and delegations */
 	if ((r = load_role(&t->targets, t, ctx, be, "targets", meta_of(t->snapshot, "targets"),
-		     c_targets, root_same, now, err)) != SIGN_OK)
+		     c_targets, now, err)) != SIGN_OK)
 		goto out;
 	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
 		goto out;

@@ -91,6 +91,27 @@ expect "… the digest is not printed" lacks "$DV" "$OUT"
 cp "$WORK/root.good" "$MH/root.json"
 run "the good root back: --offline verifies" 0 "$SIGN" --home "$H" verify --offline "$G:v1"
 
+# --- online, a cached copy is no evidence of its own -------------------------------------
+# The registry serves a timestamp changed without re-signing, and the
+# verifier's cache holds the very same bytes (a home filled by an older,
+# weaker verifier, or by someone who could write it): identical bytes do
+# not spare the signature check.
+served_blob() { # served_blob TITLE: the bytes of a role file in G's trust artifact
+	local d
+	d=$(curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+		"http://$REG/v2/team/app/manifests/_sign.trust" |
+		grep -o "\"digest\":\"sha256:[0-9a-f]*\",\"size\":[0-9]*,\"annotations\":{\"org.opencontainers.image.title\":\"$1\"" |
+		head -1 | sed 's/"digest":"\(sha256:[0-9a-f]*\)".*/\1/')
+	[ -n "$d" ] && curl -sf "http://$REG/v2/team/app/blobs/$d"
+}
+run "the registry serves a tampered timestamp (version changed, signature not)" 0 \
+	"$TOOLS/forge" tamper "$A" "$G:v1" timestamp
+served_blob timestamp.json >"$MH/timestamp.json"
+expect "… and the verifier's cache holds the same bytes" test -s "$MH/timestamp.json"
+run "online: refused, though the bytes equal the cached copy" 1 "$SIGN" --home "$H" verify "$G:v1"
+expect "… for its signature" has "did not meet threshold for timestamp" "$ERR"
+expect "… the digest is not printed" lacks "$DV" "$OUT"
+
 # --- pins hold offline -----------------------------------------------------------------
 "$SIGN" --home "$WORK/x" key generate --role root >"$WORK/xid"
 "$SIGN" --home "$WORK/x" key export "$(cat "$WORK/xid")" --public >"$WORK/other-root.pub"
