@@ -548,8 +548,11 @@ out:
 	return r;
 }
 
+/* Copy one manifest (and what it names) from src to dst; up_digest (may be
+ * NULL) gets the digest of the bytes put, up_mt their media type and
+ * up_size their length. */
 static int copy_manifest(signp_store *src, signp_store *dst, const char *digest, const char *tag,
-	int depth, sign_error *err)
+	int depth, char up_digest[80], char up_mt[256], uint64_t *up_size, sign_error *err)
 {
 	sign_buf body = SIGN_BUF_INIT;
 	char mt[256] = "", got[80];
@@ -572,7 +575,7 @@ static int copy_manifest(signp_store *src, signp_store *dst, const char *digest,
 				r = signp_err(err, SIGN_EFORMAT, "uploading image: bad index entry");
 				goto out;
 			}
-			if ((r = copy_manifest(src, dst, cd, NULL, depth + 1, err)) != SIGN_OK)
+			if ((r = copy_manifest(src, dst, cd, NULL, depth + 1, NULL, NULL, NULL, err)) != SIGN_OK)
 				goto out;
 		}
 	} else {
@@ -598,8 +601,15 @@ static int copy_manifest(signp_store *src, signp_store *dst, const char *digest,
 	}
 	{
 		const char *own = json_string_value(json_object_get(doc, "mediaType"));
-		r = signp_store_put_manifest(dst, tag, body.ptr, body.size,
-			own ? own : (mt[0] ? mt : SIGN_MT_OCI_MANIFEST), NULL, err);
+		const char *use = own ? own : (mt[0] ? mt : SIGN_MT_OCI_MANIFEST);
+		char put[80];
+		r = signp_store_put_manifest(dst, tag, body.ptr, body.size, use, put, err);
+		if (r == SIGN_OK && up_digest)
+			signp_digest(up_digest, body.ptr, body.size);
+		if (r == SIGN_OK && up_mt)
+			signp_strlcpy(up_mt, use, 256);
+		if (r == SIGN_OK && up_size)
+			*up_size = body.size;
 	}
 out:
 	json_decref(doc);
@@ -607,8 +617,10 @@ out:
 	return r;
 }
 
+/* Upload the image --from names to dst under tag; up_digest, up_mt and
+ * up_size describe the manifest bytes uploaded (what the push signs). */
 static int upload_from(sign_ctx *ctx, const char *from, signp_store *dst, const char *tag,
-	sign_error *err)
+	char up_digest[80], char up_mt[256], uint64_t *up_size, sign_error *err)
 {
 	signp_ref src_ref;
 	signp_store *src = NULL;
@@ -623,7 +635,7 @@ static int upload_from(sign_ctx *ctx, const char *from, signp_store *dst, const 
 	r = signp_store_resolve(src, src_ref.digest[0] ? src_ref.digest :
 		(src_ref.tag[0] ? src_ref.tag : "latest"), digest, NULL, NULL, err);
 	if (r == SIGN_OK)
-		r = copy_manifest(src, dst, digest, tag, 0, err);
+		r = copy_manifest(src, dst, digest, tag, 0, up_digest, up_mt, up_size, err);
 	if (r != SIGN_OK)
 		signp_err_prefix(err, r, "uploading %s", from);
 	signp_store_free(src);
@@ -836,7 +848,15 @@ int signp_push_tag(const char **tag, const signp_ref *ref, const char *refstr, s
 int signp_push_resolve(char digest[80], char media_type[256], uint64_t *size, signp_store *st,
 	const signp_ref *ref, const char *refstr, const char *tag, sign_error *err)
 {
-	int r = signp_store_resolve(st, tag, digest, media_type, size, err);
+	/* the digest signed is the hash of the manifest bytes fetched, never
+	 * a registry header: a registry naming another digest for them is an
+	 * operational error (exit 2) that names both */
+	int r = signp_store_resolve_content(st, tag, digest, media_type, size, NULL, err);
+	if (r == SIGN_EVERIFY || r == SIGN_EREGISTRY) {
+		signp_err_prefix(err, r, "resolving %s:%s to sign it", ref->gun, tag);
+		err->code = SIGN_EREGISTRY;
+		return SIGN_EREGISTRY;
+	}
 	if (r != SIGN_OK)
 		return signp_err_prefix(err, r, "resolving %s:%s", ref->gun, tag);
 	if (ref->digest[0] && strcmp(ref->digest, digest) != 0)
@@ -853,9 +873,9 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
 	signp_gun_keys k;
-	char digest[80], mt[256];
+	char digest[80], mt[256], up_digest[80] = "", up_mt[256] = "";
 	const char *tag = NULL;
-	uint64_t size = 0;
+	uint64_t size = 0, up_size = 0;
 	int r, lockfd = -1, created = 0, noop = 0, changed = 0;
 	update_req req;
 	target_change change;
@@ -878,10 +898,26 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		goto out;
 	if ((r = signp_push_tag(&tag, &ref, refstr, err)) != SIGN_OK)
 		goto out;
-	if (opts->from && (r = upload_from(ctx, opts->from, st, tag, err)) != SIGN_OK)
+	if (opts->from &&
+	    (r = upload_from(ctx, opts->from, st, tag, up_digest, up_mt, &up_size, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_push_resolve(digest, mt, &size, st, &ref, refstr, tag, err)) != SIGN_OK)
 		goto out;
+	if (opts->from && strcmp(digest, up_digest) != 0) {
+		/* the tag no longer names what we uploaded: sign neither */
+		r = signp_err(err, SIGN_EREGISTRY, "push %s: uploaded %s under tag %s, but the %s now serves "
+			"%s for it; nothing was signed", refstr, up_digest, tag, ref.is_oci ? "layout" : "registry",
+			digest);
+		signp_err_hint(err, "another writer moved the tag, or the registry is not trustworthy; "
+			"check who pushes to %s", ref.gun);
+		goto out;
+	}
+	if (opts->from) {
+		/* sign what was uploaded, described by its own bytes */
+		signp_strlcpy(digest, up_digest, sizeof(digest));
+		signp_strlcpy(mt, up_mt, sizeof(mt));
+		size = up_size;
+	}
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, be->server_timestamp,
@@ -905,8 +941,19 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		doc = r == SIGN_OK ? json_loadb(body.ptr, body.size, 0, NULL) : NULL;
 		json_array_foreach(json_object_get(doc, "manifests"), i, d) {
 			const char *cd = json_string_value(json_object_get(d, "digest"));
+			char pd[80];
 			int ch = 0;
-			if (r == SIGN_OK && cd && signp_digest_valid(cd))
+			if (r != SIGN_OK || cd == NULL || !signp_digest_valid(cd))
+				continue;
+			/* each platform manifest is fetched by digest and its bytes
+			 * hashed (the store refuses content that does not hash to
+			 * it): what is signed is what the registry holds */
+			signp_buf_clear(&body);
+			r = signp_store_get_manifest(st, cd, SIGN_MAX_MANIFEST, &body, NULL, pd, err);
+			if (r == SIGN_OK && strcmp(pd, cd) != 0)
+				r = signp_err(err, SIGN_EREGISTRY, "push %s: platform manifest %s: the registry sent "
+					"content with digest %s", refstr, cd, pd);
+			if (r == SIGN_OK)
 				r = signp_push_signature(&ch, st, ref.gun, cd, k.targets, err);
 		}
 		json_decref(doc);
