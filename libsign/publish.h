@@ -65,6 +65,23 @@ int signp_push_tag(const char **tag, const signp_ref *ref, const char *refstr, s
 int signp_push_resolve(char digest[80], char media_type[256], uint64_t *size, signp_store *st,
 	const signp_ref *ref, const char *refstr, const char *tag, sign_error *err);
 
+/* ---- the publish journal (publish.c) ----
+ * Tags this home signed with the repository key that no later read of the
+ * published, verified trust data has confirmed yet: a concurrent
+ * publisher's write may have replaced ours after we read it back. */
+
+/* Its "tags" object: tag -> {"digest","size"} (new reference; empty when
+ * there is none). */
+json_t *signp_journal_load(sign_ctx *ctx, const char *gun);
+/* Written atomically (temp, fsync, rename), 0600. */
+int signp_journal_save(sign_ctx *ctx, const char *gun, const json_t *tags, sign_error *err);
+int signp_journal_set(json_t *tags, const char *tag, const char *digest, uint64_t size);
+/* An entry's digest and size: 1, or 0 when it is malformed. */
+int signp_journal_entry(const json_t *e, const char **digest, uint64_t *size);
+/* Where an entry stands in a targets object: */
+enum { SIGNP_JOURNAL_PUBLISHED, SIGNP_JOURNAL_CHANGED, SIGNP_JOURNAL_MISSING };
+int signp_journal_state(const json_t *targets, const char *tag, const char *digest, uint64_t size);
+
 /* sign push --key KEYID: sign into the delegation roles (signers) that
  * list that key (signer.c). */
 int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refstr,

@@ -669,7 +669,73 @@ typedef struct update_req {
 	size_t nchanges;
 	int64_t ts_lifetime;
 	const char *root_keyid;       /* a new GUN's root key (NULL: the home's first) */
+	/* the publish journal (publish.c), or NULL: each read of the published
+	 * state drops the entries it confirms or that another publisher
+	 * changed (*jdirty set), and adds the lost ones to the update (their
+	 * tags go into republished, their signatures are checked in st) */
+	json_t *journal;
+	int *jdirty;
+	json_t *republished;
+	signp_store *st;
 } update_req;
+
+/* Compare the journal with the published targets of t; the lost entries
+ * (none of the request's own tags) go into *extra (malloc'd, *nextra). */
+static int journal_reconcile(target_change **extra, size_t *nextra, sign_ctx *ctx, const signp_trust *t,
+	const signp_gun_keys *k, const update_req *req, sign_error *err)
+{
+	const json_t *targets = json_object_get(t->targets->signed_obj, "targets");
+	const char *tag;
+	json_t *e, *tmp;
+	size_t n = 0;
+	*extra = NULL;
+	*nextra = 0;
+	if (req->journal == NULL || json_object_size(req->journal) == 0)
+		return SIGN_OK;
+	if ((*extra = calloc(json_object_size(req->journal), sizeof(**extra))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	json_object_foreach_safe(req->journal, tmp, tag, e) {
+		const char *digest;
+		uint64_t size;
+		int own = 0;
+		for (size_t i = 0; i < req->nchanges; i++)
+			own |= strcmp(req->changes[i].tag, tag) == 0;
+		if (own)
+			continue;
+		if (!signp_journal_entry(e, &digest, &size)) {
+			json_object_del(req->journal, tag);
+			*req->jdirty = 1;
+			continue;
+		}
+		switch (signp_journal_state(targets, tag, digest, size)) {
+		case SIGNP_JOURNAL_PUBLISHED:
+			json_object_del(req->journal, tag);
+			*req->jdirty = 1;
+			break;
+		case SIGNP_JOURNAL_CHANGED:
+			/* another publisher signed the tag to another digest after
+			 * us: theirs stands */
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is now signed to "
+				"another digest by another publisher; leaving theirs", t->gun, tag, digest);
+			json_object_del(req->journal, tag);
+			*req->jdirty = 1;
+			break;
+		default:
+			/* lost: our write was replaced by one that did not hold it */
+			if (k->targets == NULL)
+				break;
+			(*extra)[n].tag = tag;
+			(*extra)[n].digest = digest;
+			(*extra)[n].size = size;
+			n++;
+			if (req->republished && !json_object_get(req->republished, tag))
+				json_object_set_new(req->republished, tag, json_string(digest));
+			break;
+		}
+	}
+	*nextra = n;
+	return SIGN_OK;
+}
 
 /* One attempt: read, merge, sign, publish. *noop when nothing changed. */
 static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
@@ -680,12 +746,30 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	sign_buf root = SIGN_BUF_INIT, targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT;
 	json_t *tsigned = NULL, *entry;
 	signp_trust_out files[4];
-	size_t nfiles = 0;
+	size_t nfiles = 0, nchanges = req->nchanges, nextra = 0;
 	int r, local_snapshot = 0;
 	int64_t tver = 1, sver = 1, tsver = 1;
+	target_change *extra = NULL, *all = NULL;
+	const target_change *changes = req->changes;
 
 	*noop = 0;
 	r = signp_trust_load(&t, ctx, be, gun, &lo, err);
+	if (r == SIGN_OK) {
+		if ((r = journal_reconcile(&extra, &nextra, ctx, t, k, req, err)) != SIGN_OK)
+			goto out;
+		if (nextra) {
+			/* the lost tags ride along with this update */
+			if ((all = calloc(nchanges + nextra, sizeof(*all))) == NULL) {
+				r = signp_err(err, SIGN_ENOMEM, "out of memory");
+				goto out;
+			}
+			if (nchanges)
+				memcpy(all, req->changes, nchanges * sizeof(*all));
+			memcpy(all + nchanges, extra, nextra * sizeof(*all));
+			changes = all;
+			nchanges += nextra;
+		}
+	}
 	if (r == SIGN_ENOTFOUND) {
 		if (!allow_init) {
 			r = signp_err(err, SIGN_EVERIFY, "%s has no trust data to update", gun);
@@ -714,14 +798,23 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		goto out;
 	} else {
 		local_snapshot = k->snapshot && root_lists(t->root, "snapshot", k->snapshot->id);
-		if ((req->nchanges && !root_lists(t->root, "targets", k->targets->id)) ||
-		    (!be->server_timestamp && ((req->nchanges && !local_snapshot) || k->timestamp == NULL ||
+		if ((nchanges && !root_lists(t->root, "targets", k->targets->id)) ||
+		    (!be->server_timestamp && ((nchanges && !local_snapshot) || k->timestamp == NULL ||
 			 !root_lists(t->root, "timestamp", k->timestamp->id)))) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);
 			signp_err_hint(err, "import the repository key of %s%s", gun,
 				be->server_timestamp ? "" : " and its snapshot and timestamp keys");
 			goto out;
+		}
+		/* a lost tag's detached signature, written again if it is gone
+		 * (as a push does: the signature before the metadata) */
+		for (size_t i = 0; req->st && i < nextra; i++) {
+			int ch = 0;
+			if ((r = signp_push_signature(&ch, req->st, gun, extra[i].digest, k->targets, err)) != SIGN_OK) {
+				signp_err_prefix(err, r, "publishing %s:%s again", gun, extra[i].tag);
+				goto out;
+			}
 		}
 		tsigned = json_deep_copy(t->targets->signed_obj);
 		tver = t->targets->version + 1;
@@ -732,11 +825,11 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (req->nchanges) {
+	if (nchanges) {
 		json_t *tg = json_object_get(tsigned, "targets");
 		int changed = t == NULL;
-		for (size_t i = 0; i < req->nchanges; i++) {
-			const target_change *c = &req->changes[i];
+		for (size_t i = 0; i < nchanges; i++) {
+			const target_change *c = &changes[i];
 			json_t *want = c->digest ? signp_target_json(c->digest, c->size) : NULL;
 			entry = json_object_get(tg, c->tag);
 			if ((c->digest == NULL && entry == NULL) ||
@@ -781,12 +874,14 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	}
 	if (targets.size)
 		files[nfiles++] = (signp_trust_out){ "targets", tver, (unsigned char *)targets.ptr, targets.size };
-	if (req->nchanges && snap.size)
+	if (nchanges && snap.size)
 		files[nfiles++] = (signp_trust_out){ "snapshot", sver, (unsigned char *)snap.ptr, snap.size };
 	if (ts.size)
 		files[nfiles++] = (signp_trust_out){ "timestamp", tsver, (unsigned char *)ts.ptr, ts.size };
 	r = be->publish(be, files, nfiles, err);
 out:
+	free(extra);
+	free(all);
 	signp_trust_free(t);
 	json_decref(tsigned);
 	sign_buf_dispose(&root);
@@ -794,6 +889,24 @@ out:
 	sign_buf_dispose(&snap);
 	sign_buf_dispose(&ts);
 	return r;
+}
+
+/* After an update that carried the journal: save it when it changed, and
+ * say which lost tags were published again (published != 0) or still
+ * wait for it. */
+static void journal_done(sign_ctx *ctx, const char *gun, const json_t *journal, int jdirty,
+	const json_t *republished, int published)
+{
+	const char *tag;
+	json_t *d;
+	sign_error e;
+	memset(&e, 0, sizeof(e));
+	if (jdirty && signp_journal_save(ctx, gun, journal, &e) != SIGN_OK)
+		signp_ctx_log(ctx, SIGN_LOG_WARN, "%s", e.message);
+	json_object_foreach((json_t *)republished, tag, d)
+		signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, was missing from the "
+			"published trust data (another publisher's write replaced it): %s", gun, tag,
+			json_string_value(d), published ? "published it again" : "publishing it again failed");
 }
 
 /* Publish with retries, then re-read through the verifier so the cache
@@ -876,7 +989,8 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	char digest[80], mt[256], up_digest[80] = "", up_mt[256] = "";
 	const char *tag = NULL;
 	uint64_t size = 0, up_size = 0;
-	int r, lockfd = -1, created = 0, noop = 0, changed = 0;
+	int r, lockfd = -1, created = 0, noop = 0, changed = 0, jdirty = 0;
+	json_t *journal = NULL, *republished = json_object();
 	update_req req;
 	target_change change;
 	long before = 0;
@@ -964,15 +1078,37 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	change.tag = tag;
 	change.digest = digest;
 	change.size = size;
+	memset(&req, 0, sizeof(req));
 	req.changes = &change;
 	req.nchanges = 1;
 	req.root_keyid = NULL;
 	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
-	if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &req, 1, err)) != SIGN_OK)
+	/* the tag goes into the journal before anything is published: a
+	 * later command from this home notices if a concurrent publisher's
+	 * write loses it */
+	journal = signp_journal_load(ctx, ref.gun);
+	if (signp_journal_set(journal, tag, digest, size) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = signp_journal_save(ctx, ref.gun, journal, err)) != SIGN_OK)
+		goto out;
+	req.journal = journal;
+	req.jdirty = &jdirty;
+	req.republished = republished;
+	req.st = st;
+	r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &req, 1, err);
+	if (r != SIGN_OK || noop) {
+		/* failed (the user was told), or already published as it is */
+		json_object_del(journal, tag);
+		jdirty = 1;
+	}
+	journal_done(ctx, ref.gun, journal, jdirty, republished, r == SIGN_OK);
+	if (r != SIGN_OK)
 		goto out;
 	if (noop && opts->timestamp_lifetime > 0) {
 		/* nothing new to record, but a new lifetime was asked for */
-		update_req rq = { NULL, 0, req.ts_lifetime, NULL };
+		update_req rq = { .ts_lifetime = req.ts_lifetime };
 		if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &rq, 0, err)) != SIGN_OK)
 			goto out;
 	}
@@ -995,6 +1131,8 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	out->created_root = created;
 	out->new_signature = changed;
 out:
+	json_decref(journal);
+	json_decref(republished);
 	signp_unlock_gun(lockfd);
 	signp_ctx_counters(ctx, &out->requests, NULL);
 	out->requests -= before;
@@ -1013,8 +1151,9 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
 	signp_gun_keys k;
-	int r, lockfd = -1, created = 0, noop = 0, cr = 0;
-	update_req req = { NULL, 0, 0, NULL };
+	int r, lockfd = -1, created = 0, noop = 0, cr = 0, jdirty = 0;
+	json_t *journal = NULL, *republished = json_object();
+	update_req req = { .changes = NULL };
 	char when[32];
 
 	memset(&k, 0, sizeof(k));
@@ -1027,17 +1166,31 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 			ref.gun);
 		goto out;
 	}
-	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, 1, 0, 0, err)) != SIGN_OK)
+	/* tags this home signed and no read has confirmed yet: a lost one is
+	 * published again, which takes the repository and snapshot keys */
+	journal = signp_journal_load(ctx, ref.gun);
+	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, json_object_size(journal) == 0, 0, 0,
+		     err)) != SIGN_OK)
 		goto out;
 	if (lifetime > 0 && (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, lifetime, err)) != SIGN_OK)
 		goto out;
 	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
-	if ((r = update_loop(&noop, &cr, ctx, be, ref.gun, &k, &req, 0, err)) != SIGN_OK)
+	if (json_object_size(journal)) {
+		req.journal = journal;
+		req.jdirty = &jdirty;
+		req.republished = republished;
+		req.st = st;
+	}
+	r = update_loop(&noop, &cr, ctx, be, ref.gun, &k, &req, 0, err);
+	journal_done(ctx, ref.gun, journal, jdirty, republished, r == SIGN_OK);
+	if (r != SIGN_OK)
 		goto out;
 	signp_time_format(when, signp_now() + req.ts_lifetime);
 	if (json_out)
 		signp_buf_printf(json_out, "{\"gun\":\"%s\",\"timestamp_expires\":\"%s\"}", ref.gun, when);
 out:
+	json_decref(journal);
+	json_decref(republished);
 	signp_unlock_gun(lockfd);
 	signp_ctx_remember_schemes(ctx);
 	signp_gun_keys_free(&k);
@@ -1068,9 +1221,9 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 	signp_gun_keys k;
 	signp_target tg;
 	target_change change;
-	update_req req = { NULL, 0, 0, NULL };
-	char sigtag[96];
-	int r, lockfd = -1, created = 0, noop = 0, cr = 0, removed = 0;
+	update_req req = { .changes = NULL };
+	char sigtag[96], jdigest[80] = "";
+	int r, lockfd = -1, created = 0, noop = 0, cr = 0, removed = 0, journaled = 0;
 
 	memset(&k, 0, sizeof(k));
 	if ((r = open_target(&ref, &st, &be, ctx, refstr, gun, 0, err)) != SIGN_OK)
@@ -1081,9 +1234,36 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 	}
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
+	/* a revoked tag is never published again from the journal, even one
+	 * that a concurrent publisher's write lost before this revoke */
+	{
+		json_t *journal = signp_journal_load(ctx, ref.gun);
+		const char *jd;
+		uint64_t jsize;
+		if (signp_journal_entry(json_object_get(journal, ref.tag), &jd, &jsize))
+			signp_strlcpy(jdigest, jd, sizeof(jdigest));
+		if (json_object_del(journal, ref.tag) == 0) {
+			journaled = jdigest[0] != '\0';
+			r = signp_journal_save(ctx, ref.gun, journal, err);
+		}
+		json_decref(journal);
+		if (r != SIGN_OK)
+			goto out;
+	}
 	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
 		goto out;
 	if (!json_object_get(json_object_get(t->targets->signed_obj, "targets"), ref.tag)) {
+		if (journaled && signp_trust_find_target(&tg, t, ref.tag, NULL) != SIGN_OK) {
+			/* signed here, lost to another publisher's write: now it
+			 * stays unpublished */
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, was lost from the "
+				"published trust data by another publisher's write; it will not be published again",
+				ref.gun, ref.tag, jdigest);
+			if (json_out)
+				signp_buf_printf(json_out, "{\"gun\":\"%s\",\"tag\":\"%s\",\"digest\":\"%s\","
+					"\"revoked\":true,\"signature_removed\":false}", ref.gun, ref.tag, jdigest);
+			goto out;
+		}
 		if (signp_trust_find_target(&tg, t, ref.tag, NULL) == SIGN_OK) {
 			r = signp_err(err, SIGN_EKEY, "revoke %s: the tag is signed in %s, by a signer", refstr, tg.role);
 			signp_err_hint(err, "remove that signer with `sign signer remove`");

@@ -75,4 +75,87 @@ run "inspect after it" 0 "$SIGN" --home "$WORK/home-look2" -o json inspect "$P/a
 expect "… the header's digest is not signed" lacks "${DX#sha256:}" "$OUT"
 expect "… nor is v2" lacks '"v2"' "$OUT"
 
+# --- defect 5: two publishers, one tag lost, noticed and published again --------
+# Two homes with the same keys push different tags of one GUN.  The proxy
+# holds every PUT of the trust manifest; the script releases them so that
+# the second write, built on the state before the first, lands after the
+# first push has read its own write back and exited 0: the first tag is
+# lost from the published targets, deterministically.
+HA="$WORK/home-a"
+HB="$WORK/home-b"
+seed "$REG/race:base" 20 >/dev/null
+DA=$(seed "$REG/race:a" 21)
+DB=$(seed "$REG/race:b" 22)
+run "home a signs the GUN's first tag" 0 "$SIGN" --home "$HA" push "$P/race:base"
+cp -a "$HA" "$HB"
+HOLD="$WORK/hold"
+mkdir -p "$HOLD"
+attack holdput-_sign.trust "$HOLD"
+"$SIGN" --home "$HA" push "$P/race:a" >"$WORK/pa.out" 2>"$WORK/pa.err" &
+pa=$!
+wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #1"
+expect "home a's trust PUT is held" has "held PUT .*#1" "$PLOG"
+"$SIGN" --home "$HB" push "$P/race:b" >"$WORK/pb.out" 2>"$WORK/pb.err" &
+pb=$!
+wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #2"
+expect "home b's trust PUT is held, built on the same state" has "held PUT .*#2" "$PLOG"
+echo go >"$HOLD/release.1"
+wait $pa
+ra=$?
+expect "home a's push exits 0" test "$ra" -eq 0
+echo go >"$HOLD/release.2"
+wait $pb
+rb=$?
+expect "home b's push exits 0" test "$rb" -eq 0
+attack pass
+run "inspect: home b's write replaced home a's" 0 "$SIGN" --home "$WORK/home-race-look" -o json inspect "$P/race"
+expect "… tag a is missing from the published trust data" lacks '"a"' "$OUT"
+expect "… tag b is there" has '"b"' "$OUT"
+run "home a's next command (trust refresh) notices and publishes it again" 0 \
+	"$SIGN" --home "$HA" trust refresh "$P/race"
+expect "… says tag a was missing and is published again" has "race:a, signed by this home at $DA, was missing from the published trust data.*published it again" "$ERR"
+run "a fresh home verifies both tags" 0 "$SIGN" --home "$WORK/home-race-v" verify "$P/race:a" "$P/race:b"
+expect "… a at its digest" has "^$P/race@$DA\$" "$OUT"
+expect "… b at its digest" has "^$P/race@$DB\$" "$OUT"
+run "home a's next push confirms it and says nothing more" 0 "$SIGN" --home "$HA" push "$P/race:base"
+expect "… no re-publication" lacks "was missing" "$ERR"
+expect "… the journal is empty" has '{"tags":{}}' "$HA/trust/$P/race/journal.json"
+
+# the same race on a new tag, then the publisher revokes it: a revoked tag is
+# never published again (the PUTs are numbered on: #3 and #4)
+DC=$(seed "$REG/race:c" 23)
+seed "$REG/race:e" 26 >/dev/null
+attack holdput-_sign.trust "$HOLD"
+"$SIGN" --home "$HA" push "$P/race:c" >"$WORK/pa.out" 2>"$WORK/pa.err" &
+pa=$!
+wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #3"
+"$SIGN" --home "$HB" push "$P/race:e" >"$WORK/pb.out" 2>"$WORK/pb.err" &
+pb=$!
+wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #4"
+echo go >"$HOLD/release.3"
+wait $pa
+ra=$?
+echo go >"$HOLD/release.4"
+wait $pb
+rb=$?
+attack pass
+expect "second race: both pushes exit 0" test "$ra$rb" = 00
+run "… tag c is lost" 1 "$SIGN" --home "$WORK/home-race-v2" verify "$P/race:c"
+run "home a revokes the lost tag" 0 "$SIGN" --home "$HA" revoke "$P/race:c"
+expect "… says it will not be published again" has "race:c, signed by this home at $DC, was lost.*will not be published again" "$ERR"
+run "home a's next refresh does not publish it" 0 "$SIGN" --home "$HA" trust refresh "$P/race"
+expect "… no re-publication" lacks "was missing" "$ERR"
+run "… c stays unsigned" 1 "$SIGN" --home "$WORK/home-race-v3" verify "$P/race:c"
+
+# another publisher re-signs our tag to another digest: theirs stands
+DD=$(seed "$REG/race:d" 24)
+run "home a signs d" 0 "$SIGN" --home "$HA" push "$P/race:d"
+seed "$REG/race:d" 25 >/dev/null
+DD2=$(seed "$REG/race:d" 25)
+run "home b signs d again, at another image" 0 "$SIGN" --home "$HB" push "$P/race:d"
+run "home a's next refresh" 0 "$SIGN" --home "$HA" trust refresh "$P/race"
+expect "… says another publisher changed d and leaves it" has "race:d, signed by this home at $DD, is now signed to another digest by another publisher; leaving theirs" "$ERR"
+run "… d verifies at the other publisher's digest" 0 "$SIGN" --home "$WORK/home-race-v4" verify "$P/race:d"
+expect "… which is $DD2" has "^$P/race@$DD2\$" "$OUT"
+
 finish

@@ -83,6 +83,7 @@ static FILE *g_log;
 static char g_mode[64];
 static char g_arg[4096];
 static const char *g_modefile;
+static const char *g_mark_2xx; /* relay: create this file on a 2xx, before the client sees it */
 
 __attribute__((format(printf, 1, 2))) static void logline(const char *fmt, ...)
 {
@@ -238,6 +239,11 @@ static int relay(int cfd, const char *head, size_t hl, const char *rest, size_t 
 			if (first) {
 				st = status_of(buf, (size_t)r);
 				first = 0;
+				if (g_mark_2xx && st >= 200 && st <= 299) {
+					int m = open(g_mark_2xx, O_WRONLY | O_CREAT, 0600);
+					if (m >= 0)
+						close(m);
+				}
 			}
 			if (tn_write_all(cfd, buf, (size_t)r) != 0)
 				break;
@@ -578,12 +584,11 @@ static void serve(int fd)
 				return;
 			}
 			if (strcmp(method, "PUT") == 0) {
+				/* marked before the client can read the answer (and
+				 * send its next request) */
+				g_mark_2xx = mark;
 				st = relay(fd, buf, hl, buf + hl, len - hl);
-				if (st == 201 || st == 200) {
-					int m = open(mark, O_WRONLY | O_CREAT, 0600);
-					if (m >= 0)
-						close(m);
-				}
+				g_mark_2xx = NULL;
 				logline("forward %s %s %d", method, path, st);
 				return;
 			}
