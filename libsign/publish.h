@@ -37,6 +37,9 @@ int signp_new_role_key(signp_key **out, sign_ctx *ctx, const char *role, const c
 int signp_lock_gun(int *fd_out, sign_ctx *ctx, const char *gun, sign_error *err);
 void signp_unlock_gun(int fd);
 
+/* Is key `id` listed for `role` in the root? */
+int signp_root_lists(const signp_tuf_file *root, const char *role, const char *id);
+
 /* "expires" now + seconds, RFC 3339 UTC (new reference). */
 json_t *signp_expires_in(int64_t seconds);
 /* Sign a role's signed object with one key and write the file bytes. */

@@ -300,7 +300,7 @@ out:
 }
 
 /* Is `id` listed for `role` in the root? */
-static int root_lists(const signp_tuf_file *root, const char *role, const char *id)
+int signp_root_lists(const signp_tuf_file *root, const char *role, const char *id)
 {
 	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
 		"roles"), role), "keyids"), *v;
@@ -797,10 +797,10 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		signp_err_prefix(err, r, "reading the current trust data of %s", gun);
 		goto out;
 	} else {
-		local_snapshot = k->snapshot && root_lists(t->root, "snapshot", k->snapshot->id);
-		if ((nchanges && !root_lists(t->root, "targets", k->targets->id)) ||
+		local_snapshot = k->snapshot && signp_root_lists(t->root, "snapshot", k->snapshot->id);
+		if ((nchanges && !signp_root_lists(t->root, "targets", k->targets->id)) ||
 		    (!be->server_timestamp && ((nchanges && !local_snapshot) || k->timestamp == NULL ||
-			 !root_lists(t->root, "timestamp", k->timestamp->id)))) {
+			 !signp_root_lists(t->root, "timestamp", k->timestamp->id)))) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);
 			signp_err_hint(err, "import the repository key of %s%s", gun,

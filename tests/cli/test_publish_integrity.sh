@@ -158,4 +158,65 @@ expect "… says another publisher changed d and leaves it" has "race:d, signed 
 run "… d verifies at the other publisher's digest" 0 "$SIGN" --home "$WORK/home-race-v4" verify "$P/race:d"
 expect "… which is $DD2" has "^$P/race@$DD2\$" "$OUT"
 
+# --- a registry restored from backup: --republish ---------------------------------
+# its own registry, reached directly; the GUN names its port, so a restart
+# reuses its config (same port)
+start_registry restore
+R="$REG"
+RDIR="$REG_DIR"
+RPID=${PIDS##* }
+H3="$WORK/home-owner"
+seed "$R/rest:r1" 31 >/dev/null
+R2D=$(seed "$R/rest:r2" 32)
+run "restore: sign r1" 0 "$SIGN" --home "$H3" push "$R/rest:r1"
+cp -a "$RDIR/data" "$WORK/backup-r1"
+run "restore: sign r2 after the backup" 0 "$SIGN" --home "$H3" push "$R/rest:r2"
+# restart_registry DATA: stop the registry, put DATA in place, start it again
+NRST=0
+restart_registry() {
+	kill "$RPID" && wait "$RPID" 2>/dev/null
+	rm -rf "$RDIR/data" && cp -a "$1" "$RDIR/data"
+	NRST=$((NRST + 1))
+	docker-registry serve "$RDIR/config.yml" >"$RDIR/log.$NRST" 2>&1 &
+	RPID=$!
+	PIDS="$PIDS $RPID"
+	if ! wait_log "$RDIR/log.$NRST" "listening on"; then
+		echo "could not restart docker-registry:" >&2
+		cat "$RDIR/log.$NRST" >&2
+		exit 1
+	fi
+}
+restart_registry "$WORK/backup-r1"
+run "restored registry: push from the owner's home is refused" 1 "$SIGN" --home "$H3" push "$R/rest:r1"
+expect "… as rolled back" has "rolled back" "$ERR"
+run "… and so is trust refresh" 1 "$SIGN" --home "$H3" trust refresh "$R/rest"
+expect "… as rolled back" has "rolled back" "$ERR"
+run "trust refresh --republish" 0 "$SIGN" --home "$H3" trust refresh --republish "$R/rest"
+expect "… says what it did" has "republished the trust data of $R/rest over the older state the registry served: targets 1 -> 3" "$ERR"
+run "a fresh home verifies the newer state's tags" 0 "$SIGN" --home "$WORK/home-rest-v" verify "$R/rest:r1" "$R/rest:r2"
+expect "… r2 at its digest" has "^$R/rest@$R2D\$" "$OUT"
+run "the owner pushes again" 0 "$SIGN" --home "$H3" push "$R/rest:r1"
+run "--republish again: nothing to do" 0 "$SIGN" --home "$H3" trust refresh --republish "$R/rest"
+expect "… says so" has "nothing to republish" "$ERR"
+
+# a restore that is not an earlier state of this home's: another root
+cp -a "$RDIR/data" "$WORK/backup-now"
+rm -rf "$WORK/backup-empty" && cp -a "$WORK/backup-r1" "$WORK/backup-empty"
+find "$WORK/backup-empty" -path '*/_manifests/tags/_sign.trust' -prune -exec rm -rf {} +
+restart_registry "$WORK/backup-empty"
+run "another home starts the GUN over with its own root" 0 "$SIGN" --home "$WORK/home-other" push "$R/rest:r1"
+run "--republish over another home's root is refused" 1 "$SIGN" --home "$H3" trust refresh --republish "$R/rest"
+expect "… says the served root is not this home's" has "not the root this home trusts" "$ERR"
+expect "… and not an earlier state" has "not an earlier state of this home's trust data" "$ERR"
+run "… and published nothing: the other home's state stands" 0 "$SIGN" --home "$WORK/home-other" trust refresh "$R/rest"
+
+# a served state newer than the home's is no restore
+restart_registry "$WORK/backup-now"
+cp -a "$H3" "$WORK/home-owner-old"
+run "the owner pushes r2 once more from its home" 0 "$SIGN" --home "$H3" push "$R/rest:r2"
+R3D=$(seed "$R/rest:r3" 33)
+run "… and r3" 0 "$SIGN" --home "$H3" push "$R/rest:r3"
+run "--republish from a home copy that is behind is refused" 1 "$SIGN" --home "$WORK/home-owner-old" trust refresh --republish "$R/rest"
+expect "… the served version is above the home's" has "is above this home's version" "$ERR"
+
 finish
