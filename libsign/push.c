@@ -602,8 +602,7 @@ static int copy_manifest(signp_store *src, signp_store *dst, const char *digest,
 	{
 		const char *own = json_string_value(json_object_get(doc, "mediaType"));
 		const char *use = own ? own : (mt[0] ? mt : SIGN_MT_OCI_MANIFEST);
-		char put[80];
-		r = signp_store_put_manifest(dst, tag, body.ptr, body.size, use, put, err);
+		r = signp_store_put_manifest(dst, tag, body.ptr, body.size, use, NULL, err);
 		if (r == SIGN_OK && up_digest)
 			signp_digest(up_digest, body.ptr, body.size);
 		if (r == SIGN_OK && up_mt)
@@ -1256,9 +1255,9 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 		if (journaled && signp_trust_find_target(&tg, t, ref.tag, NULL) != SIGN_OK) {
 			/* signed here, lost to another publisher's write: now it
 			 * stays unpublished */
-			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, was lost from the "
-				"published trust data by another publisher's write; it will not be published again",
-				ref.gun, ref.tag, jdigest);
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is not in the published "
+				"trust data (another publisher's write lost it, or its push was interrupted); it will not "
+				"be published again", ref.gun, ref.tag, jdigest);
 			if (json_out)
 				signp_buf_printf(json_out, "{\"gun\":\"%s\",\"tag\":\"%s\",\"digest\":\"%s\","
 					"\"revoked\":true,\"signature_removed\":false}", ref.gun, ref.tag, jdigest);

@@ -142,7 +142,7 @@ attack pass
 expect "second race: both pushes exit 0" test "$ra$rb" = 00
 run "… tag c is lost" 1 "$SIGN" --home "$WORK/home-race-v2" verify "$P/race:c"
 run "home a revokes the lost tag" 0 "$SIGN" --home "$HA" revoke "$P/race:c"
-expect "… says it will not be published again" has "race:c, signed by this home at $DC, was lost.*will not be published again" "$ERR"
+expect "… says it will not be published again" has "race:c, signed by this home at $DC, is not in the published trust data.*will not be published again" "$ERR"
 run "home a's next refresh does not publish it" 0 "$SIGN" --home "$HA" trust refresh "$P/race"
 expect "… no re-publication" lacks "was missing" "$ERR"
 run "… c stays unsigned" 1 "$SIGN" --home "$WORK/home-race-v3" verify "$P/race:c"
