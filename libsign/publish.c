@@ -86,3 +86,18 @@ int signp_journal_state(const json_t *targets, const char *tag, const char *dige
 	json_decref(want);
 	return same ? SIGNP_JOURNAL_PUBLISHED : SIGNP_JOURNAL_CHANGED;
 }
+
+void signp_journal_report(sign_ctx *ctx, const signp_trust *t)
+{
+	json_t *tags = signp_journal_load(ctx, t->gun), *e;
+	const json_t *targets = json_object_get(t->targets->signed_obj, "targets");
+	const char *tag, *digest;
+	uint64_t size;
+	json_object_foreach(tags, tag, e)
+		if (signp_journal_entry(e, &digest, &size) &&
+		    signp_journal_state(targets, tag, digest, size) == SIGNP_JOURNAL_MISSING)
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is missing from the "
+				"published trust data (another publisher's write lost it, or its push was "
+				"interrupted); `sign trust refresh %s` publishes it again", t->gun, tag, digest, t->gun);
+	json_decref(tags);
+}

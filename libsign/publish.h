@@ -84,6 +84,9 @@ int signp_journal_entry(const json_t *e, const char **digest, uint64_t *size);
 /* Where an entry stands in a targets object: */
 enum { SIGNP_JOURNAL_PUBLISHED, SIGNP_JOURNAL_CHANGED, SIGNP_JOURNAL_MISSING };
 int signp_journal_state(const json_t *targets, const char *tag, const char *digest, uint64_t size);
+/* A warning per journaled tag missing from t's targets, naming the command
+ * that publishes it again (sign inspect: no keys, nothing written). */
+void signp_journal_report(sign_ctx *ctx, const signp_trust *t);
 
 /* sign push --key KEYID: sign into the delegation roles (signers) that
  * list that key (signer.c). */

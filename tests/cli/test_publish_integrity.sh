@@ -111,6 +111,8 @@ attack pass
 run "inspect: home b's write replaced home a's" 0 "$SIGN" --home "$WORK/home-race-look" -o json inspect "$P/race"
 expect "… tag a is missing from the published trust data" lacks '"a"' "$OUT"
 expect "… tag b is there" has '"b"' "$OUT"
+run "home a's inspect notices it" 0 "$SIGN" --home "$HA" inspect "$P/race"
+expect "… names the lost tag and the command that publishes it again" has "race:a, signed by this home at $DA, is missing from the published trust data.*sign trust refresh $P/race" "$ERR"
 run "home a's next command (trust refresh) notices and publishes it again" 0 \
 	"$SIGN" --home "$HA" trust refresh "$P/race"
 expect "… says tag a was missing and is published again" has "race:a, signed by this home at $DA, was missing from the published trust data.*published it again" "$ERR"
