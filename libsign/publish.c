@@ -11,8 +11,12 @@
  * and no entry at all means it was lost (re-published, and said).  A revoke
  * drops the entry first.
  *
+ * Signer pushes (sign push --key) record theirs too, with the key IDs
+ * used ("signer"); their tags live in delegation roles, and only a signer
+ * push with the same keys can publish them again.
+ *
  * <home>/trust/<gun>/journal.json:
- *   {"tags":{"TAG":{"digest":"sha256:...","size":N}, ...}}
+ *   {"tags":{"TAG":{"digest":"sha256:...","size":N[,"signer":"ID[,ID]"]}, ...}}
  */
 #include "publish.h"
 
@@ -63,6 +67,26 @@ int signp_journal_set(json_t *tags, const char *tag, const char *digest, uint64_
 	return e && json_object_set_new(tags, tag, e) == 0 ? SIGN_OK : SIGN_ENOMEM;
 }
 
+int signp_journal_set_signer(json_t *tags, const char *tag, const char *digest, uint64_t size,
+	const char *keyids)
+{
+	json_t *e = json_pack("{s:s, s:I, s:s}", "digest", digest, "size", (json_int_t)size, "signer", keyids);
+	return e && json_object_set_new(tags, tag, e) == 0 ? SIGN_OK : SIGN_ENOMEM;
+}
+
+const char *signp_journal_signer(const json_t *e)
+{
+	return json_string_value(json_object_get(e, "signer"));
+}
+
+int signp_journal_state_any(const signp_trust *t, const char *tag, const char *digest)
+{
+	signp_target tg;
+	if (signp_trust_find_target(&tg, t, tag, NULL) != SIGN_OK)
+		return SIGNP_JOURNAL_MISSING;
+	return strcmp(tg.digest, digest) == 0 ? SIGNP_JOURNAL_PUBLISHED : SIGNP_JOURNAL_CHANGED;
+}
+
 int signp_journal_entry(const json_t *e, const char **digest, uint64_t *size)
 {
 	const char *d = json_string_value(json_object_get(e, "digest"));
@@ -93,11 +117,24 @@ void signp_journal_report(sign_ctx *ctx, const signp_trust *t)
 	const json_t *targets = json_object_get(t->targets->signed_obj, "targets");
 	const char *tag, *digest;
 	uint64_t size;
-	json_object_foreach(tags, tag, e)
-		if (signp_journal_entry(e, &digest, &size) &&
-		    signp_journal_state(targets, tag, digest, size) == SIGNP_JOURNAL_MISSING)
+	json_object_foreach(tags, tag, e) {
+		const char *signer = signp_journal_signer(e);
+		if (!signp_journal_entry(e, &digest, &size))
+			continue;
+		if (signer == NULL && signp_journal_state(targets, tag, digest, size) == SIGNP_JOURNAL_MISSING)
 			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is missing from the "
 				"published trust data (another publisher's write lost it, or its push was "
 				"interrupted); `sign trust refresh %s` publishes it again", t->gun, tag, digest, t->gun);
+		else if (signer && signp_journal_state_any(t, tag, digest) == SIGNP_JOURNAL_MISSING)
+			signp_journal_report_signer(ctx, t->gun, tag, digest, signer);
+	}
 	json_decref(tags);
+}
+
+void signp_journal_report_signer(sign_ctx *ctx, const char *gun, const char *tag, const char *digest,
+	const char *keyids)
+{
+	signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s with signer key %s, is missing from "
+		"the published trust data (another publisher's write lost it, or its push was interrupted); "
+		"`sign push --key %s %s:%s` publishes it again", gun, tag, digest, keyids, keyids, gun, tag);
 }

@@ -706,6 +706,23 @@ static int journal_reconcile(target_change **extra, size_t *nextra, sign_ctx *ct
 			*req->jdirty = 1;
 			continue;
 		}
+		if (signp_journal_signer(e)) {
+			/* a signer push's tag: only its keys publish it again */
+			int st = signp_journal_state_any(t, tag, digest);
+			if (st == SIGNP_JOURNAL_MISSING) {
+				if (req->republished && !json_object_get(req->republished, tag)) {
+					signp_journal_report_signer(ctx, t->gun, tag, digest, signp_journal_signer(e));
+					json_object_set_new(req->republished, tag, json_null());
+				}
+			} else {
+				if (st == SIGNP_JOURNAL_CHANGED)
+					signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is now signed "
+						"to another digest by another publisher; leaving theirs", t->gun, tag, digest);
+				json_object_del(req->journal, tag);
+				*req->jdirty = 1;
+			}
+			continue;
+		}
 		switch (signp_journal_state(targets, tag, digest, size)) {
 		case SIGNP_JOURNAL_PUBLISHED:
 			json_object_del(req->journal, tag);
@@ -903,9 +920,10 @@ static void journal_done(sign_ctx *ctx, const char *gun, const json_t *journal, 
 	if (jdirty && signp_journal_save(ctx, gun, journal, &e) != SIGN_OK)
 		signp_ctx_log(ctx, SIGN_LOG_WARN, "%s", e.message);
 	json_object_foreach((json_t *)republished, tag, d)
-		signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, was missing from the "
-			"published trust data (another publisher's write replaced it): %s", gun, tag,
-			json_string_value(d), published ? "published it again" : "publishing it again failed");
+		if (json_is_string(d))
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, was missing from the "
+				"published trust data (another publisher's write replaced it): %s", gun, tag,
+				json_string_value(d), published ? "published it again" : "publishing it again failed");
 }
 
 /* Publish with retries, then re-read through the verifier so the cache
@@ -989,7 +1007,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	const char *tag = NULL;
 	uint64_t size = 0, up_size = 0;
 	int r, lockfd = -1, created = 0, noop = 0, changed = 0, jdirty = 0;
-	json_t *journal = NULL, *republished = json_object();
+	json_t *journal = NULL, *republished = NULL;
 	update_req req;
 	target_change change;
 	long before = 0;
@@ -1086,7 +1104,8 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	 * later command from this home notices if a concurrent publisher's
 	 * write loses it */
 	journal = signp_journal_load(ctx, ref.gun);
-	if (signp_journal_set(journal, tag, digest, size) != SIGN_OK) {
+	republished = json_object();
+	if (republished == NULL || signp_journal_set(journal, tag, digest, size) != SIGN_OK) {
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
 	}

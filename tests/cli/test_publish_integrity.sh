@@ -160,6 +160,37 @@ expect "… says another publisher changed d and leaves it" has "race:d, signed 
 run "… d verifies at the other publisher's digest" 0 "$SIGN" --home "$WORK/home-race-v4" verify "$P/race:d"
 expect "… which is $DD2" has "^$P/race@$DD2\$" "$OUT"
 
+# a signer push (--key) lost the same way: the signer's next push with that
+# key publishes it again (the PUTs are numbered on: #5 and #6)
+ALICE=$("$SIGN" --home "$HA" key generate --role alice)
+"$SIGN" --home "$HA" key export "$ALICE" --public >"$WORK/alice.pub"
+run "home a adds signer alice" 0 "$SIGN" --home "$HA" signer add alice "$P/race" --key "$WORK/alice.pub"
+DS=$(seed "$REG/race:s" 27)
+seed "$REG/race:f" 28 >/dev/null
+seed "$REG/race:s2" 29 >/dev/null
+attack holdput-_sign.trust "$HOLD"
+"$SIGN" --home "$HA" push --key "$ALICE" "$P/race:s" >"$WORK/pa.out" 2>"$WORK/pa.err" &
+pa=$!
+wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #5"
+"$SIGN" --home "$HB" push "$P/race:f" >"$WORK/pb.out" 2>"$WORK/pb.err" &
+pb=$!
+wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #6"
+echo go >"$HOLD/release.5"
+wait $pa
+ra=$?
+echo go >"$HOLD/release.6"
+wait $pb
+rb=$?
+attack pass
+expect "signer race: both pushes exit 0" test "$ra$rb" = 00
+run "… the signer's tag s is lost" 1 "$SIGN" --home "$WORK/home-race-v5" verify "$P/race:s"
+run "home a's inspect names the command for the signer's tag" 0 "$SIGN" --home "$HA" inspect "$P/race"
+expect "… sign push --key" has "race:s, signed by this home at $DS with signer key $ALICE, is missing.*sign push --key $ALICE $P/race:s" "$ERR"
+run "the signer's next push publishes it again" 0 "$SIGN" --home "$HA" push --key "$ALICE" "$P/race:s2"
+expect "… and says so" has "race:s, signed by this home at $DS, was missing from the published trust data.*published it again" "$ERR"
+run "a fresh home verifies s, s2 and f" 0 "$SIGN" --home "$WORK/home-race-v6" verify "$P/race:s" "$P/race:s2" "$P/race:f"
+expect "… s at its digest" has "^$P/race@$DS\$" "$OUT"
+
 # --- a registry restored from backup: --republish ---------------------------------
 # its own registry, reached directly; the GUN names its port, so a restart
 # reuses its config (same port)
