@@ -1,5 +1,5 @@
 /*
- * cmd_trust.c - sign trust pin GUN --root-key FILE | show GUN | refresh REF|GUN
+ * cmd_trust.c - sign trust pin GUN --root-key FILE | show GUN | refresh [--republish] REF|GUN
  */
 #include "cli.h"
 
@@ -12,7 +12,8 @@ static const char usage[] =
 	"       sign trust pin PREFIX --ca FILE\n"
 	"       sign trust tofu on|off\n"
 	"       sign trust show GUN\n"
-	"       sign trust refresh REF|GUN [--lifetime DURATION] [--gun GUN]\n";
+	"       sign trust refresh REF|GUN [--lifetime DURATION] [--gun GUN]\n"
+	"       sign trust refresh --republish REF|GUN [--gun GUN]\n";
 
 static void show_text(const char *doc)
 {
@@ -59,6 +60,7 @@ int cmd_trust(cli *c, int argc, char **argv)
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "gun", required_argument, NULL, 'g' },
 		{ "ca", required_argument, NULL, 'c' },
+		{ "republish", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -66,7 +68,7 @@ int cmd_trust(cli *c, int argc, char **argv)
 	long lifetime = 0;
 	sign_buf out = SIGN_BUF_INIT;
 	sign_error err;
-	int ch, rc;
+	int ch, rc, republish = 0;
 
 	memset(&err, 0, sizeof(err));
 	if (cli_wants_help(argc, argv)) {
@@ -83,6 +85,7 @@ int cmd_trust(cli *c, int argc, char **argv)
 		case 'r': root_key = optarg; break;
 		case 'g': gun = optarg; break;
 		case 'c': ca = optarg; break;
+		case 'R': republish = 1; break;
 		case 'l':
 			if ((lifetime = cli_duration(optarg)) <= 0)
 				return cli_usage(usage, "--lifetime %s: use e.g. 14d, 36h, 3600", optarg);
@@ -93,6 +96,8 @@ int cmd_trust(cli *c, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "trust %s needs one argument", sub);
+	if (republish && (strcmp(sub, "refresh") != 0 || lifetime > 0))
+		return cli_usage(usage, "--republish goes with trust refresh, without --lifetime");
 	if ((rc = cli_open(c, &err)) != SIGN_OK)
 		return cli_fail(c, rc, &err);
 	if (strcmp(sub, "tofu") == 0) {
@@ -125,6 +130,8 @@ int cmd_trust(cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "show") == 0)
 		rc = sign_trust_show(&out, c->ctx, argv[optind], &err);
+	else if (strcmp(sub, "refresh") == 0 && republish)
+		rc = sign_trust_republish(&out, c->ctx, argv[optind], gun, &err);
 	else if (strcmp(sub, "refresh") == 0)
 		rc = sign_trust_refresh(&out, c->ctx, argv[optind], gun, lifetime, &err);
 	else
@@ -135,6 +142,22 @@ int cmd_trust(cli *c, int argc, char **argv)
 		printf("%s\n", out.ptr);
 	} else if (strcmp(sub, "show") == 0) {
 		show_text(out.ptr);
+	} else if (republish && !c->quiet) {
+		json_t *j = json_loads(out.ptr, 0, NULL), *sv = json_object_get(j, "served");
+		const char *g = json_string_value(json_object_get(j, "gun"));
+		if (!json_is_true(json_object_get(j, "republished")))
+			fprintf(stderr, "sign: the registry serves this home's trust data of %s: nothing to republish\n",
+				g ? g : "");
+		else
+			fprintf(stderr, "sign: republished the trust data of %s over the older state the registry "
+				"served: targets %lld -> %lld, snapshot %lld -> %lld, timestamp %lld -> %lld\n", g ? g : "",
+				(long long)json_integer_value(json_object_get(sv, "targets")),
+				(long long)json_integer_value(json_object_get(j, "targets")),
+				(long long)json_integer_value(json_object_get(sv, "snapshot")),
+				(long long)json_integer_value(json_object_get(j, "snapshot")),
+				(long long)json_integer_value(json_object_get(sv, "timestamp")),
+				(long long)json_integer_value(json_object_get(j, "timestamp")));
+		json_decref(j);
 	} else if (!c->quiet) {
 		json_t *j = json_loads(out.ptr, 0, NULL);
 		fprintf(stderr, "sign: the timestamp of %s now expires at %s\n",

@@ -265,6 +265,16 @@ SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *
  * default local/<folder>).  json_out gets {gun, timestamp_expires}. */
 SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,
 	const char *gun, long lifetime, sign_error *err) SIGN_WARN_UNUSED;
+/* The owner of a GUN's keys publishes the home's cached (newer) trust data
+ * again over an older state the registry serves (a registry restored from
+ * backup), with targets, snapshot and timestamp versions above both.  Only
+ * when the served state is an ancestor of the home's: the same root, files
+ * signed by that root's keys, every version at most the cached one.
+ * Otherwise SIGN_EVERIFY and nothing is published.  json_out gets {gun,
+ * republished, served:{targets,snapshot,timestamp}, targets, snapshot,
+ * timestamp} (the new versions). */
+SIGN_EXTERN(int) sign_trust_republish(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,
+	const char *gun, sign_error *err) SIGN_WARN_UNUSED;
 
 /* ---------------------------------------------------------------------- */
 /* Signers (delegations)                                                   */

@@ -223,7 +223,7 @@ static void sign_tags(json_t *report, json_t *notes, sign_ctx *ctx, signp_store 
 				continue;
 			json_object_set_new(seen, name, json_true());
 			memset(&err, 0, sizeof(err));
-			if (signp_store_resolve(st, name, served, NULL, NULL, &err) != SIGN_OK) {
+			if (signp_store_resolve_content(st, name, served, NULL, NULL, NULL, &err) != SIGN_OK) {
 				status = "image not in the registry";
 			} else if (strcmp(served, tg.digest) != 0) {
 				status = "the registry serves another digest";

@@ -300,7 +300,7 @@ out:
 }
 
 /* Is `id` listed for `role` in the root? */
-static int root_lists(const signp_tuf_file *root, const char *role, const char *id)
+int signp_root_lists(const signp_tuf_file *root, const char *role, const char *id)
 {
 	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
 		"roles"), role), "keyids"), *v;
@@ -548,8 +548,11 @@ out:
 	return r;
 }
 
+/* Copy one manifest (and what it names) from src to dst; up_digest (may be
+ * NULL) gets the digest of the bytes put, up_mt their media type and
+ * up_size their length. */
 static int copy_manifest(signp_store *src, signp_store *dst, const char *digest, const char *tag,
-	int depth, sign_error *err)
+	int depth, char up_digest[80], char up_mt[256], uint64_t *up_size, sign_error *err)
 {
 	sign_buf body = SIGN_BUF_INIT;
 	char mt[256] = "", got[80];
@@ -572,7 +575,7 @@ static int copy_manifest(signp_store *src, signp_store *dst, const char *digest,
 				r = signp_err(err, SIGN_EFORMAT, "uploading image: bad index entry");
 				goto out;
 			}
-			if ((r = copy_manifest(src, dst, cd, NULL, depth + 1, err)) != SIGN_OK)
+			if ((r = copy_manifest(src, dst, cd, NULL, depth + 1, NULL, NULL, NULL, err)) != SIGN_OK)
 				goto out;
 		}
 	} else {
@@ -598,8 +601,14 @@ static int copy_manifest(signp_store *src, signp_store *dst, const char *digest,
 	}
 	{
 		const char *own = json_string_value(json_object_get(doc, "mediaType"));
-		r = signp_store_put_manifest(dst, tag, body.ptr, body.size,
-			own ? own : (mt[0] ? mt : SIGN_MT_OCI_MANIFEST), NULL, err);
+		const char *use = own ? own : (mt[0] ? mt : SIGN_MT_OCI_MANIFEST);
+		r = signp_store_put_manifest(dst, tag, body.ptr, body.size, use, NULL, err);
+		if (r == SIGN_OK && up_digest)
+			signp_digest(up_digest, body.ptr, body.size);
+		if (r == SIGN_OK && up_mt)
+			signp_strlcpy(up_mt, use, 256);
+		if (r == SIGN_OK && up_size)
+			*up_size = body.size;
 	}
 out:
 	json_decref(doc);
@@ -607,8 +616,10 @@ out:
 	return r;
 }
 
+/* Upload the image --from names to dst under tag; up_digest, up_mt and
+ * up_size describe the manifest bytes uploaded (what the push signs). */
 static int upload_from(sign_ctx *ctx, const char *from, signp_store *dst, const char *tag,
-	sign_error *err)
+	char up_digest[80], char up_mt[256], uint64_t *up_size, sign_error *err)
 {
 	signp_ref src_ref;
 	signp_store *src = NULL;
@@ -623,7 +634,7 @@ static int upload_from(sign_ctx *ctx, const char *from, signp_store *dst, const 
 	r = signp_store_resolve(src, src_ref.digest[0] ? src_ref.digest :
 		(src_ref.tag[0] ? src_ref.tag : "latest"), digest, NULL, NULL, err);
 	if (r == SIGN_OK)
-		r = copy_manifest(src, dst, digest, tag, 0, err);
+		r = copy_manifest(src, dst, digest, tag, 0, up_digest, up_mt, up_size, err);
 	if (r != SIGN_OK)
 		signp_err_prefix(err, r, "uploading %s", from);
 	signp_store_free(src);
@@ -657,7 +668,90 @@ typedef struct update_req {
 	size_t nchanges;
 	int64_t ts_lifetime;
 	const char *root_keyid;       /* a new GUN's root key (NULL: the home's first) */
+	/* the publish journal (publish.c), or NULL: each read of the published
+	 * state drops the entries it confirms or that another publisher
+	 * changed (*jdirty set), and adds the lost ones to the update (their
+	 * tags go into republished, their signatures are checked in st) */
+	json_t *journal;
+	int *jdirty;
+	json_t *republished;
+	signp_store *st;
 } update_req;
+
+/* Compare the journal with the published targets of t; the lost entries
+ * (none of the request's own tags) go into *extra (malloc'd, *nextra). */
+static int journal_reconcile(target_change **extra, size_t *nextra, sign_ctx *ctx, const signp_trust *t,
+	const signp_gun_keys *k, const update_req *req, sign_error *err)
+{
+	const json_t *targets = json_object_get(t->targets->signed_obj, "targets");
+	const char *tag;
+	json_t *e, *tmp;
+	size_t n = 0;
+	*extra = NULL;
+	*nextra = 0;
+	if (req->journal == NULL || json_object_size(req->journal) == 0)
+		return SIGN_OK;
+	if ((*extra = calloc(json_object_size(req->journal), sizeof(**extra))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	json_object_foreach_safe(req->journal, tmp, tag, e) {
+		const char *digest;
+		uint64_t size;
+		int own = 0;
+		for (size_t i = 0; i < req->nchanges; i++)
+			own |= strcmp(req->changes[i].tag, tag) == 0;
+		if (own)
+			continue;
+		if (!signp_journal_entry(e, &digest, &size)) {
+			json_object_del(req->journal, tag);
+			*req->jdirty = 1;
+			continue;
+		}
+		if (signp_journal_signer(e)) {
+			/* a signer push's tag: only its keys publish it again */
+			int st = signp_journal_state_any(t, tag, digest);
+			if (st == SIGNP_JOURNAL_MISSING) {
+				if (req->republished && !json_object_get(req->republished, tag)) {
+					signp_journal_report_signer(ctx, t->gun, tag, digest, signp_journal_signer(e));
+					json_object_set_new(req->republished, tag, json_null());
+				}
+			} else {
+				if (st == SIGNP_JOURNAL_CHANGED)
+					signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is now signed "
+						"to another digest by another publisher; leaving theirs", t->gun, tag, digest);
+				json_object_del(req->journal, tag);
+				*req->jdirty = 1;
+			}
+			continue;
+		}
+		switch (signp_journal_state(targets, tag, digest, size)) {
+		case SIGNP_JOURNAL_PUBLISHED:
+			json_object_del(req->journal, tag);
+			*req->jdirty = 1;
+			break;
+		case SIGNP_JOURNAL_CHANGED:
+			/* another publisher signed the tag to another digest after
+			 * us: theirs stands */
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is now signed to "
+				"another digest by another publisher; leaving theirs", t->gun, tag, digest);
+			json_object_del(req->journal, tag);
+			*req->jdirty = 1;
+			break;
+		default:
+			/* lost: our write was replaced by one that did not hold it */
+			if (k->targets == NULL)
+				break;
+			(*extra)[n].tag = tag;
+			(*extra)[n].digest = digest;
+			(*extra)[n].size = size;
+			n++;
+			if (req->republished && !json_object_get(req->republished, tag))
+				json_object_set_new(req->republished, tag, json_string(digest));
+			break;
+		}
+	}
+	*nextra = n;
+	return SIGN_OK;
+}
 
 /* One attempt: read, merge, sign, publish. *noop when nothing changed. */
 static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
@@ -668,12 +762,30 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	sign_buf root = SIGN_BUF_INIT, targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT;
 	json_t *tsigned = NULL, *entry;
 	signp_trust_out files[4];
-	size_t nfiles = 0;
+	size_t nfiles = 0, nchanges = req->nchanges, nextra = 0;
 	int r, local_snapshot = 0;
 	int64_t tver = 1, sver = 1, tsver = 1;
+	target_change *extra = NULL, *all = NULL;
+	const target_change *changes = req->changes;
 
 	*noop = 0;
 	r = signp_trust_load(&t, ctx, be, gun, &lo, err);
+	if (r == SIGN_OK) {
+		if ((r = journal_reconcile(&extra, &nextra, ctx, t, k, req, err)) != SIGN_OK)
+			goto out;
+		if (nextra) {
+			/* the lost tags ride along with this update */
+			if ((all = calloc(nchanges + nextra, sizeof(*all))) == NULL) {
+				r = signp_err(err, SIGN_ENOMEM, "out of memory");
+				goto out;
+			}
+			if (nchanges)
+				memcpy(all, req->changes, nchanges * sizeof(*all));
+			memcpy(all + nchanges, extra, nextra * sizeof(*all));
+			changes = all;
+			nchanges += nextra;
+		}
+	}
 	if (r == SIGN_ENOTFOUND) {
 		if (!allow_init) {
 			r = signp_err(err, SIGN_EVERIFY, "%s has no trust data to update", gun);
@@ -701,15 +813,24 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		signp_err_prefix(err, r, "reading the current trust data of %s", gun);
 		goto out;
 	} else {
-		local_snapshot = k->snapshot && root_lists(t->root, "snapshot", k->snapshot->id);
-		if ((req->nchanges && !root_lists(t->root, "targets", k->targets->id)) ||
-		    (!be->server_timestamp && ((req->nchanges && !local_snapshot) || k->timestamp == NULL ||
-			 !root_lists(t->root, "timestamp", k->timestamp->id)))) {
+		local_snapshot = k->snapshot && signp_root_lists(t->root, "snapshot", k->snapshot->id);
+		if ((nchanges && !signp_root_lists(t->root, "targets", k->targets->id)) ||
+		    (!be->server_timestamp && ((nchanges && !local_snapshot) || k->timestamp == NULL ||
+			 !signp_root_lists(t->root, "timestamp", k->timestamp->id)))) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);
 			signp_err_hint(err, "import the repository key of %s%s", gun,
 				be->server_timestamp ? "" : " and its snapshot and timestamp keys");
 			goto out;
+		}
+		/* a lost tag's detached signature, written again if it is gone
+		 * (as a push does: the signature before the metadata) */
+		for (size_t i = 0; req->st && i < nextra; i++) {
+			int ch = 0;
+			if ((r = signp_push_signature(&ch, req->st, gun, extra[i].digest, k->targets, err)) != SIGN_OK) {
+				signp_err_prefix(err, r, "publishing %s:%s again", gun, extra[i].tag);
+				goto out;
+			}
 		}
 		tsigned = json_deep_copy(t->targets->signed_obj);
 		tver = t->targets->version + 1;
@@ -720,11 +841,11 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (req->nchanges) {
+	if (nchanges) {
 		json_t *tg = json_object_get(tsigned, "targets");
 		int changed = t == NULL;
-		for (size_t i = 0; i < req->nchanges; i++) {
-			const target_change *c = &req->changes[i];
+		for (size_t i = 0; i < nchanges; i++) {
+			const target_change *c = &changes[i];
 			json_t *want = c->digest ? signp_target_json(c->digest, c->size) : NULL;
 			entry = json_object_get(tg, c->tag);
 			if ((c->digest == NULL && entry == NULL) ||
@@ -769,12 +890,14 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	}
 	if (targets.size)
 		files[nfiles++] = (signp_trust_out){ "targets", tver, (unsigned char *)targets.ptr, targets.size };
-	if (req->nchanges && snap.size)
+	if (nchanges && snap.size)
 		files[nfiles++] = (signp_trust_out){ "snapshot", sver, (unsigned char *)snap.ptr, snap.size };
 	if (ts.size)
 		files[nfiles++] = (signp_trust_out){ "timestamp", tsver, (unsigned char *)ts.ptr, ts.size };
 	r = be->publish(be, files, nfiles, err);
 out:
+	free(extra);
+	free(all);
 	signp_trust_free(t);
 	json_decref(tsigned);
 	sign_buf_dispose(&root);
@@ -782,6 +905,25 @@ out:
 	sign_buf_dispose(&snap);
 	sign_buf_dispose(&ts);
 	return r;
+}
+
+/* After an update that carried the journal: save it when it changed, and
+ * say which lost tags were published again (published != 0) or still
+ * wait for it. */
+static void journal_done(sign_ctx *ctx, const char *gun, const json_t *journal, int jdirty,
+	const json_t *republished, int published)
+{
+	const char *tag;
+	json_t *d;
+	sign_error e;
+	memset(&e, 0, sizeof(e));
+	if (jdirty && signp_journal_save(ctx, gun, journal, &e) != SIGN_OK)
+		signp_ctx_log(ctx, SIGN_LOG_WARN, "%s", e.message);
+	json_object_foreach((json_t *)republished, tag, d)
+		if (json_is_string(d))
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, was missing from the "
+				"published trust data (another publisher's write replaced it): %s", gun, tag,
+				json_string_value(d), published ? "published it again" : "publishing it again failed");
 }
 
 /* Publish with retries, then re-read through the verifier so the cache
@@ -836,7 +978,15 @@ int signp_push_tag(const char **tag, const signp_ref *ref, const char *refstr, s
 int signp_push_resolve(char digest[80], char media_type[256], uint64_t *size, signp_store *st,
 	const signp_ref *ref, const char *refstr, const char *tag, sign_error *err)
 {
-	int r = signp_store_resolve(st, tag, digest, media_type, size, err);
+	/* the digest signed is the hash of the manifest bytes fetched, never
+	 * a registry header: a registry naming another digest for them is an
+	 * operational error (exit 2) that names both */
+	int r = signp_store_resolve_content(st, tag, digest, media_type, size, NULL, err);
+	if (r == SIGN_EVERIFY || r == SIGN_EREGISTRY) {
+		signp_err_prefix(err, r, "resolving %s:%s to sign it", ref->gun, tag);
+		err->code = SIGN_EREGISTRY;
+		return SIGN_EREGISTRY;
+	}
 	if (r != SIGN_OK)
 		return signp_err_prefix(err, r, "resolving %s:%s", ref->gun, tag);
 	if (ref->digest[0] && strcmp(ref->digest, digest) != 0)
@@ -853,10 +1003,11 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
 	signp_gun_keys k;
-	char digest[80], mt[256];
+	char digest[80], mt[256], up_digest[80] = "", up_mt[256] = "";
 	const char *tag = NULL;
-	uint64_t size = 0;
-	int r, lockfd = -1, created = 0, noop = 0, changed = 0;
+	uint64_t size = 0, up_size = 0;
+	int r, lockfd = -1, created = 0, noop = 0, changed = 0, jdirty = 0;
+	json_t *journal = NULL, *republished = NULL;
 	update_req req;
 	target_change change;
 	long before = 0;
@@ -878,10 +1029,26 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		goto out;
 	if ((r = signp_push_tag(&tag, &ref, refstr, err)) != SIGN_OK)
 		goto out;
-	if (opts->from && (r = upload_from(ctx, opts->from, st, tag, err)) != SIGN_OK)
+	if (opts->from &&
+	    (r = upload_from(ctx, opts->from, st, tag, up_digest, up_mt, &up_size, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_push_resolve(digest, mt, &size, st, &ref, refstr, tag, err)) != SIGN_OK)
 		goto out;
+	if (opts->from && strcmp(digest, up_digest) != 0) {
+		/* the tag no longer names what we uploaded: sign neither */
+		r = signp_err(err, SIGN_EREGISTRY, "push %s: uploaded %s under tag %s, but the %s now serves "
+			"%s for it; nothing was signed", refstr, up_digest, tag, ref.is_oci ? "layout" : "registry",
+			digest);
+		signp_err_hint(err, "another writer moved the tag, or the registry is not trustworthy; "
+			"check who pushes to %s", ref.gun);
+		goto out;
+	}
+	if (opts->from) {
+		/* sign what was uploaded, described by its own bytes */
+		signp_strlcpy(digest, up_digest, sizeof(digest));
+		signp_strlcpy(mt, up_mt, sizeof(mt));
+		size = up_size;
+	}
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, be->server_timestamp,
@@ -905,8 +1072,19 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		doc = r == SIGN_OK ? json_loadb(body.ptr, body.size, 0, NULL) : NULL;
 		json_array_foreach(json_object_get(doc, "manifests"), i, d) {
 			const char *cd = json_string_value(json_object_get(d, "digest"));
+			char pd[80];
 			int ch = 0;
-			if (r == SIGN_OK && cd && signp_digest_valid(cd))
+			if (r != SIGN_OK || cd == NULL || !signp_digest_valid(cd))
+				continue;
+			/* each platform manifest is fetched by digest and its bytes
+			 * hashed (the store refuses content that does not hash to
+			 * it): what is signed is what the registry holds */
+			signp_buf_clear(&body);
+			r = signp_store_get_manifest(st, cd, SIGN_MAX_MANIFEST, &body, NULL, pd, err);
+			if (r == SIGN_OK && strcmp(pd, cd) != 0)
+				r = signp_err(err, SIGN_EREGISTRY, "push %s: platform manifest %s: the registry sent "
+					"content with digest %s", refstr, cd, pd);
+			if (r == SIGN_OK)
 				r = signp_push_signature(&ch, st, ref.gun, cd, k.targets, err);
 		}
 		json_decref(doc);
@@ -917,15 +1095,38 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	change.tag = tag;
 	change.digest = digest;
 	change.size = size;
+	memset(&req, 0, sizeof(req));
 	req.changes = &change;
 	req.nchanges = 1;
 	req.root_keyid = NULL;
 	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
-	if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &req, 1, err)) != SIGN_OK)
+	/* the tag goes into the journal before anything is published: a
+	 * later command from this home notices if a concurrent publisher's
+	 * write loses it */
+	journal = signp_journal_load(ctx, ref.gun);
+	republished = json_object();
+	if (republished == NULL || signp_journal_set(journal, tag, digest, size) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = signp_journal_save(ctx, ref.gun, journal, err)) != SIGN_OK)
+		goto out;
+	req.journal = journal;
+	req.jdirty = &jdirty;
+	req.republished = republished;
+	req.st = st;
+	r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &req, 1, err);
+	if (r != SIGN_OK || noop) {
+		/* failed (the user was told), or already published as it is */
+		json_object_del(journal, tag);
+		jdirty = 1;
+	}
+	journal_done(ctx, ref.gun, journal, jdirty, republished, r == SIGN_OK);
+	if (r != SIGN_OK)
 		goto out;
 	if (noop && opts->timestamp_lifetime > 0) {
 		/* nothing new to record, but a new lifetime was asked for */
-		update_req rq = { NULL, 0, req.ts_lifetime, NULL };
+		update_req rq = { .ts_lifetime = req.ts_lifetime };
 		if ((r = update_loop(&noop, &created, ctx, be, ref.gun, &k, &rq, 0, err)) != SIGN_OK)
 			goto out;
 	}
@@ -948,6 +1149,8 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	out->created_root = created;
 	out->new_signature = changed;
 out:
+	json_decref(journal);
+	json_decref(republished);
 	signp_unlock_gun(lockfd);
 	signp_ctx_counters(ctx, &out->requests, NULL);
 	out->requests -= before;
@@ -966,8 +1169,9 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
 	signp_gun_keys k;
-	int r, lockfd = -1, created = 0, noop = 0, cr = 0;
-	update_req req = { NULL, 0, 0, NULL };
+	int r, lockfd = -1, created = 0, noop = 0, cr = 0, jdirty = 0;
+	json_t *journal = NULL, *republished = json_object();
+	update_req req = { .changes = NULL };
 	char when[32];
 
 	memset(&k, 0, sizeof(k));
@@ -980,17 +1184,31 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 			ref.gun);
 		goto out;
 	}
-	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, 1, 0, 0, err)) != SIGN_OK)
+	/* tags this home signed and no read has confirmed yet: a lost one is
+	 * published again, which takes the repository and snapshot keys */
+	journal = signp_journal_load(ctx, ref.gun);
+	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, json_object_size(journal) == 0, 0, 0,
+		     err)) != SIGN_OK)
 		goto out;
 	if (lifetime > 0 && (r = signp_trust_set_timestamp_lifetime(ctx, ref.gun, lifetime, err)) != SIGN_OK)
 		goto out;
 	req.ts_lifetime = signp_trust_timestamp_lifetime(ctx, ref.gun);
-	if ((r = update_loop(&noop, &cr, ctx, be, ref.gun, &k, &req, 0, err)) != SIGN_OK)
+	if (json_object_size(journal)) {
+		req.journal = journal;
+		req.jdirty = &jdirty;
+		req.republished = republished;
+		req.st = st;
+	}
+	r = update_loop(&noop, &cr, ctx, be, ref.gun, &k, &req, 0, err);
+	journal_done(ctx, ref.gun, journal, jdirty, republished, r == SIGN_OK);
+	if (r != SIGN_OK)
 		goto out;
 	signp_time_format(when, signp_now() + req.ts_lifetime);
 	if (json_out)
 		signp_buf_printf(json_out, "{\"gun\":\"%s\",\"timestamp_expires\":\"%s\"}", ref.gun, when);
 out:
+	json_decref(journal);
+	json_decref(republished);
 	signp_unlock_gun(lockfd);
 	signp_ctx_remember_schemes(ctx);
 	signp_gun_keys_free(&k);
@@ -1021,9 +1239,9 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 	signp_gun_keys k;
 	signp_target tg;
 	target_change change;
-	update_req req = { NULL, 0, 0, NULL };
-	char sigtag[96];
-	int r, lockfd = -1, created = 0, noop = 0, cr = 0, removed = 0;
+	update_req req = { .changes = NULL };
+	char sigtag[96], jdigest[80] = "";
+	int r, lockfd = -1, created = 0, noop = 0, cr = 0, removed = 0, journaled = 0;
 
 	memset(&k, 0, sizeof(k));
 	if ((r = open_target(&ref, &st, &be, ctx, refstr, gun, 0, err)) != SIGN_OK)
@@ -1034,9 +1252,36 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 	}
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
+	/* a revoked tag is never published again from the journal, even one
+	 * that a concurrent publisher's write lost before this revoke */
+	{
+		json_t *journal = signp_journal_load(ctx, ref.gun);
+		const char *jd;
+		uint64_t jsize;
+		if (signp_journal_entry(json_object_get(journal, ref.tag), &jd, &jsize))
+			signp_strlcpy(jdigest, jd, sizeof(jdigest));
+		if (json_object_del(journal, ref.tag) == 0) {
+			journaled = jdigest[0] != '\0';
+			r = signp_journal_save(ctx, ref.gun, journal, err);
+		}
+		json_decref(journal);
+		if (r != SIGN_OK)
+			goto out;
+	}
 	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
 		goto out;
 	if (!json_object_get(json_object_get(t->targets->signed_obj, "targets"), ref.tag)) {
+		if (journaled && signp_trust_find_target(&tg, t, ref.tag, NULL) != SIGN_OK) {
+			/* signed here, lost to another publisher's write: now it
+			 * stays unpublished */
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is not in the published "
+				"trust data (another publisher's write lost it, or its push was interrupted); it will not "
+				"be published again", ref.gun, ref.tag, jdigest);
+			if (json_out)
+				signp_buf_printf(json_out, "{\"gun\":\"%s\",\"tag\":\"%s\",\"digest\":\"%s\","
+					"\"revoked\":true,\"signature_removed\":false}", ref.gun, ref.tag, jdigest);
+			goto out;
+		}
 		if (signp_trust_find_target(&tg, t, ref.tag, NULL) == SIGN_OK) {
 			r = signp_err(err, SIGN_EKEY, "revoke %s: the tag is signed in %s, by a signer", refstr, tg.role);
 			signp_err_hint(err, "remove that signer with `sign signer remove`");

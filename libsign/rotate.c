@@ -276,7 +276,7 @@ static int resign_tags(json_t *report, signp_store *st, const signp_trust *t, co
 		if (!entry_digest(digest, e))
 			continue;
 		memset(&e2, 0, sizeof(e2));
-		if (signp_store_resolve(st, name, served, NULL, NULL, &e2) != SIGN_OK) {
+		if (signp_store_resolve_content(st, name, served, NULL, NULL, NULL, &e2) != SIGN_OK) {
 			status = "image not in the registry";
 		} else if (strcmp(served, digest) != 0) {
 			status = "the registry serves another digest";

@@ -1213,6 +1213,76 @@ static int load_signer_keys(signer_push *sp, sign_ctx *ctx, const char *list, si
 	return SIGN_OK;
 }
 
+/* The signer tags this home's journal holds that a read of the published
+ * state no longer shows (a concurrent publisher's write lost them): the
+ * ones signed with the same keys (keyids) go through the same signing path
+ * again, the others are named with the command that publishes them.
+ * Confirmed or changed entries leave the journal. */
+static void republish_lost(signer_push *base, sign_ctx *ctx, signp_trust_backend *be, pub_keys *pk,
+	json_t *journal, const char *keyids)
+{
+	signp_trust *t = NULL;
+	signp_trust_load_opts lo = { .publisher = 1 };
+	const char *tag, *digest, *signer;
+	json_t *e, *tmp;
+	uint64_t size;
+	sign_error e2;
+	int dirty = 0, others = 0;
+	memset(&e2, 0, sizeof(e2));
+	json_object_foreach(journal, tag, e)
+		others |= signp_journal_signer(e) != NULL && strcmp(tag, base->tag) != 0;
+	if (!others)
+		return; /* no read needed */
+	if (signp_trust_load(&t, ctx, be, base->gun, &lo, &e2) != SIGN_OK) {
+		signp_ctx_log(ctx, SIGN_LOG_WARN, "checking the publish journal of %s: %s", base->gun, e2.message);
+		return;
+	}
+	json_object_foreach_safe(journal, tmp, tag, e) {
+		int st, r = SIGN_ECONFLICT, noop = 0;
+		signer_push sp;
+		if ((signer = signp_journal_signer(e)) == NULL || strcmp(tag, base->tag) == 0 ||
+		    !signp_journal_entry(e, &digest, &size))
+			continue;
+		st = signp_journal_state_any(t, tag, digest);
+		if (st != SIGNP_JOURNAL_MISSING) {
+			if (st == SIGNP_JOURNAL_CHANGED)
+				signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is now signed to "
+					"another digest by another publisher; leaving theirs", base->gun, tag, digest);
+			json_object_del(journal, tag);
+			dirty = 1;
+			continue;
+		}
+		if (strcmp(signer, keyids) != 0) {
+			signp_journal_report_signer(ctx, base->gun, tag, digest, signer);
+			continue;
+		}
+		/* the same path as the push that signed it, with the same keys */
+		memcpy(&sp, base, sizeof(sp));
+		memset(sp.used, 0, sizeof(sp.used));
+		memset(sp.sig_done, 0, sizeof(sp.sig_done));
+		sp.sig_changed = 0;
+		sp.tag = tag;
+		sp.digest = digest;
+		sp.size = size;
+		for (int attempt = 0; attempt < SIGNER_TRIES; attempt++) {
+			signp_err_clear(&e2);
+			r = signer_once(&noop, &sp, ctx, be, pk, &e2);
+			if (r != SIGN_ECONFLICT)
+				break;
+			back_off(attempt);
+		}
+		if (r == SIGN_OK && !noop)
+			r = reread(ctx, be, base->gun, &e2);
+		signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, was missing from the published "
+			"trust data (another publisher's write replaced it): %s%s", base->gun, tag, digest,
+			r == SIGN_OK ? "published it again" : "publishing it again failed: ",
+			r == SIGN_OK ? "" : e2.message);
+	}
+	if (dirty && signp_journal_save(ctx, base->gun, journal, &e2) != SIGN_OK)
+		signp_ctx_log(ctx, SIGN_LOG_WARN, "%s", e2.message);
+	signp_trust_free(t);
+}
+
 int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_push_options *opts, sign_error *err)
 {
@@ -1225,6 +1295,7 @@ int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refst
 	const char *tag = NULL;
 	uint64_t size = 0;
 	int r, lockfd = -1, noop = 0;
+	json_t *journal = NULL;
 
 	memset(&pk, 0, sizeof(pk));
 	memset(&sp, 0, sizeof(sp));
@@ -1249,6 +1320,16 @@ int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refst
 	sp.tag = tag;
 	sp.digest = digest;
 	sp.size = size;
+	/* the publish journal (publish.c): the tag before anything is
+	 * published, so that a later command notices if a concurrent
+	 * publisher's write loses it */
+	journal = signp_journal_load(ctx, ref.gun);
+	if (signp_journal_set_signer(journal, tag, digest, size, opts->keyid) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = signp_journal_save(ctx, ref.gun, journal, err)) != SIGN_OK)
+		goto out;
 	for (int attempt = 0; attempt < SIGNER_TRIES; attempt++) {
 		signp_err_clear(err);
 		r = signer_once(&noop, &sp, ctx, be, &pk, err);
@@ -1256,10 +1337,19 @@ int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refst
 			break;
 		back_off(attempt);
 	}
+	if (r == SIGN_OK && !noop)
+		r = reread(ctx, be, ref.gun, err);
+	if (r != SIGN_OK || noop) {
+		/* failed (the user is told), or signed already */
+		sign_error e2;
+		memset(&e2, 0, sizeof(e2));
+		json_object_del(journal, tag);
+		if (signp_journal_save(ctx, ref.gun, journal, &e2) != SIGN_OK)
+			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s", e2.message);
+	}
 	if (r != SIGN_OK)
 		goto out;
-	if (!noop && (r = reread(ctx, be, ref.gun, err)) != SIGN_OK)
-		goto out;
+	republish_lost(&sp, ctx, be, &pk, journal, opts->keyid);
 	if (sp.pending[0])
 		signp_ctx_log(ctx, SIGN_LOG_WARN,
 			"%s:%s needs more signers: %s; it verifies once enough signer keys have signed the "
@@ -1278,6 +1368,7 @@ out:
 	signp_ctx_remember_schemes(ctx);
 	for (size_t j = 0; j < sp.ndk; j++)
 		signp_key_free(sp.dks[j]);
+	json_decref(journal);
 	pub_keys_free(&pk);
 	if (be)
 		be->free(be);

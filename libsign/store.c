@@ -125,6 +125,33 @@ int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
 	return signp_oci_resolve(s->oci, ref, digest_out, media_type, size, err);
 }
 
+int signp_store_resolve_content(signp_store *s, const char *ref, char digest_out[80],
+	char media_type[256], uint64_t *size, sign_buf *body, sign_error *err)
+{
+	sign_buf b = SIGN_BUF_INIT;
+	char mt[256] = "", dg[80];
+	int r = signp_store_get_manifest(s, ref, SIGN_MAX_MANIFEST, &b, mt, dg, err);
+	if (r == SIGN_OK) {
+		signp_digest(digest_out, b.ptr ? b.ptr : "", b.size);
+		if (strcmp(digest_out, dg) != 0)
+			r = signp_err(err, SIGN_EREGISTRY, "manifest %s: the store named %s for content that "
+				"hashes to %s", ref, dg, digest_out);
+	}
+	if (r == SIGN_OK) {
+		if (media_type)
+			signp_strlcpy(media_type, mt[0] ? mt : SIGN_MT_OCI_MANIFEST, 256);
+		if (size)
+			*size = b.size;
+		if (body) {
+			sign_buf_dispose(body);
+			*body = b;
+			b = (sign_buf)SIGN_BUF_INIT;
+		}
+	}
+	sign_buf_dispose(&b);
+	return r;
+}
+
 int signp_store_put_manifest(signp_store *s, const char *tag, const void *body, size_t len,
 	const char *media_type, char digest_out[80], sign_error *err)
 {

@@ -37,6 +37,13 @@ int signp_store_add_idle(signp_store *s, void (*fn)(void *), void *arg);
 void signp_store_drop_idle(signp_store *s, void (*fn)(void *), void *arg);
 int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
 	char media_type[256], uint64_t *size, sign_error *err);
+/* The manifest ref names, fetched (GET, never HEAD) and hashed: digest_out
+ * is the sha256 of the bytes received, never a registry header, and is
+ * what anything that signs must use.  size is their length; body (may be
+ * NULL) gets them.  A Docker-Content-Digest naming another digest than the
+ * content's fails (SIGN_EVERIFY, from the registry layer, naming both). */
+int signp_store_resolve_content(signp_store *s, const char *ref, char digest_out[80],
+	char media_type[256], uint64_t *size, sign_buf *body, sign_error *err);
 /* tag may be NULL (by digest only). */
 int signp_store_put_manifest(signp_store *s, const char *tag, const void *body, size_t len,
 	const char *media_type, char digest_out[80], sign_error *err);

@@ -6,6 +6,7 @@
 #include "ctx.h"
 #include "key.h"
 #include "pinning.h"
+#include "publish.h"
 #include "ref.h"
 #include "store.h"
 #include "trust.h"
@@ -432,6 +433,8 @@ SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref
 	memset(&lo, 0, sizeof(lo));
 	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK)
 		goto out;
+	/* tags this home signed that the published state lost (issue 11) */
+	signp_journal_report(ctx, t);
 	rroles = json_object_get(t->root->signed_obj, "roles");
 	tags = json_array();
 	signers = json_array();

@@ -31,6 +31,21 @@
  *   redirect-ROLE      answer GETs of ROLE's metadata with a 307 to the same
  *                      path on notary-server itself (another origin)
  *   loop-ROLE          answer them with a 307 to the same URL, forever
+ *
+ * In front of a plain-HTTP docker-registry, the manifests of one TAG (a
+ * path ending in /manifests/TAG):
+ *   movetag-TAG "FILE DIGEST"  once a PUT of TAG has succeeded through the
+ *                      proxy (it leaves FILE.put), answer GET and HEAD of TAG
+ *                      with FILE's bytes (another image's manifest) and
+ *                      Docker-Content-Digest DIGEST: a registry that moves
+ *                      the tag between an upload and the next read
+ *   liedigest-TAG DIGEST  answer GET and HEAD of TAG with the registry's own
+ *                      answer but Docker-Content-Digest set to DIGEST
+ *   holdput-TAG DIR    hold every PUT of TAG: the n-th one (n = 1, 2, ...,
+ *                      claimed as DIR/put.n) logs "held PUT PATH #n", waits
+ *                      until the test opens the fifo DIR/release.n for
+ *                      writing and writes a line, logs "released #n", then
+ *                      goes upstream ("forward PUT PATH STATUS #n")
  * MODE "@FILE" reads "MODE [ARG]" from the first line of FILE for every
  * request, so a test can switch the attack without changing the URL.
  *
@@ -40,6 +55,7 @@
  *   tamper-failed ROLE PATH WHY
  *   served ROLE PATH FILE (MODE)
  *   redirected ROLE PATH (MODE)
+ *   moved PATH FILE, lied PATH DIGEST, held/released (holdput)
  *
  * POSIX sockets only; no libraries.
  */
@@ -67,6 +83,7 @@ static FILE *g_log;
 static char g_mode[64];
 static char g_arg[4096];
 static const char *g_modefile;
+static const char *g_mark_2xx; /* relay: create this file on a 2xx, before the client sees it */
 
 __attribute__((format(printf, 1, 2))) static void logline(const char *fmt, ...)
 {
@@ -222,6 +239,11 @@ static int relay(int cfd, const char *head, size_t hl, const char *rest, size_t 
 			if (first) {
 				st = status_of(buf, (size_t)r);
 				first = 0;
+				if (g_mark_2xx && st >= 200 && st <= 299) {
+					int m = open(g_mark_2xx, O_WRONLY | O_CREAT, 0600);
+					if (m >= 0)
+						close(m);
+				}
 			}
 			if (tn_write_all(cfd, buf, (size_t)r) != 0)
 				break;
@@ -398,6 +420,138 @@ static void do_redirect(int cfd, const char *role, const char *path)
 		tn_write_all(cfd, hdr, (size_t)n);
 }
 
+/* Does path (query left out) end in "/manifests/" tag? */
+static int names_tag(const char *path, const char *tag)
+{
+	char suffix[300];
+	const char *q = strchr(path, '?');
+	size_t n = q ? (size_t)(q - path) : strlen(path), k;
+	if (snprintf(suffix, sizeof(suffix), "/manifests/%s", tag) >= (int)sizeof(suffix))
+		return 0;
+	k = strlen(suffix);
+	return n >= k && strncmp(path + n - k, suffix, k) == 0;
+}
+
+/* "FILE DIGEST" in g_arg: split into file (in place) and the digest. */
+static const char *arg_digest(char *file, size_t size)
+{
+	const char *sp = strchr(g_arg, ' ');
+	size_t n = sp ? (size_t)(sp - g_arg) : strlen(g_arg);
+	if (n >= size)
+		n = size - 1;
+	memcpy(file, g_arg, n);
+	file[n] = '\0';
+	return sp ? sp + 1 : "";
+}
+
+static int exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* movetag: FILE's bytes as the manifest of the tag. */
+static void do_moved(int cfd, const char *method, const char *path)
+{
+	char file[4096], hdr[512], *data = NULL;
+	const char *digest = arg_digest(file, sizeof(file));
+	struct stat sb;
+	size_t got = 0;
+	int fd = open(file, O_RDONLY), n;
+	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size <= 0 || (size_t)sb.st_size > MAXFILE ||
+	    (data = malloc((size_t)sb.st_size)) == NULL) {
+		static const char e500[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+		logline("move-failed %s %s", path, file);
+		if (fd >= 0)
+			close(fd);
+		free(data);
+		tn_write_all(cfd, e500, sizeof(e500) - 1);
+		return;
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t r = read(fd, data + got, (size_t)sb.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+		"Docker-Content-Digest: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", digest, got);
+	logline("moved %s %s %s", method, path, file);
+	if (n > 0 && (size_t)n < sizeof(hdr) && tn_write_all(cfd, hdr, (size_t)n) == 0 &&
+	    strcmp(method, "HEAD") != 0)
+		tn_write_all(cfd, data, got);
+	free(data);
+}
+
+/* liedigest: the registry's answer with Docker-Content-Digest replaced. */
+static void do_lie(int cfd, const char *head, size_t hl, const char *path)
+{
+	char *resp = NULL, *hend, *h, *eol, *out;
+	size_t rn = 0, pre, post, k = 0;
+	if (fetch_all(head, hl, &resp, &rn) != 0 || (hend = strstr(resp, "\r\n\r\n")) == NULL) {
+		logline("lie-failed %s upstream", path);
+		free(resp);
+		return;
+	}
+	h = NULL;
+	for (char *p = resp; p < hend; p = eol + 2) {
+		eol = strstr(p, "\r\n");
+		if (eol == NULL)
+			break;
+		if (strncasecmp(p, "Docker-Content-Digest:", 22) == 0) {
+			h = p;
+			break;
+		}
+	}
+	if (h == NULL || (out = malloc(rn + strlen(g_arg) + 64)) == NULL) {
+		logline("lie-failed %s no digest header", path);
+		tn_write_all(cfd, resp, rn);
+		free(resp);
+		return;
+	}
+	eol = strstr(h, "\r\n");
+	pre = (size_t)(h - resp);
+	post = rn - (size_t)(eol - resp);
+	memcpy(out, resp, pre);
+	k = pre + (size_t)sprintf(out + pre, "Docker-Content-Digest: %s", g_arg);
+	memcpy(out + k, eol, post);
+	logline("lied %s %s", path, g_arg);
+	tn_write_all(cfd, out, k + post);
+	free(out);
+	free(resp);
+}
+
+/* holdput: wait for the test to release this PUT; its number, or 0. */
+static int hold_put(const char *path)
+{
+	char claim[4200], fifo[4200], line[64];
+	int n, fd;
+	for (n = 1; n < 1000; n++) {
+		snprintf(claim, sizeof(claim), "%s/put.%d", g_arg, n);
+		if ((fd = open(claim, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0) {
+			close(fd);
+			break;
+		}
+		if (errno != EEXIST)
+			return 0;
+	}
+	snprintf(fifo, sizeof(fifo), "%s/release.%d", g_arg, n);
+	if (mkfifo(fifo, 0600) != 0 && errno != EEXIST)
+		return 0;
+	logline("held PUT %s #%d", path, n);
+	/* blocks until the test opens it for writing; then wait for a line */
+	if ((fd = open(fifo, O_RDONLY)) < 0)
+		return 0;
+	while (read(fd, line, sizeof(line)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	logline("released #%d", n);
+	return n;
+}
+
 static void serve(int fd)
 {
 	static char buf[MAXHDR + 1];
@@ -419,6 +573,37 @@ static void serve(int fd)
 	want[0] = '\0';
 	if (dash && strlen(dash + 1) < sizeof(want))
 		strcpy(want, dash + 1);
+	if (want[0] && names_tag(path, want)) {
+		int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+		if (strncmp(g_mode, "movetag-", 8) == 0) {
+			char file[4096], mark[4200];
+			(void)arg_digest(file, sizeof(file));
+			snprintf(mark, sizeof(mark), "%s.put", file);
+			if (get && exists(mark)) {
+				do_moved(fd, method, path);
+				return;
+			}
+			if (strcmp(method, "PUT") == 0) {
+				/* marked before the client can read the answer (and
+				 * send its next request) */
+				g_mark_2xx = mark;
+				st = relay(fd, buf, hl, buf + hl, len - hl);
+				g_mark_2xx = NULL;
+				logline("forward %s %s %d", method, path, st);
+				return;
+			}
+		}
+		if (strncmp(g_mode, "liedigest-", 10) == 0 && get) {
+			do_lie(fd, buf, hl, path);
+			return;
+		}
+		if (strncmp(g_mode, "holdput-", 8) == 0 && strcmp(method, "PUT") == 0) {
+			int n = hold_put(path);
+			st = relay(fd, buf, hl, buf + hl, len - hl);
+			logline("forward %s %s %d #%d", method, path, st, n);
+			return;
+		}
+	}
 	if (strcmp(method, "GET") == 0 && role[0] && strcmp(role, want) == 0) {
 		if (strncmp(g_mode, "tamper-", 7) == 0) {
 			do_tamper(fd, buf, hl, role, path);
@@ -446,6 +631,9 @@ static int known_mode(const char *m, int has_arg)
 		return 1;
 	if (dash == NULL)
 		return 0;
+	if (strncmp(m, "movetag-", 8) == 0 || strncmp(m, "liedigest-", 10) == 0 ||
+	    strncmp(m, "holdput-", 8) == 0)
+		return dash[1] != '\0' && has_arg;
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		if (strcmp(dash + 1, roles[i]) != 0)
 			continue;
@@ -464,7 +652,8 @@ int main(int argc, char **argv)
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: tufproxy UPSTREAM_PORT LOGFILE MODE [ARG]\n"
 				"  MODE: pass | tamper-ROLE | redirect-ROLE | loop-ROLE | rollback-ROLE FILE | expired-ROLE FILE |\n"
-				"        serve-ROLE FILE | @MODEFILE\n");
+				"        serve-ROLE FILE | movetag-TAG \"FILE DIGEST\" | liedigest-TAG DIGEST |\n"
+				"        holdput-TAG DIR | @MODEFILE\n");
 		return 2;
 	}
 	g_up = (unsigned)atoi(argv[1]);

@@ -74,11 +74,22 @@ int tn_connect_loopback(unsigned port)
 	return u;
 }
 
+/* The first "\r\n\r\n" in the n bytes at p (which may hold NULs), or NULL. */
+static char *head_end(char *p, size_t n)
+{
+	for (size_t i = 0; n >= 4 && i <= n - 4; i++)
+		if (memcmp(p + i, "\r\n\r\n", 4) == 0)
+			return p + i;
+	return NULL;
+}
+
 size_t tn_read_head(int fd, char *buf, size_t size, size_t *len)
 {
 	char *end;
 	buf[*len] = '\0';
-	while ((end = (*len ? strstr(buf, "\r\n\r\n") : NULL)) == NULL) {
+	/* a body's first bytes may arrive with the head: only the head must
+	 * be free of NULs */
+	while ((end = head_end(buf, *len)) == NULL) {
 		ssize_t r;
 		if (*len + 1 >= size)
 			return 0;
@@ -87,13 +98,13 @@ size_t tn_read_head(int fd, char *buf, size_t size, size_t *len)
 			continue;
 		if (r <= 0)
 			return 0;
-		if (memchr(buf + *len, '\0', (size_t)r) != NULL)
-			return 0;
 		*len += (size_t)r;
 		buf[*len] = '\0';
 		if (buf[0] < 'A' || buf[0] > 'Z')
 			return 0;
 	}
+	if (memchr(buf, '\0', (size_t)(end - buf)) != NULL)
+		return 0;
 	return (size_t)(end - buf) + 4;
 }
 
