@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -2515,6 +2516,7 @@ int signp_registry_put_blob_file(signp_registry *r, const char *repo, const char
 	body_src src;
 	FILE *fp = NULL;
 	struct stat st;
+	int fd;
 	if ((rc = check_digest_arg(r, repo, digest, err)) != SIGN_OK)
 		return rc;
 	if (path == NULL)
@@ -2524,10 +2526,15 @@ int signp_registry_put_blob_file(signp_registry *r, const char *repo, const char
 		return SIGN_OK;
 	if (rc != SIGN_ENOTFOUND)
 		return rc;
-	fp = fopen(path, "rbe");
-	if (fp == NULL)
+	if ((fd = signp_open_regular(path, 0, &st, err)) < 0) {
+		signp_err_prefix(err, fd, "uploading blob %s", digest);
+		return fd;
+	}
+	if ((fp = fdopen(fd, "rb")) == NULL) {
+		close(fd);
 		return signp_err_errno(err, SIGN_EIO, "uploading blob %s: opening %s", digest, path);
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+	}
+	if ((uint64_t)st.st_size != size) {
 		rc = signp_err(err, SIGN_EIO, "uploading blob %s: %s is not a regular file of %llu bytes", digest,
 			path, (unsigned long long)size);
 		goto out;

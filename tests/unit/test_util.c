@@ -1,4 +1,5 @@
-/* test_util.c - the library's bounded file reader (signp_read_file[_ex]). */
+/* test_util.c - the library's bounded file reader (signp_read_file[_ex],
+ * signp_open_regular). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,37 @@ static void test_not_files(void **state)
 	free(b.ptr);
 }
 
+/* a FIFO (no writer) or a device is refused at once, never waited on: the
+ * alarm turns a reader that blocks in open or read into a failed test */
+static void test_fifo(void **state)
+{
+	sign_error err = { 0 };
+	sign_buf b = { 0 };
+	char fifo[160], link[160];
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20);
+	assert_int_equal(signp_read_file(&b, fifo, 100, &err), SIGN_EIO);
+	assert_non_null(strstr(err.message, fifo));
+	assert_non_null(strstr(err.message, "not a regular file"));
+	/* another tool's file follows a link, still to a regular file only */
+	snprintf(link, sizeof(link), "%s/fifo-link", dir);
+	assert_int_equal(symlink(fifo, link), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_read_file_ex(&b, link, 100, SIGNP_READ_SECRET | SIGNP_READ_FOREIGN, &err),
+		SIGN_EIO);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_read_file(&b, "/dev/zero", 100, &err), SIGN_EIO);
+	assert_non_null(strstr(err.message, "/dev/zero: not a regular file"));
+	memset(&err, 0, sizeof(err));
+	assert_true(signp_open_regular(fifo, 0, NULL, &err) < 0);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	alarm(0);
+	assert_null(b.ptr);
+}
+
 /* a secret read gives the same bytes, also when the buffer must grow (a
  * procfs file whose size fstat does not know) */
 static void test_secret(void **state)
@@ -166,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_over_bound),
 		cmocka_unit_test(test_unknown_size),
 		cmocka_unit_test(test_not_files),
+		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_foreign),
 	};
