@@ -79,4 +79,85 @@ run "a FIFO as the home's config.json: exit 2 at once" 2 timeout 20 "$SIGN" --ho
 expect "… naming the file" has "$V/config.json" "$ERR"
 rm -f "$V/config.json"
 
+# --- a home that someone else can write or owns ------------------------------------------
+# (the tests run as root; /tmp, where $WORK is, is sticky and so accepted)
+# refused NAME PATH HINT HOME: sign refuses HOME naming PATH, with HINT
+refused() {
+	run "$1: refused with exit 2" 2 timeout 20 "$SIGN" --home "$4" key list
+	expect "… names $2" has "^sign: refusing .*$2" "$ERR"
+	expect "… hint: $3" has "^hint: $3" "$ERR"
+}
+for m in 0777 0770 0722 1777; do
+	mkdir -p "$WORK/h$m"
+	chmod "$m" "$WORK/h$m"
+	refused "a home with mode $m" "$WORK/h$m" "chmod 700 $WORK/h$m\$" "$WORK/h$m"
+done
+expect "… says who can write it" has "every user can write it (mode 1777)" "$ERR"
+run "a home with mode 0770: says its group" 2 "$SIGN" --home "$WORK/h0770" key list
+expect "… its group can write it" has "its group can write it (mode 0770)" "$ERR"
+
+P="$WORK/hp"
+run "a home with keys" 0 "$SIGN" --home "$P" key generate --name k1
+chmod 0777 "$P/private"
+refused "private/ with mode 0777" "$P/private" "chmod 700 $P/private\$" "$P"
+chmod 0700 "$P/private"
+run "… with mode 0700 again: accepted" 0 "$SIGN" --home "$P" key list
+
+C="$WORK/hc"
+mkdir -m 0700 "$C"
+echo '{"trust_pinning":{"disable_tofu":true}}' >"$C/config.json"
+chmod 0666 "$C/config.json"
+refused "config.json with mode 0666" "$C/config.json" "chmod 600 $C/config.json\$" "$C"
+chmod 0620 "$C/config.json"
+refused "config.json with mode 0620" "$C/config.json" "chmod 600 $C/config.json\$" "$C"
+chmod 0644 "$C/config.json"
+run "… with mode 0644: accepted" 0 "$SIGN" --home "$C" key list
+
+O="$WORK/ho"
+mkdir -m 0700 "$O"
+chown nobody "$O"
+refused "a home owned by another user" "$O" "chown -R 0 $O" "$O"
+expect "… says whose it is" has "owned by uid $(id -u nobody), not by you (uid 0)" "$ERR"
+chown root "$O"
+echo '{}' >"$O/config.json"
+chown nobody "$O/config.json"
+refused "a config.json owned by another user" "$O/config.json" "chown 0 $O/config.json" "$O"
+rm -f "$O/config.json"
+
+W="$WORK/ww"
+mkdir -m 0777 "$W"
+refused "a home in a folder every user can write (not sticky)" "$W" "chmod go-w $W\$" "$W/sub/home"
+expect "… names the home too" has "refusing home $W/sub/home: folder $W on its path" "$ERR"
+run "… which is not made" 0 test ! -e "$W/sub"
+chmod 1777 "$W"
+run "a home in a sticky folder (as /tmp): accepted" 0 "$SIGN" --home "$W/sub/home" key list
+
+mkdir -m 0700 "$WORK/h0700"
+run "a home with mode 0700: accepted" 0 "$SIGN" --home "$WORK/h0700" key list
+mkdir -m 0755 "$WORK/h0755"
+run "a home with mode 0755: accepted" 0 "$SIGN" --home "$WORK/h0755" key list
+
+# as a user other than root: its own home is accepted, another user's
+# refused, root's accepted (root can change anything anyway)
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	AS_NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	U="$WORK/users"
+	mkdir -m 0711 "$U"
+	chmod 0711 "$WORK"
+	mkdir -m 0700 "$U/nobody" "$U/daemon"
+	chown nobody "$U/nobody"
+	chown daemon "$U/daemon"
+	run "as nobody: a home of nobody's" 0 timeout 20 $AS_NOBODY "$SIGN" --home "$U/nobody" key list
+	run "as nobody: a home of daemon's" 2 timeout 20 $AS_NOBODY "$SIGN" --home "$U/daemon" key list
+	expect "… refused, naming the owner" has "refusing home $U/daemon: it is owned by uid $(id -u daemon), not by you (uid $(id -u nobody)) or root" "$ERR"
+	expect "… with the chown to run" has "^hint: chown -R $(id -u nobody) $U/daemon" "$ERR"
+	mkdir -m 0777 "$U/nobody/open"
+	chown nobody "$U/nobody/open"
+	run "as nobody: a home under a folder of nobody's that all can write" 2 timeout 20 $AS_NOBODY "$SIGN" --home "$U/nobody/open/h" key list
+	expect "… names that folder" has "folder $U/nobody/open on its path can be written by others" "$ERR"
+	chmod 0700 "$WORK"
+else
+	echo "# setpriv or root missing: the other-user checks are skipped"
+fi
+
 finish
