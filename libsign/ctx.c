@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +45,13 @@ SIGN_EXTERN(void) sign_global_cleanup(void)
 	curl_global_cleanup();
 }
 
+/* ~/.sign, ~ from the password database: the library reads no environment
+ * variable (sign(1) passes $SIGN_HOME, or $HOME/.sign) */
 static char *default_home(void)
 {
-	const char *h = getenv("SIGN_HOME");
-	const char *base;
+	struct passwd *pw = getpwuid(getuid());
+	const char *base = pw && pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : "/";
 	sign_buf b = SIGN_BUF_INIT;
-	if (h && *h)
-		return signp_strdup(h);
-	base = getenv("HOME");
-	if (base == NULL || *base == '\0') {
-		struct passwd *pw = getpwuid(getuid());
-		base = pw ? pw->pw_dir : "/";
-	}
 	if (signp_path_join(&b, base, ".sign") != SIGN_OK) {
 		sign_buf_dispose(&b);
 		return NULL;
@@ -230,10 +226,16 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 {
 	sign_ctx *ctx;
 	size_t n = 0;
-	const char *env;
 	int r = SIGN_ENOMEM;
+	sign_ctx_options v2 = SIGN_CTX_OPTIONS_INIT;
 
 	*out = NULL;
+	if (opts != NULL && opts->version == 1) {
+		/* version 1 ends before disable_tofu */
+		memcpy(&v2, opts, offsetof(sign_ctx_options, disable_tofu));
+		v2.version = SIGN_CTX_OPTIONS_VERSION;
+		opts = &v2;
+	}
 	if (opts == NULL || opts->version != SIGN_CTX_OPTIONS_VERSION)
 		return signp_err(err, SIGN_EINVAL, "creating context: unsupported options version");
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
@@ -251,6 +253,10 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 		ctx->ca_file = signp_strdup(opts->ca_file);
 	if (opts->docker_config)
 		ctx->docker_config = signp_strdup(opts->docker_config);
+	if (opts->docker_auth_config && opts->docker_auth_config[0] &&
+	    (ctx->docker_auth_config = signp_strdup(opts->docker_auth_config)) == NULL)
+		goto fail;
+	ctx->disable_tofu = opts->disable_tofu != 0;
 	ctx->timeout = opts->timeout_seconds > 0 ? opts->timeout_seconds : 30;
 	ctx->pass_cb = opts->passphrase_cb;
 	ctx->log_cb = opts->log_cb;
@@ -260,21 +266,6 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 	for (const char *const *h = opts->insecure_registries; h && *h; h++)
 		if (add_insecure(ctx, &n, *h) != SIGN_OK)
 			goto fail;
-	env = getenv("SIGN_INSECURE_REGISTRIES");
-	if (env && *env) {
-		char *copy = signp_strdup(env), *save = NULL;
-		if (copy == NULL)
-			goto fail;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			while (*t == ' ')
-				t++;
-			if (*t && add_insecure(ctx, &n, t) != SIGN_OK) {
-				free(copy);
-				goto fail;
-			}
-		}
-		free(copy);
-	}
 	*out = ctx;
 	return SIGN_OK;
 fail:
@@ -302,6 +293,10 @@ SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx)
 	free(ctx->trust_server);
 	free(ctx->ca_file);
 	free(ctx->docker_config);
+	if (ctx->docker_auth_config) {
+		sodium_memzero(ctx->docker_auth_config, strlen(ctx->docker_auth_config));
+		free(ctx->docker_auth_config);
+	}
 	free(ctx);
 }
 
@@ -370,6 +365,7 @@ int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, si
 	o.timeout = ctx->timeout;
 	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
 	o.docker_config = ctx->docker_config;
+	o.docker_auth_config = ctx->docker_auth_config;
 	scheme_file(&path, ctx, host);
 	if (signp_read_file(&hint, path.ptr, 16, NULL) == SIGN_OK &&
 	    (strcmp(hint.ptr, "http") == 0 || strcmp(hint.ptr, "https") == 0))
@@ -431,6 +427,7 @@ int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred
 	o.timeout = ctx->timeout;
 	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
 	o.docker_config = ctx->docker_config;
+	o.docker_auth_config = ctx->docker_auth_config;
 	if ((r = signp_registry_new(out, &o, err)) != SIGN_OK)
 		return r;
 	signp_strlcpy(ctx->regs[ctx->nregs].host, key, sizeof(ctx->regs[0].host));

@@ -84,6 +84,7 @@ struct signp_registry {
 	int insecure;
 	char *ca_file;
 	char *docker_config;
+	const char *docker_auth_config; /* borrowed */
 	char *user_agent;
 	long timeout;
 	long connect_timeout;
@@ -964,9 +965,11 @@ static int load_creds(signp_registry *r, sign_error *err)
 		return SIGN_OK;
 	if (r->creds_state == 2)
 		return SIGN_ENOTFOUND;
-	rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->host, err);
+	rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->docker_auth_config,
+		r->host, err);
 	if (rc == SIGN_ENOTFOUND && r->cred_host != NULL)
-		rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->cred_host, err);
+		rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config,
+			r->docker_auth_config, r->cred_host, err);
 	if (rc == SIGN_OK) {
 		r->creds_state = 1;
 		return SIGN_OK;
@@ -1856,6 +1859,7 @@ int signp_registry_new(signp_registry **out, const signp_registry_options *opts,
 	if (opts->docker_config != NULL && opts->docker_config[0] &&
 	    (r->docker_config = signp_strdup(opts->docker_config)) == NULL)
 		goto oom;
+	r->docker_auth_config = opts->docker_auth_config;
 	r->user_agent = signp_strdup(opts->user_agent ? opts->user_agent : "sign/" SIGN_VERSION);
 	if (r->user_agent == NULL)
 		goto oom;

@@ -160,4 +160,38 @@ else
 	echo "# setpriv or root missing: the other-user checks are skipped"
 fi
 
+# --- the library reads no environment variable; the CLI passes them ------------------------
+run "libsign.a calls no getenv" 1 sh -c "nm '$BUILD/libsign.a' | grep -i 'getenv'"
+run "libsign.so calls no getenv" 1 sh -c "nm -D '$BUILD/libsign.so' | grep -i 'getenv'"
+run "the release library and sign have no fault-injection hook" 1 \
+	sh -c "nm '$BUILD/libsign.a' | grep signp_test_fail_after; strings '$BUILD/libsign.a' '$BUILD/libsign.so' '$BUILD/sign' | grep SIGN_TEST_FAIL_AFTER"
+run "… the test build has it" 0 sh -c "strings '$TOOLS/sign-hooks' | grep -q 'stopped after %s (SIGN_TEST_FAIL_AFTER)'"
+
+# what the CLI turns into options still works: SIGN_HOME, else $HOME/.sign
+EH="$WORK/envhome"
+mkdir -m 0700 "$EH"
+run "SIGN_HOME names the home" 0 env SIGN_HOME="$EH/sign-home" "$SIGN" key generate --name k2
+expect "… the key is there" test -n "$(ls "$EH/sign-home/private")"
+run "HOME/.sign without SIGN_HOME" 0 env -u SIGN_HOME HOME="$EH" "$SIGN" key generate --name k3
+expect "… the key is there" test -n "$(ls "$EH/.sign/private")"
+run "SIGN_HOME that all can write: refused" 2 env SIGN_HOME="$WORK/h0777" "$SIGN" key list
+expect "… naming it" has "refusing home $WORK/h0777" "$ERR"
+run "SIGN_DISABLE_TOFU=1: a fresh home refuses an unpinned GUN" 1 \
+	env SIGN_DISABLE_TOFU=1 "$SIGN" --home "$WORK/tofu-off" verify "oci:$L:v1"
+run "… without it, trusted on first use" 0 "$SIGN" --home "$WORK/tofu-on" verify "oci:$L:v1"
+
+# credentials: DOCKER_AUTH_CONFIG, DOCKER_CONFIG, $HOME/.docker (the auth registry above)
+"$MKIMAGE" "$WORK/authimg" v1 65 >/dev/null
+skopeo copy --quiet --dest-creds alice:s3cret --dest-tls-verify=false "oci:$WORK/authimg:v1" "docker://$AUTHREG/app:1"
+AUTHJSON=$(printf '{"auths":{"%s":{"auth":"%s"}}}' "$AUTHREG" "$(printf 'alice:s3cret' | base64)")
+run "no credentials: refused" 2 "$SIGN" --home "$H" push "$AUTHREG/app:1"
+run "DOCKER_AUTH_CONFIG gives the credentials" 0 env DOCKER_AUTH_CONFIG="$AUTHJSON" "$SIGN" --home "$H" push "$AUTHREG/app:1"
+mkdir -p "$EH/.docker"
+printf '%s\n' "$AUTHJSON" >"$EH/.docker/config.json"
+run "\$HOME/.docker/config.json without DOCKER_CONFIG" 0 env -u DOCKER_CONFIG HOME="$EH" "$SIGN" --home "$V" verify "$AUTHREG/app:1"
+run "DOCKER_CONFIG before \$HOME/.docker" 2 env DOCKER_CONFIG="$WORK/no-docker-config" HOME="$EH" "$SIGN" --home "$V" verify "$AUTHREG/app:1"
+mkdir -p "$WORK/dc3"
+printf '%s\n' "$AUTHJSON" >"$WORK/dc3/config.json"
+run "DOCKER_CONFIG names the folder" 0 env DOCKER_CONFIG="$WORK/dc3" "$SIGN" --home "$V" verify "$AUTHREG/app:1"
+
 finish
