@@ -15,6 +15,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 static const char usage_text[] =
 	"usage: sign [global options] COMMAND [options] ARGS\n"
 	"\n"
@@ -179,7 +181,7 @@ static const char *env_first(const char *a, const char *b)
 static int read_tty(char *buf, size_t size, const char *prompt)
 {
 	struct termios old, noecho;
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	size_t n = 0;
 	int ok = -1;
 	if (fd < 0)
@@ -194,14 +196,15 @@ static int read_tty(char *buf, size_t size, const char *prompt)
 	if (tcsetattr(fd, TCSAFLUSH, &noecho) != 0)
 		goto out;
 	for (;;) {
-		char ch;
+		char ch = '\0';
 		ssize_t r = read(fd, &ch, 1);
 		if (r <= 0 || ch == '\n' || ch == '\r')
 			break;
 		if (n + 1 < size)
 			buf[n++] = ch;
+		sodium_memzero(&ch, sizeof(ch));
 	}
-	buf[n] = '\0';
+	memset(buf + n, 0, size - n);
 	tcsetattr(fd, TCSAFLUSH, &old);
 	if (write(fd, "\n", 1) < 0)
 		goto out;
@@ -251,17 +254,17 @@ static int passphrase_cb(char *buf, size_t size, sign_pass_kind kind, const char
 	if (read_tty(buf, size, prompt) != 0)
 		return -1;
 	if (confirm) {
-		char *again = calloc(1, size);
+		/* guarded memory, wiped by sodium_free, as the library's buf */
+		char *again = sodium_malloc(size);
 		int same;
 		if (again == NULL)
 			return -1;
 		if (read_tty(again, size, "Repeat it: ") != 0) {
-			free(again);
+			sodium_free(again);
 			return -1;
 		}
-		same = strcmp(again, buf) == 0;
-		memset(again, 0, size);
-		free(again);
+		same = sodium_memcmp(again, buf, size) == 0;
+		sodium_free(again);
 		if (!same) {
 			fprintf(stderr, "sign: the passphrases differ\n");
 			return -1;

@@ -50,6 +50,11 @@ void signp_buf_clear(sign_buf *b);                           /* size = 0, keeps 
 char *signp_buf_detach(sign_buf *b, size_t *len);
 /* Dispose after wiping the contents. */
 void signp_buf_dispose_secure(sign_buf *b);
+/* json_decref of a parsed document that held secrets (a docker config, a
+ * token answer): its string values are wiped first, those no other
+ * reference shares.  What jansson's parser copied meanwhile is not. */
+struct json_t;
+void signp_json_decref_wipe(struct json_t *j);
 
 /* ---- encoding and hashing ---- */
 

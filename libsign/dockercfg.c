@@ -269,7 +269,7 @@ out:
 		close(out_p[1]);
 	if (devnull >= 0)
 		close(devnull);
-	json_decref(j);
+	signp_json_decref_wipe(j);
 	signp_buf_dispose_secure(&out);
 	return r;
 }
@@ -438,7 +438,7 @@ out:
 		signp_buf_dispose_secure(secret);
 		signp_buf_clear(user);
 	}
-	json_decref(root);
+	signp_json_decref_wipe(root);
 	signp_buf_dispose_secure(&text);
 	sign_buf_dispose(&pathbuf);
 	return r;

@@ -1237,7 +1237,7 @@ static int fetch_token(signp_registry *r, const char *realm, const char *service
 oom:
 	rc = signp_err(err, SIGN_ENOMEM, "getting a registry token: out of memory");
 out:
-	json_decref(j);
+	signp_json_decref_wipe(j);
 	signp_buf_dispose_secure(&form);
 	signp_buf_dispose_secure(&auth);
 	signp_buf_dispose_secure(&x.body);

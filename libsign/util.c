@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -439,6 +440,33 @@ void signp_time_format(char out[32], int64_t t)
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- secrets in JSON ---- */
+
+static void json_wipe(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	if (j == NULL || j->refcount > 1)
+		return;
+	if (json_is_string(j)) {
+		sodium_memzero((char *)json_string_value(j), json_string_length(j));
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			json_wipe(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			json_wipe(v);
+	}
+}
+
+void signp_json_decref_wipe(json_t *j)
+{
+	if (j != NULL && j->refcount == 1)
+		json_wipe(j);
+	json_decref(j);
 }
 
 /* ---- files ---- */
