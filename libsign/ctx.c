@@ -249,8 +249,25 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 	}
 	if (opts->trust_server)
 		ctx->trust_server = signp_strdup(opts->trust_server);
-	if (opts->ca_file)
-		ctx->ca_file = signp_strdup(opts->ca_file);
+	if (opts->ca_file) {
+		/* libcurl opens it later, and would block on a FIFO: a regular
+		 * file only (a link is followed, as CA bundles often are); a
+		 * missing one is reported by the first TLS request, as before */
+		sign_error e;
+		int fd;
+		memset(&e, 0, sizeof(e));
+		fd = signp_open_regular(opts->ca_file, SIGNP_READ_FOREIGN, NULL, &e);
+		if (fd >= 0) {
+			close(fd);
+		} else if (fd != SIGN_ENOTFOUND) {
+			if (err != NULL && err->message[0] == '\0')
+				*err = e;
+			sign_ctx_free(ctx);
+			return signp_err_prefix(err, fd, "CA bundle");
+		}
+		if ((ctx->ca_file = signp_strdup(opts->ca_file)) == NULL)
+			goto fail;
+	}
 	if (opts->docker_config)
 		ctx->docker_config = signp_strdup(opts->docker_config);
 	if (opts->docker_auth_config && opts->docker_auth_config[0] &&

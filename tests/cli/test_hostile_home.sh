@@ -74,6 +74,10 @@ mkfifo "$WORK/root-fifo.pub"
 run "a FIFO as --root-key: exit 2 at once" 2 \
 	timeout 20 "$SIGN" --home "$V" --timeout 5 verify --root-key "$WORK/root-fifo.pub" "oci:$L:v1"
 expect "… naming the file, not a regular file" has "root-fifo.pub: not a regular file" "$ERR"
+mkfifo "$WORK/ca-fifo.pem"
+run "a FIFO as --ca-file: exit 2 at once" 2 \
+	timeout 20 "$SIGN" --home "$V" --timeout 5 --ca-file "$WORK/ca-fifo.pem" verify "$REG/fifo:1"
+expect "… naming the file, not a regular file" has "ca-fifo.pem: not a regular file" "$ERR"
 mkfifo "$V/config.json"
 run "a FIFO as the home's config.json: exit 2 at once" 2 timeout 20 "$SIGN" --home "$V" --timeout 5 verify "oci:$L:v1"
 expect "… naming the file" has "$V/config.json" "$ERR"
