@@ -243,9 +243,12 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 	ctx->home = opts->home ? signp_strdup(opts->home) : default_home();
 	if (ctx->home == NULL)
 		goto fail;
-	if ((r = check_home(ctx->home, err)) != SIGN_OK) {
-		sign_ctx_free(ctx);
-		return r;
+	{
+		int hr = check_home(ctx->home, err);
+		if (hr != SIGN_OK) {
+			sign_ctx_free(ctx);
+			return hr;
+		}
 	}
 	if (opts->trust_server)
 		ctx->trust_server = signp_strdup(opts->trust_server);
