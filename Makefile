@@ -128,6 +128,21 @@ $(B)/tools/%: tests/tools/%.c $(B)/libsign.a $(TOOL_LIB) $(HDRS) tests/tools/lib
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/tools/lib $(ALL_LDFLAGS) -o $@ $< $(TOOL_LIB) $(B)/libsign.a $(PKG_LIBS)
 
+# build/tools/sign-hooks: the CLI with the test hooks compiled in
+# (-DSIGN_TEST_HOOKS: the fault-injection point of libsign/rotate.c, set
+# from SIGN_TEST_FAIL_AFTER by cmd/main.c), for tests/cli/test_rotate.sh.
+# build/sign and libsign are built without them.
+HOOK_OBJ = $(B)/obj/hooks/lib/rotate.o $(B)/obj/hooks/cmd/main.o
+$(B)/obj/hooks/lib/rotate.o: libsign/rotate.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DSIGN_BUILDING_LIBRARY -DSIGN_TEST_HOOKS -c -o $@ $<
+$(B)/obj/hooks/cmd/main.o: cmd/main.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DSIGN_TEST_HOOKS -c -o $@ $<
+$(B)/tools/sign-hooks: $(HOOK_OBJ) $(filter-out $(B)/obj/cmd/main.o,$(CMD_OBJ)) $(filter-out $(B)/obj/lib/rotate.o,$(LIB_OBJ))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 deps:
 	./scripts/install-deps.sh build $(if $(filter 1,$(STATIC)),static)
 
@@ -138,7 +153,7 @@ check: test-deps
 	$(MAKE) all-tests
 	SIGN_BUILD=$(B) VECTORS=$(VECTORS) ./tests/run.sh $(B)
 
-all-tests: all $(UNIT_BIN) $(TOOL_BIN)
+all-tests: all $(UNIT_BIN) $(TOOL_BIN) $(B)/tools/sign-hooks
 
 VECTORS ?= $(firstword $(wildcard ../shared/vectors vectors))
 

@@ -4,8 +4,10 @@
 #include "cli.h"
 
 #include <getopt.h>
-#include <jansson.h>
 #include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
 
 static const char usage[] =
 	"usage: sign key generate [--role ROLE] [--gun GUN]\n"
@@ -187,8 +189,10 @@ int cmd_key(cli *c, int argc, char **argv)
 		} else {
 			fwrite(out.ptr, 1, out.size, stdout);
 		}
-		/* the encrypted forms hold no secret in the clear; wipe anyway */
-		memset(out.ptr, 0, out.size);
+		/* the encrypted forms hold no secret in the clear; wipe anyway
+		 * (sodium_memzero: a memset before free may be dropped) */
+		if (out.ptr != NULL)
+			sodium_memzero(out.ptr, out.size);
 		sign_buf_dispose(&out);
 		return EXIT_OK;
 	} else if (strcmp(sub, "remove") == 0) {

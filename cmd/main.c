@@ -15,6 +15,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 static const char usage_text[] =
 	"usage: sign [global options] COMMAND [options] ARGS\n"
 	"\n"
@@ -179,7 +181,7 @@ static const char *env_first(const char *a, const char *b)
 static int read_tty(char *buf, size_t size, const char *prompt)
 {
 	struct termios old, noecho;
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	size_t n = 0;
 	int ok = -1;
 	if (fd < 0)
@@ -194,14 +196,15 @@ static int read_tty(char *buf, size_t size, const char *prompt)
 	if (tcsetattr(fd, TCSAFLUSH, &noecho) != 0)
 		goto out;
 	for (;;) {
-		char ch;
+		char ch = '\0';
 		ssize_t r = read(fd, &ch, 1);
 		if (r <= 0 || ch == '\n' || ch == '\r')
 			break;
 		if (n + 1 < size)
 			buf[n++] = ch;
+		sodium_memzero(&ch, sizeof(ch));
 	}
-	buf[n] = '\0';
+	memset(buf + n, 0, size - n);
 	tcsetattr(fd, TCSAFLUSH, &old);
 	if (write(fd, "\n", 1) < 0)
 		goto out;
@@ -251,17 +254,17 @@ static int passphrase_cb(char *buf, size_t size, sign_pass_kind kind, const char
 	if (read_tty(buf, size, prompt) != 0)
 		return -1;
 	if (confirm) {
-		char *again = calloc(1, size);
+		/* guarded memory, wiped by sodium_free, as the library's buf */
+		char *again = sodium_malloc(size);
 		int same;
 		if (again == NULL)
 			return -1;
 		if (read_tty(again, size, "Repeat it: ") != 0) {
-			free(again);
+			sodium_free(again);
 			return -1;
 		}
-		same = strcmp(again, buf) == 0;
-		memset(again, 0, size);
-		free(again);
+		same = sodium_memcmp(again, buf, size) == 0;
+		sodium_free(again);
 		if (!same) {
 			fprintf(stderr, "sign: the passphrases differ\n");
 			return -1;
@@ -352,6 +355,71 @@ static int take_globals(cli *c, int *argc, char **argv, const char ***insecure, 
 	return EXIT_OK;
 }
 
+#ifdef SIGN_TEST_HOOKS
+/* build/tools/sign-hooks only: the rotation's fault-injection point
+ * (libsign/rotate.c), never in the release build */
+extern const char *signp_test_fail_after;
+#endif
+
+/* The environment variables sign reads, turned into the library's options
+ * (the library reads none).  What is made here is kept in *keep (freed by
+ * the caller); the rest points into the environment. */
+typedef struct env_keep {
+	char *home;          /* $HOME/.sign */
+	char *docker_config; /* $DOCKER_CONFIG/config.json or $HOME/.docker/config.json */
+	char *insecure;      /* a copy of SIGN_INSECURE_REGISTRIES, cut at the commas */
+} env_keep;
+
+static int take_env(cli *c, const char ***insecure, size_t *ninsecure, env_keep *keep)
+{
+	const char *v, *home = getenv("HOME");
+	char *save = NULL;
+	size_t n;
+	if (home != NULL && *home == '\0')
+		home = NULL;
+	if (c->opts.home == NULL) {
+		if ((v = getenv("SIGN_HOME")) != NULL && *v) {
+			c->opts.home = v;
+		} else if (home != NULL) {
+			n = strlen(home) + sizeof("/.sign");
+			if ((keep->home = malloc(n)) == NULL)
+				return EXIT_USAGE;
+			snprintf(keep->home, n, "%s%s.sign", home, home[strlen(home) - 1] == '/' ? "" : "/");
+			c->opts.home = keep->home;
+		}
+	}
+	if ((v = getenv("SIGN_INSECURE_REGISTRIES")) != NULL && *v) {
+		if ((keep->insecure = strdup(v)) == NULL)
+			return EXIT_USAGE;
+		for (char *t = strtok_r(keep->insecure, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			while (*t == ' ')
+				t++;
+			if (*t && cli_list_add(insecure, ninsecure, t) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if ((v = getenv("SIGN_DISABLE_TOFU")) != NULL && strcmp(v, "1") == 0)
+		c->opts.disable_tofu = 1;
+	if ((v = getenv("DOCKER_CONFIG")) != NULL && *v) {
+		n = strlen(v) + sizeof("/config.json");
+		if ((keep->docker_config = malloc(n)) == NULL)
+			return EXIT_USAGE;
+		snprintf(keep->docker_config, n, "%s/config.json", v);
+	} else if (home != NULL) {
+		n = strlen(home) + sizeof("/.docker/config.json");
+		if ((keep->docker_config = malloc(n)) == NULL)
+			return EXIT_USAGE;
+		snprintf(keep->docker_config, n, "%s/.docker/config.json", home);
+	}
+	c->opts.docker_config = keep->docker_config;
+	if ((v = getenv("DOCKER_AUTH_CONFIG")) != NULL && *v)
+		c->opts.docker_auth_config = v;
+#ifdef SIGN_TEST_HOOKS
+	signp_test_fail_after = getenv("SIGN_TEST_FAIL_AFTER");
+#endif
+	return EXIT_OK;
+}
+
 /* The heap, made in one step.  A warm verify peaks at about 200 KiB of small
  * blocks (OpenSSL's tables, JSON); touched one page at a time, that is some
  * 50 page faults, each costing more than populating the free top of the
@@ -382,12 +450,17 @@ int main(int argc, char **argv)
 	size_t ninsecure = 0;
 	int rc;
 	sign_ctx_options dflt = SIGN_CTX_OPTIONS_INIT;
+	env_keep keep = { NULL, NULL, NULL };
 
 	heap_prefault();
 	memset(&c, 0, sizeof(c));
 	c.opts = dflt;
 	if ((rc = take_globals(&c, &argc, argv, &insecure, &ninsecure)) != EXIT_OK)
 		goto out;
+	if ((rc = take_env(&c, &insecure, &ninsecure, &keep)) != EXIT_OK) {
+		fprintf(stderr, "sign: reading the environment: out of memory\n");
+		goto out;
+	}
 	c.opts.insecure_registries = insecure;
 	if (c.opts.trust_server == NULL) {
 		const char *ts = env_first("SIGN_TRUST_SERVER", "DOCKER_CONTENT_TRUST_SERVER");
@@ -425,5 +498,8 @@ int main(int argc, char **argv)
 	sign_global_cleanup();
 out:
 	free(insecure);
+	free(keep.home);
+	free(keep.docker_config);
+	free(keep.insecure);
 	return rc;
 }

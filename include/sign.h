@@ -118,20 +118,38 @@ typedef void (*sign_log_cb)(int level, const char *message, void *payload);
 
 typedef struct sign_ctx sign_ctx;
 
+/*
+ * The library reads no environment variable: what sign(1) takes from
+ * SIGN_HOME, SIGN_INSECURE_REGISTRIES, SIGN_DISABLE_TOFU, DOCKER_CONFIG and
+ * DOCKER_AUTH_CONFIG, a caller passes here (or not).
+ *
+ * sign_ctx_new refuses (SIGN_EIO, with the chmod or chown to run in the
+ * hint) a home, <home>/private or <home>/config.json that group or others
+ * can write or that a user other than the caller (effective uid) and root
+ * owns, and a home below a folder that group or others can write (unless
+ * sticky, as /tmp) or that another user owns.
+ */
 typedef struct sign_ctx_options {
 	unsigned int version;
-	const char *home;                /* NULL: $SIGN_HOME, else ~/.sign */
+	const char *home;                /* NULL: ~/.sign, ~ from the password database */
 	const char *trust_server;        /* Notary server URL; NULL: registry backend */
 	const char *const *insecure_registries; /* NULL-terminated list of host[:port] */
 	const char *ca_file;             /* extra CA bundle for TLS */
-	const char *docker_config;       /* NULL: $DOCKER_CONFIG/config.json, ~/.docker/config.json */
+	const char *docker_config;       /* path of the docker config.json; NULL:
+	                                  * ~/.docker/config.json, ~ as for home */
 	long timeout_seconds;            /* per request total; 0: 30 */
 	sign_passphrase_cb passphrase_cb;
 	sign_log_cb log_cb;
 	void *payload;                   /* given back to both callbacks */
+	/* Since version 2 (version 1 callers leave them out): */
+	int disable_tofu;                /* refuse trust on first use for every GUN no
+	                                  * pin covers, as config.json's disable_tofu */
+	const char *docker_auth_config;  /* docker config JSON text used instead of any
+	                                  * file (as DOCKER_AUTH_CONFIG); copied, and the
+	                                  * copy wiped when the context is freed */
 } sign_ctx_options;
-#define SIGN_CTX_OPTIONS_VERSION 1
-#define SIGN_CTX_OPTIONS_INIT { SIGN_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define SIGN_CTX_OPTIONS_VERSION 2
+#define SIGN_CTX_OPTIONS_INIT { SIGN_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL }
 
 SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign_error *err) SIGN_WARN_UNUSED;
 SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx);

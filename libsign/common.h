@@ -50,6 +50,11 @@ void signp_buf_clear(sign_buf *b);                           /* size = 0, keeps 
 char *signp_buf_detach(sign_buf *b, size_t *len);
 /* Dispose after wiping the contents. */
 void signp_buf_dispose_secure(sign_buf *b);
+/* json_decref of a parsed document that held secrets (a docker config, a
+ * token answer): its string values are wiped first, those no other
+ * reference shares.  What jansson's parser copied meanwhile is not. */
+struct json_t;
+void signp_json_decref_wipe(struct json_t *j);
 
 /* ---- encoding and hashing ---- */
 
@@ -90,6 +95,13 @@ int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err
 #define SIGNP_READ_FOREIGN 2u /* a file of another tool's (docker config): a symbolic
 			       * link is followed, and a path through a non-folder is absent */
 int signp_read_file_ex(sign_buf *out, const char *path, size_t max, unsigned flags, sign_error *err);
+/* Open a file for reading without blocking (a FIFO or a device does not
+ * wait) and check that it is a regular file: the one way every file is
+ * opened for reading.  flags as above (SIGNP_READ_FOREIGN follows a link).
+ * Returns the descriptor (its fstat in *st if st is not NULL), or
+ * SIGN_ENOTFOUND / SIGN_EIO ("<path>: not a regular file") with err set. */
+struct stat;
+int signp_open_regular(const char *path, unsigned flags, struct stat *st, sign_error *err);
 /* Atomic write: temp file in the same folder, fsync, rename, fsync dir. */
 int signp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	sign_error *err);

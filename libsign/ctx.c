@@ -4,12 +4,16 @@
 #include "ctx.h"
 #include "trust.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -41,23 +45,169 @@ SIGN_EXTERN(void) sign_global_cleanup(void)
 	curl_global_cleanup();
 }
 
+/* ~/.sign, ~ from the password database: the library reads no environment
+ * variable (sign(1) passes $SIGN_HOME, or $HOME/.sign) */
 static char *default_home(void)
 {
-	const char *h = getenv("SIGN_HOME");
-	const char *base;
+	struct passwd *pw = getpwuid(getuid());
+	const char *base = pw && pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : "/";
 	sign_buf b = SIGN_BUF_INIT;
-	if (h && *h)
-		return signp_strdup(h);
-	base = getenv("HOME");
-	if (base == NULL || *base == '\0') {
-		struct passwd *pw = getpwuid(getuid());
-		base = pw ? pw->pw_dir : "/";
-	}
 	if (signp_path_join(&b, base, ".sign") != SIGN_OK) {
 		sign_buf_dispose(&b);
 		return NULL;
 	}
 	return signp_buf_detach(&b, NULL);
+}
+
+/* ---- the home must be the user's own (OpenSSH's StrictModes) ---- */
+
+/* Refuse what another user owns (not us, not root) or what group or others
+ * can write: they could swap keys, pins or config.json (trust on first use
+ * back on).  fix is the chmod mode that makes it right. */
+static int check_owner_mode(const struct stat *st, const char *what, const char *path,
+	const char *fix, sign_error *err)
+{
+	uid_t me = geteuid();
+	if (st->st_uid != me && st->st_uid != 0) {
+		signp_err(err, SIGN_EIO, "refusing %s %s: it is owned by uid %u, not by you (uid %u)%s",
+			what, path, (unsigned)st->st_uid, (unsigned)me, me != 0 ? " or root" : "");
+		signp_err_hint(err, "chown %s%u %s, or use a home of your own",
+			S_ISDIR(st->st_mode) ? "-R " : "", (unsigned)me, path);
+		return SIGN_EIO;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		signp_err(err, SIGN_EIO, "refusing %s %s: %s can write it (mode %04o)", what, path,
+			(st->st_mode & S_IWOTH) ? "every user" : "its group",
+			(unsigned)(st->st_mode & 07777));
+		signp_err_hint(err, "chmod %s %s", fix, path);
+		return SIGN_EIO;
+	}
+	return SIGN_OK;
+}
+
+/* dir (a real path) and every folder above it, up to /: each owned by us
+ * or root, and not writable by group or others unless sticky (/tmp: there
+ * nobody else can rename or remove what we own).  Whoever can write one of
+ * them could put another home in place of ours. */
+static int check_parents(const char *dir, const char *home, sign_error *err)
+{
+	char *p = signp_strdup(dir), *slash;
+	struct stat st;
+	uid_t me = geteuid();
+	int r = SIGN_OK;
+	if (p == NULL)
+		return signp_err(err, SIGN_ENOMEM, "checking home %s: out of memory", home);
+	for (;;) {
+		if (stat(p, &st) != 0) {
+			r = signp_err_errno(err, SIGN_EIO, "checking home %s: %s", home, p);
+			break;
+		}
+		if (st.st_uid != me && st.st_uid != 0) {
+			r = signp_err(err, SIGN_EIO,
+				"refusing home %s: folder %s on its path is owned by uid %u, not by you (uid %u)%s",
+				home, p, (unsigned)st.st_uid, (unsigned)me, me != 0 ? " or root" : "");
+			signp_err_hint(err, "use a home in a folder of your own, or chown %u %s",
+				(unsigned)me, p);
+			break;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+			r = signp_err(err, SIGN_EIO,
+				"refusing home %s: folder %s on its path can be written by others (mode %04o)",
+				home, p, (unsigned)(st.st_mode & 07777));
+			signp_err_hint(err, "chmod go-w %s", p);
+			break;
+		}
+		if ((slash = strrchr(p, '/')) == NULL || slash == p) {
+			if (slash == p && p[1] != '\0') {
+				p[1] = '\0';
+				continue;
+			}
+			break;
+		}
+		*slash = '\0';
+	}
+	free(p);
+	return r;
+}
+
+/* The real path of the folder the home is in, or, when it does not exist,
+ * of the nearest folder above it that does (where it will be made). */
+static char *home_parent(const char *home, int exists)
+{
+	sign_buf up = SIGN_BUF_INIT;
+	char *real = NULL;
+	if (exists) {
+		char *slash;
+		if ((real = realpath(home, NULL)) != NULL && (slash = strrchr(real, '/')) != NULL)
+			slash[slash == real] = '\0';
+		return real;
+	}
+	if (signp_buf_puts(&up, home) != SIGN_OK)
+		return NULL;
+	for (;;) {
+		char *slash = strrchr(up.ptr, '/');
+		if (slash == NULL) {
+			signp_buf_clear(&up);
+			if (signp_buf_putc(&up, '.') != SIGN_OK)
+				break;
+		} else {
+			slash[slash == up.ptr] = '\0';
+		}
+		if ((real = realpath(up.ptr, NULL)) != NULL || errno != ENOENT ||
+		    strcmp(up.ptr, ".") == 0 || strcmp(up.ptr, "/") == 0)
+			break;
+	}
+	sign_buf_dispose(&up);
+	return real;
+}
+
+/* One entry of the home (private/, config.json), if it is there. */
+static int check_entry(int dirfd, const char *home, const char *name, int flags, const char *what,
+	const char *fix, sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	struct stat st;
+	int r = SIGN_OK;
+	if (fstatat(dirfd, name, &st, flags) != 0 || S_ISLNK(st.st_mode))
+		return SIGN_OK; /* absent; a linked config.json is refused by the reader */
+	if (signp_path_join(&path, home, name) != SIGN_OK)
+		return signp_err(err, SIGN_ENOMEM, "checking home %s: out of memory", home);
+	r = check_owner_mode(&st, what, path.ptr, fix, err);
+	sign_buf_dispose(&path);
+	return r;
+}
+
+/* The home's folder, private/ and config.json, then the folders above. */
+static int check_home(const char *home, sign_error *err)
+{
+	struct stat st;
+	char *up = NULL;
+	int fd, r;
+	fd = open(home, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT) {
+		/* another user's home we cannot even read: say whose it is */
+		int e = errno;
+		if (stat(home, &st) == 0 && (r = check_owner_mode(&st, "home", home, "700", err)) != SIGN_OK)
+			return r;
+		errno = e;
+		return signp_err_errno(err, SIGN_EIO, "opening home %s", home);
+	}
+	if (fd >= 0) {
+		if (fstat(fd, &st) != 0)
+			r = signp_err_errno(err, SIGN_EIO, "checking home %s", home);
+		else if ((r = check_owner_mode(&st, "home", home, "700", err)) == SIGN_OK &&
+			 (r = check_entry(fd, home, "private", 0, "key folder", "700", err)) == SIGN_OK)
+			r = check_entry(fd, home, "config.json", AT_SYMLINK_NOFOLLOW, "config file", "600",
+				err);
+		close(fd);
+		if (r != SIGN_OK)
+			return r;
+	}
+	if ((up = home_parent(home, fd >= 0)) == NULL)
+		return signp_err_errno(err, SIGN_EIO, "checking home %s", home);
+	r = check_parents(up, home, err);
+	free(up);
+	return r;
 }
 
 static int add_insecure(sign_ctx *ctx, size_t *n, const char *host)
@@ -76,10 +226,16 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 {
 	sign_ctx *ctx;
 	size_t n = 0;
-	const char *env;
 	int r = SIGN_ENOMEM;
+	sign_ctx_options v2 = SIGN_CTX_OPTIONS_INIT;
 
 	*out = NULL;
+	if (opts != NULL && opts->version == 1) {
+		/* version 1 ends before disable_tofu */
+		memcpy(&v2, opts, offsetof(sign_ctx_options, disable_tofu));
+		v2.version = SIGN_CTX_OPTIONS_VERSION;
+		opts = &v2;
+	}
 	if (opts == NULL || opts->version != SIGN_CTX_OPTIONS_VERSION)
 		return signp_err(err, SIGN_EINVAL, "creating context: unsupported options version");
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
@@ -87,12 +243,40 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 	ctx->home = opts->home ? signp_strdup(opts->home) : default_home();
 	if (ctx->home == NULL)
 		goto fail;
+	{
+		int hr = check_home(ctx->home, err);
+		if (hr != SIGN_OK) {
+			sign_ctx_free(ctx);
+			return hr;
+		}
+	}
 	if (opts->trust_server)
 		ctx->trust_server = signp_strdup(opts->trust_server);
-	if (opts->ca_file)
-		ctx->ca_file = signp_strdup(opts->ca_file);
+	if (opts->ca_file) {
+		/* libcurl opens it later, and would block on a FIFO: a regular
+		 * file only (a link is followed, as CA bundles often are); a
+		 * missing one is reported by the first TLS request, as before */
+		sign_error e;
+		int fd;
+		memset(&e, 0, sizeof(e));
+		fd = signp_open_regular(opts->ca_file, SIGNP_READ_FOREIGN, NULL, &e);
+		if (fd >= 0) {
+			close(fd);
+		} else if (fd != SIGN_ENOTFOUND) {
+			if (err != NULL && err->message[0] == '\0')
+				*err = e;
+			sign_ctx_free(ctx);
+			return signp_err_prefix(err, fd, "CA bundle");
+		}
+		if ((ctx->ca_file = signp_strdup(opts->ca_file)) == NULL)
+			goto fail;
+	}
 	if (opts->docker_config)
 		ctx->docker_config = signp_strdup(opts->docker_config);
+	if (opts->docker_auth_config && opts->docker_auth_config[0] &&
+	    (ctx->docker_auth_config = signp_strdup(opts->docker_auth_config)) == NULL)
+		goto fail;
+	ctx->disable_tofu = opts->disable_tofu != 0;
 	ctx->timeout = opts->timeout_seconds > 0 ? opts->timeout_seconds : 30;
 	ctx->pass_cb = opts->passphrase_cb;
 	ctx->log_cb = opts->log_cb;
@@ -102,21 +286,6 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 	for (const char *const *h = opts->insecure_registries; h && *h; h++)
 		if (add_insecure(ctx, &n, *h) != SIGN_OK)
 			goto fail;
-	env = getenv("SIGN_INSECURE_REGISTRIES");
-	if (env && *env) {
-		char *copy = signp_strdup(env), *save = NULL;
-		if (copy == NULL)
-			goto fail;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			while (*t == ' ')
-				t++;
-			if (*t && add_insecure(ctx, &n, t) != SIGN_OK) {
-				free(copy);
-				goto fail;
-			}
-		}
-		free(copy);
-	}
 	*out = ctx;
 	return SIGN_OK;
 fail:
@@ -144,6 +313,10 @@ SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx)
 	free(ctx->trust_server);
 	free(ctx->ca_file);
 	free(ctx->docker_config);
+	if (ctx->docker_auth_config) {
+		sodium_memzero(ctx->docker_auth_config, strlen(ctx->docker_auth_config));
+		free(ctx->docker_auth_config);
+	}
 	free(ctx);
 }
 
@@ -212,6 +385,7 @@ int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, si
 	o.timeout = ctx->timeout;
 	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
 	o.docker_config = ctx->docker_config;
+	o.docker_auth_config = ctx->docker_auth_config;
 	scheme_file(&path, ctx, host);
 	if (signp_read_file(&hint, path.ptr, 16, NULL) == SIGN_OK &&
 	    (strcmp(hint.ptr, "http") == 0 || strcmp(hint.ptr, "https") == 0))
@@ -273,6 +447,7 @@ int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred
 	o.timeout = ctx->timeout;
 	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
 	o.docker_config = ctx->docker_config;
+	o.docker_auth_config = ctx->docker_auth_config;
 	if ((r = signp_registry_new(out, &o, err)) != SIGN_OK)
 		return r;
 	signp_strlcpy(ctx->regs[ctx->nregs].host, key, sizeof(ctx->regs[0].host));

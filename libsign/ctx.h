@@ -18,6 +18,8 @@ struct sign_ctx {
 	char **insecure;            /* NULL-terminated */
 	char *ca_file;
 	char *docker_config;
+	char *docker_auth_config;   /* credentials: wiped at free */
+	int disable_tofu;           /* no trust on first use, whatever config.json says */
 	long timeout;
 	sign_passphrase_cb pass_cb;
 	sign_log_cb log_cb;
@@ -68,7 +70,7 @@ int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred
 
 /* Sum of requests and connections over the context's registry handles. */
 void signp_ctx_counters(const sign_ctx *ctx, long *requests, long *connections);
-/* Is host marked insecure (options, SIGN_INSECURE_REGISTRIES, config)? */
+/* Is host marked insecure (the context's insecure_registries)? */
 int signp_ctx_insecure(const sign_ctx *ctx, const char *host);
 
 /* Ask for a passphrase (sodium_malloc'd, NUL-terminated; free with

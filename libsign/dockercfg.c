@@ -1,7 +1,7 @@
 /*
  * dockercfg.c - registry credentials from the docker config: auths,
- * credHelpers and credsStore (docker-credential-<x> get), and the
- * DOCKER_AUTH_CONFIG environment override.
+ * credHelpers and credsStore (docker-credential-<x> get), or the config's
+ * text given directly (the caller's DOCKER_AUTH_CONFIG).
  */
 #include "registry.h"
 
@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -268,7 +269,7 @@ out:
 		close(out_p[1]);
 	if (devnull >= 0)
 		close(devnull);
-	json_decref(j);
+	signp_json_decref_wipe(j);
 	signp_buf_dispose_secure(&out);
 	return r;
 }
@@ -359,11 +360,10 @@ static int from_auths(sign_buf *user, sign_buf *secret, json_t *root, const char
 }
 
 int signp_docker_credentials(sign_buf *user, sign_buf *secret, const char *config_path,
-	const char *host, sign_error *err)
+	const char *auth_config, const char *host, sign_error *err)
 {
 	int r = SIGN_ERROR;
 	sign_buf text = SIGN_BUF_INIT, pathbuf = SIGN_BUF_INIT;
-	const char *env = getenv("DOCKER_AUTH_CONFIG");
 	const char *where;
 	json_t *root = NULL;
 	json_error_t je;
@@ -376,21 +376,20 @@ int signp_docker_credentials(sign_buf *user, sign_buf *secret, const char *confi
 	signp_buf_clear(secret);
 	norm_host(want, host);
 
-	if (env != NULL && env[0] != '\0') {
+	if (auth_config != NULL && auth_config[0] != '\0') {
 		where = "$DOCKER_AUTH_CONFIG";
-		if (strlen(env) > CFG_MAX)
+		if (strlen(auth_config) > CFG_MAX)
 			return signp_err(err, SIGN_EFORMAT, "DOCKER_AUTH_CONFIG: larger than %u bytes", CFG_MAX);
-		if (signp_buf_puts(&text, env) != SIGN_OK) {
+		if (signp_buf_puts(&text, auth_config) != SIGN_OK) {
 			r = signp_err(err, SIGN_ENOMEM, "docker credentials: out of memory");
 			goto out;
 		}
 	} else {
+		struct passwd *pw;
 		if (config_path != NULL && config_path[0] != '\0') {
 			r = signp_buf_puts(&pathbuf, config_path);
-		} else if (getenv("DOCKER_CONFIG") != NULL && getenv("DOCKER_CONFIG")[0] != '\0') {
-			r = signp_path_join(&pathbuf, getenv("DOCKER_CONFIG"), "config.json");
-		} else if (getenv("HOME") != NULL && getenv("HOME")[0] != '\0') {
-			r = signp_buf_printf(&pathbuf, "%s/.docker/config.json", getenv("HOME"));
+		} else if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL && pw->pw_dir[0]) {
+			r = signp_path_join(&pathbuf, pw->pw_dir, ".docker/config.json");
 		} else {
 			r = SIGN_ENOTFOUND;
 			goto out;
@@ -439,7 +438,7 @@ out:
 		signp_buf_dispose_secure(secret);
 		signp_buf_clear(user);
 	}
-	json_decref(root);
+	signp_json_decref_wipe(root);
 	signp_buf_dispose_secure(&text);
 	sign_buf_dispose(&pathbuf);
 	return r;

@@ -114,7 +114,6 @@ int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 	const char *k;
 	size_t best = 0;
 	int r = SIGN_OK;
-	const char *env;
 
 	memset(out, 0, sizeof(*out));
 	if ((out->keyids = json_array()) == NULL)
@@ -134,8 +133,7 @@ int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 		goto out;
 	tp = json_object_get(cfg, "trust_pinning");
 	out->disable_tofu = json_is_true(json_object_get(tp, "disable_tofu"));
-	env = getenv("SIGN_DISABLE_TOFU");
-	if (env && strcmp(env, "1") == 0)
+	if (ctx->disable_tofu)
 		out->disable_tofu = 1;
 	if (out->nkeys > 0)
 		goto out;

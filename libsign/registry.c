@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -83,6 +84,7 @@ struct signp_registry {
 	int insecure;
 	char *ca_file;
 	char *docker_config;
+	const char *docker_auth_config; /* borrowed */
 	char *user_agent;
 	long timeout;
 	long connect_timeout;
@@ -963,9 +965,11 @@ static int load_creds(signp_registry *r, sign_error *err)
 		return SIGN_OK;
 	if (r->creds_state == 2)
 		return SIGN_ENOTFOUND;
-	rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->host, err);
+	rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->docker_auth_config,
+		r->host, err);
 	if (rc == SIGN_ENOTFOUND && r->cred_host != NULL)
-		rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config, r->cred_host, err);
+		rc = signp_docker_credentials(&r->user, &r->secret, r->docker_config,
+			r->docker_auth_config, r->cred_host, err);
 	if (rc == SIGN_OK) {
 		r->creds_state = 1;
 		return SIGN_OK;
@@ -1233,7 +1237,7 @@ static int fetch_token(signp_registry *r, const char *realm, const char *service
 oom:
 	rc = signp_err(err, SIGN_ENOMEM, "getting a registry token: out of memory");
 out:
-	json_decref(j);
+	signp_json_decref_wipe(j);
 	signp_buf_dispose_secure(&form);
 	signp_buf_dispose_secure(&auth);
 	signp_buf_dispose_secure(&x.body);
@@ -1855,6 +1859,7 @@ int signp_registry_new(signp_registry **out, const signp_registry_options *opts,
 	if (opts->docker_config != NULL && opts->docker_config[0] &&
 	    (r->docker_config = signp_strdup(opts->docker_config)) == NULL)
 		goto oom;
+	r->docker_auth_config = opts->docker_auth_config;
 	r->user_agent = signp_strdup(opts->user_agent ? opts->user_agent : "sign/" SIGN_VERSION);
 	if (r->user_agent == NULL)
 		goto oom;
@@ -2515,6 +2520,7 @@ int signp_registry_put_blob_file(signp_registry *r, const char *repo, const char
 	body_src src;
 	FILE *fp = NULL;
 	struct stat st;
+	int fd;
 	if ((rc = check_digest_arg(r, repo, digest, err)) != SIGN_OK)
 		return rc;
 	if (path == NULL)
@@ -2524,10 +2530,15 @@ int signp_registry_put_blob_file(signp_registry *r, const char *repo, const char
 		return SIGN_OK;
 	if (rc != SIGN_ENOTFOUND)
 		return rc;
-	fp = fopen(path, "rbe");
-	if (fp == NULL)
+	if ((fd = signp_open_regular(path, 0, &st, err)) < 0) {
+		signp_err_prefix(err, fd, "uploading blob %s", digest);
+		return fd;
+	}
+	if ((fp = fdopen(fd, "rb")) == NULL) {
+		close(fd);
 		return signp_err_errno(err, SIGN_EIO, "uploading blob %s: opening %s", digest, path);
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+	}
+	if ((uint64_t)st.st_size != size) {
 		rc = signp_err(err, SIGN_EIO, "uploading blob %s: %s is not a regular file of %llu bytes", digest,
 			path, (unsigned long long)size);
 		goto out;

@@ -25,6 +25,8 @@ typedef struct signp_registry_options {
 	long timeout;              /* seconds, total per request (default 30) */
 	long connect_timeout;      /* seconds (default 10) */
 	const char *docker_config; /* path of config.json, or NULL for the default lookup */
+	const char *docker_auth_config; /* config JSON text used instead of any file, or
+	                                 * NULL; borrowed: it must outlive the handle */
 	const char *scheme_hint;   /* "https" or "http": try this one first (loopback/insecure) */
 	const char *user_agent;    /* NULL: "sign/<version>" */
 	/* A server given by URL (a notary server): "http[s]://HOST[:PORT][/PATH]".
@@ -148,10 +150,13 @@ int signp_multipart_build(sign_buf *out, char boundary_out[72], const signp_mult
  * realm, service, scope (empty when absent). */
 int signp_auth_parse_challenge(const char *header, char scheme_out[16], sign_buf *realm,
 	sign_buf *service, sign_buf *scope);
-/* Credentials for host from a docker config file (auths, credHelpers,
- * credsStore via docker-credential-<x> get).  SIGN_ENOTFOUND when none.
+/* Credentials for host from a docker config (auths, credHelpers,
+ * credsStore via docker-credential-<x> get): the JSON text auth_config if
+ * it is not NULL or empty (the caller's DOCKER_AUTH_CONFIG), else the file
+ * config_path, else ~/.docker/config.json with ~ from the password
+ * database (no environment variable is read).  SIGN_ENOTFOUND when none.
  * identity tokens come back with user "<token>". */
 int signp_docker_credentials(sign_buf *user, sign_buf *secret, const char *config_path,
-	const char *host, sign_error *err);
+	const char *auth_config, const char *host, sign_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -441,6 +442,33 @@ void signp_time_format(char out[32], int64_t t)
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* ---- secrets in JSON ---- */
+
+static void json_wipe(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	if (j == NULL || j->refcount > 1)
+		return;
+	if (json_is_string(j)) {
+		sodium_memzero((char *)json_string_value(j), json_string_length(j));
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			json_wipe(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			json_wipe(v);
+	}
+}
+
+void signp_json_decref_wipe(json_t *j)
+{
+	if (j != NULL && j->refcount == 1)
+		json_wipe(j);
+	json_decref(j);
+}
+
 /* ---- files ---- */
 
 int signp_mkdirs(const char *path, mode_t mode, sign_error *err)
@@ -480,24 +508,44 @@ static int read_grow(sign_buf *out, size_t need, unsigned flags)
 	return SIGN_OK;
 }
 
+int signp_open_regular(const char *path, unsigned flags, struct stat *st, sign_error *err)
+{
+	int fd;
+	struct stat sb;
+	/* O_NONBLOCK: opening a FIFO with no writer, or a device, must not
+	 * wait; only a regular file is ever read, and for one the flag changes
+	 * nothing */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+		(flags & SIGNP_READ_FOREIGN ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		if (errno == ENOENT || (errno == ENOTDIR && (flags & SIGNP_READ_FOREIGN))) {
+			signp_err(err, SIGN_ENOTFOUND, "reading %s: no such file", path);
+			return SIGN_ENOTFOUND;
+		}
+		signp_err_errno(err, SIGN_EIO, "reading %s", path);
+		return SIGN_EIO;
+	}
+	if (st == NULL)
+		st = &sb;
+	if (fstat(fd, st) != 0) {
+		signp_err_errno(err, SIGN_EIO, "reading %s", path);
+		close(fd);
+		return SIGN_EIO;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		signp_err(err, SIGN_EIO, "reading %s: not a regular file", path);
+		close(fd);
+		return SIGN_EIO;
+	}
+	return fd;
+}
+
 int signp_read_file_ex(sign_buf *out, const char *path, size_t max, unsigned flags, sign_error *err)
 {
 	int fd, r = SIGN_EIO;
 	struct stat st;
-	fd = open(path, O_RDONLY | O_CLOEXEC | (flags & SIGNP_READ_FOREIGN ? 0 : O_NOFOLLOW));
-	if (fd < 0) {
-		if (errno == ENOENT || (errno == ENOTDIR && (flags & SIGNP_READ_FOREIGN)))
-			return signp_err(err, SIGN_ENOTFOUND, "reading %s: no such file", path);
-		return signp_err_errno(err, SIGN_EIO, "reading %s", path);
-	}
-	if (fstat(fd, &st) != 0) {
-		signp_err_errno(err, SIGN_EIO, "reading %s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		signp_err(err, SIGN_EIO, "reading %s: not a regular file", path);
-		goto out;
-	}
+	if ((fd = signp_open_regular(path, flags, &st, err)) < 0)
+		return fd;
 	if ((uint64_t)st.st_size > max) {
 		r = signp_err(err, SIGN_EFORMAT, "reading %s: file is larger than %zu bytes", path, max);
 		goto out;

@@ -13,6 +13,8 @@
 #   - -o json fields; the keys-example rotation scripts.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/notary.sh"
+# the CLI with the test hooks (SIGN_TEST_FAIL_AFTER); build/sign has none
+SIGN_HOOKS="$TOOLS/sign-hooks"
 
 # json_ids FIELD FILE: the key IDs of a JSON array field, one per line
 json_ids() {
@@ -129,14 +131,14 @@ run "[reg] a home trusts int" 0 "$SIGN" --home "$T" verify "$I:t1" "$I:t2"
 IREPO1=$(key_id "$A" targets "$I")
 REC="$A/trust/$I/rotation.json"
 run "[reg] repository rotation stopped after the new key" 2 \
-	env SIGN_TEST_FAIL_AFTER=key "$SIGN" --home "$A" key rotate "$I" repository
+	env SIGN_TEST_FAIL_AFTER=key "$SIGN_HOOKS" --home "$A" key rotate "$I" repository
 expect "[reg] … says where it stopped" has "stopped after key (SIGN_TEST_FAIL_AFTER)" "$ERR"
 expect "[reg] … a pending rotation is recorded" test -f "$REC"
 PENDING=$(sed -n 's/.*"keyid":"\([0-9a-f]*\)".*/\1/p' "$REC")
 expect "[reg] … with the new key, saved in the home" in_home "$A" "$PENDING"
 run "[reg] … the tags still verify" 0 "$SIGN" --home "$T" verify "$I:t1" "$I:t2"
 run "[reg] run again, stopped after publishing" 2 \
-	env SIGN_TEST_FAIL_AFTER=publish "$SIGN" --home "$A" key rotate "$I" repository
+	env SIGN_TEST_FAIL_AFTER=publish "$SIGN_HOOKS" --home "$A" key rotate "$I" repository
 expect "[reg] … same pending key (no second key made)" \
 	test "$(sed -n 's/.*"keyid":"\([0-9a-f]*\)".*/\1/p' "$REC")" = "$PENDING"
 NKEYS=$("$SIGN" --home "$A" -o json key list | tr -d ' \n' | grep -o "\"role\":\"targets\",\"gun\":\"$I\"" | wc -l)
@@ -156,11 +158,11 @@ run "[reg] … and from a fresh home" 0 "$SIGN" --home "$WORK/reg-fresh" verify 
 IV=$(curl -sf "http://$REG/v2/int/manifests/_sign.trust" -H "Accept: application/vnd.oci.image.manifest.v1+json" |
 	grep -o '"[0-9]*\.root\.json"' | wc -l)
 run "[reg] root rotation stopped after the re-sign step" 2 \
-	env SIGN_TEST_FAIL_AFTER=resign "$SIGN" --home "$A" key rotate "$I" root
+	env SIGN_TEST_FAIL_AFTER=resign "$SIGN_HOOKS" --home "$A" key rotate "$I" root
 run "[reg] run again: finishes" 0 "$SIGN" --home "$A" -o json key rotate "$I" root
 expect "[reg] … exactly one more root version" test "$(json_int root_version "$OUT")" = $((IV + 1))
 run "[reg] root rotation stopped after publishing" 2 \
-	env SIGN_TEST_FAIL_AFTER=publish "$SIGN" --home "$A" key rotate "$I" root
+	env SIGN_TEST_FAIL_AFTER=publish "$SIGN_HOOKS" --home "$A" key rotate "$I" root
 run "[reg] run again: nothing left but the record" 0 "$SIGN" --home "$A" -o json key rotate "$I" root
 expect "[reg] … no further root version" test "$(json_int root_version "$OUT")" = $((IV + 2))
 expect "[reg] … the record is gone" test ! -f "$REC"
@@ -270,7 +272,7 @@ run "[notary] the server refuses a root signed by a new root key only" 3 \
 run "[notary] … and the collection still verifies" 0 sign_ts --home "$NT" verify "$NG:v1"
 
 run "[notary] repository rotation stopped after publishing" 2 \
-	env SIGN_TEST_FAIL_AFTER=publish "$SIGN" --trust-server "$NOTARY_URL" --home "$NA" key rotate "$NG" repository
+	env SIGN_TEST_FAIL_AFTER=publish "$SIGN_HOOKS" --trust-server "$NOTARY_URL" --home "$NA" key rotate "$NG" repository
 NPENDING=$(sed -n 's/.*"keyid":"\([0-9a-f]*\)".*/\1/p' "$NA/trust/$NG/rotation.json")
 run "[notary] run again: finishes" 0 sign_ts --home "$NA" -o json key rotate "$NG" repository
 expect "[notary] … with the same key" test "$(json_ids new_keyids "$OUT")" = "$NPENDING"

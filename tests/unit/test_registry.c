@@ -114,13 +114,16 @@ static char *b64(const char *s)
 	return b.ptr;
 }
 
+/* the docker config text given instead of a file (DOCKER_AUTH_CONFIG's) */
+static const char *auth_text;
+
 static int creds(const char *cfg, const char *host, const char *want_user, const char *want_secret)
 {
 	sign_buf u = SIGN_BUF_INIT, s = SIGN_BUF_INIT;
 	sign_error err;
 	int rc;
 	memset(&err, 0, sizeof(err));
-	rc = signp_docker_credentials(&u, &s, cfg, host, &err);
+	rc = signp_docker_credentials(&u, &s, cfg, auth_text, host, &err);
 	if (rc == SIGN_OK) {
 		if (want_user == NULL)
 			fail_msg("%s: unexpected credentials", host);
@@ -181,7 +184,9 @@ static void test_docker_config_auths(void **state)
 	write_file(path, "{\"auths\": [", 0600);
 	assert_int_equal(creds(path, "127.0.0.1:5000", NULL, NULL), SIGN_EFORMAT);
 
-	/* $DOCKER_CONFIG, then $HOME/.docker */
+	/* the library reads no environment variable: $DOCKER_CONFIG, $HOME
+	 * and $DOCKER_AUTH_CONFIG are the CLI's to pass (test_hostile_home.sh
+	 * checks that it does); the text given overrides the files */
 	{
 		char dir[300], home[300];
 		snprintf(dir, sizeof(dir), "%s/dc", tmpdir);
@@ -190,7 +195,8 @@ static void test_docker_config_auths(void **state)
 		snprintf(text, sizeof(text), "{\"auths\":{\"h.example.com\":{\"auth\":\"%s\"}}}", a3);
 		write_file(path, text, 0600);
 		setenv("DOCKER_CONFIG", dir, 1);
-		assert_int_equal(creds(NULL, "h.example.com", "carol", "c3"), SIGN_OK);
+		assert_int_equal(creds(NULL, "h.example.com", NULL, NULL), SIGN_ENOTFOUND);
+		assert_int_equal(creds(path, "h.example.com", "carol", "c3"), SIGN_OK);
 		unsetenv("DOCKER_CONFIG");
 		snprintf(home, sizeof(home), "%s/home", tmpdir);
 		mkdir(home, 0700);
@@ -202,13 +208,16 @@ static void test_docker_config_auths(void **state)
 		{
 			char *oldhome = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
 			setenv("HOME", home, 1);
-			assert_int_equal(creds(NULL, "h.example.com", "bob", "hub"), SIGN_OK);
-			/* DOCKER_AUTH_CONFIG overrides the files */
+			assert_int_equal(creds(NULL, "h.example.com", NULL, NULL), SIGN_ENOTFOUND);
+			assert_int_equal(creds(path, "h.example.com", "bob", "hub"), SIGN_OK);
 			snprintf(text, sizeof(text), "{\"auths\":{\"h.example.com\":{\"auth\":\"%s\"}}}", a1);
 			setenv("DOCKER_AUTH_CONFIG", text, 1);
+			assert_int_equal(creds(path, "h.example.com", "bob", "hub"), SIGN_OK);
+			unsetenv("DOCKER_AUTH_CONFIG");
+			auth_text = text;
 			assert_int_equal(creds(NULL, "h.example.com", "alice", "pw:with:colons"), SIGN_OK);
 			assert_int_equal(creds(path, "h.example.com", "alice", "pw:with:colons"), SIGN_OK);
-			unsetenv("DOCKER_AUTH_CONFIG");
+			auth_text = NULL;
 			if (oldhome) {
 				setenv("HOME", oldhome, 1);
 				free(oldhome);
@@ -267,10 +276,10 @@ static void test_docker_config_helpers(void **state)
 		sign_buf u = SIGN_BUF_INIT, s = SIGN_BUF_INIT;
 		sign_error err;
 		memset(&err, 0, sizeof(err));
-		assert_int_equal(signp_docker_credentials(&u, &s, path, "broken.example.com", &err), SIGN_EAUTH);
+		assert_int_equal(signp_docker_credentials(&u, &s, path, NULL, "broken.example.com", &err), SIGN_EAUTH);
 		assert_non_null(strstr(err.message, "something bad happened"));
 		memset(&err, 0, sizeof(err));
-		assert_int_equal(signp_docker_credentials(&u, &s, path, "missing.example.com", &err), SIGN_EAUTH);
+		assert_int_equal(signp_docker_credentials(&u, &s, path, NULL, "missing.example.com", &err), SIGN_EAUTH);
 		assert_non_null(strstr(err.message, "docker-credential-nosuchhelper"));
 		sign_buf_dispose(&u);
 		sign_buf_dispose(&s);

@@ -1,4 +1,5 @@
-/* test_util.c - the library's bounded file reader (signp_read_file[_ex]). */
+/* test_util.c - the library's bounded file reader (signp_read_file[_ex],
+ * signp_open_regular), and the wiping of parsed secrets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "common.h"
 
@@ -118,6 +120,37 @@ static void test_not_files(void **state)
 	free(b.ptr);
 }
 
+/* a FIFO (no writer) or a device is refused at once, never waited on: the
+ * alarm turns a reader that blocks in open or read into a failed test */
+static void test_fifo(void **state)
+{
+	sign_error err = { 0 };
+	sign_buf b = { 0 };
+	char fifo[160], link[160];
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20);
+	assert_int_equal(signp_read_file(&b, fifo, 100, &err), SIGN_EIO);
+	assert_non_null(strstr(err.message, fifo));
+	assert_non_null(strstr(err.message, "not a regular file"));
+	/* another tool's file follows a link, still to a regular file only */
+	snprintf(link, sizeof(link), "%s/fifo-link", dir);
+	assert_int_equal(symlink(fifo, link), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_read_file_ex(&b, link, 100, SIGNP_READ_SECRET | SIGNP_READ_FOREIGN, &err),
+		SIGN_EIO);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_read_file(&b, "/dev/zero", 100, &err), SIGN_EIO);
+	assert_non_null(strstr(err.message, "/dev/zero: not a regular file"));
+	memset(&err, 0, sizeof(err));
+	assert_true(signp_open_regular(fifo, 0, NULL, &err) < 0);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	alarm(0);
+	assert_null(b.ptr);
+}
+
 /* a secret read gives the same bytes, also when the buffer must grow (a
  * procfs file whose size fstat does not know) */
 static void test_secret(void **state)
@@ -159,6 +192,66 @@ static void test_foreign(void **state)
 	free(b.ptr);
 }
 
+/* jansson's allocations during test_json_wipe: each block carries its size,
+ * and a freed block that still holds SECRET is counted */
+#define SECRET "s3cret-token-value"
+static int freed_with_secret;
+
+static void *counting_malloc(size_t n)
+{
+	size_t *p = malloc(sizeof(size_t) + n);
+	if (p == NULL)
+		return NULL;
+	*p = n;
+	return p + 1;
+}
+
+static void counting_free(void *q)
+{
+	size_t *p = q, n;
+	if (q == NULL)
+		return;
+	n = p[-1];
+	for (size_t i = 0; i + strlen(SECRET) <= n; i++)
+		if (memcmp((char *)q + i, SECRET, strlen(SECRET)) == 0) {
+			freed_with_secret++;
+			break;
+		}
+	free(p - 1);
+}
+
+/* a parsed document that held credentials is wiped before it is freed (the
+ * docker config, a registry token answer); plain json_decref leaves them */
+static void test_json_wipe(void **state)
+{
+	static const char doc[] = "{\"auths\":{\"r.example.com\":{\"identitytoken\":\"" SECRET
+		"\"}},\"list\":[\"" SECRET "\", 1]}";
+	json_t *j;
+	(void)state;
+	json_set_alloc_funcs(counting_malloc, counting_free);
+	/* control: what json_decref leaves behind */
+	j = json_loads(doc, 0, NULL);
+	assert_non_null(j);
+	freed_with_secret = 0;
+	json_decref(j);
+	assert_int_equal(freed_with_secret, 2);
+	j = json_loads(doc, 0, NULL);
+	assert_non_null(j);
+	freed_with_secret = 0;
+	signp_json_decref_wipe(j);
+	assert_int_equal(freed_with_secret, 0);
+	/* a value another reference shares is left alone */
+	{
+		json_t *shared;
+		j = json_loads(doc, 0, NULL);
+		shared = json_incref(json_array_get(json_object_get(j, "list"), 0));
+		signp_json_decref_wipe(j);
+		assert_string_equal(json_string_value(shared), SECRET);
+		json_decref(shared);
+	}
+	json_set_alloc_funcs(malloc, free);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,8 +259,10 @@ int main(void)
 		cmocka_unit_test(test_over_bound),
 		cmocka_unit_test(test_unknown_size),
 		cmocka_unit_test(test_not_files),
+		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_foreign),
+		cmocka_unit_test(test_json_wipe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
