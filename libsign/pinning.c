@@ -40,6 +40,7 @@ void signp_pin_dispose(signp_pin *p)
 	for (size_t i = 0; i < p->nkeys; i++)
 		EVP_PKEY_free(p->keys[i]);
 	p->nkeys = 0;
+	sign_buf_dispose(&p->ca_pem);
 }
 
 /* Add a pinned key (its public half) and its canonical ID (for display). */
@@ -200,6 +201,13 @@ int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 		signp_strlcpy(out->ca_file, path.ptr, sizeof(out->ca_file));
 		snprintf(out->rule, sizeof(out->rule), "config.json trust_pinning.ca \"%.200s\"", k);
 	}
+	/* the bundle is read here, bounded and only if it is a regular file
+	 * (OpenSSL's own loader would wait on a FIFO) */
+	if (out->ca_file[0] &&
+	    (r = signp_read_file(&out->ca_pem, out->ca_file, SIGN_MAX_CA_BUNDLE, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "reading the CA bundle of %s", out->rule);
+		goto out;
+	}
 out:
 	json_decref(cfg);
 	sign_buf_dispose(&path);
@@ -215,9 +223,10 @@ int signp_pin_active(const signp_pin *p)
 }
 
 /* Does a root certificate (PEM: leaf, then intermediates) chain to the CA
- * bundle at `now`? */
-static int chains_to(const char *pem, size_t len, const char *ca_file, int64_t now)
+ * bundle (PEM certificates, read by signp_pin_resolve) at `now`? */
+static int chains_to(const char *pem, size_t len, const sign_buf *ca_pem, int64_t now)
 {
+	BIO *cabio = NULL;
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	X509 *leaf = NULL, *c;
 	STACK_OF(X509) *chain = sk_X509_new_null();
@@ -231,8 +240,14 @@ static int chains_to(const char *pem, size_t len, const char *ca_file, int64_t n
 	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 		if (!sk_X509_push(chain, c))
 			X509_free(c);
-	if (X509_STORE_load_file(store, ca_file) != 1)
+	if (ca_pem->size > INT32_MAX || (cabio = BIO_new_mem_buf(ca_pem->ptr, (int)ca_pem->size)) == NULL)
 		goto out;
+	while ((c = PEM_read_bio_X509(cabio, NULL, NULL, NULL)) != NULL) {
+		int added = X509_STORE_add_cert(store, c);
+		X509_free(c);
+		if (added != 1)
+			goto out;
+	}
 	if (X509_STORE_CTX_init(vctx, store, leaf, chain) != 1)
 		goto out;
 	X509_STORE_CTX_set_time(vctx, 0, (time_t)now);
@@ -244,6 +259,7 @@ out:
 	sk_X509_pop_free(chain, X509_free);
 	X509_free(leaf);
 	BIO_free(bio);
+	BIO_free(cabio);
 	return ok;
 }
 
@@ -277,7 +293,7 @@ static int key_pinned(const signp_pin *p, const json_t *kobj, const char *tid, c
 			"public"));
 		sign_buf pem = SIGN_BUF_INIT;
 		hit = b64 && signp_b64_decode(&pem, b64, strlen(b64)) == SIGN_OK &&
-		      chains_to(pem.ptr, pem.size, p->ca_file, now);
+		      chains_to(pem.ptr, pem.size, &p->ca_pem, now);
 		sign_buf_dispose(&pem);
 	}
 	ERR_clear_error();

@@ -10,6 +10,7 @@
 #include "tuf.h"
 
 #define SIGNP_PIN_MAX_KEYS 16
+#define SIGN_MAX_CA_BUNDLE (1u << 20)
 
 /* A pin names root keys in one of three ways.  None of them is met by a key
  * ID written in a root: every key a root lists is parsed from its bytes, its
@@ -21,6 +22,7 @@ typedef struct signp_pin {
 	json_t *keyids;        /* config.json certs: key IDs (canonical or the certificate's
 	                        * TUF ID), compared with IDs recomputed from the key bytes */
 	char ca_file[4096];    /* or: a root certificate with CN = GUN must chain to this CA */
+	sign_buf ca_pem;       /* that CA bundle's bytes */
 	int disable_tofu;      /* no pin and nothing cached: refuse */
 	char rule[256];        /* which rule applies, for messages and `trust show` */
 } signp_pin;

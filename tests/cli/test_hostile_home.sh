@@ -84,6 +84,14 @@ mkfifo "$V/config.json"
 run "a FIFO as the home's config.json: exit 2 at once" 2 timeout 20 "$SIGN" --home "$V" --timeout 5 verify "oci:$L:v1"
 expect "… naming the file" has "$V/config.json" "$ERR"
 rm -f "$V/config.json"
+# a trust pinning CA rule whose bundle is a FIFO (the prefix "" applies to every GUN)
+mkfifo "$WORK/ca-bundle-fifo.pem"
+VC="$WORK/home-ca-fifo"
+mkdir -m 700 "$VC"
+printf '{"trust_pinning":{"ca":{"":"%s"}}}\n' "$WORK/ca-bundle-fifo.pem" >"$VC/config.json"
+chmod 600 "$VC/config.json"
+run "a FIFO as a CA rule's bundle: exit 2 at once" 2 timeout 20 "$SIGN" --home "$VC" --timeout 5 verify "oci:$L:v1"
+expect "… naming the bundle, not a regular file" has "ca-bundle-fifo.pem: not a regular file" "$ERR"
 
 # --- a home that someone else can write or owns ------------------------------------------
 # (the tests run as root; /tmp, where $WORK is, is sticky and so accepted)
