@@ -1,6 +1,8 @@
 /*
  * publish.c - the publisher's journal: the tags this home signed with the
- * repository key whose publication no later read has confirmed yet.
+ * repository key whose publication no later read has confirmed yet; and the
+ * targets entry a tag is recorded as, which push, signer and the journal
+ * compare.
  *
  * Registries have no compare-and-swap, so a concurrent publisher's write
  * can replace ours after we read it back.  A push records its tag here
@@ -27,6 +29,19 @@
 
 #define JOURNAL_FILE "journal.json"
 #define JOURNAL_MAX (1u << 20)
+
+/* Entry to record: hashes.sha256 = digest, length = size (as docker does). */
+json_t *signp_target_json(const char *digest, uint64_t size)
+{
+	unsigned char raw[32];
+	sign_buf b64 = SIGN_BUF_INIT;
+	json_t *j;
+	if (signp_unhex(raw, 32, digest + 7) != SIGN_OK || signp_b64_encode(&b64, raw, 32) != SIGN_OK)
+		return NULL;
+	j = json_pack("{s:{s:s}, s:I}", "hashes", "sha256", b64.ptr, "length", (json_int_t)size);
+	sign_buf_dispose(&b64);
+	return j;
+}
 
 /* The journal's "tags" object (a new empty one when there is none or it
  * is unreadable: it is only ever a hint to publish again). */

@@ -643,19 +643,6 @@ static int upload_from(sign_ctx *ctx, const char *from, signp_store *dst, const 
 
 /* ---- the update loop ---- */
 
-/* Entry to record: hashes.sha256 = digest, length = size (as docker does). */
-json_t *signp_target_json(const char *digest, uint64_t size)
-{
-	unsigned char raw[32];
-	sign_buf b64 = SIGN_BUF_INIT;
-	json_t *j;
-	if (signp_unhex(raw, 32, digest + 7) != SIGN_OK || signp_b64_encode(&b64, raw, 32) != SIGN_OK)
-		return NULL;
-	j = json_pack("{s:{s:s}, s:I}", "hashes", "sha256", b64.ptr, "length", (json_int_t)size);
-	sign_buf_dispose(&b64);
-	return j;
-}
-
 /* One change to a targets entry. */
 typedef struct target_change {
 	const char *tag;
