@@ -140,7 +140,8 @@ check: test-deps
 
 all-tests: all $(UNIT_BIN) $(TOOL_BIN)
 
-VECTORS ?= $(firstword $(wildcard ../shared/vectors vectors))
+# the public test vectors, copied into the tree (tests/vectors/README.md)
+VECTORS ?= tests/vectors
 
 demo: deps
 	$(MAKE) all
