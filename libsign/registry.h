@@ -148,6 +148,15 @@ int signp_multipart_build(sign_buf *out, char boundary_out[72], const signp_mult
  * realm, service, scope (empty when absent). */
 int signp_auth_parse_challenge(const char *header, char scheme_out[16], sign_buf *realm,
 	sign_buf *service, sign_buf *scope);
+/* The first error of a registry error body ({"errors":[{"code","message",
+ * "detail"}]}, bounded), each field cleaned to printable text and cut to
+ * its buffer; empty strings for what is absent or malformed. */
+typedef struct signp_registry_errdoc {
+	char code[64];
+	char msg[300];
+	char detail[160];
+} signp_registry_errdoc;
+void signp_registry_error_doc(signp_registry_errdoc *out, const void *body, size_t len);
 /* Credentials for host from a docker config file (auths, credHelpers,
  * credsStore via docker-credential-<x> get).  SIGN_ENOTFOUND when none.
  * identity tokens come back with user "<token>". */
