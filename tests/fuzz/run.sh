@@ -6,6 +6,7 @@
 # FUZZ_BUILD/corpus/NAME/ (the committed seeds are not touched), a crash to
 # FUZZ_BUILD/crashes/NAME-*.  Fails when any harness crashed.
 # FUZZ_JOBS=N runs N harnesses at a time (default 1); FUZZ_ONLY=NAME one.
+# A harness's dictionary of tokens is tests/fuzz/NAME.dict (see dict_of).
 set -u
 cd "$(dirname "$0")/../.."
 B=${1:-build/fuzz}
@@ -21,6 +22,16 @@ for bin in "$B"/fuzz_*; do
 done
 [ ${#names[@]} -gt 0 ] || { echo "fuzz: no harness in $B (make fuzz-build)" >&2; exit 2; }
 
+# the libFuzzer dictionary of a harness (tests/fuzz/*.dict), if it has one
+dict_of() {
+	case $1 in
+	cjson) echo json ;;
+	cosign_*) echo cosign ;;
+	registry_error | notary_error | notary_key) echo errors ;;
+	*) echo "$1" ;;
+	esac
+}
+
 one() {
 	local n=$1 bin=$B/fuzz_$1 log=$B/logs/$1.log
 	mkdir -p "$B/corpus/$n" "$B/crashes" "$B/logs"
@@ -33,10 +44,12 @@ one() {
 	fi
 	# -rss_limit_mb: the cosign key's scrypt alone takes 64 MiB; ASan doubles
 	# what the parsers allocate
-	local seeds=()
+	local seeds=() dict=() d
 	[ -d "tests/fuzz/corpus/$n" ] && seeds=("tests/fuzz/corpus/$n")
+	d=tests/fuzz/$(dict_of "$n").dict
+	[ -f "$d" ] && dict=("-dict=$d")
 	if "$bin" -max_total_time="$SECS" -timeout=25 -rss_limit_mb=2048 -max_len=65536 \
-		-print_final_stats=1 -artifact_prefix="$B/crashes/$n-" \
+		"${dict[@]}" -print_final_stats=1 -artifact_prefix="$B/crashes/$n-" \
 		"$B/corpus/$n" "${seeds[@]}" >>"$log" 2>&1; then
 		local stats
 		stats=$(grep -E '^#[0-9]+.*DONE' "$log" | tail -1)
