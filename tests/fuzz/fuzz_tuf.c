@@ -4,8 +4,11 @@
  * targets/releases).  What parses is then
  *   - written back in notary's wire form, which must parse again to the same
  *     canonical signed object and the same bytes (a stable round trip);
- *   - for a root: its structure, certificates and key objects checked, and
- *     its signatures counted against its own root role;
+ *   - for a root: its structure, certificates and key objects checked, its
+ *     signatures counted against its own root role, and the rotation rule
+ *     checked both ways against the vector root;
+ *   - for a snapshot or timestamp: each file entry's hashes checked (against
+ *     the input itself);
  *   - for the others: signatures counted against the keys of the public
  *     vector c1_root.v1.json (FUZZ_VECTORS), which signed the seeds.
  */
@@ -87,6 +90,24 @@ static void root_checks(const signp_tuf_file *f)
 			EVP_PKEY_free(pk);
 	}
 	count_with(f, f, "root");
+	if (vec_root != NULL) {
+		memset(&err, 0, sizeof(err));
+		(void)signp_tuf_root_rotation_check(vec_root, f, &err);
+		memset(&err, 0, sizeof(err));
+		(void)signp_tuf_root_rotation_check(f, vec_root, &err);
+	}
+}
+
+/* a snapshot's or timestamp's file entries, checked against the input */
+static void meta_checks(const signp_tuf_file *f, const uint8_t *data, size_t size)
+{
+	const char *name;
+	json_t *e;
+	sign_error err;
+	json_object_foreach(json_object_get(f->signed_obj, "meta"), name, e) {
+		memset(&err, 0, sizeof(err));
+		(void)signp_tuf_check_filemeta(e, data, size, name, &err);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			root_checks(f);
 		else if (vec_root != NULL)
 			count_with(f, vec_root, i == 4 ? "targets" : roles[i]);
+		if (i == 2 || i == 3)
+			meta_checks(f, data, size);
 		signp_tuf_file_free(f);
 	}
 	return 0;
