@@ -713,19 +713,14 @@ static int net_error(signp_registry *r, CURLcode cc, const char *url, sign_error
 static int status_error(const signp_registry *r, const xfer *x, sign_error *err, const char *fmt, ...)
 	SIGN_ATTR_PRINTF(4, 5);
 
-static int status_error(const signp_registry *r, const xfer *x, sign_error *err, const char *fmt, ...)
+void signp_registry_error_doc(signp_registry_errdoc *out, const void *body, size_t len)
 {
-	char what[300], code[64] = "", msg[300] = "", detail[160] = "";
-	int rc = SIGN_EREGISTRY;
-	va_list ap;
+	char *code = out->code, *msg = out->msg, *detail = out->detail;
 	json_t *j = NULL;
 
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-
-	if (x->body.size > 0 && x->body.size <= SMALL_ANSWER_MAX)
-		j = json_loadb(x->body.ptr, x->body.size, 0, NULL);
+	memset(out, 0, sizeof(*out));
+	if (body != NULL && len > 0 && len <= SMALL_ANSWER_MAX)
+		j = json_loadb(body, len, 0, NULL);
 	if (json_is_object(j)) {
 		json_t *errs = json_object_get(j, "errors");
 		json_t *e0 = json_is_array(errs) ? json_array_get(errs, 0) : NULL;
@@ -733,20 +728,38 @@ static int status_error(const signp_registry *r, const xfer *x, sign_error *err,
 			json_t *c = json_object_get(e0, "code"), *m = json_object_get(e0, "message");
 			json_t *d = json_object_get(e0, "detail");
 			if (json_is_string(c))
-				signp_clean_copy(code, sizeof(code), json_string_value(c), json_string_length(c));
+				signp_clean_copy(code, sizeof(out->code), json_string_value(c),
+					json_string_length(c));
 			if (json_is_string(m))
-				signp_clean_copy(msg, sizeof(msg), json_string_value(m), json_string_length(m));
+				signp_clean_copy(msg, sizeof(out->msg), json_string_value(m),
+					json_string_length(m));
 			if (json_is_string(d)) {
-				signp_clean_copy(detail, sizeof(detail), json_string_value(d), json_string_length(d));
+				signp_clean_copy(detail, sizeof(out->detail), json_string_value(d),
+					json_string_length(d));
 			} else if (d != NULL && !json_is_null(d)) {
 				char *s = json_dumps(d, JSON_COMPACT);
 				if (s != NULL)
-					signp_clean_copy(detail, sizeof(detail), s, strlen(s));
+					signp_clean_copy(detail, sizeof(out->detail), s, strlen(s));
 				free(s);
 			}
 		}
 	}
 	json_decref(j);
+}
+
+static int status_error(const signp_registry *r, const xfer *x, sign_error *err, const char *fmt, ...)
+{
+	char what[300];
+	signp_registry_errdoc doc;
+	const char *code = doc.code, *msg = doc.msg, *detail = doc.detail;
+	int rc = SIGN_EREGISTRY;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+
+	signp_registry_error_doc(&doc, x->body.ptr, x->body.size);
 
 	/* not found: a 404, or an *_UNKNOWN code -- except MANIFEST_BLOB_UNKNOWN,
 	 * which is a push refused for a missing blob */

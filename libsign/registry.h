@@ -150,6 +150,15 @@ int signp_multipart_build(sign_buf *out, char boundary_out[72], const signp_mult
  * realm, service, scope (empty when absent). */
 int signp_auth_parse_challenge(const char *header, char scheme_out[16], sign_buf *realm,
 	sign_buf *service, sign_buf *scope);
+/* The first error of a registry error body ({"errors":[{"code","message",
+ * "detail"}]}, bounded), each field cleaned to printable text and cut to
+ * its buffer; empty strings for what is absent or malformed. */
+typedef struct signp_registry_errdoc {
+	char code[64];
+	char msg[300];
+	char detail[160];
+} signp_registry_errdoc;
+void signp_registry_error_doc(signp_registry_errdoc *out, const void *body, size_t len);
 /* Credentials for host from a docker config (auths, credHelpers,
  * credsStore via docker-credential-<x> get): the JSON text auth_config if
  * it is not NULL or empty (the caller's DOCKER_AUTH_CONFIG), else the file

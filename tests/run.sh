@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 export SIGN_BUILD=$BUILD
-export VECTORS=${VECTORS:-../shared/vectors}
+export VECTORS=${VECTORS:-tests/vectors}
 [ -d "$VECTORS" ] || { echo "run.sh: test vectors not found at $VECTORS" >&2; exit 1; }
 export VECTORS=$(cd "$VECTORS" && pwd)
 results=$(mktemp)

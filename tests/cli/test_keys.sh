@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 H="$WORK/home"
-VEC=${VECTORS:-$TOP/../shared/vectors}
+VEC=${VECTORS:-$TOP/tests/vectors}
 
 run "generate a repository key" 0 "$SIGN" --home "$H" key generate --role targets --gun example.com/a/b
 ID=$(cat "$OUT")

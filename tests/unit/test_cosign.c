@@ -23,7 +23,7 @@
 static const char *vectors(void)
 {
 	const char *v = getenv("VECTORS");
-	return (v && *v) ? v : "../shared/vectors";
+	return (v && *v) ? v : "tests/vectors";
 }
 
 /* Read a vector file.  The fixtures were copied without symlink support:

@@ -28,7 +28,7 @@
 static const char *vectors(void)
 {
 	const char *v = getenv("VECTORS");
-	return (v && *v) ? v : "../shared/vectors";
+	return (v && *v) ? v : "tests/vectors";
 }
 
 static void read_vector(sign_buf *out, const char *rel)

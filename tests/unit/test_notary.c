@@ -206,7 +206,7 @@ static char *read_vector(const char *name, size_t *len)
 	FILE *f;
 	char *buf;
 	long n;
-	snprintf(path, sizeof(path), "%s/notary/%s", dir && dir[0] ? dir : "../shared/vectors", name);
+	snprintf(path, sizeof(path), "%s/notary/%s", dir && dir[0] ? dir : "tests/vectors", name);
 	f = fopen(path, "rb");
 	if (f == NULL)
 		fail_msg("cannot open %s (set VECTORS)", path);

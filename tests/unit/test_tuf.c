@@ -52,7 +52,7 @@ static void read_vec(sign_buf *b, const char *name)
 	char path[1024];
 	sign_error err = { 0 };
 	if (dir == NULL || *dir == '\0')
-		dir = "../shared/vectors";
+		dir = "tests/vectors";
 	snprintf(path, sizeof(path), "%s/notary/%s", dir, name);
 	signp_buf_clear(b);
 	if (signp_read_file(b, path, SIGN_MAX_METADATA, &err) != SIGN_OK)
