@@ -318,7 +318,7 @@ static void test_notary_vector_ids_unchanged(void **state)
 	size_t nbare = 0;
 	(void)state;
 	if (dir == NULL || *dir == '\0')
-		dir = "../shared/vectors";
+		dir = "tests/vectors";
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[1024];
 		sign_buf b = SIGN_BUF_INIT;
