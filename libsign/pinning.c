@@ -263,19 +263,16 @@ out:
 	return ok;
 }
 
-/* Is the root key kobj, listed in a root as tid (already recomputed from
- * kobj's bytes), one the pin names? */
-static int key_pinned(const signp_pin *p, const json_t *kobj, const char *tid, const char *gun,
-	int64_t now)
+/* Is pk, listed in a root as tid (an ID recomputed from its key object
+ * kobj), a key the pin names? */
+static int key_pinned(const signp_pin *p, EVP_PKEY *pk, const json_t *kobj, const char *tid,
+	const char *gun, int64_t now)
 {
-	EVP_PKEY *pk = NULL;
 	char cid[65] = "", why[160];
 	const json_t *pin;
 	size_t i;
 	int hit = 0;
 
-	if (signp_tuf_key_pkey(&pk, kobj, NULL) != SIGN_OK)
-		return 0;
 	for (i = 0; i < p->nkeys && !hit; i++)
 		hit = EVP_PKEY_eq(pk, p->keys[i]) == 1;
 	if (!hit && json_array_size(p->keyids) > 0 && signp_key_canonical_id(cid, pk, NULL) == SIGN_OK) {
@@ -297,7 +294,6 @@ static int key_pinned(const signp_pin *p, const json_t *kobj, const char *tid, c
 		sign_buf_dispose(&pem);
 	}
 	ERR_clear_error();
-	EVP_PKEY_free(pk);
 	return hit;
 }
 
@@ -315,17 +311,11 @@ int signp_pin_check_root(const signp_pin *p, const signp_tuf_file *root, const c
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
 	json_array_foreach(ids, i, id) {
 		const char *tid = json_string_value(id);
-		const json_t *kobj = json_object_get(keys, tid ? tid : "");
-		const char *kt = json_string_value(json_object_get(kobj, "keytype"));
-		const char *pub = json_string_value(json_object_get(json_object_get(kobj, "keyval"),
-			"public"));
-		char calc[65];
 		/* the ID the root writes is a claim: it must be the key's own */
-		if (kt == NULL || pub == NULL || signp_tuf_keyid(calc, kt, pub, NULL) != SIGN_OK ||
-		    strcmp(calc, tid) != 0)
-			continue;
-		if (key_pinned(p, kobj, tid, gun, now))
+		EVP_PKEY *pk = tid ? signp_tuf_listed_key(keys, tid) : NULL;
+		if (pk != NULL && key_pinned(p, pk, json_object_get(keys, tid), tid, gun, now))
 			json_array_append_new(pinned, json_string(tid));
+		EVP_PKEY_free(pk);
 	}
 	if (json_array_size(pinned) == 0) {
 		json_decref(pinned);

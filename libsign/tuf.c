@@ -781,9 +781,7 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Threshold verification                                                  */
 
-/* Does keys[id] exist, and does its key ID recompute to id?  Returns the
- * public key or NULL. */
-static EVP_PKEY *listed_key(const json_t *keys, const char *id)
+EVP_PKEY *signp_tuf_listed_key(const json_t *keys, const char *id)
 {
 	const json_t *k = json_object_get(keys, id);
 	const char *kt = obj_str(k, "keytype");
@@ -856,7 +854,7 @@ static int count_valid(const signp_tuf_file *f, const json_t *keys, const json_t
 		signp_buf_clear(&raw);
 		if (signp_b64_decode(&raw, b64, strlen(b64)) != SIGN_OK || raw.size == 0)
 			continue;
-		pk = listed_key(keys, kid);
+		pk = signp_tuf_listed_key(keys, kid);
 		if (pk == NULL)
 			continue;
 		ok = signp_tuf_sig_check(pk, method, msg.ptr, msg.size, raw.ptr, raw.size) ==

@@ -60,6 +60,10 @@ int signp_tuf_key_new(json_t **out, char id_out[65], EVP_PKEY *pkey, const char 
  * object holds, bare or in a certificate: the same for every key ID under
  * which one public key is listed.  What thresholds count. */
 int signp_tuf_key_canonical_id(char out[65], const json_t *keyobj, sign_error *err);
+/* The public key keys[id], only if id is the key ID recomputed from that
+ * key object's bytes (a key ID written in metadata is a claim); NULL
+ * otherwise.  The caller frees it. */
+EVP_PKEY *signp_tuf_listed_key(const json_t *keys, const char *id);
 /* Number of distinct public keys among keyids (looked up in keys; a key
  * that does not parse counts as itself), or -1 when out of memory.  When
  * two of the IDs hold one key, same_a and same_b (both may be NULL) get the
