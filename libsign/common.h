@@ -33,6 +33,10 @@ int signp_err_openssl(sign_error *err, int code, const char *fmt, ...) SIGN_ATTR
 /* Prefix the existing message with "<context>: ".  Returns err->code
  * (or `code` when err is NULL). */
 int signp_err_prefix(sign_error *err, int code, const char *fmt, ...) SIGN_ATTR_PRINTF(3, 4);
+/* The same, and the error becomes one of kind code (returned): for an
+ * error that means something else in the caller's context (a file missing
+ * where signed metadata lists it is a verification failure). */
+int signp_err_prefix_as(sign_error *err, int code, const char *fmt, ...) SIGN_ATTR_PRINTF(3, 4);
 /* Set the hint of an error that is already set. */
 void signp_err_hint(sign_error *err, const char *fmt, ...) SIGN_ATTR_PRINTF(2, 3);
 void signp_err_clear(sign_error *err);

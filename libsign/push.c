@@ -969,11 +969,8 @@ int signp_push_resolve(char digest[80], char media_type[256], uint64_t *size, si
 	 * a registry header: a registry naming another digest for them is an
 	 * operational error (exit 2) that names both */
 	int r = signp_store_resolve_content(st, tag, digest, media_type, size, NULL, err);
-	if (r == SIGN_EVERIFY || r == SIGN_EREGISTRY) {
-		signp_err_prefix(err, r, "resolving %s:%s to sign it", ref->gun, tag);
-		err->code = SIGN_EREGISTRY;
-		return SIGN_EREGISTRY;
-	}
+	if (r == SIGN_EVERIFY || r == SIGN_EREGISTRY)
+		return signp_err_prefix_as(err, SIGN_EREGISTRY, "resolving %s:%s to sign it", ref->gun, tag);
 	if (r != SIGN_OK)
 		return signp_err_prefix(err, r, "resolving %s:%s", ref->gun, tag);
 	if (ref->digest[0] && strcmp(ref->digest, digest) != 0)

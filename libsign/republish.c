@@ -44,17 +44,6 @@ static int fetch_served(signp_tuf_file **out, signp_trust_backend *be, const cha
 	return r;
 }
 
-/* f verifies under root's keys for its role. */
-static int verify_under(const signp_tuf_file *root, const signp_tuf_file *f, sign_error *err)
-{
-	const json_t *role = json_object_get(json_object_get(root->signed_obj, "roles"), f->role);
-	const json_t *thr = json_object_get(role, "threshold");
-	if (!json_is_integer(thr))
-		return signp_err(err, SIGN_EVERIFY, "root lists no %s role", f->role);
-	return signp_tuf_verify(f, json_object_get(root->signed_obj, "keys"),
-		json_object_get(role, "keyids"), json_integer_value(thr), err);
-}
-
 /* parent's meta entry for child matches child's bytes. */
 static int chains(const signp_tuf_file *parent, const char *name, const signp_tuf_file *child,
 	sign_error *err)
@@ -82,7 +71,7 @@ static int check_ancestor(int *older, const signp_trust *mine, signp_tuf_file *c
 		return r;
 	}
 	for (int i = 1; i < 4; i++) {
-		if ((r = verify_under(mine->root, served[i], err)) != SIGN_OK)
+		if ((r = signp_trust_verify_role(mine->root, served[i], served[i]->role, err)) != SIGN_OK)
 			return signp_err_prefix(err, SIGN_EVERIFY, "republishing %s: the served %s is not signed by "
 				"the keys this home's root certifies", gun, served[i]->role);
 		if (served[i]->version > home[i]->version)

@@ -293,7 +293,7 @@ static int same_bytes(const signp_tuf_file *a, const signp_tuf_file *b)
 	return a != NULL && b != NULL && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
 }
 
-static int verify_role(const signp_tuf_file *root, const signp_tuf_file *f, const char *role,
+int signp_trust_verify_role(const signp_tuf_file *root, const signp_tuf_file *f, const char *role,
 	sign_error *err)
 {
 	const json_t *entry = role_entry(root, role);
@@ -431,7 +431,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 			if (f->version == v &&
 			    signp_pin_check_root(pin, f, t->gun, now, v == latest->version ? &why : NULL) == SIGN_OK &&
 			    signp_tuf_root_check(f, t->gun, now, 0, NULL) == SIGN_OK &&
-			    verify_role(f, f, "root", NULL) == SIGN_OK)
+			    signp_trust_verify_role(f, f, "root", NULL) == SIGN_OK)
 				cur = f;
 			else
 				signp_tuf_file_free(f);
@@ -453,7 +453,7 @@ static int load_root(signp_trust *t, signp_trust_backend *be,
 		/* trust on first use */
 		if ((r = signp_tuf_root_check(latest, t->gun, now, 1, err)) != SIGN_OK)
 			goto out;
-		if ((r = verify_role(latest, latest, "root", err)) != SIGN_OK)
+		if ((r = signp_trust_verify_role(latest, latest, "root", err)) != SIGN_OK)
 			goto out;
 		t->root = latest;
 		latest = NULL;
@@ -550,16 +550,6 @@ static int meta_sha256_hex(const json_t *meta, char hex[65])
 	return ok;
 }
 
-/* A file that is missing where signed metadata says it is: the error, so
- * far ENOTFOUND, prefixed with the role and made a verification failure. */
-static int as_verify_failure(sign_error *err, const char *role)
-{
-	signp_err_prefix(err, SIGN_EVERIFY, "%s", role);
-	if (err != NULL)
-		err->code = SIGN_EVERIFY;
-	return SIGN_EVERIFY;
-}
-
 /* Fetch a role whose hash the parent names; the cached copy is used when
  * its bytes match that hash (the parent proves it: no request). */
 static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const char *role,
@@ -576,7 +566,7 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 	r = be->fetch(be, role, 0, meta_sha256_hex(meta, hex) ? hex : NULL,
 		(size_t)meta_length(meta, SIGN_MAX_METADATA), &data, err);
 	if (r == SIGN_ENOTFOUND) /* listed by its signed parent: a verification failure */
-		r = as_verify_failure(err, role);
+		r = signp_err_prefix_as(err, SIGN_EVERIFY, "%s", role);
 	if (r == SIGN_OK)
 		r = signp_tuf_check_filemeta(meta, data.ptr, data.size, role, err);
 	if (r == SIGN_OK)
@@ -657,7 +647,7 @@ static int load_role(signp_tuf_file **out, signp_trust *t, sign_ctx *ctx, signp_
 {
 	int r;
 	if ((r = load_checked(out, be, role, meta, cached, err)) != SIGN_OK ||
-	    (r = verify_role(t->root, *out, role, err)) != SIGN_OK) {
+	    (r = signp_trust_verify_role(t->root, *out, role, err)) != SIGN_OK) {
 		if (r == SIGN_EVERIFY)
 			signp_strlcpy(t->bad_role, role, sizeof(t->bad_role));
 		return r;
@@ -674,10 +664,10 @@ static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
 	int r;
 	if ((r = fetch_parse(&t->timestamp, be, "timestamp", 0, SIGN_MAX_TIMESTAMP, c_ts, err)) != SIGN_OK) {
 		if (r == SIGN_ENOTFOUND)
-			r = as_verify_failure(err, "timestamp");
+			r = signp_err_prefix_as(err, SIGN_EVERIFY, "timestamp");
 		return r;
 	}
-	if ((r = verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) {
+	if ((r = signp_trust_verify_role(t->root, t->timestamp, "timestamp", err)) != SIGN_OK) {
 		signp_strlcpy(t->bad_role, "timestamp", sizeof(t->bad_role));
 		return r;
 	}

@@ -121,6 +121,11 @@ int signp_trust_find_target(signp_target *out, const signp_trust *t, const char 
 int signp_trust_find_digest(signp_target *out, char name_out[136], const signp_trust *t,
 	const char *digest, sign_error *err);
 
+/* f carries role's threshold of valid signatures by the keys root lists
+ * for role. */
+int signp_trust_verify_role(const signp_tuf_file *root, const signp_tuf_file *f, const char *role,
+	sign_error *err);
+
 /* Canonical IDs of the root role's keys (for pins and display). */
 int signp_trust_root_canonical_ids(json_t **out, const signp_tuf_file *root, sign_error *err);
 

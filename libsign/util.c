@@ -84,22 +84,15 @@ int signp_err_openssl(sign_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int signp_err_prefix(sign_error *err, int code, const char *fmt, ...)
+static int err_vprefix(sign_error *err, int code, const char *fmt, va_list ap)
 {
 	char prefix[256];
 	char old[sizeof(err->message)];
-	va_list ap;
 	if (err == NULL)
 		return code;
-	if (err->message[0] == '\0') {
-		va_start(ap, fmt);
-		err_vset(err, code, "sign", fmt, ap);
-		va_end(ap);
-		return code;
-	}
-	va_start(ap, fmt);
+	if (err->message[0] == '\0')
+		return err_vset(err, code, "sign", fmt, ap);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->message, sizeof(old));
 	{
 		size_t pl = strlen(prefix), ol = strlen(old), cap = sizeof(err->message) - 1;
@@ -114,6 +107,27 @@ int signp_err_prefix(sign_error *err, int code, const char *fmt, ...)
 	}
 	defang(err->message);
 	return err->code;
+}
+
+int signp_err_prefix(sign_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+	va_start(ap, fmt);
+	r = err_vprefix(err, code, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int signp_err_prefix_as(sign_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vprefix(err, code, fmt, ap);
+	va_end(ap);
+	if (err != NULL)
+		err->code = code;
+	return code;
 }
 
 void signp_err_hint(sign_error *err, const char *fmt, ...)
