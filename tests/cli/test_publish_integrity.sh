@@ -90,24 +90,38 @@ run "home a signs the GUN's first tag" 0 "$SIGN" --home "$HA" push "$P/race:base
 cp -a "$HA" "$HB"
 HOLD="$WORK/hold"
 mkdir -p "$HOLD"
-attack holdput-_sign.trust "$HOLD"
-"$SIGN" --home "$HA" push "$P/race:a" >"$WORK/pa.out" 2>"$WORK/pa.err" &
-pa=$!
-wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #1"
-expect "home a's trust PUT is held" has "held PUT .*#1" "$PLOG"
-"$SIGN" --home "$HB" push "$P/race:b" >"$WORK/pb.out" 2>"$WORK/pb.err" &
-pb=$!
-wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #2"
-expect "home b's trust PUT is held, built on the same state" has "held PUT .*#2" "$PLOG"
-echo go >"$HOLD/release.1"
-wait $pa
-ra=$?
+# race N A_ARGS... -- B_ARGS...: `sign push A_ARGS` from home a and `sign
+# push B_ARGS` from home b, each held at its trust PUT (#N and #N+1, so
+# both build on the same state), a's released first: b's write replaces
+# a's.  Sets ra and rb to their exit statuses.
+race() {
+	local n=$1 a=() pa pb
+	shift
+	while [ "$1" != -- ]; do
+		a+=("$1")
+		shift
+	done
+	shift
+	attack holdput-_sign.trust "$HOLD"
+	"$SIGN" --home "$HA" push "${a[@]}" >"$WORK/pa.out" 2>"$WORK/pa.err" &
+	pa=$!
+	wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #$n"
+	"$SIGN" --home "$HB" push "$@" >"$WORK/pb.out" 2>"$WORK/pb.err" &
+	pb=$!
+	wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #$((n + 1))"
+	echo go >"$HOLD/release.$n"
+	wait $pa
+	ra=$?
+	echo go >"$HOLD/release.$((n + 1))"
+	wait $pb
+	rb=$?
+	attack pass
+}
+race 1 "$P/race:a" -- "$P/race:b"
+expect "home a's trust PUT was held" has "held PUT .*#1" "$PLOG"
+expect "home b's trust PUT was held, built on the same state" has "held PUT .*#2" "$PLOG"
 expect "home a's push exits 0" test "$ra" -eq 0
-echo go >"$HOLD/release.2"
-wait $pb
-rb=$?
 expect "home b's push exits 0" test "$rb" -eq 0
-attack pass
 run "inspect: home b's write replaced home a's" 0 "$SIGN" --home "$WORK/home-race-look" -o json inspect "$P/race"
 expect "… tag a is missing from the published trust data" lacks '"a"' "$OUT"
 expect "… tag b is there" has '"b"' "$OUT"
@@ -127,20 +141,7 @@ expect "… the journal is empty" has '{"tags":{}}' "$HA/trust/$P/race/journal.j
 # never published again (the PUTs are numbered on: #3 and #4)
 DC=$(seed "$REG/race:c" 23)
 seed "$REG/race:e" 26 >/dev/null
-attack holdput-_sign.trust "$HOLD"
-"$SIGN" --home "$HA" push "$P/race:c" >"$WORK/pa.out" 2>"$WORK/pa.err" &
-pa=$!
-wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #3"
-"$SIGN" --home "$HB" push "$P/race:e" >"$WORK/pb.out" 2>"$WORK/pb.err" &
-pb=$!
-wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #4"
-echo go >"$HOLD/release.3"
-wait $pa
-ra=$?
-echo go >"$HOLD/release.4"
-wait $pb
-rb=$?
-attack pass
+race 3 "$P/race:c" -- "$P/race:e"
 expect "second race: both pushes exit 0" test "$ra$rb" = 00
 run "… tag c is lost" 1 "$SIGN" --home "$WORK/home-race-v2" verify "$P/race:c"
 run "home a revokes the lost tag" 0 "$SIGN" --home "$HA" revoke "$P/race:c"
@@ -168,20 +169,7 @@ run "home a adds signer alice" 0 "$SIGN" --home "$HA" signer add alice "$P/race"
 DS=$(seed "$REG/race:s" 27)
 seed "$REG/race:f" 28 >/dev/null
 seed "$REG/race:s2" 29 >/dev/null
-attack holdput-_sign.trust "$HOLD"
-"$SIGN" --home "$HA" push --key "$ALICE" "$P/race:s" >"$WORK/pa.out" 2>"$WORK/pa.err" &
-pa=$!
-wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #5"
-"$SIGN" --home "$HB" push "$P/race:f" >"$WORK/pb.out" 2>"$WORK/pb.err" &
-pb=$!
-wait_log "$PLOG" "held PUT .*/race/manifests/_sign.trust #6"
-echo go >"$HOLD/release.5"
-wait $pa
-ra=$?
-echo go >"$HOLD/release.6"
-wait $pb
-rb=$?
-attack pass
+race 5 --key "$ALICE" "$P/race:s" -- "$P/race:f"
 expect "signer race: both pushes exit 0" test "$ra$rb" = 00
 run "… the signer's tag s is lost" 1 "$SIGN" --home "$WORK/home-race-v5" verify "$P/race:s"
 run "home a's inspect names the command for the signer's tag" 0 "$SIGN" --home "$HA" inspect "$P/race"

@@ -152,25 +152,9 @@ out:
 	return rc;
 }
 
-static int badsig(sign_ctx *ctx, signp_store *st, const signp_ref *ref, const char *keyfile)
-{
-	sign_error err = { 0 };
-	signp_key *k = NULL;
-	char digest[80];
-	int rc;
-	(void)ctx;
-	if (read_key(&k, keyfile) != 0)
-		return 2;
-	if (signp_store_resolve(st, ref->tag[0] ? ref->tag : "latest", digest, NULL, NULL, &err) != SIGN_OK) {
-		signp_key_free(k);
-		return die(&err, "resolving");
-	}
-	rc = put_sigs(st, ref->gun, digest, k, 1, 0);
-	signp_key_free(k);
-	return rc;
-}
-
-static int add_sig(signp_store *st, const signp_ref *ref, const char *keyfile)
+/* One detached signature by KEY over REF's digest: in place of REF's
+ * signatures (badsig) or beside them (add-sig, append). */
+static int sig_by(signp_store *st, const signp_ref *ref, const char *keyfile, int append)
 {
 	sign_error err = { 0 };
 	signp_key *k = NULL;
@@ -182,7 +166,7 @@ static int add_sig(signp_store *st, const signp_ref *ref, const char *keyfile)
 		signp_key_free(k);
 		return die(&err, "resolving");
 	}
-	rc = put_sigs(st, ref->gun, digest, k, 1, 1);
+	rc = put_sigs(st, ref->gun, digest, k, 1, append);
 	signp_key_free(k);
 	return rc;
 }
@@ -659,7 +643,7 @@ int main(int argc, char **argv)
 	if (swap)
 		rc = swap_root(be, &ref);
 	else if (strcmp(argv[1], "badsig") == 0 && argc == 5)
-		rc = badsig(ctx, st, &ref, argv[4]);
+		rc = sig_by(st, &ref, argv[4], 0);
 	else if (strcmp(argv[1], "expire") == 0)
 		rc = expire(ctx, be, &ref);
 	else if (strcmp(argv[1], "tamper") == 0 && argc == 5)
@@ -672,7 +656,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "dup-key") == 0 && (argc == 5 || argc == 6))
 		rc = dup_key(ctx, st, be, &ref, argv[4], argc == 6 ? argv[5] : NULL);
 	else if (strcmp(argv[1], "add-sig") == 0 && argc == 5)
-		rc = add_sig(st, &ref, argv[4]);
+		rc = sig_by(st, &ref, argv[4], 1);
 	else
 		rc = 2;
 	be->free(be);

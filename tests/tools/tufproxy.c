@@ -366,24 +366,19 @@ static void do_tamper(int cfd, const char *head, size_t hl, const char *role, co
 	free(resp);
 }
 
-static void do_serve(int cfd, const char *role, const char *path)
+/* The bytes of file (at most MAXFILE, at least min_size), malloc'd, their
+ * count in *len; NULL when it cannot be read. */
+static char *read_whole(const char *file, size_t min_size, size_t *len)
 {
-	char hdr[256], *data = NULL;
 	struct stat sb;
-	int fd = open(g_arg, O_RDONLY);
+	char *data = NULL;
 	size_t got = 0;
-	int n;
-	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size < 0 || (size_t)sb.st_size > MAXFILE ||
-	    (data = malloc((size_t)sb.st_size + 1)) == NULL) {
-		logline("serve-failed %s %s %s", role, path, g_arg);
+	int fd = open(file, O_RDONLY);
+	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size < 0 || (size_t)sb.st_size < min_size ||
+	    (size_t)sb.st_size > MAXFILE || (data = malloc((size_t)sb.st_size + 1)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		free(data);
-		{
-			static const char e500[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-			tn_write_all(cfd, e500, sizeof(e500) - 1);
-		}
-		return;
+		return NULL;
 	}
 	while (got < (size_t)sb.st_size) {
 		ssize_t r = read(fd, data + got, (size_t)sb.st_size - got);
@@ -394,6 +389,26 @@ static void do_serve(int cfd, const char *role, const char *path)
 		got += (size_t)r;
 	}
 	close(fd);
+	*len = got;
+	return data;
+}
+
+static void answer_500(int cfd)
+{
+	static const char e500[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+	tn_write_all(cfd, e500, sizeof(e500) - 1);
+}
+
+static void do_serve(int cfd, const char *role, const char *path)
+{
+	char hdr[256], *data;
+	size_t got = 0;
+	int n;
+	if ((data = read_whole(g_arg, 0, &got)) == NULL) {
+		logline("serve-failed %s %s %s", role, path, g_arg);
+		answer_500(cfd);
+		return;
+	}
 	n = snprintf(hdr, sizeof(hdr),
 		"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: public, max-age=300, s-maxage=300, must-revalidate\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
 		got);
@@ -453,30 +468,15 @@ static int exists(const char *path)
 /* movetag: FILE's bytes as the manifest of the tag. */
 static void do_moved(int cfd, const char *method, const char *path)
 {
-	char file[4096], hdr[512], *data = NULL;
+	char file[4096], hdr[512], *data;
 	const char *digest = arg_digest(file, sizeof(file));
-	struct stat sb;
 	size_t got = 0;
-	int fd = open(file, O_RDONLY), n;
-	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size <= 0 || (size_t)sb.st_size > MAXFILE ||
-	    (data = malloc((size_t)sb.st_size)) == NULL) {
-		static const char e500[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+	int n;
+	if ((data = read_whole(file, 1, &got)) == NULL) {
 		logline("move-failed %s %s", path, file);
-		if (fd >= 0)
-			close(fd);
-		free(data);
-		tn_write_all(cfd, e500, sizeof(e500) - 1);
+		answer_500(cfd);
 		return;
 	}
-	while (got < (size_t)sb.st_size) {
-		ssize_t r = read(fd, data + got, (size_t)sb.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
 	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
 		"Docker-Content-Digest: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", digest, got);
 	logline("moved %s %s %s", method, path, file);
