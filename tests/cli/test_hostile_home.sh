@@ -58,12 +58,7 @@ expect "… naming the blob file, not a regular file" has "blobs/sha256/${LAYER#
 
 # the docker config, read when a registry asks for credentials (a symbolic
 # link is followed, to a regular file only)
-htpasswd -bBc "$WORK/htpasswd" alice s3cret >/dev/null 2>&1
-start_registry auth "" "auth:
-  htpasswd:
-    realm: sign-test
-    path: $WORK/htpasswd"
-AUTHREG=$REG
+start_auth_registry auth
 mkfifo "$WORK/fifo-config"
 mkdir -p "$WORK/dc-fifo"
 ln -s "$WORK/fifo-config" "$WORK/dc-fifo/config.json"

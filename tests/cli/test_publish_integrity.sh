@@ -14,14 +14,8 @@ start_registry reg
 MODE="$WORK/proxy.mode"
 PLOG="$WORK/proxy.log"
 echo pass >"$MODE"
-"$TOOLS/tufproxy" "${REG##*:}" "$PLOG" "@$MODE" 2>>"$PLOG" &
-PIDS="$PIDS $!"
-if ! wait_log "$PLOG" "listening on"; then
-	echo "could not start tufproxy:" >&2
-	cat "$PLOG" >&2
-	exit 1
-fi
-P=$(sed -n 's/^listening on //p' "$PLOG" | head -1)
+start_tufproxy_for "${REG##*:}" "$PLOG" "@$MODE"
+P=$PROXY
 attack() { echo "$*" >"$MODE"; }
 
 # the attacker's image, already in the registry (another repository)

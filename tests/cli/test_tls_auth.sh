@@ -37,12 +37,7 @@ run "verify with SIGN_INSECURE_REGISTRIES" 0 env SIGN_INSECURE_REGISTRIES="other
 run "verify with a CA file that does not exist" 2 "$SIGN" --home "$V" --ca-file "$WORK/none.pem" verify "$TLSREG/app:v1"
 
 # --- Basic auth (htpasswd) with docker config credentials --------------------------
-htpasswd -bBc "$WORK/htpasswd" alice s3cret >/dev/null 2>&1
-start_registry auth "" "auth:
-  htpasswd:
-    realm: sign-test
-    path: $WORK/htpasswd"
-AUTHREG=$REG
+start_auth_registry auth
 skopeo copy --quiet --dest-creds alice:s3cret --dest-tls-verify=false "oci:$WORK/img:v1" "docker://$AUTHREG/secret:v1"
 
 run "no credentials: refused" 2 "$SIGN" --home "$H" push "$AUTHREG/secret:v1"

@@ -79,6 +79,34 @@ YML
 	REG="127.0.0.1:$port"
 }
 
+# start_auth_registry NAME: a registry (start_registry) that asks for Basic
+# credentials, alice:s3cret (htpasswd).  Sets AUTHREG (host:port) and REG.
+start_auth_registry() {
+	htpasswd -bBc "$WORK/htpasswd" alice s3cret >/dev/null 2>&1
+	start_registry "$1" "" "auth:
+  htpasswd:
+    realm: sign-test
+    path: $WORK/htpasswd"
+	AUTHREG=$REG
+}
+
+# start_tufproxy_for PORT LOG MODE [ARG]: tests/tools/tufproxy in front of
+# the plain-HTTP server on loopback PORT, logging to LOG (read, not slept
+# on, until it listens).  Sets PROXY (host:port).
+start_tufproxy_for() {
+	local up=$1 log=$2
+	shift 2
+	: >"$log"
+	"$TOOLS/tufproxy" "$up" "$log" "$@" 2>>"$log" &
+	PIDS="$PIDS $!"
+	if ! wait_log "$log" "^listening on"; then
+		echo "could not start tufproxy $*:" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+	PROXY=$(sed -n 's/^listening on //p' "$log" | head -1)
+}
+
 # seed IMAGE_REF SEED: build a tiny image and copy it into the registry.
 # Prints the manifest digest.
 seed() {

@@ -237,19 +237,10 @@ notary_root_pub() {
 # must be plain HTTP).  Sets TUFPROXY_URL and TUFPROXY_LOG.
 TUFPROXY_N=0
 start_tufproxy() {
-	local port
 	TUFPROXY_N=$((TUFPROXY_N + 1))
 	TUFPROXY_LOG="$WORK/tufproxy.$TUFPROXY_N.log"
-	: >"$TUFPROXY_LOG"
-	"$TOOLS/tufproxy" "$NOTARY_PORT" "$TUFPROXY_LOG" "$@" &
-	PIDS="$PIDS $!"
-	if ! wait_log "$TUFPROXY_LOG" "^listening on"; then
-		echo "could not start tufproxy $*:" >&2
-		cat "$TUFPROXY_LOG" >&2
-		exit 1
-	fi
-	port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$TUFPROXY_LOG" | head -1)
-	TUFPROXY_URL="http://127.0.0.1:$port"
+	start_tufproxy_for "$NOTARY_PORT" "$TUFPROXY_LOG" "$@"
+	TUFPROXY_URL="http://$PROXY"
 }
 
 # manifest_of REF OUT: the exact manifest bytes the registry serves for REF.
