@@ -115,6 +115,7 @@ typedef struct cache_backend {
 	signp_trust_backend be;
 	sign_ctx *ctx;
 	const char *gun;
+	const signp_tuf_file *read[4]; /* the top roles, already read (cached_load) */
 } cache_backend;
 
 static int cache_be_refresh(signp_trust_backend *be, sign_error *err)
@@ -135,6 +136,10 @@ static int cache_be_fetch(signp_trust_backend *be, const char *role, int64_t ver
 	if (version > 0) /* the cache keeps the current root only */
 		return signp_err(err, SIGN_ENOTFOUND, "root version %lld is not cached",
 			(long long)version);
+	for (size_t i = 0; i < 4; i++)
+		if (c->read[i] != NULL && strcmp(c->read[i]->role, role) == 0)
+			return signp_buf_put(out, c->read[i]->bytes, c->read[i]->len) == SIGN_OK ?
+				SIGN_OK : signp_err(err, SIGN_ENOMEM, "out of memory");
 	if ((r = cache_path(&path, c->ctx, c->gun, role, 0, err)) == SIGN_OK &&
 	    (r = signp_read_file(out, path.ptr, SIGN_MAX_METADATA, NULL)) != SIGN_OK)
 		r = r == SIGN_ENOTFOUND ? signp_err(err, r, "not cached") :
@@ -143,9 +148,15 @@ static int cache_be_fetch(signp_trust_backend *be, const char *role, int64_t ver
 	return r;
 }
 
-static void cache_backend_init(cache_backend *c, sign_ctx *ctx, const char *gun)
+static void cache_backend_init(cache_backend *c, sign_ctx *ctx, const char *gun,
+	const signp_tuf_file *root, const signp_tuf_file *ts, const signp_tuf_file *snap,
+	const signp_tuf_file *targets)
 {
 	memset(c, 0, sizeof(*c));
+	c->read[0] = root;
+	c->read[1] = ts;
+	c->read[2] = snap;
+	c->read[3] = targets;
 	c->be.refresh = cache_be_refresh;
 	c->be.fetch = cache_be_fetch;
 	c->be.name = "cache";
@@ -747,7 +758,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 			signp_err_hint(err, "verify once online first");
 			goto out;
 		}
-		cache_backend_init(&cache_be, ctx, gun);
+		cache_backend_init(&cache_be, ctx, gun, c_root, c_ts, c_snap, c_targets);
 		be = &cache_be.be;
 		offline = 1;
 		memo_ok = 0;
