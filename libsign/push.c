@@ -217,7 +217,7 @@ static int server_key(json_t **keyobj, char id[65], sign_ctx *ctx, signp_trust_b
 		r = SIGN_OK;
 		goto out;
 	}
-	if (be->server_key == NULL) {
+	if (!(be->caps & SIGNP_TRUST_CAP_SERVER_KEYS)) {
 		r = signp_err(err, SIGN_EINVAL, "%s: this backend holds no %s key", gun, role);
 		goto out;
 	}
@@ -270,7 +270,7 @@ static int build_root(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_tr
 		json_object_set_new(keys, sid, srv);
 	if (r != SIGN_OK)
 		goto out;
-	if (k->timestamp && !be->server_timestamp)
+	if (k->timestamp && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP))
 		r = key_entry(keys, tsid, k->timestamp->pkey, NULL, err);
 	else if ((r = server_key(&srv, tsid, ctx, be, gun, "timestamp", err)) == SIGN_OK)
 		json_object_set_new(keys, tsid, srv);
@@ -785,7 +785,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 			 * one silently over it */
 			r = signp_err(err, SIGN_EVERIFY,
 				"%s: this home trusts a root for it, but the %s holds no trust data", gun,
-				be->server_timestamp ? "trust server" : "registry");
+				(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) ? "trust server" : "registry");
 			signp_err_hint(err, "if that is expected, remove %s/trust/%s/metadata and push again",
 				ctx->home, gun);
 			goto out;
@@ -802,12 +802,12 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 	} else {
 		local_snapshot = k->snapshot && signp_root_lists(t->root, "snapshot", k->snapshot->id);
 		if ((nchanges && !signp_root_lists(t->root, "targets", k->targets->id)) ||
-		    (!be->server_timestamp && ((nchanges && !local_snapshot) || k->timestamp == NULL ||
+		    (!(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) && ((nchanges && !local_snapshot) || k->timestamp == NULL ||
 			 !signp_root_lists(t->root, "timestamp", k->timestamp->id)))) {
 			r = signp_err(err, SIGN_EKEY,
 				"signing %s: the keys in this home are not the ones its root certifies", gun);
 			signp_err_hint(err, "import the repository key of %s%s", gun,
-				be->server_timestamp ? "" : " and its snapshot and timestamp keys");
+				(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) ? "" : " and its snapshot and timestamp keys");
 			goto out;
 		}
 		/* a lost tag's detached signature, written again if it is gone
@@ -869,7 +869,7 @@ static int update_once(int *noop, int *created_root, sign_ctx *ctx, signp_trust_
 		}
 		signp_buf_put(&snap, t->snapshot->bytes, t->snapshot->len);
 	}
-	if (!be->server_timestamp &&
+	if (!(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) &&
 	    (r = signp_build_timestamp(&ts, snap.ptr, snap.size, tsver, req->ts_lifetime, k->timestamp, err)) != SIGN_OK)
 		goto out;
 	if (root.size) {
@@ -1035,7 +1035,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	}
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
-	if ((r = signp_gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, be->server_timestamp,
+	if ((r = signp_gun_keys_get(&k, &out->created_repository, ctx, ref.gun, 1, 0, (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP),
 		     opts->local_snapshot, err)) != SIGN_OK)
 		goto out;
 	if (opts->timestamp_lifetime > 0 &&
@@ -1163,7 +1163,7 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 		goto out;
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;
-	if (be->server_timestamp) {
+	if (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) {
 		r = signp_err(err, SIGN_EINVAL, "refreshing %s: the trust server re-signs the timestamp itself",
 			ref.gun);
 		goto out;
@@ -1276,7 +1276,7 @@ SIGN_EXTERN(int) sign_revoke(sign_buf *json_out, sign_ctx *ctx, const char *refs
 	}
 	if ((r = signp_trust_find_target(&tg, t, ref.tag, err)) != SIGN_OK)
 		goto out;
-	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, 0, be->server_timestamp, 0, err)) != SIGN_OK)
+	if ((r = signp_gun_keys_get(&k, &created, ctx, ref.gun, 0, 0, (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP), 0, err)) != SIGN_OK)
 		goto out;
 	change.tag = ref.tag;
 	change.digest = NULL;

@@ -113,7 +113,7 @@ SIGN_EXTERN(int) sign_trust_republish(sign_buf *json_out, sign_ctx *ctx, const c
 	    (r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
 	    (r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
-	if (be->server_timestamp) {
+	if (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) {
 		r = signp_err(err, SIGN_EINVAL, "republishing %s: a trust server keeps the versions itself", ref.gun);
 		goto out;
 	}

@@ -429,7 +429,7 @@ static int publish_once(sign_ctx *ctx, signp_trust_backend *be, const signp_trus
 			goto out;
 		use_snap = snapkey;
 	}
-	if (use_snap == NULL && !be->server_timestamp) {
+	if (use_snap == NULL && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 		r = signp_err(err, SIGN_EKEY, "rotating a key of %s: this home holds no snapshot key for it",
 			t->gun);
 		signp_err_hint(err, "import it with `sign key import FILE --role snapshot --gun %s`", t->gun);
@@ -444,7 +444,7 @@ static int publish_once(sign_ctx *ctx, signp_trust_backend *be, const signp_trus
 	}
 
 	/* timestamp: a Notary server always makes it */
-	if (!be->server_timestamp) {
+	if (!(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 		if (strcmp(rot->role, "timestamp") == 0) {
 			use_ts = rot->newkey;
 		} else {
@@ -620,14 +620,14 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
 	    (r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
-	if (rot.server && (be->server_key == NULL ||
+	if (rot.server && (!(be->caps & SIGNP_TRUST_CAP_SERVER_KEYS) ||
 	    (strcmp(rot.role, "snapshot") != 0 && strcmp(rot.role, "timestamp") != 0))) {
 		r = signp_err(err, SIGN_EINVAL, "key rotate %s %s --server: %s", ref.gun, rot.name,
-			be->server_key == NULL ? "only a Notary trust server (--trust-server) holds keys" :
+			!(be->caps & SIGNP_TRUST_CAP_SERVER_KEYS) ? "only a Notary trust server (--trust-server) holds keys" :
 			"the server holds only snapshot and timestamp keys");
 		goto out;
 	}
-	if (!rot.server && be->server_timestamp && strcmp(rot.role, "timestamp") == 0) {
+	if (!rot.server && (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) && strcmp(rot.role, "timestamp") == 0) {
 		r = signp_err(err, SIGN_EINVAL, "key rotate %s timestamp: the trust server holds the timestamp key",
 			ref.gun);
 		signp_err_hint(err, "add --server: the server makes a new timestamp key");

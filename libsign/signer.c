@@ -177,7 +177,7 @@ static int get_pub_keys(pub_keys *p, sign_ctx *ctx, signp_trust_backend *be, con
 	int r;
 	if (p->snapshot == NULL && (r = held_role_key(&p->snapshot, ctx, t->root, "snapshot", err)) != SIGN_OK)
 		return r;
-	if (be->server_timestamp)
+	if (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)
 		return SIGN_OK;
 	if (p->timestamp == NULL && (r = held_role_key(&p->timestamp, ctx, t->root, "timestamp", err)) != SIGN_OK)
 		return r;
@@ -246,7 +246,7 @@ static int publish_files(sign_ctx *ctx, signp_trust_backend *be, const signp_tru
 			goto out;
 		outs[no++] = (signp_trust_out){ "snapshot", sver, (const unsigned char *)snap.ptr, snap.size };
 	}
-	if (!be->server_timestamp) {
+	if (!(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 		if (pk->timestamp == NULL || snap.size == 0) {
 			r = signp_err(err, SIGN_EKEY, "publishing %s: no snapshot or timestamp key", t->gun);
 			goto out;
@@ -1161,7 +1161,7 @@ static int signer_once(int *noop, signer_push *sp, sign_ctx *ctx, signp_trust_ba
 	    (r = push_detached(sp, err)) != SIGN_OK)
 		goto out;
 	r = publish_files(ctx, be, t, files, nf, NULL, pk, err);
-	if (r != SIGN_OK && sp->pending[0] && be->server_timestamp && err &&
+	if (r != SIGN_OK && sp->pending[0] && (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) && err &&
 	    strstr(err->message, "did not meet threshold"))
 		signp_err_hint(err, "a Notary server takes a delegation file only once it holds its threshold "
 			"of signatures: sign with enough of the role's keys at once (`--key ID1,ID2`)");

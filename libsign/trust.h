@@ -29,6 +29,13 @@ typedef struct signp_trust_out {
  * The registry and OCI layout backends keep it as one artifact under
  * SIGN_TRUST_TAG; a Notary server backend speaks notary-server's API. */
 typedef struct signp_trust_backend signp_trust_backend;
+
+/* Capabilities of a backend (its caps field). */
+/* The server makes and signs the timestamp: a publisher never writes one. */
+#define SIGNP_TRUST_CAP_SERVER_TIMESTAMP 0x1u
+/* The server holds role keys: server_key answers (snapshot, timestamp). */
+#define SIGNP_TRUST_CAP_SERVER_KEYS 0x2u
+
 struct signp_trust_backend {
 	/* Take a consistent view of the current collection.  SIGN_ENOTFOUND
 	 * when the GUN has none. */
@@ -53,11 +60,13 @@ struct signp_trust_backend {
 	/* Optional: send the GET of the current root ahead, on its own
 	 * connection, just before refresh (load_root asks for it next). */
 	void (*prefetch_root)(signp_trust_backend *be);
+	/* What this backend does (SIGNP_TRUST_CAP_*): callers test these,
+	 * never which backend they hold. */
+	unsigned int caps;
 	const char *name;     /* "registry", "oci", "notary" */
 	/* the handle refresh's request goes over (NULL for a layout): the
 	 * caller may queue work to run while it is out (add_idle) */
 	signp_registry *net;
-	int server_timestamp; /* the server makes the timestamp: never publish one */
 };
 
 /* The backend for ref: the Notary server of the context (--trust-server),

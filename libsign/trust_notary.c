@@ -449,7 +449,7 @@ int signp_trust_backend_notary(signp_trust_backend **out, signp_registry *http, 
 	n->be.name = "notary";
 	n->be.server_key = nb_server_key;
 	n->be.prefetch_root = nb_prefetch_root;
-	n->be.server_timestamp = 1;
+	n->be.caps = SIGNP_TRUST_CAP_SERVER_TIMESTAMP | SIGNP_TRUST_CAP_SERVER_KEYS;
 	n->magic = NOTARY_MAGIC;
 	n->http = http;
 	n->be.net = http;

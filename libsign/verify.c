@@ -270,7 +270,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	}
 	if ((r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
 		goto out;
-	if (!opts->offline && !be->server_timestamp)
+	if (!opts->offline && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP))
 		(void)signp_store_add_idle(st, warm, NULL);
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
@@ -278,7 +278,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	lo.at = opts->at;
 	ahead.st = st;
 	ahead.tag = ref.tag[0] ? ref.tag : "latest";
-	if (!opts->offline && !be->server_timestamp && (ref.tag[0] || !ref.digest[0])) {
+	if (!opts->offline && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) && (ref.tag[0] || !ref.digest[0])) {
 		lo.refreshed = resolve_ahead;
 		lo.refreshed_arg = &ahead;
 	}
@@ -306,7 +306,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 				ref.gun, tag, tg.digest, ref.digest);
 			goto out;
 		}
-		if (!opts->offline && !be->server_timestamp) {
+		if (!opts->offline && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 			if ((r = signp_store_resolve(st, tag, served, NULL, NULL, err)) != SIGN_OK) {
 				signp_err_prefix(err, r, "resolving %s:%s", ref.gun, tag);
 				goto out;
@@ -326,7 +326,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	}
 	signp_strlcpy(out->role, tg.role, sizeof(out->role));
 	/* step 6 */
-	if (opts->offline || be->server_timestamp) {
+	if (opts->offline || (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 		/* The cached targets are the evidence offline; with a trust
 		 * server, its signed targets are, as docker pull trusts them
 		 * (the digest printed is what to pull by) */
