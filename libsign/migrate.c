@@ -280,7 +280,7 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	}
 	if ((r = signp_ref_parse(&ref, gun, NULL, err)) != SIGN_OK)
 		goto out;
-	if (ref.is_oci || ref.tag[0] || ref.digest[0]) {
+	if (ref.layout || ref.tag[0] || ref.digest[0]) {
 		r = signp_err(err, SIGN_EINVAL, "migrate %s: name a GUN (host/path), without tag or digest", gun);
 		goto out;
 	}

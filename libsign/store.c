@@ -26,7 +26,7 @@ int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "opening image store: out of memory");
-	if (ref->is_oci) {
+	if (ref->layout) {
 		s->is_oci = 1;
 		if ((r = signp_oci_open(&s->oci, ref->oci_dir, create, err)) != SIGN_OK)
 			goto fail;
@@ -217,6 +217,27 @@ int signp_store_put_blob(signp_store *s, const void *data, size_t len, char dige
 	sign_buf_dispose(&path);
 	if (r == SIGN_OK && digest_out)
 		signp_strlcpy(digest_out, digest, 80);
+	return r;
+}
+
+int signp_store_copy_blob(signp_store *src, signp_store *dst, const char *digest, uint64_t size,
+	sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	int r;
+	if (!dst->is_oci) {
+		if ((r = signp_oci_blob_path(&path, src->oci, digest)) != SIGN_OK) {
+			r = signp_err(err, r, "uploading %s: bad blob path", digest);
+			goto out;
+		}
+		r = signp_registry_put_blob_file(dst->reg, dst->repo, digest, path.ptr, size, err);
+	} else {
+		if ((r = signp_oci_get_blob(src->oci, digest, (size_t)1 << 34, &data, err)) == SIGN_OK)
+			r = signp_oci_put_blob(dst->oci, data.ptr, data.size, NULL, err);
+	}
+out:
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
 	return r;
 }
 

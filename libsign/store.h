@@ -52,6 +52,11 @@ int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_bu
 	sign_error *err);
 int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
 	sign_error *err);
+/* Copy the blob digest (size bytes) from src to dst: streamed from the
+ * file when src keeps blobs in files and dst uploads files, else read
+ * whole and written. */
+int signp_store_copy_blob(signp_store *src, signp_store *dst, const char *digest, uint64_t size,
+	sign_error *err);
 /* The OCI 1.1 referrers of digest as an image index: the referrers API,
  * else the tag schema fallback (tag sha256-<hex>).  SIGN_ENOTFOUND when
  * neither has any. */

@@ -292,7 +292,7 @@ int signp_trust_backend_open(signp_trust_backend **out, sign_ctx *ctx, signp_sto
 	if (ctx->trust_server) {
 		signp_registry *http = NULL;
 		int r;
-		if (ref->is_oci)
+		if (ref->layout)
 			return signp_err(err, SIGN_EINVAL, "--trust-server works with registry references, not oci: layouts");
 		if ((r = signp_ctx_trust_server(&http, ctx, ref->host, err)) != SIGN_OK)
 			return r;

@@ -206,7 +206,7 @@ static void warm(void *arg)
 
 static void repo_name(char out[512], const signp_ref *ref)
 {
-	if (ref->is_oci)
+	if (ref->layout)
 	{
 		size_t n = strlen(ref->oci_dir);
 		memcpy(out, "oci:", 4);
