@@ -63,10 +63,14 @@ struct signp_trust_backend {
 	/* What this backend does (SIGNP_TRUST_CAP_*): callers test these,
 	 * never which backend they hold. */
 	unsigned int caps;
-	const char *name;     /* "registry", "oci", "notary" */
-	/* the handle refresh's request goes over (NULL for a layout): the
-	 * caller may queue work to run while it is out (add_idle) */
-	signp_registry *net;
+	/* What it is, for messages: "registry", "oci", "notary", "cache";
+	 * never compared. */
+	const char *name;
+	/* Optional (NULL when refresh makes no request): queue fn(arg) to run
+	 * while refresh's request is out (signp_registry_add_idle's contract:
+	 * SIGN_OK when queued), and unqueue it if it did not run. */
+	int (*add_idle)(signp_trust_backend *be, void (*fn)(void *), void *arg);
+	void (*drop_idle)(signp_trust_backend *be, void (*fn)(void *), void *arg);
 };
 
 /* The backend for ref: the Notary server of the context (--trust-server),
