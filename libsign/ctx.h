@@ -35,20 +35,24 @@ struct sign_ctx {
 	 * one `sign push` of many references runs scrypt once per key */
 	struct signp_key *keys[8];
 	size_t nkeys;
-	/* trust collections verified during this context's life, so that one
-	 * `sign verify` of many tags of a GUN loads its trust data once */
+	/* objects remembered during this context's life, each with the
+	 * function that frees it: verified trust collections (trust.c), so
+	 * that one `sign verify` of many tags of a GUN loads its trust data
+	 * once */
 	struct {
 		char key[1024];
-		struct signp_trust *t;
-	} trusts[8];
-	size_t ntrusts;
+		void *obj;
+		void (*destroy)(void *obj);
+	} memo[8];
+	size_t nmemo;
 };
 
-struct signp_trust;
-/* A verified collection remembered on the context (borrowed), or NULL. */
-struct signp_trust *signp_ctx_trust_get(sign_ctx *ctx, const char *key);
-/* Remember t (the context takes it over; oldest dropped when full). */
-void signp_ctx_trust_put(sign_ctx *ctx, const char *key, struct signp_trust *t);
+/* An object remembered on the context under key (borrowed), or NULL. */
+void *signp_ctx_memo_get(sign_ctx *ctx, const char *key);
+/* Remember obj under key: the context takes it over and frees it with
+ * destroy (at sign_ctx_free, or when full, oldest first; at once when the
+ * key is too long to keep). */
+void signp_ctx_memo_put(sign_ctx *ctx, const char *key, void *obj, void (*destroy)(void *obj));
 
 struct signp_key;
 /* Decrypt the private keys ids[0..n) (one passphrase kind) in parallel

@@ -37,6 +37,21 @@ void signp_trust_free(signp_trust *t)
 	free(t);
 }
 
+static void trust_free_obj(void *obj)
+{
+	signp_trust_free(obj);
+}
+
+signp_trust *signp_trust_memo_get(sign_ctx *ctx, const char *key)
+{
+	return signp_ctx_memo_get(ctx, key);
+}
+
+void signp_trust_memo_put(sign_ctx *ctx, const char *key, signp_trust *t)
+{
+	signp_ctx_memo_put(ctx, key, t, trust_free_obj);
+}
+
 /* ---- cache ---- */
 
 static int cache_path(sign_buf *out, sign_ctx *ctx, const char *gun, const char *role, int mk,

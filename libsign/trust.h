@@ -116,6 +116,10 @@ typedef struct signp_trust_load_opts {
 int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
 	const signp_trust_load_opts *opts, sign_error *err);
 void signp_trust_free(signp_trust *t);
+/* A verified collection remembered on the context under key (borrowed), or
+ * NULL; remember t (the context takes it over: signp_ctx_memo_put). */
+signp_trust *signp_trust_memo_get(sign_ctx *ctx, const char *key);
+void signp_trust_memo_put(sign_ctx *ctx, const char *key, signp_trust *t);
 
 /* Find the accepted target for tag, by docker pull's rule (targets/releases,
  * then targets).  role_out borrowed; keys/keyids borrowed; SIGN_EVERIFY when
