@@ -421,13 +421,13 @@ void signp_ctx_remember_schemes(sign_ctx *ctx)
 	}
 }
 
-int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred_host,
+int signp_ctx_notary(signp_registry **out, sign_ctx *ctx, const char *url, const char *cred_host,
 	sign_error *err)
 {
 	signp_registry_options o;
 	char key[256];
 	int r;
-	if (ctx->trust_server == NULL)
+	if (url == NULL)
 		return signp_err(err, SIGN_EINVAL, "no trust server configured");
 	snprintf(key, sizeof(key), "notary|%s", cred_host ? cred_host : "");
 	for (size_t i = 0; i < ctx->nregs; i++) {
@@ -439,7 +439,7 @@ int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred
 	if (ctx->nregs == SIGN_MAX_REGISTRIES)
 		return signp_err(err, SIGN_EINVAL, "too many servers in one call");
 	memset(&o, 0, sizeof(o));
-	o.base_url = ctx->trust_server;
+	o.base_url = url;
 	o.label = "notary server";
 	o.cred_host = cred_host;
 	o.ca_file = ctx->ca_file;

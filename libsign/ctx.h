@@ -66,10 +66,11 @@ void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid);
 
 /* Registry handle for host (cached on the context). */
 int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);
-/* Handle for the context's trust server (--trust-server URL); credentials
- * are looked up for the server, then for cred_host (the GUN's registry, as
- * docker does).  Cached on the context. */
-int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred_host,
+/* Handle for the Notary server at url (the context's --trust-server, or
+ * migrate's source); credentials are looked up for the server, then for
+ * cred_host (the GUN's registry, as docker does).  Cached on the context,
+ * one per cred_host. */
+int signp_ctx_notary(signp_registry **out, sign_ctx *ctx, const char *url, const char *cred_host,
 	sign_error *err);
 
 /* Sum of requests and connections over the context's registry handles. */

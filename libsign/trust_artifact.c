@@ -7,7 +7,6 @@
  * "targets/releases.json", "snapshot.json", "timestamp.json").  Every root
  * version is kept.  See man/sign-formats.5.
  */
-#include "notary.h"
 #include "trust.h"
 
 #include <stdlib.h>
@@ -296,20 +295,4 @@ int signp_trust_backend_artifact(signp_trust_backend **out, signp_store *store, 
 	signp_strlcpy(a->gun, gun, sizeof(a->gun));
 	*out = &a->be;
 	return SIGN_OK;
-}
-
-int signp_trust_backend_open(signp_trust_backend **out, sign_ctx *ctx, signp_store *store,
-	const signp_ref *ref, sign_error *err)
-{
-	*out = NULL;
-	if (ctx->trust_server) {
-		signp_registry *http = NULL;
-		int r;
-		if (ref->layout)
-			return signp_err(err, SIGN_EINVAL, "--trust-server works with registry references, not oci: layouts");
-		if ((r = signp_ctx_trust_server(&http, ctx, ref->host, err)) != SIGN_OK)
-			return r;
-		return signp_trust_backend_notary(out, http, ref->gun, err);
-	}
-	return signp_trust_backend_artifact(out, store, ref->gun, err);
 }
