@@ -8,13 +8,7 @@
 #define SIGN_REGISTRY_H
 
 #include "common.h"
-
-#define SIGN_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define SIGN_MT_OCI_INDEX    "application/vnd.oci.image.index.v1+json"
-#define SIGN_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define SIGN_MT_DOCKER_LIST  "application/vnd.docker.distribution.manifest.list.v2+json"
-#define SIGN_MANIFEST_ACCEPT SIGN_MT_OCI_INDEX ", " SIGN_MT_OCI_MANIFEST ", " \
-	SIGN_MT_DOCKER_LIST ", " SIGN_MT_DOCKER_MANIFEST
+#include "mediatype.h"
 
 typedef struct signp_registry signp_registry;
 

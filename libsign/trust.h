@@ -7,15 +7,13 @@
 
 #include "common.h"
 #include "ctx.h"
+#include "mediatype.h"
 #include "ref.h"
 #include "store.h"
 #include "tuf.h"
 
 /* Reserved tag holding the trust collection in a repository or layout. */
 #define SIGN_TRUST_TAG "_sign.trust"
-#define SIGN_MT_TRUST_ARTIFACT "application/vnd.sign.trust.v1"
-#define SIGN_MT_TUF_LAYER "application/vnd.sign.tuf.metadata.v1+json"
-#define SIGN_MT_EMPTY "application/vnd.oci.empty.v1+json"
 
 /* One file to publish: role name ("root", "targets/releases") and bytes. */
 typedef struct signp_trust_out {
