@@ -16,6 +16,7 @@
  * kept.
  */
 #include "registry.h"
+#include "dockercfg.h"
 #include "ref.h"
 
 #include <ctype.h>

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "registry.h"
+#include "dockercfg.h"
 #include "ref.h"
 
 static char tmpdir[256];
