@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "registry.h"
+#include "auth.h"
 #include "dockercfg.h"
 #include "ref.h"
 
