@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "ctx.h"
+#include "mediatype.h"
 #include "ref.h"
 #include "store.h"
 #include "trust_backend.h"
@@ -15,9 +16,6 @@
 
 /* Reserved tag holding the trust collection in a repository or layout. */
 #define SIGN_TRUST_TAG "_sign.trust"
-#define SIGN_MT_TRUST_ARTIFACT "application/vnd.sign.trust.v1"
-#define SIGN_MT_TUF_LAYER "application/vnd.sign.tuf.metadata.v1+json"
-#define SIGN_MT_EMPTY "application/vnd.oci.empty.v1+json"
 
 #define SIGN_TRUST_MAX_DELEG 64
 
