@@ -6,6 +6,9 @@
  */
 #include "store_backend.h"
 
+#include "mediatype.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,6 +3,7 @@
  */
 #include "store_backend.h"
 
+#include "mediatype.h"
 #include "oci.h"
 
 #include <stdlib.h>
