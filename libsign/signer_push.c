@@ -511,7 +511,7 @@ int signp_push_as_signer(sign_push_result *out, sign_ctx *ctx, const char *refst
 	sp.tag = tag;
 	sp.digest = digest;
 	sp.size = size;
-	/* the publish journal (publish.c): the tag before anything is
+	/* the publish journal (journal.c): the tag before anything is
 	 * published, so that a later command notices if a concurrent
 	 * publisher's write loses it */
 	journal = signp_journal_load(ctx, ref.gun);
