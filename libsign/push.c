@@ -996,6 +996,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	target_change change;
 	long before = 0;
 
+	signp_err_clear(err);
 	if (out == NULL)
 		return signp_err(err, SIGN_EINVAL, "push: no result given");
 	if (out->version != SIGN_PUSH_RESULT_VERSION)
