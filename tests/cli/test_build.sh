@@ -6,6 +6,12 @@
 # both compile lines of cmd/main.c (sign and sign-hooks) seen, neither with -Ilibsign
 cmd_flags_ok() { [ "$(grep -c . "$OUT")" -eq 2 ] && ! grep -q -- '-Ilibsign' "$OUT"; }
 
+# OPENSSL_INIT_NO_ATEXIT appears once, in global.c, behind the caller's flag
+has_only_flagged_atexit() {
+	[ "$(grep -c . "$OUT")" -eq 1 ] && grep -q '^.*/global\.c:' "$OUT" &&
+		grep -B1 'OPENSSL_INIT_NO_ATEXIT' "$TOP/libsign/global.c" | grep -q 'SIGN_GLOBAL_OPENSSL_NO_ATEXIT'
+}
+
 # the functions include/sign.h declares (SIGN_EXTERN(type) name(...))
 cmp_decls() {
 	grep -o 'SIGN_EXTERN([^)]*) *sign_[A-Za-z0-9_]*' "$TOP/include/sign.h" |
@@ -22,6 +28,13 @@ nm -D --defined-only "$BUILD/libsign.so" | awk '$2 != "A" {print $3}' | sed 's/@
 run "libsign.so exports exactly libsign.sym" 0 diff -u "$WORK/listed" "$WORK/exports"
 nm -D --defined-only "$BUILD/libsign.so" | awk '$2 != "A" {print $3}' | grep -v '@@LIBSIGN_0$' >"$WORK/unversioned" || true
 expect "… each under the version node LIBSIGN_0" test ! -s "$WORK/unversioned"
+# the library makes no process-wide choice and reads no environment variable
+grep -n 'getenv' "$TOP"/libsign/*.c >"$OUT" || true
+expect "libsign reads no environment variable" test ! -s "$OUT"
+grep -n 'OPENSSL_INIT_NO_ATEXIT' "$TOP"/libsign/*.c >"$OUT" || true
+expect "… and sets OPENSSL_INIT_NO_ATEXIT only when the program asks" has_only_flagged_atexit
+grep -n 'mallopt\|M_TOP_PAD\|MADV_POPULATE' "$TOP"/libsign/*.c "$TOP"/cmd/*.c >"$OUT" || true
+expect "neither the library nor sign tunes the process's heap" test ! -s "$OUT"
 run "static library and pkg-config file built" 0 test -f "$BUILD/libsign.a" -a -f "$BUILD/libsign.pc"
 
 # the *_INIT macros name every field: no -Wmissing-field-initializers, in C or C++

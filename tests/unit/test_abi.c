@@ -297,6 +297,64 @@ static void test_push_verify(void **state)
 	sign_ctx_free(ctx);
 }
 
+/* Five signers sign one tag: sign_verify reports all five (a result once
+ * had room for four). */
+static void test_all_signers(void **state)
+{
+	enum { NSIGNERS = 5 };
+	static const char *const names[NSIGNERS] = { "alice", "bob", "carol", "dave", "erin" };
+	sign_ctx *ctx, *vctx;
+	sign_error err;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
+	char ref[4300], gunref[4300], keyids[NSIGNERS][72], pubs[NSIGNERS][4300];
+	(void)state;
+	ctx = open_ctx(home);
+	snprintf(ref, sizeof(ref), "oci:%s:v1", layout);
+	snprintf(gunref, sizeof(gunref), "oci:%s", layout);
+	for (int i = 0; i < NSIGNERS; i++) {
+		sign_buf pem = SIGN_BUF_INIT, out = SIGN_BUF_INIT;
+		const char *files[2] = { pubs[i], NULL };
+		FILE *f;
+		assert_int_equal(sign_key_generate(keyids[i], ctx, names[i], NULL, &err), SIGN_OK);
+		assert_int_equal(sign_key_export(&pem, ctx, keyids[i], SIGN_KEY_FORMAT_PUBLIC, &err), SIGN_OK);
+		snprintf(pubs[i], sizeof(pubs[i]), "%s/%s.pub", dir, names[i]);
+		assert_non_null(f = fopen(pubs[i], "w"));
+		assert_int_equal(fwrite(pem.ptr, 1, pem.size, f), pem.size);
+		assert_int_equal(fclose(f), 0);
+		garbage(&err);
+		if (sign_signer_add(&out, ctx, names[i], gunref, files, NULL, 0, &err) != SIGN_OK)
+			fail_msg("signer add %s: %s", names[i], err.message);
+		sign_buf_dispose(&pem);
+		sign_buf_dispose(&out);
+	}
+	for (int i = 0; i < NSIGNERS; i++) {
+		sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
+		sign_push_result pr = SIGN_PUSH_RESULT_INIT;
+		o.keyid = keyids[i];
+		if (sign_push(&pr, ctx, ref, &o, &err) != SIGN_OK)
+			fail_msg("push --key %s: %s", names[i], err.message);
+		assert_int_equal(pr.new_signature, 1);
+	}
+	vctx = open_ctx(vhome);
+	garbage(&err);
+	if (sign_verify(&vr, vctx, ref, NULL, &err) != SIGN_OK)
+		fail_msg("verify: %s", err.message);
+	assert_clear(&err);
+	assert_string_equal(vr.role, "targets/releases");
+	assert_int_equal(vr.nsigners, NSIGNERS);
+	for (size_t i = 0; i < vr.nsigners; i++) {
+		size_t j = 0;
+		while (j < NSIGNERS && strcmp(vr.signers[i], keyids[j]) != 0)
+			j++;
+		assert_true(j < NSIGNERS);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(vr.signers[k], vr.signers[i]);
+	}
+	sign_verify_result_dispose(&vr);
+	sign_ctx_free(vctx);
+	sign_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_clear_on_success),
 		cmocka_unit_test(test_result_version),
 		cmocka_unit_test(test_push_verify),
+		cmocka_unit_test(test_all_signers),
 	};
 	int r;
 	if (sign_global_init() != SIGN_OK)
