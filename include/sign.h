@@ -12,7 +12,12 @@
  *  - outputs come first; objects returned through `**out` are owned by the
  *    caller and freed with their *_free() function, which accepts NULL;
  *  - strings come back in a sign_buf, released with sign_buf_dispose();
- *  - options structs start with a version and have an *_INIT macro;
+ *  - options and result structs start with a version and have an *_INIT
+ *    macro; an unknown version is refused (SIGN_EINVAL);
+ *  - every call that takes a sign_error clears it first;
+ *  - process-wide choices are the program's (sign_global_init_opts);
+ *  - libsign.so exports exactly the functions of libsign.sym (a linker
+ *    version script, node LIBSIGN_0);
  *  - the library never prints, prompts or exits.  Passphrases are asked for
  *    through a caller-supplied callback.
  *
@@ -99,10 +104,11 @@ typedef struct sign_global_options {
 #define SIGN_GLOBAL_OPTIONS_VERSION 1
 #define SIGN_GLOBAL_OPTIONS_INIT { SIGN_GLOBAL_OPTIONS_VERSION, 0 }
 
-/* Must be called once before any other function (initialises libsodium,
- * libcurl and OpenSSL).  sign_global_init() is sign_global_init_opts() with
- * the defaults (no flag).  Returns SIGN_OK, SIGN_EINVAL (options version or
- * flags unknown) or SIGN_ERROR. */
+/* One of the two must be called once before any other function
+ * (initialises libsodium, libcurl and OpenSSL).  sign_global_init() is
+ * sign_global_init_opts() with the defaults (no flag) and returns SIGN_OK
+ * or SIGN_ERROR; sign_global_init_opts() also SIGN_EINVAL (options version
+ * or a flag unknown; opts NULL: the defaults). */
 SIGN_EXTERN(int) sign_global_init(void);
 SIGN_EXTERN(int) sign_global_init_opts(const sign_global_options *opts, sign_error *err);
 SIGN_EXTERN(void) sign_global_cleanup(void);
