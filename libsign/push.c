@@ -42,7 +42,12 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	long before = 0;
 
 	signp_err_clear(err);
+	if (out == NULL)
+		return signp_err(err, SIGN_EINVAL, "push: no result given");
+	if (out->version != SIGN_PUSH_RESULT_VERSION)
+		return signp_err(err, SIGN_EINVAL, "push: unsupported result version %u", out->version);
 	memset(out, 0, sizeof(*out));
+	out->version = SIGN_PUSH_RESULT_VERSION;
 	memset(&k, 0, sizeof(k));
 	if (opts == NULL)
 		opts = &dflt;
