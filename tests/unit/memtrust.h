@@ -426,14 +426,20 @@ static MT_UNUSED void mt_repo_sign_all(mt_repo *r)
 }
 
 /* Everything from the targets down again, each version one higher: the
- * next publish. */
+ * next publish (the root's bytes stay as they are). */
 static MT_UNUSED void mt_repo_next(mt_repo *r)
 {
 	for (int i = MT_TARGETS; i <= MT_TIMESTAMP; i++)
 		mt_set_version(r->s[i], mt_version(r->s[i]) + 1);
 	if (r->ds != NULL)
 		mt_set_version(r->ds, mt_version(r->ds) + 1);
-	mt_repo_sign_all(r);
+	mt_sign_role(r, MT_TARGETS);
+	if (r->ds != NULL)
+		mt_sign_deleg(r);
+	mt_snapshot_meta(r);
+	mt_sign_role(r, MT_SNAPSHOT);
+	mt_timestamp_meta(r);
+	mt_sign_role(r, MT_TIMESTAMP);
 }
 
 /* A target entry for tag in role ("targets" or the delegation): a digest
