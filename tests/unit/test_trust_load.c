@@ -11,62 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "memtrust.h"
-
 #define GUN "example.com/unit/load"
-
-static char dir[4096];
-static int nhome;
-
-typedef struct fixture {
-	char home[4200];
-	sign_ctx *ctx;
-	mt_repo r;
-	mt_backend m;
-	char v1[80];
-} fixture;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	if (sign_global_init() != SIGN_OK)
-		return -1;
-	mt_tmpdir(dir, sizeof(dir), "load");
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return mt_rmtree(dir);
-}
-
-static int setup(void **state)
-{
-	fixture *fx = calloc(1, sizeof(*fx));
-	if (fx == NULL)
-		return -1;
-	snprintf(fx->home, sizeof(fx->home), "%s/home%d", dir, ++nhome);
-	fx->ctx = mt_ctx(fx->home, 0);
-	mt_repo_init(&fx->r, GUN);
-	mt_add_target(&fx->r, "targets", "v1", fx->v1);
-	mt_repo_sign_all(&fx->r);
-	mt_backend_init(&fx->m);
-	mt_serve(&fx->m, &fx->r);
-	mt_last_warning[0] = '\0';
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *fx = *state;
-	mt_repo_dispose(&fx->r);
-	fx->m.be.free(&fx->m.be);
-	sign_ctx_free(fx->ctx);
-	free(fx);
-	return 0;
-}
+#include "memfixture.h"
 
 static signp_trust *load(fixture *fx, sign_ctx *ctx, const signp_trust_load_opts *o)
 {
