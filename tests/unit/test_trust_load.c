@@ -169,6 +169,61 @@ static void test_failed_load_caches_nothing(void **state)
 	assert_int_equal(signp_trust_cached_root(fx->ctx, GUN), 0);
 }
 
+/* The cached shortcut: a cached copy whose bytes the parent's hash names
+ * is used without a request (only root and timestamp are fetched), and
+ * the root passed is remembered (metadata/root.checked). */
+static void test_cache_shortcut_saves_fetches(void **state)
+{
+	fixture *fx = *state;
+	char path[4400];
+	signp_trust *t = load(fx, fx->ctx, NULL);
+	sign_buf memo = SIGN_BUF_INIT;
+	unsigned char h[32];
+	char hex[65], want[80];
+	signp_trust_free(t);
+	assert_int_equal(fx->m.fetches, 4);
+	fx->m.fetches = 0;
+	t = load(fx, fx->ctx, NULL);
+	assert_int_equal(fx->m.fetches, 2);
+	assert_int_equal(t->root_memo, 1);
+	signp_trust_free(t);
+	snprintf(path, sizeof(path), "%s/trust/%s/metadata/root.checked", fx->home, GUN);
+	assert_int_equal(signp_read_file(&memo, path, 4096, NULL), SIGN_OK);
+	signp_sha256(h, fx->r.w[MT_ROOT].ptr, fx->r.w[MT_ROOT].size);
+	signp_hex(hex, h, 32);
+	snprintf(want, sizeof(want), "v2 %s ", hex);
+	assert_true(signp_str_has_prefix(memo.ptr, want));
+	sign_buf_dispose(&memo);
+}
+
+/* A cached copy is no evidence of its own: targets signed by the wrong
+ * key, placed in the cache and named by a valid snapshot, is refused
+ * although the backend is never asked for it. */
+static void test_cached_copy_still_verified(void **state)
+{
+	fixture *fx = *state;
+	char path[4400];
+	signp_trust *t = load(fx, fx->ctx, NULL);
+	signp_tuf_signer sg = { fx->r.id[MT_TARGETS], fx->r.k[MT_SNAPSHOT]->pkey };
+	sign_error err;
+	signp_trust_free(t);
+	mt_set_version(fx->r.s[MT_TARGETS], 2);
+	mt_sign_with(&fx->r.w[MT_TARGETS], fx->r.s[MT_TARGETS], &sg, 1);
+	cache_file(path, sizeof(path), fx, "targets");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_write_file_atomic(path, fx->r.w[MT_TARGETS].ptr, fx->r.w[MT_TARGETS].size,
+		0600, &err), SIGN_OK);
+	mt_set_version(fx->r.s[MT_SNAPSHOT], 2);
+	mt_set_version(fx->r.s[MT_TIMESTAMP], 2);
+	resign_parents(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	mt_remove(&fx->m, "targets", 0);
+	fx->m.fetches = 0;
+	assert_int_equal(mt_load(&t, fx->ctx, &fx->m, GUN, NULL, &err), SIGN_EVERIFY);
+	mt_assert_err(&err, SIGN_EVERIFY, "valid signatures did not meet threshold for targets");
+	assert_int_equal(fx->m.fetches, 3); /* root, timestamp, snapshot */
+}
+
 static void test_never_signed(void **state)
 {
 	fixture *fx = *state;
@@ -365,6 +420,8 @@ int main(void)
 		T(test_home_with_cached_root),
 		T(test_cache_follows_new_versions),
 		T(test_failed_load_caches_nothing),
+		T(test_cache_shortcut_saves_fetches),
+		T(test_cached_copy_still_verified),
 		T(test_never_signed),
 		T(test_tofu_disabled),
 		T(test_offline_nothing_cached),
