@@ -145,12 +145,34 @@ static int group_teardown(void **state)
 /* ---------------------------------------------------------------------- */
 /* helpers                                                                 */
 
+/* A result as the API wants it handed in: from its *_INIT macro when
+ * sign.h has one (result structs that carry a version), else zeroed. */
+static void push_result_init(sign_push_result *res)
+{
+#ifdef SIGN_PUSH_RESULT_INIT
+	sign_push_result init = SIGN_PUSH_RESULT_INIT;
+	*res = init;
+#else
+	memset(res, 0, sizeof(*res));
+#endif
+}
+
+static void verify_result_init(sign_verify_result *res)
+{
+#ifdef SIGN_VERIFY_RESULT_INIT
+	sign_verify_result init = SIGN_VERIFY_RESULT_INIT;
+	*res = init;
+#else
+	memset(res, 0, sizeof(*res));
+#endif
+}
+
 static void push(sign_push_result *res, const char *ref, const char *keyid)
 {
 	sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
 	sign_error err;
 	memset(&err, 0, sizeof(err));
-	memset(res, 0, sizeof(*res));
+	push_result_init(res);
 	o.keyid = keyid;
 	if (sign_push(res, owner, ref, &o, &err) != SIGN_OK)
 		fail_msg("push %s: %s", ref, err.message);
@@ -164,7 +186,7 @@ static int verify_in(const char *home, sign_verify_result *res, const char *ref,
 	sign_ctx *ctx = mt_ctx(home, 0);
 	int r;
 	memset(err, 0, sizeof(*err));
-	memset(res, 0, sizeof(*res));
+	verify_result_init(res);
 	r = sign_verify(res, ctx, ref, vo ? vo : &dflt, err);
 	sign_ctx_free(ctx);
 	return r;
