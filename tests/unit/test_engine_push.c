@@ -25,6 +25,7 @@ static char d1[80], d2[80], d3[80];
 static sign_ctx *owner;
 static char repo_key[72];   /* the repository key that signed v1 */
 static char root_pub[1300]; /* the first root key's public half */
+static char alice_pub[1300]; /* the signer's public key */
 
 /* ---------------------------------------------------------------------- */
 /* a small OCI layout                                                      */
@@ -321,8 +322,8 @@ static void test_signature_missing(void **state)
  * push with it records the tag in targets/releases. */
 static void test_signer_add_and_push(void **state)
 {
-	char kid[72], pubpath[1300];
-	const char *files[2] = { pubpath, NULL };
+	char kid[72];
+	const char *files[2] = { alice_pub, NULL };
 	sign_buf pem = SIGN_BUF_INIT, out = SIGN_BUF_INIT;
 	sign_push_result pr;
 	sign_verify_result vr;
@@ -333,8 +334,8 @@ static void test_signer_add_and_push(void **state)
 	if (sign_key_generate(kid, owner, "alice", NULL, &err) != SIGN_OK)
 		fail_msg("key generate: %s", err.message);
 	assert_int_equal(sign_key_export(&pem, owner, kid, SIGN_KEY_FORMAT_PUBLIC, &err), SIGN_OK);
-	snprintf(pubpath, sizeof(pubpath), "%s/alice.pub", dir);
-	write_all(pubpath, pem.ptr, pem.size);
+	snprintf(alice_pub, sizeof(alice_pub), "%s/alice.pub", dir);
+	write_all(alice_pub, pem.ptr, pem.size);
 	if (sign_signer_add(&out, owner, "alice", layout_ref, files, NULL, 0, &err) != SIGN_OK)
 		fail_msg("signer add: %s", err.message);
 	j = parse_json(&out);
@@ -504,6 +505,84 @@ static void test_offline(void **state)
 	}
 }
 
+/* Key-only mode (cosign's): only the detached signatures, against the
+ * key given. */
+static void test_key_only(void **state)
+{
+	sign_verify_options vo = SIGN_VERIFY_OPTIONS_INIT;
+	sign_verify_result vr;
+	sign_error err;
+	char want[2048];
+	(void)state;
+	vo.key = alice_pub;
+	if (verify_in(verifier_home, &vr, ref_v3, &vo, &err) != SIGN_OK)
+		fail_msg("--key: %s", err.message);
+	assert_string_equal(vr.digest, d3);
+	assert_string_equal(vr.role, "key");
+	/* v1 carries no signature by that key */
+	assert_int_equal(verify_in(verifier_home, &vr, ref_v1, &vo, &err), SIGN_EVERIFY);
+	snprintf(want, sizeof(want), "verifying %s: " GUN "@%s: no detached signature is by a key the "
+		"root authorises (", ref_v1, d1);
+	assert_true(signp_str_has_prefix(err.message, want));
+}
+
+/* The timestamp re-signed for a longer lifetime: what was expired as of
+ * a later time verifies as of then. */
+static void test_trust_refresh(void **state)
+{
+	sign_verify_options vo = SIGN_VERIFY_OPTIONS_INIT;
+	sign_buf out = SIGN_BUF_INIT;
+	sign_verify_result vr;
+	sign_error err;
+	json_t *j;
+	int64_t expires;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	if (sign_trust_refresh(&out, owner, layout_ref, NULL, 40L * 86400, &err) != SIGN_OK)
+		fail_msg("trust refresh: %s", err.message);
+	j = parse_json(&out);
+	assert_string_equal(json_string_value(json_object_get(j, "gun")), GUN);
+	assert_int_equal(signp_time_parse(json_string_value(json_object_get(j, "timestamp_expires")),
+		&expires), SIGN_OK);
+	assert_true(expires > signp_now() + 39L * 86400);
+	json_decref(j);
+	vo.at = signp_now() + 30 * 86400;
+	if (verify_in(verifier_home, &vr, ref_v1, &vo, &err) != SIGN_OK)
+		fail_msg("as of 30 days on: %s", err.message);
+	assert_int_equal(vr.timestamp_expires, expires);
+	sign_buf_dispose(&out);
+}
+
+/* inspect lists the signed tags: v1 and v3, not the revoked v2. */
+static void test_inspect(void **state)
+{
+	sign_ctx *ctx = mt_ctx(verifier_home, 0);
+	sign_buf out = SIGN_BUF_INIT;
+	sign_error err;
+	json_t *j, *tags, *e;
+	size_t i;
+	int seen1 = 0, seen3 = 0;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	if (sign_inspect(&out, ctx, layout_ref, NULL, &err) != SIGN_OK)
+		fail_msg("inspect: %s", err.message);
+	j = parse_json(&out);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "Name")), GUN);
+	tags = json_object_get(json_array_get(j, 0), "SignedTags");
+	assert_true(json_array_size(tags) > 0);
+	json_array_foreach(tags, i, e) {
+		const char *tag = json_string_value(json_object_get(e, "SignedTag"));
+		assert_non_null(tag);
+		assert_string_not_equal(tag, "v2");
+		seen1 |= strcmp(tag, "v1") == 0;
+		seen3 |= strcmp(tag, "v3") == 0;
+	}
+	assert_true(seen1 && seen3);
+	json_decref(j);
+	sign_buf_dispose(&out);
+	sign_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +596,9 @@ int main(void)
 		cmocka_unit_test(test_rotate_root),
 		cmocka_unit_test(test_revoke),
 		cmocka_unit_test(test_offline),
+		cmocka_unit_test(test_key_only),
+		cmocka_unit_test(test_trust_refresh),
+		cmocka_unit_test(test_inspect),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
