@@ -10,8 +10,8 @@
  * sets only refresh, fetch, publish, free and caps: the rest of the
  * backend table is the engine's business.
  *
- * A test file defines no helper of its own that is here; the functions
- * are static and marked unused, so a file takes the ones it needs.
+ * The functions are static and marked unused: each test file takes the
+ * ones it needs.  memfixture.h builds the common per-test fixture on them.
  */
 #ifndef SIGN_TEST_MEMTRUST_H
 #define SIGN_TEST_MEMTRUST_H
