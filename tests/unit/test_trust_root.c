@@ -258,6 +258,69 @@ static void test_root_pin_search_bounded(void **state)
 	signp_key_free(pinned);
 }
 
+/* Trust on first use still checks the root's own structure: its root
+ * keys are certificates for this GUN, valid now, and it has not expired. */
+static void tofu_root_with_key(fixture *fx, json_t *obj, const char *id)
+{
+	signp_tuf_signer sg = { id, fx->r.k[MT_ROOT]->pkey };
+	json_decref(fx->r.s[MT_ROOT]);
+	fx->r.s[MT_ROOT] = mt_root_signed(&fx->r, id, obj, 1);
+	mt_sign_with(&fx->r.w[MT_ROOT], fx->r.s[MT_ROOT], &sg, 1);
+	resign_parents(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+}
+
+static void test_root_cert_for_other_gun(void **state)
+{
+	fixture *fx = *state;
+	char id[65];
+	json_t *o = mt_cert_obj(fx->r.k[MT_ROOT], "example.com/unit/other", id);
+	tofu_root_with_key(fx, o, id);
+	json_decref(o);
+	load_fails(fx, NULL, SIGN_EVERIFY, "root: no valid root certificate for " GUN ": certificate CN "
+		"\"example.com/unit/other\" does not match the GUN");
+}
+
+static void test_root_key_not_a_cert(void **state)
+{
+	fixture *fx = *state;
+	char id[65];
+	json_t *o = mt_plain_obj(fx->r.k[MT_ROOT], id);
+	tofu_root_with_key(fx, o, id);
+	json_decref(o);
+	load_fails(fx, NULL, SIGN_EVERIFY,
+		"root: no valid root certificate for " GUN ": root key is not an x509 certificate");
+}
+
+static void test_root_cert_expired(void **state)
+{
+	fixture *fx = *state;
+	sign_buf pem = SIGN_BUF_INIT;
+	char id[65];
+	json_t *o = NULL;
+	assert_int_equal(signp_key_root_cert(&pem, fx->r.k[MT_ROOT], GUN, signp_now() - 10 * 86400, 1,
+		NULL), SIGN_OK);
+	assert_int_equal(signp_tuf_key_new(&o, id, fx->r.k[MT_ROOT]->pkey, pem.ptr, NULL), SIGN_OK);
+	tofu_root_with_key(fx, o, id);
+	json_decref(o);
+	sign_buf_dispose(&pem);
+	load_fails(fx, NULL, SIGN_EVERIFY,
+		"root: no valid root certificate for " GUN ": certificate for " GUN " has expired");
+}
+
+static void test_root_expired(void **state)
+{
+	fixture *fx = *state;
+	char want[128];
+	mt_set_expires(fx->r.s[MT_ROOT], -60);
+	mt_sign_role(&fx->r, MT_ROOT);
+	resign_parents(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	snprintf(want, sizeof(want), "root: expired at %s",
+		json_string_value(json_object_get(fx->r.s[MT_ROOT], "expires")));
+	load_fails(fx, NULL, SIGN_EVERIFY, want);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -275,6 +338,10 @@ int main(void)
 		T(test_root_pin_claimed_id),
 		T(test_root_version_file_mismatch),
 		T(test_root_pin_search_bounded),
+		T(test_root_cert_for_other_gun),
+		T(test_root_key_not_a_cert),
+		T(test_root_cert_expired),
+		T(test_root_expired),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
