@@ -224,6 +224,36 @@ static void test_cached_copy_still_verified(void **state)
 	assert_int_equal(fx->m.fetches, 3); /* root, timestamp, snapshot */
 }
 
+/* The refreshed hook runs once the backend answered, before the checks
+ * (a caller sends a request then): not when refresh failed, not offline. */
+static void count_call(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static void test_refreshed_hook(void **state)
+{
+	fixture *fx = *state;
+	int calls = 0;
+	signp_trust_load_opts o = { .refreshed = count_call, .refreshed_arg = &calls };
+	signp_trust *t = load(fx, fx->ctx, &o);
+	sign_error err;
+	signp_trust_free(t);
+	assert_int_equal(calls, 1);
+	/* called before the checks: also when they then fail */
+	tamper_sig(&fx->r.w[MT_TIMESTAMP]);
+	mt_serve(&fx->m, &fx->r);
+	assert_int_equal(mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err), SIGN_EVERIFY);
+	assert_int_equal(calls, 2);
+	fx->m.missing = 1;
+	assert_int_equal(mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err), SIGN_EVERIFY);
+	assert_int_equal(calls, 2);
+	o.offline = 1;
+	t = load(fx, fx->ctx, &o);
+	signp_trust_free(t);
+	assert_int_equal(calls, 2);
+}
+
 static void test_never_signed(void **state)
 {
 	fixture *fx = *state;
@@ -422,6 +452,7 @@ int main(void)
 		T(test_failed_load_caches_nothing),
 		T(test_cache_shortcut_saves_fetches),
 		T(test_cached_copy_still_verified),
+		T(test_refreshed_hook),
 		T(test_never_signed),
 		T(test_tofu_disabled),
 		T(test_offline_nothing_cached),
