@@ -12,10 +12,6 @@
 #include <jansson.h>
 #include <string.h>
 
-#define OCI_MANIFEST_MT   "application/vnd.oci.image.manifest.v1+json"
-#define OCI_CONFIG_MT     "application/vnd.oci.image.config.v1+json"
-#define DOCKER_MANIFEST_MT "application/vnd.docker.distribution.manifest.v2+json"
-#define DOCKER_CONFIG_MT  "application/vnd.docker.container.image.v1+json"
 #define ANN_CERTIFICATE   "dev.sigstore.cosign/certificate"
 #define SIGFILE_PREFIX    "\0sigstore-json\n"
 #define SIGFILE_PREFIX_LEN 15
@@ -372,7 +368,7 @@ int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, i
 	static const char *what = "adding a signature to the signature manifest";
 	json_t *root = NULL, *layers = NULL, *layer, *cfgdesc = NULL;
 	sign_buf cfg = SIGN_BUF_INIT, man = SIGN_BUF_INIT;
-	const char *config_mt = OCI_CONFIG_MT, *mt;
+	const char *config_mt = SIGN_MT_OCI_CONFIG, *mt;
 	char cfg_digest[72];
 	size_t i;
 	int r = SIGN_EINVAL;
@@ -400,9 +396,9 @@ int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, i
 			goto out;
 		r = SIGN_EFORMAT;
 		mt = json_string_value(json_object_get(root, "mediaType"));
-		if (mt != NULL && strcmp(mt, DOCKER_MANIFEST_MT) == 0)
-			config_mt = DOCKER_CONFIG_MT;
-		else if (mt != NULL && strcmp(mt, OCI_MANIFEST_MT) != 0) {
+		if (mt != NULL && strcmp(mt, SIGN_MT_DOCKER_MANIFEST) == 0)
+			config_mt = SIGN_MT_DOCKER_CONFIG;
+		else if (mt != NULL && strcmp(mt, SIGN_MT_OCI_MANIFEST) != 0) {
 			signp_err(err, SIGN_EFORMAT, "%s: unexpected manifest media type \"%.100s\"",
 				what, mt);
 			goto out;
@@ -450,7 +446,7 @@ int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, i
 	} else {
 		layers = json_array();
 		root = json_pack("{s:i,s:s,s:{},s:o}", "schemaVersion", 2, "mediaType",
-			OCI_MANIFEST_MT, "config", "layers", layers);
+			SIGN_MT_OCI_MANIFEST, "config", "layers", layers);
 		if (root == NULL) {
 			r = signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
 			goto out;

@@ -6,13 +6,11 @@
 #define SIGN_COSIGN_H
 
 #include "common.h"
+#include "mediatype.h"
 #include <openssl/evp.h>
 
-#define SIGN_MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
 #define SIGN_ANN_SIGNATURE    "dev.cosignproject.cosign/signature"
 #define SIGN_COSIGN_TYPE      "cosign container image signature"
-/* cosign's artifactType for simple-signing signatures in the OCI 1.1 form */
-#define SIGN_MT_COSIGN_SIG_ARTIFACT "application/vnd.dev.cosign.artifact.sig.v1+json"
 
 /* "sha256:<hex>" -> "sha256-<hex>.sig" */
 int signp_cosign_sig_tag(char out[96], const char *digest);

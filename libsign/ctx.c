@@ -2,7 +2,6 @@
  * ctx.c - sign_ctx: home folder, options, registry handles, passphrases.
  */
 #include "ctx.h"
-#include "trust.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -302,8 +301,8 @@ SIGN_EXTERN(void) sign_ctx_free(sign_ctx *ctx)
 	for (int i = 0; i < 4; i++)
 		if (ctx->pass_cache[i])
 			sodium_free(ctx->pass_cache[i]);
-	for (size_t i = 0; i < ctx->ntrusts; i++)
-		signp_trust_free(ctx->trusts[i].t);
+	for (size_t i = 0; i < ctx->nmemo; i++)
+		ctx->memo[i].destroy(ctx->memo[i].obj);
 	for (size_t i = 0; i < ctx->nkeys; i++)
 		signp_key_free(ctx->keys[i]);
 	for (char **p = ctx->insecure; p && *p; p++)
@@ -422,13 +421,13 @@ void signp_ctx_remember_schemes(sign_ctx *ctx)
 	}
 }
 
-int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred_host,
+int signp_ctx_notary(signp_registry **out, sign_ctx *ctx, const char *url, const char *cred_host,
 	sign_error *err)
 {
 	signp_registry_options o;
 	char key[256];
 	int r;
-	if (ctx->trust_server == NULL)
+	if (url == NULL)
 		return signp_err(err, SIGN_EINVAL, "no trust server configured");
 	snprintf(key, sizeof(key), "notary|%s", cred_host ? cred_host : "");
 	for (size_t i = 0; i < ctx->nregs; i++) {
@@ -440,7 +439,7 @@ int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred
 	if (ctx->nregs == SIGN_MAX_REGISTRIES)
 		return signp_err(err, SIGN_EINVAL, "too many servers in one call");
 	memset(&o, 0, sizeof(o));
-	o.base_url = ctx->trust_server;
+	o.base_url = url;
 	o.label = "notary server";
 	o.cred_host = cred_host;
 	o.ca_file = ctx->ca_file;
@@ -458,28 +457,29 @@ int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred
 	return SIGN_OK;
 }
 
-struct signp_trust *signp_ctx_trust_get(sign_ctx *ctx, const char *key)
+void *signp_ctx_memo_get(sign_ctx *ctx, const char *key)
 {
-	for (size_t i = 0; i < ctx->ntrusts; i++)
-		if (strcmp(ctx->trusts[i].key, key) == 0)
-			return ctx->trusts[i].t;
+	for (size_t i = 0; i < ctx->nmemo; i++)
+		if (strcmp(ctx->memo[i].key, key) == 0)
+			return ctx->memo[i].obj;
 	return NULL;
 }
 
-void signp_ctx_trust_put(sign_ctx *ctx, const char *key, struct signp_trust *t)
+void signp_ctx_memo_put(sign_ctx *ctx, const char *key, void *obj, void (*destroy)(void *obj))
 {
-	size_t n = sizeof(ctx->trusts) / sizeof(ctx->trusts[0]);
-	if (strlen(key) >= sizeof(ctx->trusts[0].key)) {
-		signp_trust_free(t);
+	size_t n = sizeof(ctx->memo) / sizeof(ctx->memo[0]);
+	if (strlen(key) >= sizeof(ctx->memo[0].key)) {
+		destroy(obj);
 		return;
 	}
-	if (ctx->ntrusts == n) {
-		signp_trust_free(ctx->trusts[0].t);
-		memmove(&ctx->trusts[0], &ctx->trusts[1], (n - 1) * sizeof(ctx->trusts[0]));
-		ctx->ntrusts--;
+	if (ctx->nmemo == n) {
+		ctx->memo[0].destroy(ctx->memo[0].obj);
+		memmove(&ctx->memo[0], &ctx->memo[1], (n - 1) * sizeof(ctx->memo[0]));
+		ctx->nmemo--;
 	}
-	signp_strlcpy(ctx->trusts[ctx->ntrusts].key, key, sizeof(ctx->trusts[0].key));
-	ctx->trusts[ctx->ntrusts++].t = t;
+	signp_strlcpy(ctx->memo[ctx->nmemo].key, key, sizeof(ctx->memo[0].key));
+	ctx->memo[ctx->nmemo].obj = obj;
+	ctx->memo[ctx->nmemo++].destroy = destroy;
 }
 
 void signp_ctx_counters(const sign_ctx *ctx, long *requests, long *connections)

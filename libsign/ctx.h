@@ -35,20 +35,24 @@ struct sign_ctx {
 	 * one `sign push` of many references runs scrypt once per key */
 	struct signp_key *keys[8];
 	size_t nkeys;
-	/* trust collections verified during this context's life, so that one
-	 * `sign verify` of many tags of a GUN loads its trust data once */
+	/* objects remembered during this context's life, each with the
+	 * function that frees it: verified trust collections (trust.c), so
+	 * that one `sign verify` of many tags of a GUN loads its trust data
+	 * once */
 	struct {
 		char key[1024];
-		struct signp_trust *t;
-	} trusts[8];
-	size_t ntrusts;
+		void *obj;
+		void (*destroy)(void *obj);
+	} memo[8];
+	size_t nmemo;
 };
 
-struct signp_trust;
-/* A verified collection remembered on the context (borrowed), or NULL. */
-struct signp_trust *signp_ctx_trust_get(sign_ctx *ctx, const char *key);
-/* Remember t (the context takes it over; oldest dropped when full). */
-void signp_ctx_trust_put(sign_ctx *ctx, const char *key, struct signp_trust *t);
+/* An object remembered on the context under key (borrowed), or NULL. */
+void *signp_ctx_memo_get(sign_ctx *ctx, const char *key);
+/* Remember obj under key: the context takes it over and frees it with
+ * destroy (at sign_ctx_free, or when full, oldest first; at once when the
+ * key is too long to keep). */
+void signp_ctx_memo_put(sign_ctx *ctx, const char *key, void *obj, void (*destroy)(void *obj));
 
 struct signp_key;
 /* Decrypt the private keys ids[0..n) (one passphrase kind) in parallel
@@ -62,10 +66,11 @@ void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid);
 
 /* Registry handle for host (cached on the context). */
 int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);
-/* Handle for the context's trust server (--trust-server URL); credentials
- * are looked up for the server, then for cred_host (the GUN's registry, as
- * docker does).  Cached on the context. */
-int signp_ctx_trust_server(signp_registry **out, sign_ctx *ctx, const char *cred_host,
+/* Handle for the Notary server at url (the context's --trust-server, or
+ * migrate's source); credentials are looked up for the server, then for
+ * cred_host (the GUN's registry, as docker does).  Cached on the context,
+ * one per cred_host. */
+int signp_ctx_notary(signp_registry **out, sign_ctx *ctx, const char *url, const char *cred_host,
 	sign_error *err);
 
 /* Sum of requests and connections over the context's registry handles. */

@@ -3,7 +3,7 @@
  * credHelpers and credsStore (docker-credential-<x> get), or the config's
  * text given directly (the caller's DOCKER_AUTH_CONFIG).
  */
-#include "registry.h"
+#include "dockercfg.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -13,7 +13,6 @@
 #include "common.h"
 #include "ctx.h"
 #include "key.h"
-#include "notary.h"
 #include "publish.h"
 #include "ref.h"
 #include "store.h"
@@ -258,7 +257,6 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	const sign_migrate_options *opts, sign_error *err)
 {
 	signp_ref ref;
-	signp_registry *http = NULL;
 	signp_trust_backend *src_be = NULL, *dst_be = NULL;
 	signp_store *st = NULL;
 	signp_trust *src = NULL, *check = NULL;
@@ -268,7 +266,7 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	sign_buf root = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT, tbytes = SIGN_BUF_INIT;
 	sign_buf *history = NULL;
 	json_t *report = json_array(), *notes = json_array(), *doc = NULL;
-	char *saved_server, *s = NULL;
+	char *s = NULL;
 	size_t nfiles = 0;
 	int r, lockfd = -1, created = 0;
 	int64_t v;
@@ -280,16 +278,12 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	}
 	if ((r = signp_ref_parse(&ref, gun, NULL, err)) != SIGN_OK)
 		goto out;
-	if (ref.is_oci || ref.tag[0] || ref.digest[0]) {
+	if (ref.layout || ref.tag[0] || ref.digest[0]) {
 		r = signp_err(err, SIGN_EINVAL, "migrate %s: name a GUN (host/path), without tag or digest", gun);
 		goto out;
 	}
 	/* the source: the Notary server */
-	saved_server = ctx->trust_server;
-	ctx->trust_server = (char *)opts->from_trust_server;
-	r = signp_ctx_trust_server(&http, ctx, ref.host, err);
-	ctx->trust_server = saved_server;
-	if (r != SIGN_OK || (r = signp_trust_backend_notary(&src_be, http, ref.gun, err)) != SIGN_OK)
+	if ((r = signp_trust_backend_open_notary(&src_be, ctx, opts->from_trust_server, &ref, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
 		goto out;

@@ -7,7 +7,8 @@
 
 #include "common.h"
 #include "registry.h"
-#include "trust.h"
+#include "trust_backend.h"
+#include "tuf.h"
 
 #include <jansson.h>
 

@@ -10,6 +10,7 @@
  * unknown members are kept as they are.
  */
 #include "oci.h"
+#include "mediatype.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -20,7 +21,6 @@
 
 #define OCI_LAYOUT_FILE   "oci-layout"
 #define OCI_INDEX_FILE    "index.json"
-#define OCI_INDEX_MT      "application/vnd.oci.image.index.v1+json"
 #define OCI_REF_NAME      "org.opencontainers.image.ref.name"
 #define OCI_LAYOUT_BODY   "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define OCI_MAX_INDEX     (4u << 20)
@@ -222,7 +222,7 @@ int signp_oci_open(signp_oci **out, const char *dir, int create, sign_error *err
 	r = load_index(&o->index, o, create ? NULL : err);
 	if (r == SIGN_ENOTFOUND && create) {
 		json_t *idx = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType",
-			OCI_INDEX_MT, "manifests");
+			SIGN_MT_OCI_INDEX, "manifests");
 		if (idx == NULL) {
 			r = signp_err(err, SIGN_ENOMEM, "opening OCI layout %s: out of memory", dir);
 			goto out;

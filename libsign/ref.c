@@ -284,7 +284,7 @@ static int parse_oci(signp_ref *out, const char *s, const char *gun, sign_error 
 	if (dir[0] == '\0')
 		return signp_err(err, SIGN_EINVAL, "reference oci:%s: no layout folder given", s);
 	signp_strlcpy(out->oci_dir, dir, sizeof(out->oci_dir));
-	out->is_oci = 1;
+	out->layout = 1;
 
 	if (gun != NULL && gun[0] != '\0') {
 		if (!signp_gun_valid(gun))

@@ -7,8 +7,8 @@
 #include "common.h"
 
 typedef struct signp_ref {
-	int is_oci;          /* oci:DIR[:tag|@digest] */
-	char oci_dir[4096];  /* layout folder (is_oci) */
+	int layout;          /* oci:DIR[:tag|@digest]: an OCI layout folder */
+	char oci_dir[4096];  /* layout folder (layout) */
 	char host[256];      /* "docker.io", "127.0.0.1:5000", "[::1]:5000", "" for oci */
 	char path[256];      /* "library/alpine" (registry repository name) */
 	char tag[136];       /* "" when none given (default applied by caller) */

@@ -1,22 +1,20 @@
 /*
- * registry.h - OCI distribution client on libcurl.  Internal.
- * One handle per registry host; it keeps one CURL easy handle (so requests
- * share one connection) and a token cache.  Every answer is hostile:
- * bounded sizes, digests checked, timeouts on every request.
+ * registry.h - OCI distribution client.  Internal.
+ * One handle per registry host: an HTTP handle (http.h: one connection,
+ * bounds, timeouts, retries) with the docker config's credentials and a
+ * token cache attached (auth.h).  Every answer is hostile: bounded sizes,
+ * digests checked, timeouts on every request.
  */
 #ifndef SIGN_REGISTRY_H
 #define SIGN_REGISTRY_H
 
 #include "common.h"
+#include "http.h"
+#include "mediatype.h"
 
-#define SIGN_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define SIGN_MT_OCI_INDEX    "application/vnd.oci.image.index.v1+json"
-#define SIGN_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define SIGN_MT_DOCKER_LIST  "application/vnd.docker.distribution.manifest.list.v2+json"
-#define SIGN_MANIFEST_ACCEPT SIGN_MT_OCI_INDEX ", " SIGN_MT_OCI_MANIFEST ", " \
-	SIGN_MT_DOCKER_LIST ", " SIGN_MT_DOCKER_MANIFEST
-
-typedef struct signp_registry signp_registry;
+/* A registry handle is an HTTP handle with authentication attached: the
+ * signp_http_* calls take it as well. */
+typedef signp_http signp_registry;
 
 typedef struct signp_registry_options {
 	const char *host;          /* host[:port] as in the reference (docker.io allowed) */
@@ -128,44 +126,5 @@ int signp_registry_request(signp_registry *r, const char *method, const char *pa
 	sign_buf *resp, long *status, sign_error *err);
 /* host[:port] of the handle, for messages. */
 const char *signp_registry_host(const signp_registry *r);
-
-/* multipart/form-data (RFC 7578) in memory. */
-typedef struct signp_multipart_part {
-	const char *name;          /* form field name: no quotes, backslashes or controls */
-	const char *filename;      /* same rules */
-	const char *content_type;  /* NULL: application/octet-stream */
-	const void *data;          /* exact bytes */
-	size_t len;
-} signp_multipart_part;
-/* Build the body with a random 60-hex-digit boundary found in no part:
- * "--B\r\nContent-Disposition: form-data; name=\"N\"; filename=\"F\"\r\n
- * Content-Type: T\r\n\r\n<data>\r\n" per part, then "--B--\r\n".  The
- * request's Content-Type is "multipart/form-data; boundary=B". */
-int signp_multipart_build(sign_buf *out, char boundary_out[72], const signp_multipart_part *parts,
-	size_t n, sign_error *err);
-
-/* ---- pieces exposed for unit tests ---- */
-
-/* Parse a WWW-Authenticate value. scheme_out: "bearer"/"basic".  Params
- * realm, service, scope (empty when absent). */
-int signp_auth_parse_challenge(const char *header, char scheme_out[16], sign_buf *realm,
-	sign_buf *service, sign_buf *scope);
-/* The first error of a registry error body ({"errors":[{"code","message",
- * "detail"}]}, bounded), each field cleaned to printable text and cut to
- * its buffer; empty strings for what is absent or malformed. */
-typedef struct signp_registry_errdoc {
-	char code[64];
-	char msg[300];
-	char detail[160];
-} signp_registry_errdoc;
-void signp_registry_error_doc(signp_registry_errdoc *out, const void *body, size_t len);
-/* Credentials for host from a docker config (auths, credHelpers,
- * credsStore via docker-credential-<x> get): the JSON text auth_config if
- * it is not NULL or empty (the caller's DOCKER_AUTH_CONFIG), else the file
- * config_path, else ~/.docker/config.json with ~ from the password
- * database (no environment variable is read).  SIGN_ENOTFOUND when none.
- * identity tokens come back with user "<token>". */
-int signp_docker_credentials(sign_buf *user, sign_buf *secret, const char *config_path,
-	const char *auth_config, const char *host, sign_error *err);
 
 #endif

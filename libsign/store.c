@@ -1,13 +1,18 @@
 /*
- * store.c - one interface over registry repositories and OCI layouts.
+ * store.c - one interface over image stores: the factory, dispatch to the
+ * implementation's table of functions (store_backend.h), and what every
+ * store shares: the verified blob cache of network stores, manifests
+ * fetched and hashed, the referrers tag schema, blob copies.
  */
-#include "store.h"
+#include "store_backend.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include <jansson.h>
+struct signp_store {
+	signp_store_backend *be; /* owned */
+	char blob_cache[4096];   /* <home>/cache/blobs: verified blobs by digest, "" for none */
+};
 
 static int blob_cache_path(sign_buf *out, const signp_store *s, const char *digest)
 {
@@ -20,25 +25,22 @@ int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int
 	sign_error *err)
 {
 	signp_store *s;
+	signp_registry *reg = NULL;
 	sign_buf cache = SIGN_BUF_INIT;
 	int r;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "opening image store: out of memory");
-	if (ref->is_oci) {
-		s->is_oci = 1;
-		if ((r = signp_oci_open(&s->oci, ref->oci_dir, create, err)) != SIGN_OK)
-			goto fail;
-	} else {
-		signp_strlcpy(s->repo, ref->path, sizeof(s->repo));
-		signp_strlcpy(s->host, ref->host, sizeof(s->host));
-		if ((r = signp_ctx_registry(&s->reg, ctx, ref->host, err)) != SIGN_OK)
-			goto fail;
-		if (signp_ctx_path(&cache, ctx, "cache/blobs") == SIGN_OK &&
-		    signp_mkdirs(cache.ptr, 0700, NULL) == SIGN_OK)
-			signp_strlcpy(s->blob_cache, cache.ptr, sizeof(s->blob_cache));
-	}
+	if (ref->layout)
+		r = signp_store_oci_open(&s->be, ref->oci_dir, create, err);
+	else if ((r = signp_ctx_registry(&reg, ctx, ref->host, err)) == SIGN_OK)
+		r = signp_store_registry_open(&s->be, reg, ref->host, ref->path, err);
+	if (r != SIGN_OK)
+		goto fail;
+	if ((s->be->caps & SIGNP_STORE_CAP_NET) && signp_ctx_path(&cache, ctx, "cache/blobs") == SIGN_OK &&
+	    signp_mkdirs(cache.ptr, 0700, NULL) == SIGN_OK)
+		signp_strlcpy(s->blob_cache, cache.ptr, sizeof(s->blob_cache));
 	sign_buf_dispose(&cache);
 	*out = s;
 	return SIGN_OK;
@@ -52,77 +54,54 @@ void signp_store_free(signp_store *s)
 {
 	if (s == NULL)
 		return;
-	signp_oci_free(s->oci);
+	if (s->be != NULL)
+		s->be->free(s->be);
 	free(s);
+}
+
+unsigned int signp_store_caps(const signp_store *s)
+{
+	return s->be->caps;
+}
+
+const char *signp_store_kind(const signp_store *s)
+{
+	return s->be->kind;
 }
 
 int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,
 	char media_type[256], char digest_out[80], sign_error *err)
 {
-	if (!s->is_oci)
-		return signp_registry_get_manifest(s->reg, s->repo, ref, body, media_type,
-			digest_out, err);
-	char digest[80];
-	int r;
-	if (signp_str_has_prefix(ref, "sha256:")) {
-		signp_strlcpy(digest, ref, sizeof(digest));
-		if (media_type)
-			media_type[0] = '\0';
-	} else if ((r = signp_oci_resolve(s->oci, ref, digest, media_type, NULL, err)) != SIGN_OK) {
-		return r;
-	}
-	if ((r = signp_oci_get_blob(s->oci, digest, max, body, err)) != SIGN_OK)
-		return r;
-	if (media_type && media_type[0] == '\0') {
-		/* by digest: the manifest names its own media type */
-		json_t *doc = json_loadb(body->ptr, body->size, 0, NULL);
-		const char *mt = json_string_value(json_object_get(doc, "mediaType"));
-		signp_strlcpy(media_type, mt ? mt : SIGN_MT_OCI_MANIFEST, 256);
-		json_decref(doc);
-	}
-	signp_strlcpy(digest_out, digest, 80);
-	return SIGN_OK;
+	return s->be->get_manifest(s->be, ref, max, body, media_type, digest_out, err);
 }
 
 void signp_store_resolve_ahead(signp_store *s, const char *ref)
 {
-	if (s != NULL && !s->is_oci)
-		(void)signp_registry_head_manifest_start(s->reg, s->repo, ref);
+	if (s != NULL && s->be->resolve_ahead != NULL)
+		s->be->resolve_ahead(s->be, ref);
 }
 
 int signp_store_add_idle(signp_store *s, void (*fn)(void *), void *arg)
 {
-	return s != NULL && !s->is_oci ? signp_registry_add_idle(s->reg, fn, arg) : SIGN_ERROR;
+	return s != NULL && s->be->add_idle != NULL ? s->be->add_idle(s->be, fn, arg) : SIGN_ERROR;
 }
 
 void signp_store_drop_idle(signp_store *s, void (*fn)(void *), void *arg)
 {
-	if (s != NULL && !s->is_oci)
-		signp_registry_drop_idle(s->reg, fn, arg);
+	if (s != NULL && s->be->drop_idle != NULL)
+		s->be->drop_idle(s->be, fn, arg);
 }
 
 void signp_store_resolve_ahead_cancel(signp_store *s)
 {
-	if (s != NULL && !s->is_oci)
-		signp_registry_head_manifest_cancel(s->reg);
+	if (s != NULL && s->be->resolve_ahead_cancel != NULL)
+		s->be->resolve_ahead_cancel(s->be);
 }
 
 int signp_store_resolve(signp_store *s, const char *ref, char digest_out[80],
 	char media_type[256], uint64_t *size, sign_error *err)
 {
-	if (!s->is_oci)
-		return signp_registry_head_manifest(s->reg, s->repo, ref, digest_out, media_type,
-			size, err);
-	if (signp_str_has_prefix(ref, "sha256:")) {
-		if (!signp_oci_has_blob(s->oci, ref, size))
-			return signp_err(err, SIGN_ENOTFOUND, "manifest %s: not found in the layout",
-				ref);
-		signp_strlcpy(digest_out, ref, 80);
-		if (media_type)
-			signp_strlcpy(media_type, SIGN_MT_OCI_MANIFEST, 256);
-		return SIGN_OK;
-	}
-	return signp_oci_resolve(s->oci, ref, digest_out, media_type, size, err);
+	return s->be->resolve(s->be, ref, digest_out, media_type, size, err);
 }
 
 int signp_store_resolve_content(signp_store *s, const char *ref, char digest_out[80],
@@ -155,24 +134,7 @@ int signp_store_resolve_content(signp_store *s, const char *ref, char digest_out
 int signp_store_put_manifest(signp_store *s, const char *tag, const void *body, size_t len,
 	const char *media_type, char digest_out[80], sign_error *err)
 {
-	int r;
-	char digest[80];
-	if (!s->is_oci) {
-		if (tag == NULL) {
-			signp_digest(digest, body, len);
-			return signp_registry_put_manifest(s->reg, s->repo, digest, body, len,
-				media_type, digest_out, err);
-		}
-		return signp_registry_put_manifest(s->reg, s->repo, tag, body, len, media_type,
-			digest_out, err);
-	}
-	if ((r = signp_oci_put_blob(s->oci, body, len, digest, err)) != SIGN_OK)
-		return r;
-	if (tag && (r = signp_oci_tag(s->oci, tag, digest, media_type, len, err)) != SIGN_OK)
-		return r;
-	if (digest_out)
-		signp_strlcpy(digest_out, digest, 80);
-	return SIGN_OK;
+	return s->be->put_manifest(s->be, tag, body, len, media_type, digest_out, err);
 }
 
 int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_buf *out,
@@ -180,10 +142,6 @@ int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_bu
 {
 	sign_buf path = SIGN_BUF_INIT;
 	int r;
-	if (s->is_oci)
-		return signp_oci_get_blob(s->oci, digest, max, out, err);
-	if (!signp_digest_valid(digest))
-		return signp_err(err, SIGN_EVERIFY, "blob digest %.80s: malformed", digest);
 	if (blob_cache_path(&path, s, digest) == SIGN_OK) {
 		size_t start = out->size;
 		if (signp_read_file(out, path.ptr, max, NULL) == SIGN_OK &&
@@ -195,7 +153,7 @@ int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_bu
 		if (out->ptr)
 			out->ptr[start] = '\0';
 	}
-	r = signp_registry_get_blob(s->reg, s->repo, digest, max, out, err);
+	r = s->be->get_blob(s->be, digest, max, out, err);
 	if (r == SIGN_OK && path.size > 0)
 		signp_write_file_atomic(path.ptr, out->ptr, out->size, 0600, NULL);
 	sign_buf_dispose(&path);
@@ -207,11 +165,7 @@ int signp_store_put_blob(signp_store *s, const void *data, size_t len, char dige
 {
 	char digest[80];
 	sign_buf path = SIGN_BUF_INIT;
-	int r;
-	if (s->is_oci)
-		return signp_oci_put_blob(s->oci, data, len, digest_out, err);
-	signp_digest(digest, data, len);
-	r = signp_registry_put_blob(s->reg, s->repo, digest, data, len, err);
+	int r = s->be->put_blob(s->be, data, len, digest, err);
 	if (r == SIGN_OK && blob_cache_path(&path, s, digest) == SIGN_OK)
 		signp_write_file_atomic(path.ptr, data, len, 0600, NULL);
 	sign_buf_dispose(&path);
@@ -220,25 +174,31 @@ int signp_store_put_blob(signp_store *s, const void *data, size_t len, char dige
 	return r;
 }
 
+int signp_store_copy_blob(signp_store *src, signp_store *dst, const char *digest, uint64_t size,
+	sign_error *err)
+{
+	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
+	int r;
+	if (dst->be->put_blob_file != NULL && src->be->blob_file != NULL) {
+		/* streamed from the file */
+		if ((r = src->be->blob_file(src->be, digest, &path)) != SIGN_OK) {
+			r = signp_err(err, r, "uploading %s: bad blob path", digest);
+			goto out;
+		}
+		r = dst->be->put_blob_file(dst->be, digest, path.ptr, size, err);
+	} else {
+		if ((r = signp_store_get_blob(src, digest, (size_t)1 << 34, &data, err)) == SIGN_OK)
+			r = signp_store_put_blob(dst, data.ptr, data.size, NULL, err);
+	}
+out:
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&data);
+	return r;
+}
+
 int signp_store_untag(signp_store *s, const char *tag, sign_error *err)
 {
-	char digest[80], path[600], scope[400];
-	sign_buf resp = SIGN_BUF_INIT;
-	long status = 0;
-	int r;
-	if (s->is_oci)
-		return signp_oci_untag(s->oci, tag, err);
-	/* registries delete manifests by digest (distribution refuses tags) */
-	if ((r = signp_registry_head_manifest(s->reg, s->repo, tag, digest, NULL, NULL, err)) != SIGN_OK)
-		return r;
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", s->repo, digest);
-	snprintf(scope, sizeof(scope), "repository:%s:delete,pull,push", s->repo);
-	r = signp_registry_request(s->reg, "DELETE", path, NULL, NULL, 0, scope, 65536, &resp, &status, err);
-	if (r == SIGN_OK && status != 202 && status != 200 && status != 204)
-		r = signp_err(err, SIGN_EREGISTRY, "deleting %s:%s from registry %s: HTTP %ld%s", s->repo, tag,
-			s->host, status, status == 405 ? " (the registry does not allow deletes)" : "");
-	sign_buf_dispose(&resp);
-	return r;
+	return s->be->untag(s->be, tag, err);
 }
 
 int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_json, sign_error *err)
@@ -247,17 +207,11 @@ int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_js
 	int r;
 	if (!signp_digest_valid(digest))
 		return signp_err(err, SIGN_EINVAL, "referrers of %.80s: bad digest", digest);
-	if (!s->is_oci) {
-		char path[600], scope[400];
-		long status = 0;
-		snprintf(path, sizeof(path), "/v2/%s/referrers/%s", s->repo, digest);
-		snprintf(scope, sizeof(scope), "repository:%s:pull", s->repo);
-		r = signp_registry_request(s->reg, "GET", path, NULL, NULL, 0, scope, SIGN_MAX_MANIFEST,
-			index_json, &status, NULL);
-		if (r == SIGN_OK && status == 200)
+	if (s->be->referrers != NULL) {
+		if (s->be->referrers(s->be, digest, index_json) == SIGN_OK)
 			return SIGN_OK;
 		signp_buf_clear(index_json);
-		/* 404 (or 400): no referrers API; use the tag schema */
+		/* no referrers API: use the tag schema */
 	}
 	snprintf(tag, sizeof(tag), "sha256-%s", digest + 7);
 	r = signp_store_get_manifest(s, tag, SIGN_MAX_MANIFEST, index_json, mt, got, err);

@@ -7,21 +7,27 @@
 
 #include "common.h"
 #include "ctx.h"
-#include "oci.h"
 #include "ref.h"
 
-typedef struct signp_store {
-	int is_oci;
-	signp_registry *reg;   /* borrowed from the ctx */
-	char repo[256];
-	char host[256];
-	signp_oci *oci;        /* owned */
-	char blob_cache[4096]; /* <home>/cache/blobs: verified blobs by digest, "" for none */
-} signp_store;
+/* An image store (opaque).  Each implementation fills a table of
+ * functions (store_backend.h): store_registry.c over a registry
+ * repository, store_oci.c over a layout folder. */
+typedef struct signp_store signp_store;
 
+/* What a store can do (signp_store_caps). */
+/* It makes network requests: work can be queued to run while one is out
+ * (signp_store_add_idle), and verified blobs are cached in the home. */
+#define SIGNP_STORE_CAP_NET 0x1u
+
+/* A registry repository (ref->host, ref->path) or, for oci: references, the
+ * layout folder (with create, a new one is made). */
 int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create,
 	sign_error *err);
 void signp_store_free(signp_store *s);
+/* SIGNP_STORE_CAP_* of s. */
+unsigned int signp_store_caps(const signp_store *s);
+/* What s is, for messages: "registry" or "oci". */
+const char *signp_store_kind(const signp_store *s);
 
 /* ref: tag or digest.  digest_out = sha256 of the body. */
 int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,
@@ -51,6 +57,11 @@ int signp_store_put_manifest(signp_store *s, const char *tag, const void *body, 
 int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_buf *out,
 	sign_error *err);
 int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
+	sign_error *err);
+/* Copy the blob digest (size bytes) from src to dst: streamed from the
+ * file when src keeps blobs in files and dst uploads files, else read
+ * whole and written. */
+int signp_store_copy_blob(signp_store *src, signp_store *dst, const char *digest, uint64_t size,
 	sign_error *err);
 /* The OCI 1.1 referrers of digest as an image index: the referrers API,
  * else the tag schema fallback (tag sha256-<hex>).  SIGN_ENOTFOUND when

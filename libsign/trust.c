@@ -37,6 +37,21 @@ void signp_trust_free(signp_trust *t)
 	free(t);
 }
 
+static void trust_free_obj(void *obj)
+{
+	signp_trust_free(obj);
+}
+
+signp_trust *signp_trust_memo_get(sign_ctx *ctx, const char *key)
+{
+	return signp_ctx_memo_get(ctx, key);
+}
+
+void signp_trust_memo_put(sign_ctx *ctx, const char *key, signp_trust *t)
+{
+	signp_ctx_memo_put(ctx, key, t, trust_free_obj);
+}
+
 /* ---- cache ---- */
 
 static int cache_path(sign_buf *out, sign_ctx *ctx, const char *gun, const char *role, int mk,
@@ -767,10 +782,10 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 
 	if (be->prefetch_root != NULL)
 		be->prefetch_root(be);
-	queued = be->net != NULL && signp_registry_add_idle(be->net, cached_load, &cs) == SIGN_OK;
+	queued = be->add_idle != NULL && be->add_idle(be, cached_load, &cs) == SIGN_OK;
 	r = be->refresh(be, err);
 	if (queued)
-		signp_registry_drop_idle(be->net, cached_load, &cs);
+		be->drop_idle(be, cached_load, &cs);
 	cached_load(&cs);
 	c_root = cs.root; c_ts = cs.ts; c_snap = cs.snap; c_targets = cs.targets;
 	if (r != SIGN_OK) {

@@ -1,82 +1,21 @@
 /*
- * trust.h - a GUN's trust collection: backends, verification with the local
- * cache, and building signed updates.  Internal.
+ * trust.h - a GUN's trust collection: verification with the local cache,
+ * the context's memo of verified collections, settings.  Where the
+ * collection is read from and published to is trust_backend.h.  Internal.
  */
 #ifndef SIGN_TRUST_H
 #define SIGN_TRUST_H
 
 #include "common.h"
 #include "ctx.h"
+#include "mediatype.h"
 #include "ref.h"
 #include "store.h"
+#include "trust_backend.h"
 #include "tuf.h"
 
 /* Reserved tag holding the trust collection in a repository or layout. */
 #define SIGN_TRUST_TAG "_sign.trust"
-#define SIGN_MT_TRUST_ARTIFACT "application/vnd.sign.trust.v1"
-#define SIGN_MT_TUF_LAYER "application/vnd.sign.tuf.metadata.v1+json"
-#define SIGN_MT_EMPTY "application/vnd.oci.empty.v1+json"
-
-/* One file to publish: role name ("root", "targets/releases") and bytes. */
-typedef struct signp_trust_out {
-	char role[128];
-	int64_t version;
-	const unsigned char *bytes;
-	size_t len;
-} signp_trust_out;
-
-/* A trust backend: where a GUN's collection is read from and published to.
- * The registry and OCI layout backends keep it as one artifact under
- * SIGN_TRUST_TAG; a Notary server backend speaks notary-server's API. */
-typedef struct signp_trust_backend signp_trust_backend;
-
-/* Capabilities of a backend (its caps field). */
-/* The server makes and signs the timestamp: a publisher never writes one. */
-#define SIGNP_TRUST_CAP_SERVER_TIMESTAMP 0x1u
-/* The server holds role keys: server_key answers (snapshot, timestamp). */
-#define SIGNP_TRUST_CAP_SERVER_KEYS 0x2u
-
-struct signp_trust_backend {
-	/* Take a consistent view of the current collection.  SIGN_ENOTFOUND
-	 * when the GUN has none. */
-	int (*refresh)(signp_trust_backend *be, sign_error *err);
-	/* Bytes of a role file of that view; version > 0 asks for N.root.json;
-	 * sha256_hex (or NULL), when the parent's metadata names the file's
-	 * hash, lets a backend fetch it by checksum (notary's consistent
-	 * snapshot URLs).  The caller checks the hash either way.
-	 * SIGN_ENOTFOUND when absent. */
-	int (*fetch)(signp_trust_backend *be, const char *role, int64_t version,
-		const char *sha256_hex, size_t max, sign_buf *out, sign_error *err);
-	/* Publish files over the view taken by refresh.  SIGN_ECONFLICT when
-	 * another writer changed the collection in between. */
-	int (*publish)(signp_trust_backend *be, const signp_trust_out *files, size_t n,
-		sign_error *err);
-	void (*free)(signp_trust_backend *be);
-	/* Optional (NULL when the client holds every key): the public key the
-	 * server signs `role` ("timestamp", "snapshot") with, as a TUF key
-	 * object (new reference) and its ID; rotate asks for a new one. */
-	int (*server_key)(signp_trust_backend *be, const char *role, int rotate, json_t **keyobj,
-		char keyid[65], sign_error *err);
-	/* Optional: send the GET of the current root ahead, on its own
-	 * connection, just before refresh (load_root asks for it next). */
-	void (*prefetch_root)(signp_trust_backend *be);
-	/* What this backend does (SIGNP_TRUST_CAP_*): callers test these,
-	 * never which backend they hold. */
-	unsigned int caps;
-	const char *name;     /* "registry", "oci", "notary" */
-	/* the handle refresh's request goes over (NULL for a layout): the
-	 * caller may queue work to run while it is out (add_idle) */
-	signp_registry *net;
-};
-
-/* The backend for ref: the Notary server of the context (--trust-server),
- * else the artifact in the image store. */
-int signp_trust_backend_open(signp_trust_backend **out, sign_ctx *ctx, signp_store *store,
-	const signp_ref *ref, sign_error *err);
-
-/* Artifact backend over an image store (registry repository or layout). */
-int signp_trust_backend_artifact(signp_trust_backend **out, signp_store *store, const char *gun,
-	sign_error *err);
 
 #define SIGN_TRUST_MAX_DELEG 64
 
@@ -112,6 +51,10 @@ typedef struct signp_trust_load_opts {
 int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
 	const signp_trust_load_opts *opts, sign_error *err);
 void signp_trust_free(signp_trust *t);
+/* A verified collection remembered on the context under key (borrowed), or
+ * NULL; remember t (the context takes it over: signp_ctx_memo_put). */
+signp_trust *signp_trust_memo_get(sign_ctx *ctx, const char *key);
+void signp_trust_memo_put(sign_ctx *ctx, const char *key, signp_trust *t);
 
 /* Find the accepted target for tag, by docker pull's rule (targets/releases,
  * then targets).  role_out borrowed; keys/keyids borrowed; SIGN_EVERIFY when

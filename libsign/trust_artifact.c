@@ -7,7 +7,6 @@
  * "targets/releases.json", "snapshot.json", "timestamp.json").  Every root
  * version is kept.  See man/sign-formats.5.
  */
-#include "notary.h"
 #include "trust.h"
 
 #include <stdlib.h>
@@ -257,6 +256,16 @@ out:
 	return r;
 }
 
+static int art_add_idle(signp_trust_backend *be, void (*fn)(void *), void *arg)
+{
+	return signp_store_add_idle(((artifact_be *)be)->store, fn, arg);
+}
+
+static void art_drop_idle(signp_trust_backend *be, void (*fn)(void *), void *arg)
+{
+	signp_store_drop_idle(((artifact_be *)be)->store, fn, arg);
+}
+
 static void art_free(signp_trust_backend *be)
 {
 	artifact_be *a = (artifact_be *)be;
@@ -277,26 +286,13 @@ int signp_trust_backend_artifact(signp_trust_backend **out, signp_store *store, 
 	a->be.fetch = art_fetch;
 	a->be.publish = art_publish;
 	a->be.free = art_free;
-	a->be.name = store->is_oci ? "oci" : "registry";
+	a->be.name = signp_store_kind(store);
 	a->store = store;
-	a->be.net = store->is_oci ? NULL : store->reg;
+	if (signp_store_caps(store) & SIGNP_STORE_CAP_NET) {
+		a->be.add_idle = art_add_idle;
+		a->be.drop_idle = art_drop_idle;
+	}
 	signp_strlcpy(a->gun, gun, sizeof(a->gun));
 	*out = &a->be;
 	return SIGN_OK;
-}
-
-int signp_trust_backend_open(signp_trust_backend **out, sign_ctx *ctx, signp_store *store,
-	const signp_ref *ref, sign_error *err)
-{
-	*out = NULL;
-	if (ctx->trust_server) {
-		signp_registry *http = NULL;
-		int r;
-		if (ref->is_oci)
-			return signp_err(err, SIGN_EINVAL, "--trust-server works with registry references, not oci: layouts");
-		if ((r = signp_ctx_trust_server(&http, ctx, ref->host, err)) != SIGN_OK)
-			return r;
-		return signp_trust_backend_notary(out, http, ref->gun, err);
-	}
-	return signp_trust_backend_artifact(out, store, ref->gun, err);
 }

@@ -85,10 +85,14 @@ static int hex64_ok(const char *s)
 	return 1;
 }
 
+static void nb_free(signp_trust_backend *be);
+
+/* be as this file's handle, or NULL: a backend is one of ours when its
+ * table is (its free function), and the handle still alive (magic). */
 static notary_be *as_notary(signp_trust_backend *be)
 {
 	notary_be *n = (notary_be *)be;
-	if (be == NULL || be->name == NULL || strcmp(be->name, "notary") != 0 || n->magic != NOTARY_MAGIC)
+	if (be == NULL || be->free != nb_free || n->magic != NOTARY_MAGIC)
 		return NULL;
 	return n;
 }
@@ -410,6 +414,16 @@ static void nb_prefetch_root(signp_trust_backend *be)
 		(void)signp_registry_side_get(n->http, path, SIGN_MAX_METADATA);
 }
 
+static int nb_add_idle(signp_trust_backend *be, void (*fn)(void *), void *arg)
+{
+	return signp_registry_add_idle(((notary_be *)be)->http, fn, arg);
+}
+
+static void nb_drop_idle(signp_trust_backend *be, void (*fn)(void *), void *arg)
+{
+	signp_registry_drop_idle(((notary_be *)be)->http, fn, arg);
+}
+
 static void nb_free(signp_trust_backend *be)
 {
 	notary_be *n = (notary_be *)be;
@@ -452,7 +466,8 @@ int signp_trust_backend_notary(signp_trust_backend **out, signp_registry *http, 
 	n->be.caps = SIGNP_TRUST_CAP_SERVER_TIMESTAMP | SIGNP_TRUST_CAP_SERVER_KEYS;
 	n->magic = NOTARY_MAGIC;
 	n->http = http;
-	n->be.net = http;
+	n->be.add_idle = nb_add_idle;
+	n->be.drop_idle = nb_drop_idle;
 	signp_strlcpy(n->gun, gun, sizeof(n->gun));
 	signp_strlcpy(n->server, signp_registry_host(http), sizeof(n->server));
 	snprintf(n->base, sizeof(n->base), "/v2/%s/_trust/tuf/", gun);

@@ -206,7 +206,7 @@ static void warm(void *arg)
 
 static void repo_name(char out[512], const signp_ref *ref)
 {
-	if (ref->is_oci)
+	if (ref->layout)
 	{
 		size_t n = strlen(ref->oci_dir);
 		memcpy(out, "oci:", 4);
@@ -289,7 +289,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		size_t n = strlen(memo);
 		snprintf(memo + n, sizeof(memo) - n, "|%s", *rk);
 	}
-	if ((t = signp_ctx_trust_get(ctx, memo)) != NULL) {
+	if ((t = signp_trust_memo_get(ctx, memo)) != NULL) {
 		borrowed = 1;
 	} else if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
 		goto out;
@@ -369,7 +369,7 @@ out:
 	signp_ctx_remember_schemes(ctx);
 	if (t && !borrowed) {
 		if (r == SIGN_OK || r == SIGN_EVERIFY)
-			signp_ctx_trust_put(ctx, memo, t); /* verified: reuse for the next REF */
+			signp_trust_memo_put(ctx, memo, t); /* verified: reuse for the next REF */
 		else
 			signp_trust_free(t);
 	}

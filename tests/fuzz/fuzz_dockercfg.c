@@ -10,7 +10,7 @@
 #include "fuzz.h"
 #include "fuzz_tmpfile.h"
 
-#include "registry.h"
+#include "dockercfg.h"
 
 static char cfg_path[512];
 

@@ -17,7 +17,7 @@ static void check_fixed_point(const signp_ref *a)
 	char again[1100];
 	sign_error err;
 
-	if (a->is_oci || strlen(a->gun) > 255)
+	if (a->layout || strlen(a->gun) > 255)
 		return; /* docker.io/library/ may take a 255-character name past the limit */
 	FUZZ_ASSERT(signp_gun_valid(a->gun));
 	snprintf(again, sizeof(again), "%s%s%s%s%s", a->gun, a->tag[0] ? ":" : "", a->tag,

@@ -1,12 +1,12 @@
 /*
- * fuzz_registry_error.c - a registry's error body (registry.c,
+ * fuzz_registry_error.c - a registry's error body (http_error.c,
  * signp_registry_error_doc): {"errors":[{"code","message","detail"}]}, the
  * detail a string or any JSON.  The fields quoted in messages must come out
  * as bounded printable strings.
  */
 #include "fuzz.h"
 
-#include "registry.h"
+#include "http.h"
 
 static void printable(const char *s, size_t cap)
 {

@@ -1,11 +1,11 @@
 /*
- * fuzz_www_auth.c - WWW-Authenticate challenges (registry.c,
+ * fuzz_www_auth.c - WWW-Authenticate challenges (auth.c,
  * signp_auth_parse_challenge): the scheme chosen and the realm, service and
  * scope parameters of a registry's 401 answer.
  */
 #include "fuzz.h"
 
-#include "registry.h"
+#include "auth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -405,6 +405,7 @@ static int republish_root(sign_ctx *ctx, signp_trust_backend *be, const signp_re
 	json_t *s;
 	size_t i, n = 2;
 	int created = 0, rc = 2;
+	const int server_ts = (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) != 0;
 	memset(signer, 0, sizeof(signer));
 	if (signp_trust_load(&t, ctx, be, ref->gun, &lo, &err) != SIGN_OK)
 		return die(&err, "loading the trust data");
@@ -429,8 +430,8 @@ static int republish_root(sign_ctx *ctx, signp_trust_backend *be, const signp_re
 		goto out;
 	}
 	/* a Notary server may make the snapshot too: then it gets the root alone */
-	if (signp_gun_keys_get(&gk, &created, ctx, ref->gun, 0, 0, be->server_timestamp, 0, &err) != SIGN_OK ||
-	    (gk.snapshot == NULL && !be->server_timestamp) || (gk.timestamp == NULL && !be->server_timestamp)) {
+	if (signp_gun_keys_get(&gk, &created, ctx, ref->gun, 0, 0, server_ts, 0, &err) != SIGN_OK ||
+	    (gk.snapshot == NULL && !server_ts) || (gk.timestamp == NULL && !server_ts)) {
 		die(&err, "loading the snapshot and timestamp keys");
 		goto out;
 	}
@@ -450,7 +451,7 @@ static int republish_root(sign_ctx *ctx, signp_trust_backend *be, const signp_re
 		rc = signp_buf_put(&tg, t->targets->bytes, t->targets->len);
 	if (rc == SIGN_OK && gk.snapshot != NULL)
 		rc = signp_build_snapshot(&snap, t, &root, &tg, t->snapshot->version + 1, gk.snapshot, &err);
-	if (rc == SIGN_OK && !be->server_timestamp)
+	if (rc == SIGN_OK && !server_ts)
 		rc = signp_build_timestamp(&ts, snap.ptr, snap.size, t->timestamp->version + 1, 86400,
 			gk.timestamp, &err);
 	if (rc != SIGN_OK) {
@@ -470,7 +471,7 @@ static int republish_root(sign_ctx *ctx, signp_trust_backend *be, const signp_re
 	out[2].version = t->timestamp->version + 1;
 	out[2].bytes = (const unsigned char *)ts.ptr;
 	out[2].len = ts.size;
-	rc = be->publish(be, out, gk.snapshot == NULL ? 1 : be->server_timestamp ? 2 : 3, &err) == SIGN_OK ?
+	rc = be->publish(be, out, gk.snapshot == NULL ? 1 : server_ts ? 2 : 3, &err) == SIGN_OK ?
 		0 : die(&err, "publishing");
 out:
 	signp_gun_keys_free(&gk);

@@ -93,7 +93,7 @@ static void test_good(void **state)
 		rc = signp_ref_parse(&r, good[i].in, NULL, &err);
 		if (rc != SIGN_OK)
 			fail_msg("%s: %s", good[i].in, err.message);
-		assert_int_equal(r.is_oci, 0);
+		assert_int_equal(r.layout, 0);
 		assert_string_equal(r.host, good[i].host);
 		assert_string_equal(r.path, good[i].path);
 		assert_string_equal(r.tag, good[i].tag);
@@ -170,7 +170,7 @@ static void test_oci(void **state)
 	memset(&err, 0, sizeof(err));
 
 	assert_int_equal(signp_ref_parse(&r, "oci:/tmp/layout", NULL, &err), SIGN_OK);
-	assert_int_equal(r.is_oci, 1);
+	assert_int_equal(r.layout, 1);
 	assert_string_equal(r.oci_dir, "/tmp/layout");
 	assert_string_equal(r.tag, "");
 	assert_string_equal(r.gun, "local/layout");

@@ -20,6 +20,8 @@
 #include <cmocka.h>
 
 #include "registry.h"
+#include "auth.h"
+#include "dockercfg.h"
 #include "ref.h"
 
 static char tmpdir[256];
