@@ -46,12 +46,14 @@ start_hostile() {
 	H="127.0.0.1:$(cat "$d/port")"
 }
 
-# hverify NAME WANT KEYWORD [all]: verify H/app:v1 from a fresh home, check the
-# exit code and a keyword in the message, and that no TLS error was reported
-# (the server is reached over plain HTTP after the https attempt fails).
-# With "all", push and inspect must fail cleanly (exit 1 or 2) as well.
+# hverify NAME WANT KEYWORD [all [PUSH_KEYWORD [INSPECT_KEYWORD]]]: verify
+# H/app:v1 from a fresh home, check the exit code and a keyword in the
+# message, and that no TLS error was reported (the server is reached over
+# plain HTTP after the https attempt fails).  With "all", push and inspect
+# must fail cleanly (exit 1 or 2) as well, saying PUSH_KEYWORD and
+# INSPECT_KEYWORD (each defaults to the keyword before it).
 hverify() {
-	local name=$1 want=$2 kw=$3
+	local name=$1 want=$2 kw=$3 pushkw=${5:-$3} inspectkw=${6:-${5:-$3}}
 	run "$name" "$want" timeout 60 "$SIGN" --home "$WORK/home-h$NH" --timeout $T verify "$H/app:v1"
 	expect "… says \"$kw\"" has "$kw" "$ERR"
 	expect "… names the registry" has "$H" "$ERR"
@@ -60,22 +62,24 @@ hverify() {
 	expect "… no control characters" no_ctl
 	[ "${4:-}" = all ] || return 0
 	run_in "… push fails cleanly too" "1 2" timeout 60 "$SIGN" --home "$WORK/home-hpush" --timeout $T push "$H/app:v1"
+	expect "… says \"$pushkw\"" has "$pushkw" "$ERR"
 	expect "… no crash report" no_crash
 	run_in "… inspect fails cleanly too" "1 2" timeout 60 "$SIGN" --home "$WORK/home-hi$NH" --timeout $T inspect "$H/app"
+	expect "… says \"$inspectkw\"" has "$inspectkw" "$ERR"
 	expect "… no crash report" no_crash
 }
 
 # --- hostile registries: manifests -------------------------------------------
 start_hostile garbage garbage
-hverify "garbage manifest" 1 "malformed" all
+hverify "garbage manifest" 1 "malformed" all "invalid JSON" "malformed artifact manifest"
 start_hostile truncated truncated
 hverify "truncated manifest" 2 "transfer closed"
 start_hostile huge huge
 hverify "8 MiB manifest" 2 "exceeds" all
 start_hostile badjson badjson
-hverify "manifest of the wrong shape" 1 "malformed" all
+hverify "manifest of the wrong shape" 1 "malformed" all '"layers" is not an array' "malformed artifact manifest: bad layers"
 start_hostile deepjson deepjson
-hverify "100000-deep JSON manifest" 1 "malformed" all
+hverify "100000-deep JSON manifest" 1 "malformed" all "maximum parsing depth reached"
 start_hostile wrongdigest wrongdigest
 hverify "Docker-Content-Digest does not match" 1 "digest mismatch" all
 start_hostile redirect redirect-loop
@@ -269,6 +273,11 @@ for role in timestamp.json snapshot.json targets.json; do
 	for bad in garbage deep shape sig; do
 		swap "$role" "$WORK/bad-$bad"
 		run_in "$role replaced by $bad (warm home)" "$want" "$SIGN" --home "$WORK/home-warm" --timeout $T verify "$H/app:v1"
+		if [ "$want" = 1 ]; then
+			expect "… says \"$(files_why "$role" "$bad")\"" has "$(files_why "$role" "$bad")" "$ERR"
+		else
+			expect "… prints the digest" has "^$H/app@sha256:[0-9a-f]\{64\}\$" "$OUT"
+		fi
 		expect "… no crash report" no_crash
 	done
 done

@@ -39,17 +39,17 @@ expect "expect: on a missing file, lacks is a failure" \
 
 # --- every negative run asserts its message ------------------------------------------
 # lint_runs FILE: print FILE:LINE: for each `run NAME WANT ...` whose WANT
-# is not 0 (a number or a variable) and that no `expect ... "$ERR"` (or
+# is not 0 (a number or a variable), or `run_in NAME "WANTS" ...` whose
+# WANTS do not hold 0, and that no `expect ... "$ERR"` (or
 # "$OUT") follows before the next run, the end of its block (a line
 # indented less) or the end of the file.  Continued lines (\) are joined;
 # here-documents are skipped.
 lint_runs() {
 	awk '
 	function indent(s) { match(s, /^[ \t]*/); return RLENGTH }
-	# the WANT of a line "run NAME WANT ...", "" when the line is no run
-	function want_of(s,    i, n, c, q) {
-		if (s !~ /^[ \t]*run[ \t]/) return ""
-		sub(/^[ \t]*run[ \t]+/, "", s)
+	# the first word of s (a quoted one whole) in tok; returns the rest of s
+	function word(s,    i, n, c, q) {
+		sub(/^[ \t]+/, "", s)
 		n = length(s)
 		q = substr(s, 1, 1)
 		if (q == "\"" || q == "\047") {
@@ -58,13 +58,28 @@ lint_runs() {
 				if (c == "\\" && q == "\"") { i++; continue }
 				if (c == q) break
 			}
-			s = substr(s, i + 1)
-		} else {
-			sub(/^[^ \t]+/, "", s)
+			tok = substr(s, 2, i - 2)
+			return substr(s, i + 1)
 		}
-		sub(/^[ \t]+/, "", s)
-		match(s, /^[^ \t]+/)
-		return substr(s, 1, RLENGTH)
+		match(s, /^[^ \t]*/)
+		tok = substr(s, 1, RLENGTH)
+		return substr(s, RLENGTH + 1)
+	}
+	# the WANT of a line "run NAME WANT ..." or "run_in NAME WANTS ...",
+	# "" when the line is neither
+	function want_of(s) {
+		if (s !~ /^[ \t]*run(_in)?[ \t]/) return ""
+		sub(/^[ \t]*run(_in)?[ \t]+/, "", s)
+		s = word(s)
+		word(s)
+		return tok
+	}
+	# does WANT (one exit, a list of them, or a variable) allow a failure only?
+	function negative(w,    n, i, a) {
+		n = split(w, a, /[ \t]+/)
+		for (i = 1; i <= n; i++)
+			if (a[i] == "0") return 0
+		return n > 0
 	}
 	function report() {
 		printf "%s:%d: %s\n", FILENAME, pline, pname
@@ -101,12 +116,12 @@ lint_runs() {
 			}
 		}
 		w = want_of(line)
-		if (w != "" && w != "0" && w != "\"0\"") {
+		if (negative(w)) {
 			pending = 1
 			pline = start
 			pind = indent(line)
 			pname = line
-			sub(/^[ \t]*run[ \t]+/, "", pname)
+			sub(/^[ \t]*run(_in)?[ \t]+/, "", pname)
 			pname = substr(pname, 1, 80)
 		}
 	}
@@ -118,6 +133,8 @@ lint_runs() {
 cat >"$WORK/lint-bad.sh" <<'SH'
 run "refused" 2 "$SIGN" frob
 run "next" 0 true
+run_in "any of two failures" "1 2" false
+run_in "zero among them" "0 1" true
 for x in a b; do
 	run "in a loop" 1 false
 done
@@ -143,9 +160,10 @@ run "fine" 0 true
 SH
 lint_runs "$WORK/lint-bad.sh" >"$OUT"
 expect "lint: finds a negative run with no message check" has "lint-bad.sh:1: " "$OUT"
-expect "lint: … and one in a loop checked only after it" has "lint-bad.sh:4: " "$OUT"
-expect "lint: … and a continued one at the end of the file" has "lint-bad.sh:7: " "$OUT"
-expect "lint: … and nothing else" test "$(wc -l <"$OUT")" -eq 3
+expect "lint: … and one in a loop checked only after it" has "lint-bad.sh:6: " "$OUT"
+expect "lint: … and a continued one at the end of the file" has "lint-bad.sh:9: " "$OUT"
+expect "lint: … and a run_in that wants failures only" has "lint-bad.sh:3: " "$OUT"
+expect "lint: … and nothing else" test "$(wc -l <"$OUT")" -eq 4
 lint_runs "$WORK/lint-good.sh" >"$OUT"
 expect "lint: takes runs that check the message" test ! -s "$OUT"
 
