@@ -36,6 +36,13 @@ expect "run: the wanted exit passes" test "$(self_fail run "x" 1 false)" = "$((P
 expect "expect: a false condition is a failure" test "$(self_fail expect "x" false)" = "$PASS $((FAIL + 1))"
 expect "expect: on a missing file, lacks is a failure" \
 	test "$(self_fail expect "x" lacks x /nonexistent)" = "$PASS $((FAIL + 1))"
+# finish_with PASS FAIL: finish with those counts, in a subshell, recording
+# into a scratch results file
+finish_with() { (PASS=$1 FAIL=$2 RESULTS="$WORK/results.self"; finish) >/dev/null; }
+expect "finish: a script with a failed check fails" fails finish_with 3 1
+expect "finish: a script that ran no check fails" fails finish_with 0 0
+expect "finish: … and records it as a failure" test "$(tail -1 "$WORK/results.self")" = "0 1"
+expect "finish: a script whose checks passed passes" finish_with 2 0
 
 # --- every negative run asserts its message ------------------------------------------
 # lint_runs FILE: print FILE:LINE: for each `run NAME WANT ...` whose WANT

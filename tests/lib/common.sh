@@ -188,7 +188,12 @@ lacks() {
 	[ "$rc" -eq 1 ]
 }
 
+# finish: record this script's counts; fails when a check failed, or when
+# no check ran at all (a script that checked nothing proves nothing).
 finish() {
+	if [ $((PASS + FAIL)) -eq 0 ]; then
+		bad "$(basename "$0")" "no check ran"
+	fi
 	echo "$PASS $FAIL" >>"$RESULTS"
 	echo "# $(basename "$0"): $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
