@@ -106,14 +106,14 @@ lint_runs() {
 		start = FNR
 		while (line ~ /\\$/ && (getline nxt) > 0)
 			line = substr(line, 1, length(line) - 1) nxt
+		if (line ~ /^[ \t]*(#.*)?$/)
+			next
 		if (match(line, /(^|[^<])<<-?[ \t]*["\047]?[A-Za-z_][A-Za-z0-9_]*/)) {
 			hd = substr(line, RSTART, RLENGTH)
 			sub(/^[^<]*/, "", hd)
 			hdtab = hd ~ /^<<-/
 			sub(/^<<-?[ \t]*["\047]?/, "", hd)
 		}
-		if (line ~ /^[ \t]*(#.*)?$/)
-			next
 		if (pending) {
 			if (indent(line) < pind || want_of(line) != "")
 				report()
