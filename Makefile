@@ -52,13 +52,6 @@ ALL_LDFLAGS += $(RELR)
 # load or bind at start.  scripts/link-static.sh drops glibc's expected NSS
 # notices from that link, and nothing else.
 SIGN_LDFLAGS = -static-pie
-# On x86-64, cmd/static/entry.c is the entry point: it populates the
-# writable segment in one madvise before the self-relocation would fault
-# it in a page at a time (see the file).
-ifeq ($(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1),x86_64)
-ENTRY_OBJ    = $(B)/obj/cmd/static/entry.o
-SIGN_LDFLAGS += -Wl,-e,sign_static_start
-endif
 SIGN_LIBS    = $(shell $(STATIC_PC) --static --libs $(PKGS) 2>/dev/null) -lpthread -ldl
 SIGN_LINK    = ./scripts/link-static.sh
 else
@@ -74,6 +67,11 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 HDRS     = $(wildcard include/*.h libsign/*.h cmd/*.h)
+# The CLI sees only the public header: no -Ilibsign for cmd/.
+CMD_CFLAGS = $(filter-out -Ilibsign,$(ALL_CFLAGS))
+# libsign.so exports what the version script libsign.sym lists, under its
+# version node, and nothing else (tests/cli/test_build.sh checks it).
+LIB_SYMS = libsign.sym
 
 ifeq ($(STATIC),1)
 all: $(B)/sign $(B)/libsign.a
@@ -90,22 +88,23 @@ $(B)/obj/lib/%.o: libsign/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSIGN_BUILDING_LIBRARY -c -o $@ $<
 
-$(B)/obj/cmd/%.o: cmd/%.c $(HDRS)
+$(B)/obj/cmd/%.o: cmd/%.c include/sign.h cmd/cli.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CMD_CFLAGS) -c -o $@ $<
 
 $(B)/libsign.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(B)/libsign.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libsign.so.0 $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
+$(B)/libsign.so: $(LIB_OBJ) $(LIB_SYMS)
+	$(CC) -shared -Wl,-soname,libsign.so.0 -Wl,--version-script=$(LIB_SYMS) $(ALL_LDFLAGS) \
+	  -o $@ $(LIB_OBJ) $(PKG_LIBS)
 
 SIGN_LIBS ?= $(PKG_LIBS)
 
-$(B)/sign: $(CMD_OBJ) $(ENTRY_OBJ) $(B)/libsign.a
-	$(SIGN_LINK) $(CC) $(ALL_LDFLAGS) $(SIGN_LDFLAGS) -o $@ $(CMD_OBJ) $(ENTRY_OBJ) $(B)/libsign.a $(SIGN_LIBS)
+$(B)/sign: $(CMD_OBJ) $(B)/libsign.a
+	$(SIGN_LINK) $(CC) $(ALL_LDFLAGS) $(SIGN_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(SIGN_LIBS)
 
 PC_GEN = printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nLibs.private: -pthread\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' '$(PKGS)'
@@ -130,15 +129,16 @@ $(B)/tools/%: tests/tools/%.c $(B)/libsign.a $(TOOL_LIB) $(HDRS) tests/tools/lib
 
 # build/tools/sign-hooks: the CLI with the test hooks compiled in
 # (-DSIGN_TEST_HOOKS: the fault-injection point of libsign/rotate.c, set
-# from SIGN_TEST_FAIL_AFTER by cmd/main.c), for tests/cli/test_rotate.sh.
+# from SIGN_TEST_FAIL_AFTER by cmd/main.c, which declares it itself and
+# so still needs no internal header), for tests/cli/test_rotate.sh.
 # build/sign and libsign are built without them.
 HOOK_OBJ = $(B)/obj/hooks/lib/rotate.o $(B)/obj/hooks/cmd/main.o
 $(B)/obj/hooks/lib/rotate.o: libsign/rotate.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSIGN_BUILDING_LIBRARY -DSIGN_TEST_HOOKS -c -o $@ $<
-$(B)/obj/hooks/cmd/main.o: cmd/main.c $(HDRS)
+$(B)/obj/hooks/cmd/main.o: cmd/main.c include/sign.h cmd/cli.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DSIGN_TEST_HOOKS -c -o $@ $<
+	$(CC) $(CMD_CFLAGS) -DSIGN_TEST_HOOKS -c -o $@ $<
 $(B)/tools/sign-hooks: $(HOOK_OBJ) $(filter-out $(B)/obj/cmd/main.o,$(CMD_OBJ)) $(filter-out $(B)/obj/lib/rotate.o,$(LIB_OBJ))
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -53,7 +53,7 @@ int cmd_push(cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
-	sign_push_result res;
+	sign_push_result res = SIGN_PUSH_RESULT_INIT;
 	sign_error err;
 	int ch, rc;
 

@@ -94,7 +94,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 	if (c->json)
 		printf("{\"results\":[");
 	for (int i = optind; i < argc; i++) {
-		sign_verify_result res;
+		sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
 		int code;
 		memset(&err, 0, sizeof(err));
 		rc = sign_verify(&res, c->ctx, argv[i], &o, &err);
@@ -118,7 +118,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 				}
 				printf(",\"size\":%llu,\"role\":\"%s\",\"signers\":[",
 					(unsigned long long)res.size, res.role);
-				for (int s = 0; s < res.nsigners; s++)
+				for (size_t s = 0; s < res.nsigners; s++)
 					printf("%s\"%s\"", s ? "," : "", res.signers[s]);
 				printf("],\"requests\":%ld,\"connections\":%ld}", res.requests, res.connections);
 			} else {
@@ -138,6 +138,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		} else {
 			cli_fail(c, rc, &err);
 		}
+		sign_verify_result_dispose(&res);
 	}
 	if (c->json)
 		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");

@@ -6,12 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -420,29 +417,6 @@ static int take_env(cli *c, const char ***insecure, size_t *ninsecure, env_keep 
 	return EXIT_OK;
 }
 
-/* The heap, made in one step.  A warm verify peaks at about 200 KiB of small
- * blocks (OpenSSL's tables, JSON); touched one page at a time, that is some
- * 50 page faults, each costing more than populating the free top of the
- * heap (100 to 128 KiB here, set up by libc before main) in one madvise
- * (Linux 5.14; elsewhere this does nothing).  A larger top pad makes later
- * growth steps fewer and keeps populated pages from being handed back. */
-#define HEAP_START (256 * 1024)
-static void heap_prefault(void)
-{
-#ifdef MADV_POPULATE_WRITE
-	void *p;
-	char *top;
-	uintptr_t from;
-	if (mallopt(M_TOP_PAD, HEAP_START) != 1 || (p = malloc(1)) == NULL)
-		return;
-	top = sbrk(0);
-	from = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	if (top != (void *)-1 && from < (uintptr_t)top && (uintptr_t)top - from <= 2 * HEAP_START)
-		(void)madvise((void *)from, (uintptr_t)top - from, MADV_POPULATE_WRITE);
-	free(p);
-#endif
-}
-
 int main(int argc, char **argv)
 {
 	cli c;
@@ -450,9 +424,9 @@ int main(int argc, char **argv)
 	size_t ninsecure = 0;
 	int rc;
 	sign_ctx_options dflt = SIGN_CTX_OPTIONS_INIT;
+	sign_global_options gopts = SIGN_GLOBAL_OPTIONS_INIT;
 	env_keep keep = { NULL, NULL, NULL };
 
-	heap_prefault();
 	memset(&c, 0, sizeof(c));
 	c.opts = dflt;
 	if ((rc = take_globals(&c, &argc, argv, &insecure, &ninsecure)) != EXIT_OK)
@@ -479,11 +453,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-		printf("sign %s\n", SIGN_VERSION);
+		printf("sign %s\n", sign_version());
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (sign_global_init() != SIGN_OK) {
+	/* the process ends soon after the command: OpenSSL's tables need no
+	 * clean-up at exit, which is sign's choice to make, not the library's */
+	gopts.flags = SIGN_GLOBAL_OPENSSL_NO_ATEXIT;
+	if (sign_global_init_opts(&gopts, NULL) != SIGN_OK) {
 		fprintf(stderr, "sign: initialising libraries failed\n");
 		rc = EXIT_USAGE;
 		goto out;

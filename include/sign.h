@@ -12,7 +12,12 @@
  *  - outputs come first; objects returned through `**out` are owned by the
  *    caller and freed with their *_free() function, which accepts NULL;
  *  - strings come back in a sign_buf, released with sign_buf_dispose();
- *  - options structs start with a version and have an *_INIT macro;
+ *  - options and result structs start with a version and have an *_INIT
+ *    macro; an unknown version is refused (SIGN_EINVAL);
+ *  - every call that takes a sign_error clears it first;
+ *  - process-wide choices are the program's (sign_global_init_opts);
+ *  - libsign.so exports exactly the functions of libsign.sym (a linker
+ *    version script, node LIBSIGN_0);
  *  - the library never prints, prompts or exits.  Passphrases are asked for
  *    through a caller-supplied callback.
  *
@@ -83,9 +88,29 @@ SIGN_EXTERN(void) sign_buf_dispose(sign_buf *buf);
 /* Human-readable name of a return code. */
 SIGN_EXTERN(const char *) sign_strerror(int code);
 
-/* Must be called once before any other function (initialises libsodium,
- * libcurl and OpenSSL).  Returns SIGN_OK or SIGN_ERROR. */
+/* The version of the library in use, e.g. "0.1.0" (static storage).  It
+ * may differ from the SIGN_VERSION of the header a program was built with. */
+SIGN_EXTERN(const char *) sign_version(void);
+
+/* Process-wide choices, which belong to the program, not to the library:
+ * sign_global_init() makes none of them. */
+#define SIGN_GLOBAL_OPENSSL_NO_ATEXIT 0x1u /* when this is the first to initialise
+                                            * OpenSSL: no atexit(3) clean-up of its
+                                            * global tables (the process is ending) */
+typedef struct sign_global_options {
+	unsigned int version;
+	unsigned int flags;   /* SIGN_GLOBAL_* bits; others are refused (SIGN_EINVAL) */
+} sign_global_options;
+#define SIGN_GLOBAL_OPTIONS_VERSION 1
+#define SIGN_GLOBAL_OPTIONS_INIT { SIGN_GLOBAL_OPTIONS_VERSION, 0 }
+
+/* One of the two must be called once before any other function
+ * (initialises libsodium, libcurl and OpenSSL).  sign_global_init() is
+ * sign_global_init_opts() with the defaults (no flag) and returns SIGN_OK
+ * or SIGN_ERROR; sign_global_init_opts() also SIGN_EINVAL (options version
+ * or a flag unknown; opts NULL: the defaults). */
 SIGN_EXTERN(int) sign_global_init(void);
+SIGN_EXTERN(int) sign_global_init_opts(const sign_global_options *opts, sign_error *err);
 SIGN_EXTERN(void) sign_global_cleanup(void);
 
 /* ---------------------------------------------------------------------- */
@@ -175,7 +200,11 @@ typedef struct sign_push_options {
 #define SIGN_PUSH_OPTIONS_VERSION 1
 #define SIGN_PUSH_OPTIONS_INIT { SIGN_PUSH_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0 }
 
+/* Result structs, like options structs, start with a version the caller
+ * sets with their *_INIT macro; a call given a result of a version it does
+ * not know fails with SIGN_EINVAL and writes nothing else into it. */
 typedef struct sign_push_result {
+	unsigned int version;  /* SIGN_PUSH_RESULT_VERSION */
 	char repository[512];  /* e.g. 127.0.0.1:5000/app, or oci:DIR */
 	char gun[520];         /* the GUN whose trust data was updated */
 	char tag[136];
@@ -188,6 +217,8 @@ typedef struct sign_push_result {
 	int new_signature;     /* 0 when the digest was already signed by that key */
 	long requests;         /* HTTP requests made */
 } sign_push_result;
+#define SIGN_PUSH_RESULT_VERSION 1
+#define SIGN_PUSH_RESULT_INIT { SIGN_PUSH_RESULT_VERSION, "", "", "", "", 0, "", "", 0, 0, 0, 0 }
 
 SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref,
 	const sign_push_options *opts, sign_error *err) SIGN_WARN_UNUSED;
@@ -209,22 +240,32 @@ typedef struct sign_verify_options {
 #define SIGN_VERIFY_OPTIONS_INIT { SIGN_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
 
 typedef struct sign_verify_result {
+	unsigned int version;    /* SIGN_VERIFY_RESULT_VERSION */
 	char repository[512];
 	char tag[136];
 	char digest[80];         /* the digest to pull by */
 	uint64_t size;
 	char role[64];           /* role whose entry was accepted */
-	char signers[4][72];     /* canonical IDs of the keys whose detached signatures count, each once */
-	int nsigners;
+	char **signers;          /* canonical IDs of the keys whose detached signatures
+	                          * count, each once, all of them: nsigners strings owned
+	                          * by the result, freed by sign_verify_result_dispose() */
+	size_t nsigners;
 	int64_t timestamp_expires; /* unix seconds */
 	long requests;           /* HTTP requests made */
 	long connections;        /* TCP connections opened */
 } sign_verify_result;
+#define SIGN_VERIFY_RESULT_VERSION 1
+#define SIGN_VERIFY_RESULT_INIT { SIGN_VERIFY_RESULT_VERSION, "", "", "", 0, "", NULL, 0, 0, 0, 0 }
 
 /* Returns SIGN_OK, SIGN_EVERIFY when the image is not trusted, or another
- * negative code when the check could not be made. */
+ * negative code when the check could not be made.  `out` is overwritten
+ * (dispose of a result before giving it again); on failure it owns no
+ * memory. */
 SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *ref,
 	const sign_verify_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+/* Free what a result owns (its signers) and leave it empty, its version
+ * kept, ready for another call.  Accepts NULL and an empty result. */
+SIGN_EXTERN(void) sign_verify_result_dispose(sign_verify_result *res);
 
 /* Trust data of a GUN as one JSON document (signed tags, keys by role,
  * versions and expiry), like `docker trust inspect`. */

@@ -16,33 +16,10 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <jansson.h>
 #include <sodium.h>
 
 #define SIGN_PASS_MAX 1024
-
-SIGN_EXTERN(int) sign_global_init(void)
-{
-	if (sodium_init() < 0)
-		return SIGN_ERROR;
-	/* jansson's hash seed from libsodium's generator (getrandom), not
-	 * from opening /dev/urandom at the first JSON object; 0 would mean
-	 * "seed yourself" */
-	json_object_seed((size_t)randombytes_random() | 1u);
-	/* before libcurl initialises OpenSSL: no atexit cleanup of OpenSSL's
-	 * global tables (the process is ending; the OS takes the memory back) */
-	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) != 1)
-		return SIGN_ERROR;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return SIGN_ERROR;
-	return SIGN_OK;
-}
-
-SIGN_EXTERN(void) sign_global_cleanup(void)
-{
-	curl_global_cleanup();
-}
 
 /* ~/.sign, ~ from the password database: the library reads no environment
  * variable (sign(1) passes $SIGN_HOME, or $HOME/.sign) */
@@ -228,6 +205,7 @@ SIGN_EXTERN(int) sign_ctx_new(sign_ctx **out, const sign_ctx_options *opts, sign
 	int r = SIGN_ENOMEM;
 	sign_ctx_options v2 = SIGN_CTX_OPTIONS_INIT;
 
+	signp_err_clear(err);
 	*out = NULL;
 	if (opts != NULL && opts->version == 1) {
 		/* version 1 ends before disable_tofu */

@@ -28,6 +28,7 @@ SIGN_EXTERN(int) sign_key_generate(char keyid_out[72], sign_ctx *ctx, const char
 {
 	signp_key *k = NULL;
 	int r;
+	signp_err_clear(err);
 	keyid_out[0] = '\0';
 	if (!valid_role(role))
 		return signp_err(err, SIGN_EINVAL, "generating key: bad role name");
@@ -50,7 +51,9 @@ SIGN_EXTERN(int) sign_key_list(sign_buf *json_out, sign_ctx *ctx, sign_error *er
 	size_t n = 0;
 	json_t *arr;
 	char *s;
-	int r = signp_keystore_list(&infos, &n, ctx->home, err);
+	int r;
+	signp_err_clear(err);
+	r = signp_keystore_list(&infos, &n, ctx->home, err);
 	if (r == SIGN_ENOTFOUND) {
 		signp_err_clear(err);
 		r = SIGN_OK;
@@ -79,6 +82,7 @@ SIGN_EXTERN(int) sign_key_import(char keyid_out[72], sign_ctx *ctx, const char *
 	int r;
 	sign_pass_kind kind;
 
+	signp_err_clear(err);
 	keyid_out[0] = '\0';
 	if (role && !valid_role(role))
 		return signp_err(err, SIGN_EINVAL, "importing %s: bad role name", path);
@@ -126,6 +130,7 @@ SIGN_EXTERN(int) sign_key_export(sign_buf *out, sign_ctx *ctx, const char *keyid
 	signp_key *k = NULL;
 	sign_buf data = SIGN_BUF_INIT;
 	int r;
+	signp_err_clear(err);
 	if ((r = signp_keystore_info(&info, ctx->home, keyid, err)) != SIGN_OK)
 		return r;
 	switch (format) {
@@ -164,6 +169,7 @@ SIGN_EXTERN(int) sign_key_export(sign_buf *out, sign_ctx *ctx, const char *keyid
 
 SIGN_EXTERN(int) sign_key_remove(sign_ctx *ctx, const char *keyid, sign_error *err)
 {
+	signp_err_clear(err);
 	signp_ctx_forget_key(ctx, keyid);
 	return signp_keystore_remove(ctx->home, keyid, err);
 }

@@ -375,6 +375,7 @@ SIGN_EXTERN(int) sign_trust_pin_rule(sign_ctx *ctx, const char *pattern, const c
 	signp_key *k = NULL;
 	size_t n = pattern ? strlen(pattern) : 0;
 	int r;
+	signp_err_clear(err);
 	if (n == 0 || n > 512 || (root_key_file == NULL) == (ca_file == NULL))
 		return signp_err(err, SIGN_EINVAL, "pinning: give a GUN or prefix and one of a root key or a CA file");
 	if ((r = config_load(&cfg, ctx, err)) != SIGN_OK)
@@ -413,6 +414,7 @@ SIGN_EXTERN(int) sign_trust_set_tofu(sign_ctx *ctx, int allow, sign_error *err)
 {
 	json_t *cfg = NULL;
 	int r;
+	signp_err_clear(err);
 	if ((r = config_load(&cfg, ctx, err)) != SIGN_OK)
 		return r;
 	if (cfg == NULL)

@@ -55,7 +55,7 @@ static void tally_manifest(sig_tally *tl, sign_verify_result *res, signp_store *
 				continue;
 			}
 			tl->ok[j] = 1;
-			if (res && res->nsigners < 4)
+			if (res && res->signers)
 				signp_strlcpy(res->signers[res->nsigners++], ids[j], 72);
 			tl->valid++;
 		}
@@ -96,6 +96,38 @@ static void tally_referrers(sig_tally *tl, sign_verify_result *res, signp_store 
 	sign_buf_dispose(&m);
 }
 
+/* Room in res for every one of nkeys signers (each key counts once): one
+ * block, the pointers first, then the IDs they point to, so that nothing
+ * can fail while signatures are tallied. */
+static int signers_alloc(sign_verify_result *res, size_t nkeys)
+{
+	char **p;
+	char *ids;
+	free(res->signers);
+	res->signers = NULL;
+	res->nsigners = 0;
+	if (nkeys == 0)
+		return SIGN_OK;
+	if ((p = calloc(nkeys, sizeof(char *) + 72)) == NULL)
+		return SIGN_ENOMEM;
+	ids = (char *)(p + nkeys);
+	for (size_t i = 0; i < nkeys; i++)
+		p[i] = ids + i * 72;
+	res->signers = p;
+	return SIGN_OK;
+}
+
+SIGN_EXTERN(void) sign_verify_result_dispose(sign_verify_result *res)
+{
+	unsigned int version;
+	if (res == NULL)
+		return;
+	version = res->version;
+	free(res->signers);
+	memset(res, 0, sizeof(*res));
+	res->version = version;
+}
+
 /* Step 6: detached signatures over digest by authorised keys, meeting the
  * threshold.  pkeys[i] / ids[i]: the authorised keys. */
 static int check_signatures(sign_verify_result *res, signp_store *st, const char *gun,
@@ -114,6 +146,10 @@ static int check_signatures(sign_verify_result *res, signp_store *st, const char
 		return signp_err(err, SIGN_EVERIFY, "bad digest %s", digest);
 	if ((tl.ok = calloc(nkeys + 1, sizeof(int))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	if (res && (r = signers_alloc(res, nkeys)) != SIGN_OK) {
+		free(tl.ok);
+		return signp_err(err, r, "out of memory");
+	}
 	/* cosign's tag first: one request when it holds enough */
 	r = signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &manifest, NULL, mdigest, err);
 	if (r == SIGN_OK)
@@ -224,7 +260,14 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	char memo[1024];
 	ahead_arg ahead;
 
+	signp_err_clear(err);
+	if (out == NULL)
+		return signp_err(err, SIGN_EINVAL, "verify: no result given");
+	if (out->version != SIGN_VERIFY_RESULT_VERSION)
+		return signp_err(err, SIGN_EINVAL, "verify: unsupported result version %u",
+			out->version);
 	memset(out, 0, sizeof(*out));
+	out->version = SIGN_VERIFY_RESULT_VERSION;
 	memset(pkeys, 0, sizeof(pkeys));
 	if (opts != NULL && opts->version == 1) {
 		/* version 1 ends before at */
@@ -346,8 +389,12 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	signp_strlcpy(out->digest, tg.digest, sizeof(out->digest));
 	out->size = tg.size;
 out:
-	if (r != SIGN_OK)
+	if (r != SIGN_OK) {
 		signp_err_prefix(err, r, "verifying %s", refstr);
+		free(out->signers);
+		out->signers = NULL;
+		out->nsigners = 0;
+	}
 	for (i = 0; i < nkeys; i++)
 		EVP_PKEY_free(pkeys[i]);
 	signp_ctx_counters(ctx, &out->requests, &out->connections);
@@ -410,6 +457,7 @@ SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref
 	char *s = NULL;
 	int r;
 
+	signp_err_clear(err);
 	if ((r = signp_ref_parse(&ref, refstr, gun, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
@@ -510,6 +558,7 @@ SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root
 	json_t *doc = NULL;
 	char *text = NULL;
 	int r;
+	signp_err_clear(err);
 	if (!signp_gun_valid(gun))
 		return signp_err(err, SIGN_EINVAL, "pinning %s: not a valid GUN", gun);
 	if ((r = signp_read_file(&data, root_key_file, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
@@ -548,6 +597,7 @@ SIGN_EXTERN(int) sign_trust_show(sign_buf *json_out, sign_ctx *ctx, const char *
 	const char *names[4] = { "root", "targets", "snapshot", "timestamp" };
 	char *s = NULL;
 	int r = SIGN_OK;
+	signp_err_clear(err);
 	if (!signp_gun_valid(gun)) {
 		r = signp_err(err, SIGN_EINVAL, "trust show %s: not a valid GUN", gun);
 		goto out;
