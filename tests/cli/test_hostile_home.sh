@@ -175,7 +175,7 @@ fi
 run "nm reads libsign.a" 0 sh -c "nm '$BUILD/libsign.a' >'$WORK/nm-a'"
 expect "… and lists its symbols" has " T sign_verify\$" "$WORK/nm-a"
 run "nm -D reads libsign.so" 0 sh -c "nm -D '$BUILD/libsign.so' >'$WORK/nm-so'"
-expect "… and lists its symbols" has " T sign_verify\$" "$WORK/nm-so"
+expect "… and lists its symbols, versioned by libsign.sym" has " T sign_verify@@LIBSIGN_0\$" "$WORK/nm-so"
 run "strings reads the release library and sign" 0 \
 	sh -c "strings '$BUILD/libsign.a' '$BUILD/libsign.so' '$BUILD/sign' >'$WORK/strings-rel'"
 expect "… and finds their text" has "sign_verify" "$WORK/strings-rel"
