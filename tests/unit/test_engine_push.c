@@ -146,40 +146,21 @@ static int group_teardown(void **state)
 /* ---------------------------------------------------------------------- */
 /* helpers                                                                 */
 
-/* A result as the API wants it handed in: from its *_INIT macro when
- * sign.h has one (result structs that carry a version), else zeroed. */
-static void push_result_init(sign_push_result *res)
-{
-#ifdef SIGN_PUSH_RESULT_INIT
-	sign_push_result init = SIGN_PUSH_RESULT_INIT;
-	*res = init;
-#else
-	memset(res, 0, sizeof(*res));
-#endif
-}
-
-static void verify_result_init(sign_verify_result *res)
-{
-#ifdef SIGN_VERIFY_RESULT_INIT
-	sign_verify_result init = SIGN_VERIFY_RESULT_INIT;
-	*res = init;
-#else
-	memset(res, 0, sizeof(*res));
-#endif
-}
-
 static void push(sign_push_result *res, const char *ref, const char *keyid)
 {
 	sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
 	sign_error err;
+	sign_push_result init = SIGN_PUSH_RESULT_INIT;
 	memset(&err, 0, sizeof(err));
-	push_result_init(res);
+	*res = init;
 	o.keyid = keyid;
 	if (sign_push(res, owner, ref, &o, &err) != SIGN_OK)
 		fail_msg("push %s: %s", ref, err.message);
 }
 
-/* Verify from the verifier home (or home), a new context each time. */
+/* Verify from the verifier home (or home), a new context each time.  res
+ * was set up with SIGN_VERIFY_RESULT_INIT; what an earlier call left in it
+ * is disposed of first. */
 static int verify_in(const char *home, sign_verify_result *res, const char *ref,
 	const sign_verify_options *vo, sign_error *err)
 {
@@ -187,7 +168,7 @@ static int verify_in(const char *home, sign_verify_result *res, const char *ref,
 	sign_ctx *ctx = mt_ctx(home, 0);
 	int r;
 	memset(err, 0, sizeof(*err));
-	verify_result_init(res);
+	sign_verify_result_dispose(res);
 	r = sign_verify(res, ctx, ref, vo ? vo : &dflt, err);
 	sign_ctx_free(ctx);
 	return r;
@@ -203,10 +184,11 @@ static void verify_ok(sign_verify_result *res, const char *ref, const char *dige
 
 static void verify_fails(const char *ref, const char *msg)
 {
-	sign_verify_result res;
+	sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	assert_int_equal(verify_in(verifier_home, &res, ref, NULL, &err), SIGN_EVERIFY);
 	mt_assert_err(&err, SIGN_EVERIFY, msg);
+	sign_verify_result_dispose(&res);
 }
 
 static json_t *parse_json(const sign_buf *b)
@@ -223,7 +205,7 @@ static json_t *parse_json(const sign_buf *b)
 static void test_push_then_verify(void **state)
 {
 	sign_push_result pr;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	(void)state;
 	push(&pr, ref_v1, NULL);
 	assert_string_equal(pr.gun, GUN);
@@ -245,6 +227,7 @@ static void test_push_then_verify(void **state)
 	assert_int_equal(pr.new_signature, 0);
 	assert_int_equal(pr.created_root, 0);
 	assert_int_equal(pr.created_repository, 0);
+	sign_verify_result_dispose(&vr);
 }
 
 /* A tag of the layout that was never signed. */
@@ -260,20 +243,21 @@ static void test_unsigned_tag(void **state)
 static void test_push_second_tag(void **state)
 {
 	sign_push_result pr;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	(void)state;
 	push(&pr, ref_v2, NULL);
 	assert_string_equal(pr.digest, d2);
 	assert_int_equal(pr.created_repository, 0);
 	verify_ok(&vr, ref_v2, d2);
 	verify_ok(&vr, ref_v1, d1);
+	sign_verify_result_dispose(&vr);
 }
 
 /* Step 5: the tag must still point to the signed digest. */
 static void test_tag_moved(void **state)
 {
 	char want[2048];
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	(void)state;
 	set_tag("v1", d2, 0);
 	snprintf(want, sizeof(want), "verifying %s: " GUN ":v1 moved: it now points to %s but the signed "
@@ -290,6 +274,7 @@ static void test_tag_moved(void **state)
 			"given", ref, d1, d2);
 		verify_fails(ref, want);
 	}
+	sign_verify_result_dispose(&vr);
 }
 
 /* Step 6: without its detached signature the image does not verify. */
@@ -297,7 +282,7 @@ static void test_signature_missing(void **state)
 {
 	json_t *idx = read_index(), *saved = json_deep_copy(idx), *mans = json_object_get(idx, "manifests");
 	char sigtag[96], want[2048];
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	size_t i;
 	(void)state;
 	snprintf(sigtag, sizeof(sigtag), SIG_TAG_PREFIX "%s.sig", d1 + 7);
@@ -316,6 +301,7 @@ static void test_signature_missing(void **state)
 	verify_ok(&vr, ref_v1, d1);
 	json_decref(idx);
 	json_decref(saved);
+	sign_verify_result_dispose(&vr);
 }
 
 /* A signer: its key is delegated (targets/alice and targets/releases), a
@@ -326,7 +312,7 @@ static void test_signer_add_and_push(void **state)
 	const char *files[2] = { alice_pub, NULL };
 	sign_buf pem = SIGN_BUF_INIT, out = SIGN_BUF_INIT;
 	sign_push_result pr;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	json_t *j;
 	(void)state;
@@ -361,6 +347,7 @@ static void test_signer_add_and_push(void **state)
 	assert_non_null(strstr(out.ptr, "\"targets/alice\""));
 	sign_buf_dispose(&pem);
 	sign_buf_dispose(&out);
+	sign_verify_result_dispose(&vr);
 }
 
 /* The repository key rotated: the tags are re-signed by the new key; the
@@ -369,7 +356,7 @@ static void test_rotate_repository(void **state)
 {
 	sign_rotate_options ro = SIGN_ROTATE_OPTIONS_INIT;
 	sign_buf out = SIGN_BUF_INIT;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	json_t *j;
 	const char *newkey;
@@ -390,6 +377,7 @@ static void test_rotate_repository(void **state)
 	assert_string_equal(vr.signers[0], newkey);
 	json_decref(j);
 	sign_buf_dispose(&out);
+	sign_verify_result_dispose(&vr);
 }
 
 /* Before the root rotation: the first root key's public half, for a pin. */
@@ -429,7 +417,7 @@ static void test_rotate_root(void **state)
 	const char *pins[2] = { root_pub, NULL };
 	char fresh[1300], pinned[1300];
 	sign_buf out = SIGN_BUF_INIT;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	json_t *j;
 	(void)state;
@@ -451,13 +439,14 @@ static void test_rotate_root(void **state)
 		fail_msg("pinned to the first root key: %s", err.message);
 	assert_string_equal(vr.digest, d1);
 	sign_buf_dispose(&out);
+	sign_verify_result_dispose(&vr);
 }
 
 /* Revoked: the tag is no longer signed, the others are. */
 static void test_revoke(void **state)
 {
 	sign_buf out = SIGN_BUF_INIT;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	char want[2048];
 	json_t *j;
@@ -479,13 +468,14 @@ static void test_revoke(void **state)
 	signp_buf_clear(&out);
 	assert_int_equal(sign_revoke(&out, owner, ref_v2, NULL, &err), SIGN_EVERIFY);
 	sign_buf_dispose(&out);
+	sign_verify_result_dispose(&vr);
 }
 
 /* --offline: the verifier's cache alone; it fails once that has expired. */
 static void test_offline(void **state)
 {
 	sign_verify_options vo = SIGN_VERIFY_OPTIONS_INIT;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	(void)state;
 	vo.offline = 1;
@@ -503,6 +493,7 @@ static void test_offline(void **state)
 		assert_int_equal(verify_in(none, &vr, ref_v1, &vo, &err), SIGN_EVERIFY);
 		assert_non_null(strstr(err.message, "trust data of " GUN ": nothing cached for offline use"));
 	}
+	sign_verify_result_dispose(&vr);
 }
 
 /* Key-only mode (cosign's): only the detached signatures, against the
@@ -510,7 +501,7 @@ static void test_offline(void **state)
 static void test_key_only(void **state)
 {
 	sign_verify_options vo = SIGN_VERIFY_OPTIONS_INIT;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	char want[2048];
 	(void)state;
@@ -524,6 +515,7 @@ static void test_key_only(void **state)
 	snprintf(want, sizeof(want), "verifying %s: " GUN "@%s: no detached signature is by a key the "
 		"root authorises (", ref_v1, d1);
 	assert_true(signp_str_has_prefix(err.message, want));
+	sign_verify_result_dispose(&vr);
 }
 
 /* The timestamp re-signed for a longer lifetime: what was expired as of
@@ -532,7 +524,7 @@ static void test_trust_refresh(void **state)
 {
 	sign_verify_options vo = SIGN_VERIFY_OPTIONS_INIT;
 	sign_buf out = SIGN_BUF_INIT;
-	sign_verify_result vr;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
 	sign_error err;
 	json_t *j;
 	int64_t expires;
@@ -551,6 +543,7 @@ static void test_trust_refresh(void **state)
 		fail_msg("as of 30 days on: %s", err.message);
 	assert_int_equal(vr.timestamp_expires, expires);
 	sign_buf_dispose(&out);
+	sign_verify_result_dispose(&vr);
 }
 
 /* inspect lists the signed tags: v1 and v3, not the revoked v2. */
