@@ -72,6 +72,11 @@ const char *signp_store_kind(const signp_store *s)
 	return s->be->kind;
 }
 
+const char *signp_store_noun(const signp_store *s)
+{
+	return s->be->noun;
+}
+
 int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,
 	char media_type[256], char digest_out[80], sign_error *err)
 {
