@@ -403,11 +403,15 @@ int signp_ctx_notary(signp_registry **out, sign_ctx *ctx, const char *url, const
 	sign_error *err)
 {
 	signp_registry_options o;
-	char key[256];
+	unsigned char h[32];
+	char key[256], hex[33];
 	int r;
 	if (url == NULL)
 		return signp_err(err, SIGN_EINVAL, "no trust server configured");
-	snprintf(key, sizeof(key), "notary|%s", cred_host ? cred_host : "");
+	/* one handle per server and credentials host */
+	signp_sha256(h, url, strlen(url));
+	signp_hex(hex, h, 16);
+	snprintf(key, sizeof(key), "notary|%s|%s", hex, cred_host ? cred_host : "");
 	for (size_t i = 0; i < ctx->nregs; i++) {
 		if (strcmp(ctx->regs[i].host, key) == 0) {
 			*out = ctx->regs[i].reg;

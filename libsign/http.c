@@ -136,12 +136,6 @@ static int auth_line(signp_http *r, const signp_http_req *q, sign_buf *out, int 
 	return r->auth != NULL ? r->auth->header(r->auth_state, q, out, creds_sent) : SIGN_OK;
 }
 
-/* A 401 for the attached authentication; without one, the 401 stands. */
-static int authenticate(signp_http *r, const signp_http_req *q, const signp_http_xfer *x, sign_error *err)
-{
-	return r->auth != NULL ? r->auth->challenge(r->auth_state, q, x, err) : SIGN_OK;
-}
-
 int signp_http_send_url(signp_http *r, const signp_http_req *q, const char *url, signp_http_xfer *x,
 	int *conn_failed, sign_error *err)
 {
@@ -186,9 +180,11 @@ int signp_http_send_url(signp_http *r, const signp_http_req *q, const char *url,
 			*conn_failed = is_tls_error(cc) ? 2 : is_conn_error(cc);
 			return net_error(r, cc, url, err);
 		}
-		if (x->status == 401 && origin && !authed) {
+		/* a 401 goes to the attached authentication once; without
+		 * one, it stands */
+		if (x->status == 401 && origin && !authed && r->auth != NULL) {
 			authed = 1;
-			rc = authenticate(r, q, x, err);
+			rc = r->auth->challenge(r->auth_state, q, x, err);
 			if (rc != SIGN_OK)
 				return rc;
 			if (x->www_auth.size > 0)

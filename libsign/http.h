@@ -201,8 +201,8 @@ int signp_http_parse_base_url(const char *url, char scheme[8], char host[256], c
 int signp_http_header_value_ok(const char *s, size_t maxlen);
 /* "/..." of at most 4096 printable characters, no space and no fragment. */
 int signp_http_path_ok(const char *path);
-/* s (len bytes) percent-encoded for a URL; NULL when out of memory.  Free
- * with signp_http_str_free. */
+/* s (len bytes; 0: up to its NUL) percent-encoded for a URL; NULL when
+ * out of memory.  Free with signp_http_str_free. */
 char *signp_http_escape(const char *s, size_t len);
 void signp_http_str_free(char *s);
 

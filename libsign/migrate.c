@@ -253,25 +253,63 @@ static void sign_tags(json_t *report, json_t *notes, sign_ctx *ctx, signp_store 
 	json_decref(seen);
 }
 
+/* What a migration publishes over the source's state. */
+typedef struct migrate_run {
+	sign_ctx *ctx;
+	signp_store *st;
+	const signp_gun_keys *k;
+	const sign_buf *history;      /* [1..version]: every root version */
+	const sign_buf *root;         /* root N+1 */
+	json_t *report, *notes;
+} migrate_run;
+
+/* The stage: every root version, root N+1, targets and the delegation
+ * files as they are; snapshot and timestamp by this home's keys. */
+static int migrate_stage(signp_publish *tx, const signp_trust *src, void *arg, sign_error *err)
+{
+	migrate_run *run = arg;
+	int64_t v;
+	int r = SIGN_OK;
+	for (v = 1; r == SIGN_OK && v <= src->root->version; v++)
+		r = signp_publish_add_file(tx, "root", v, run->history[v].ptr, run->history[v].size, err);
+	if (r == SIGN_OK)
+		r = signp_publish_add_file(tx, "root", src->root->version + 1, run->root->ptr, run->root->size, err);
+	if (r == SIGN_OK)
+		r = signp_publish_add_file(tx, "targets", src->targets->version, src->targets->bytes,
+			src->targets->len, err);
+	for (size_t i = 0; r == SIGN_OK && i < src->ndeleg; i++)
+		r = signp_publish_add_file(tx, src->deleg[i]->role, src->deleg[i]->version, src->deleg[i]->bytes,
+			src->deleg[i]->len, err);
+	if (r != SIGN_OK)
+		return r;
+	signp_publish_set_keys(tx, NULL, run->k->snapshot, run->k->timestamp);
+	/* detached signatures go first, as in a push */
+	sign_tags(run->report, run->notes, run->ctx, run->st, src, run->k);
+	return SIGN_OK;
+}
+
 SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
 	const sign_migrate_options *opts, sign_error *err)
 {
 	signp_ref ref;
 	signp_trust_backend *src_be = NULL, *dst_be = NULL;
 	signp_store *st = NULL;
-	signp_trust *src = NULL, *check = NULL;
+	signp_trust *src = NULL;
 	signp_trust_load_opts lo;
 	signp_gun_keys k;
-	signp_trust_out *files = NULL;
-	sign_buf root = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT, tbytes = SIGN_BUF_INIT;
+	signp_publish *tx = NULL;
+	signp_publish_opts po = { .first_only = 1, .reread_what = "re-reading the migrated trust data" };
+	migrate_run run;
+	sign_buf root = SIGN_BUF_INIT;
 	sign_buf *history = NULL;
 	json_t *report = json_array(), *notes = json_array(), *doc = NULL;
 	char *s = NULL;
-	size_t nfiles = 0;
-	int r, lockfd = -1, created = 0;
+	int r, created = 0;
 	int64_t v;
 
+	signp_err_clear(err);
 	memset(&k, 0, sizeof(k));
+	memset(&run, 0, sizeof(run));
 	if (opts == NULL || opts->version != SIGN_MIGRATE_OPTIONS_VERSION || opts->from_trust_server == NULL) {
 		r = signp_err(err, SIGN_EINVAL, "migrate: --from-trust-server URL is needed");
 		goto out;
@@ -285,7 +323,7 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	/* the source: the Notary server */
 	if ((r = signp_trust_backend_open_notary(&src_be, ctx, opts->from_trust_server, &ref, err)) != SIGN_OK)
 		goto out;
-	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+	if ((r = signp_publish_begin(&tx, ctx, NULL, ref.gun, NULL, err)) != SIGN_OK)
 		goto out;
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
@@ -333,15 +371,8 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 		goto out;
 	if ((r = build_next_root(&root, ctx, ref.gun, src->root, &k, err)) != SIGN_OK)
 		goto out;
-	signp_buf_put(&tbytes, src->targets->bytes, src->targets->len);
-	if ((r = signp_build_snapshot(&snap, src, &root, &tbytes, src->snapshot->version + 1, k.snapshot, err)) != SIGN_OK ||
-	    (r = signp_build_timestamp(&ts, snap.ptr, snap.size, src->timestamp->version + 1,
-		     signp_trust_timestamp_lifetime(ctx, ref.gun), k.timestamp, err)) != SIGN_OK)
-		goto out;
 	/* every root version, then the rest */
-	history = calloc((size_t)src->root->version + 1, sizeof(sign_buf));
-	files = calloc((size_t)src->root->version + 8 + src->ndeleg, sizeof(*files));
-	if (history == NULL || files == NULL) {
+	if ((history = calloc((size_t)src->root->version + 1, sizeof(sign_buf))) == NULL) {
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -350,38 +381,26 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 			signp_err_prefix(err, r, "fetching root version %lld", (long long)v);
 			goto out;
 		}
-		files[nfiles++] = (signp_trust_out){ "root", v, (unsigned char *)history[v].ptr, history[v].size };
 	}
-	files[nfiles++] = (signp_trust_out){ "root", src->root->version + 1, (unsigned char *)root.ptr, root.size };
-	files[nfiles++] = (signp_trust_out){ "targets", src->targets->version, src->targets->bytes, src->targets->len };
-	for (size_t i = 0; i < src->ndeleg; i++) {
-		signp_trust_out f;
-		memset(&f, 0, sizeof(f));
-		signp_strlcpy(f.role, src->deleg[i]->role, sizeof(f.role));
-		f.version = src->deleg[i]->version;
-		f.bytes = src->deleg[i]->bytes;
-		f.len = src->deleg[i]->len;
-		files[nfiles++] = f;
-	}
-	files[nfiles++] = (signp_trust_out){ "snapshot", src->snapshot->version + 1, (unsigned char *)snap.ptr, snap.size };
-	files[nfiles++] = (signp_trust_out){ "timestamp", src->timestamp->version + 1, (unsigned char *)ts.ptr, ts.size };
-	/* detached signatures go first, as in a push */
-	sign_tags(report, notes, ctx, st, src, &k);
-	if ((r = dst_be->publish(dst_be, files, nfiles, err)) != SIGN_OK)
+	run.ctx = ctx;
+	run.st = st;
+	run.k = &k;
+	run.history = history;
+	run.root = &root;
+	run.report = report;
+	run.notes = notes;
+	po.first = src;
+	signp_publish_set_opts(tx, &po);
+	signp_publish_set_backend(tx, dst_be);
+	if ((r = signp_publish_commit(tx, migrate_stage, &run, err)) != SIGN_OK)
 		goto out;
-	/* read it back through the verifier (and cache it) */
-	memset(&lo, 0, sizeof(lo));
-	if ((r = signp_trust_load(&check, ctx, dst_be, ref.gun, &lo, err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "re-reading the migrated trust data");
-		goto out;
-	}
 	doc = json_pack("{s:s, s:s, s:I, s:O, s:O}", "gun", ref.gun, "from", opts->from_trust_server,
-		"root_version", (json_int_t)check->root->version, "tags", report, "not_carried", notes);
+		"root_version", (json_int_t)signp_publish_result(tx)->root->version, "tags", report, "not_carried", notes);
 	if (doc == NULL || (s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL ||
 	    signp_buf_puts(json_out, s) != SIGN_OK)
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 out:
-	signp_unlock_gun(lockfd);
+	signp_publish_end(tx);
 	signp_ctx_remember_schemes(ctx);
 	free(s);
 	json_decref(doc);
@@ -391,14 +410,9 @@ out:
 		for (v = 0; src && v <= src->root->version; v++)
 			sign_buf_dispose(&history[v]);
 	free(history);
-	free(files);
 	sign_buf_dispose(&root);
-	sign_buf_dispose(&snap);
-	sign_buf_dispose(&ts);
-	sign_buf_dispose(&tbytes);
 	signp_gun_keys_free(&k);
 	signp_trust_free(src);
-	signp_trust_free(check);
 	if (src_be)
 		src_be->free(src_be);
 	if (dst_be)

@@ -1,155 +1,309 @@
 /*
- * publish.c - the publisher's journal: the tags this home signed with the
- * repository key whose publication no later read has confirmed yet; and the
- * targets entry a tag is recorded as, which push, signer and the journal
- * compare.
- *
- * Registries have no compare-and-swap, so a concurrent publisher's write
- * can replace ours after we read it back.  A push records its tag here
- * (atomically) before publishing; the next update from this home compares
- * every entry with the published, verified targets: the same digest
- * confirms it (the entry goes), another digest means another publisher
- * changed the tag since (the entry goes, with a warning: never overwritten),
- * and no entry at all means it was lost (re-published, and said).  A revoke
- * drops the entry first.
- *
- * Signer pushes (sign push --key) record theirs too, with the key IDs
- * used ("signer"); their tags live in delegation roles, and only a signer
- * push with the same keys can publish them again.
- *
- * <home>/trust/<gun>/journal.json:
- *   {"tags":{"TAG":{"digest":"sha256:...","size":N[,"signer":"ID[,ID]"]}, ...}}
+ * publish.c - the publish transaction (publish.h): the one place that
+ * reads the current state, signs targets, builds the snapshot and the
+ * timestamp, publishes, backs off and retries on a conflict, and reads the
+ * result back.
  */
 #include "publish.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
-#define JOURNAL_FILE "journal.json"
-#define JOURNAL_MAX (1u << 20)
+#define PUBLISH_TRIES 10
 
-/* Entry to record: hashes.sha256 = digest, length = size (as docker does). */
-json_t *signp_target_json(const char *digest, uint64_t size)
+typedef struct staged_file {
+	char role[128];
+	int64_t version;
+	sign_buf bytes;
+} staged_file;
+
+struct signp_publish {
+	sign_ctx *ctx;
+	signp_trust_backend *be;
+	char gun[520];
+	signp_publish_opts opts;
+	int lockfd;
+	/* staged by the current attempt */
+	const signp_key *targets_key, *snapshot_key, *timestamp_key;
+	json_t *tsigned;        /* targets signed part to start from / edit */
+	int targets_changed;
+	int requested;          /* set_target calls */
+	staged_file *files;
+	size_t nfiles, cap;
+	/* the last commit */
+	int published;
+	signp_trust *after;
+};
+
+int signp_publish_begin(signp_publish **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
+	const signp_publish_opts *opts, sign_error *err)
 {
-	unsigned char raw[32];
-	sign_buf b64 = SIGN_BUF_INIT;
-	json_t *j;
-	if (signp_unhex(raw, 32, digest + 7) != SIGN_OK || signp_b64_encode(&b64, raw, 32) != SIGN_OK)
-		return NULL;
-	j = json_pack("{s:{s:s}, s:I}", "hashes", "sha256", b64.ptr, "length", (json_int_t)size);
-	sign_buf_dispose(&b64);
-	return j;
-}
-
-/* The journal's "tags" object (a new empty one when there is none or it
- * is unreadable: it is only ever a hint to publish again). */
-json_t *signp_journal_load(sign_ctx *ctx, const char *gun)
-{
-	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
-	json_t *doc = NULL, *tags = NULL;
-	if (signp_ctx_gun_path(&path, ctx, gun, JOURNAL_FILE, 0, NULL) == SIGN_OK &&
-	    signp_read_file(&data, path.ptr, JOURNAL_MAX, NULL) == SIGN_OK)
-		doc = json_loadb(data.ptr, data.size, 0, NULL);
-	tags = json_object_get(doc, "tags");
-	tags = json_is_object(tags) ? json_incref(tags) : json_object();
-	json_decref(doc);
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&data);
-	return tags;
-}
-
-int signp_journal_save(sign_ctx *ctx, const char *gun, const json_t *tags, sign_error *err)
-{
-	sign_buf path = SIGN_BUF_INIT;
-	json_t *doc = json_pack("{s:O}", "tags", (json_t *)tags);
-	char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	signp_publish *tx;
 	int r;
-	if (s == NULL)
-		r = signp_err(err, SIGN_ENOMEM, "writing the publish journal of %s: out of memory", gun);
-	else if ((r = signp_ctx_gun_path(&path, ctx, gun, JOURNAL_FILE, 1, err)) == SIGN_OK)
-		r = signp_write_file_atomic(path.ptr, s, strlen(s), 0600, err);
-	free(s);
-	json_decref(doc);
-	sign_buf_dispose(&path);
+	*out = NULL;
+	if ((tx = calloc(1, sizeof(*tx))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	tx->ctx = ctx;
+	tx->be = be;
+	signp_strlcpy(tx->gun, gun, sizeof(tx->gun));
+	if (opts)
+		tx->opts = *opts;
+	if ((r = signp_lock_gun(&tx->lockfd, ctx, gun, err)) != SIGN_OK) {
+		free(tx);
+		return r;
+	}
+	*out = tx;
+	return SIGN_OK;
+}
+
+static void unstage(signp_publish *tx)
+{
+	for (size_t i = 0; i < tx->nfiles; i++)
+		sign_buf_dispose(&tx->files[i].bytes);
+	tx->nfiles = 0;
+	json_decref(tx->tsigned);
+	tx->tsigned = NULL;
+	tx->targets_changed = tx->requested = 0;
+	tx->targets_key = tx->snapshot_key = tx->timestamp_key = NULL;
+}
+
+void signp_publish_end(signp_publish *tx)
+{
+	if (tx == NULL)
+		return;
+	unstage(tx);
+	free(tx->files);
+	signp_trust_free(tx->after);
+	signp_unlock_gun(tx->lockfd);
+	free(tx);
+}
+
+void signp_publish_set_backend(signp_publish *tx, signp_trust_backend *be)
+{
+	tx->be = be;
+}
+
+void signp_publish_set_opts(signp_publish *tx, const signp_publish_opts *opts)
+{
+	tx->opts = *opts;
+}
+
+const char *signp_publish_gun(const signp_publish *tx)
+{
+	return tx->gun;
+}
+
+int signp_publish_published(const signp_publish *tx)
+{
+	return tx->published;
+}
+
+const signp_trust *signp_publish_result(const signp_publish *tx)
+{
+	return tx->after;
+}
+
+void signp_publish_set_keys(signp_publish *tx, const signp_key *targets, const signp_key *snapshot,
+	const signp_key *timestamp)
+{
+	tx->targets_key = targets;
+	tx->snapshot_key = snapshot;
+	tx->timestamp_key = timestamp;
+}
+
+int signp_publish_set_target(signp_publish *tx, const char *tag, const char *digest, uint64_t size,
+	sign_error *err)
+{
+	json_t *tg = json_object_get(tx->tsigned, "targets"), *entry = json_object_get(tg, tag), *want;
+	tx->requested++;
+	if (digest == NULL) {
+		if (entry == NULL)
+			return SIGN_OK;
+		json_object_del(tg, tag);
+		tx->targets_changed = 1;
+		return SIGN_OK;
+	}
+	want = signp_target_json(digest, size);
+	if (want && entry && json_equal(entry, want)) {
+		json_decref(want);
+		return SIGN_OK;
+	}
+	if (want == NULL || json_object_set_new(tg, tag, want) != 0)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	tx->targets_changed = 1;
+	return SIGN_OK;
+}
+
+json_t *signp_publish_edit_targets(signp_publish *tx)
+{
+	tx->targets_changed = 1;
+	return tx->tsigned;
+}
+
+int signp_publish_add_file(signp_publish *tx, const char *role, int64_t version, const void *bytes,
+	size_t len, sign_error *err)
+{
+	staged_file *f;
+	if (tx->nfiles == tx->cap) {
+		size_t cap = tx->cap ? tx->cap * 2 : 8;
+		staged_file *n = realloc(tx->files, cap * sizeof(*n));
+		if (n == NULL)
+			return signp_err(err, SIGN_ENOMEM, "out of memory");
+		tx->files = n;
+		tx->cap = cap;
+	}
+	f = &tx->files[tx->nfiles];
+	memset(f, 0, sizeof(*f));
+	signp_strlcpy(f->role, role, sizeof(f->role));
+	f->version = version;
+	if (signp_buf_put(&f->bytes, bytes, len) != SIGN_OK)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	tx->nfiles++;
+	return SIGN_OK;
+}
+
+/* Re-read through the verifier so that the cache holds what was published. */
+int signp_publish_reread(signp_publish *tx, sign_error *err)
+{
+	signp_trust_load_opts lo = { .publisher = tx->opts.reread_publisher };
+	int r;
+	signp_trust_free(tx->after);
+	tx->after = NULL;
+	r = signp_trust_load(&tx->after, tx->ctx, tx->be, tx->gun, &lo, err);
+	if (r != SIGN_OK)
+		signp_err_prefix(err, r, "%s", tx->opts.reread_what ? tx->opts.reread_what :
+			"re-reading the published trust data");
 	return r;
 }
 
-int signp_journal_set(json_t *tags, const char *tag, const char *digest, uint64_t size)
+/* Sign what stage left, build the snapshot and timestamp over it, publish. */
+static int publish_staged(signp_publish *tx, const signp_trust *cur, sign_error *err)
 {
-	json_t *e = json_pack("{s:s, s:I}", "digest", digest, "size", (json_int_t)size);
-	return e && json_object_set_new(tags, tag, e) == 0 ? SIGN_OK : SIGN_ENOMEM;
-}
+	signp_trust_out *outs = NULL;
+	sign_buf targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT;
+	size_t n = 0;
+	int r, changed = tx->targets_changed || tx->nfiles > 0;
+	int server_ts = (tx->be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP) != 0;
+	int64_t tver = cur ? cur->targets->version + 1 : 1;
+	int64_t sver = cur ? cur->snapshot->version + 1 : 1, tsver = cur ? cur->timestamp->version + 1 : 1;
 
-int signp_journal_set_signer(json_t *tags, const char *tag, const char *digest, uint64_t size,
-	const char *keyids)
-{
-	json_t *e = json_pack("{s:s, s:I, s:s}", "digest", digest, "size", (json_int_t)size, "signer", keyids);
-	return e && json_object_set_new(tags, tag, e) == 0 ? SIGN_OK : SIGN_ENOMEM;
-}
-
-const char *signp_journal_signer(const json_t *e)
-{
-	return json_string_value(json_object_get(e, "signer"));
-}
-
-int signp_journal_state_any(const signp_trust *t, const char *tag, const char *digest)
-{
-	signp_target tg;
-	if (signp_trust_find_target(&tg, t, tag, NULL) != SIGN_OK)
-		return SIGNP_JOURNAL_MISSING;
-	return strcmp(tg.digest, digest) == 0 ? SIGNP_JOURNAL_PUBLISHED : SIGNP_JOURNAL_CHANGED;
-}
-
-int signp_journal_entry(const json_t *e, const char **digest, uint64_t *size)
-{
-	const char *d = json_string_value(json_object_get(e, "digest"));
-	json_t *sz = json_object_get(e, "size");
-	if (d == NULL || !signp_digest_valid(d) || !json_is_integer(sz) || json_integer_value(sz) < 0)
-		return 0;
-	*digest = d;
-	*size = (uint64_t)json_integer_value(sz);
-	return 1;
-}
-
-int signp_journal_state(const json_t *targets, const char *tag, const char *digest, uint64_t size)
-{
-	const json_t *have = json_object_get(targets, tag);
-	json_t *want;
-	int same;
-	if (have == NULL)
-		return SIGNP_JOURNAL_MISSING;
-	want = signp_target_json(digest, size);
-	same = want && json_equal(json_object_get(have, "hashes"), json_object_get(want, "hashes"));
-	json_decref(want);
-	return same ? SIGNP_JOURNAL_PUBLISHED : SIGNP_JOURNAL_CHANGED;
-}
-
-void signp_journal_report(sign_ctx *ctx, const signp_trust *t)
-{
-	json_t *tags = signp_journal_load(ctx, t->gun), *e;
-	const json_t *targets = json_object_get(t->targets->signed_obj, "targets");
-	const char *tag, *digest;
-	uint64_t size;
-	json_object_foreach(tags, tag, e) {
-		const char *signer = signp_journal_signer(e);
-		if (!signp_journal_entry(e, &digest, &size))
-			continue;
-		if (signer == NULL && signp_journal_state(targets, tag, digest, size) == SIGNP_JOURNAL_MISSING)
-			signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s, is missing from the "
-				"published trust data (another publisher's write lost it, or its push was "
-				"interrupted); `sign trust refresh %s` publishes it again", t->gun, tag, digest, t->gun);
-		else if (signer && signp_journal_state_any(t, tag, digest) == SIGNP_JOURNAL_MISSING)
-			signp_journal_report_signer(ctx, t->gun, tag, digest, signer);
+	tx->published = 0;
+	if (!changed && (tx->requested || !tx->opts.refresh))
+		return SIGN_OK; /* nothing to publish */
+	if ((outs = calloc(tx->nfiles + 3, sizeof(*outs))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < tx->nfiles; i++) {
+		signp_strlcpy(outs[n].role, tx->files[i].role, sizeof(outs[n].role));
+		outs[n].version = tx->files[i].version;
+		outs[n].bytes = (const unsigned char *)tx->files[i].bytes.ptr;
+		outs[n++].len = tx->files[i].bytes.size;
 	}
-	json_decref(tags);
+	if (tx->targets_changed) {
+		json_object_set_new(tx->tsigned, "version", json_integer(tver));
+		json_object_set_new(tx->tsigned, "expires", signp_expires_in(SIGN_LIFE_TARGETS));
+		if (tx->targets_key == NULL) {
+			r = signp_err(err, SIGN_EKEY, "publishing %s: no repository key", tx->gun);
+			goto out;
+		}
+		if ((r = signp_sign_file(&targets, tx->tsigned, tx->targets_key, err)) != SIGN_OK)
+			goto out;
+		outs[n++] = (signp_trust_out){ "targets", tver, (const unsigned char *)targets.ptr, targets.size };
+	}
+	if (!changed) {
+		/* refresh: only the timestamp changes */
+		if (cur == NULL) {
+			r = signp_err(err, SIGN_EVERIFY, "%s has no trust data to refresh", tx->gun);
+			goto out;
+		}
+		signp_buf_put(&snap, cur->snapshot->bytes, cur->snapshot->len);
+	} else if (tx->snapshot_key) {
+		/* else a server-held snapshot is made by the server from what we upload */
+		if ((r = signp_build_snapshot_over(&snap, cur, outs, n, tx->tsigned, sver, tx->snapshot_key,
+			     err)) != SIGN_OK)
+			goto out;
+		outs[n++] = (signp_trust_out){ "snapshot", sver, (const unsigned char *)snap.ptr, snap.size };
+	}
+	if (!server_ts) {
+		if (tx->timestamp_key == NULL || snap.size == 0) {
+			r = signp_err(err, SIGN_EKEY, "publishing %s: no snapshot or timestamp key", tx->gun);
+			goto out;
+		}
+		if ((r = signp_build_timestamp(&ts, snap.ptr, snap.size, tsver,
+			     signp_trust_timestamp_lifetime(tx->ctx, tx->gun), tx->timestamp_key, err)) != SIGN_OK)
+			goto out;
+		outs[n++] = (signp_trust_out){ "timestamp", tsver, (const unsigned char *)ts.ptr, ts.size };
+	}
+	if ((r = tx->be->publish(tx->be, outs, n, err)) == SIGN_OK)
+		tx->published = 1;
+out:
+	free(outs);
+	sign_buf_dispose(&targets);
+	sign_buf_dispose(&snap);
+	sign_buf_dispose(&ts);
+	return r;
 }
 
-void signp_journal_report_signer(sign_ctx *ctx, const char *gun, const char *tag, const char *digest,
-	const char *keyids)
+/* One attempt: read, stage, sign, build, publish. */
+static int attempt(signp_publish *tx, int n, signp_publish_stage_fn stage, void *arg, sign_error *err)
 {
-	signp_ctx_log(ctx, SIGN_LOG_WARN, "%s:%s, signed by this home at %s with signer key %s, is missing from "
-		"the published trust data (another publisher's write lost it, or its push was interrupted); "
-		"`sign push --key %s %s:%s` publishes it again", gun, tag, digest, keyids, keyids, gun, tag);
+	signp_trust *t = NULL;
+	const signp_trust *cur = NULL;
+	signp_trust_load_opts lo = { .allow_missing = tx->opts.allow_missing, .publisher = 1 };
+	int r;
+
+	unstage(tx);
+	if (n == 0 && tx->opts.first) {
+		cur = tx->opts.first;
+	} else {
+		r = signp_trust_load(&t, tx->ctx, tx->be, tx->gun, &lo, err);
+		if (r == SIGN_ENOTFOUND && tx->opts.allow_missing) {
+			signp_err_clear(err);
+		} else if (r != SIGN_OK) {
+			signp_err_prefix(err, r, "reading the current trust data of %s", tx->gun);
+			goto out;
+		}
+		cur = t;
+	}
+	if (cur)
+		tx->tsigned = json_deep_copy(cur->targets->signed_obj);
+	else
+		tx->tsigned = json_pack("{s:s, s:{s:{}, s:[]}, s:o, s:{}, s:i}", "_type", "Targets",
+			"delegations", "keys", "roles", "expires", signp_expires_in(SIGN_LIFE_TARGETS),
+			"targets", "version", 1);
+	if (tx->tsigned == NULL) {
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* a new GUN always gets its targets role */
+	tx->targets_changed = cur == NULL;
+	if ((r = stage(tx, cur, arg, err)) == SIGN_OK)
+		r = publish_staged(tx, cur, err);
+out:
+	signp_trust_free(t);
+	return r;
+}
+
+int signp_publish_commit(signp_publish *tx, signp_publish_stage_fn stage, void *arg, sign_error *err)
+{
+	int r = SIGN_ECONFLICT, tries = tx->opts.first_only ? 1 : PUBLISH_TRIES;
+	signp_trust_free(tx->after);
+	tx->after = NULL;
+	tx->published = 0;
+	for (int n = 0; n < tries; n++) {
+		signp_err_clear(err);
+		r = attempt(tx, n, stage, arg, err);
+		if (r != SIGN_ECONFLICT || n + 1 == tries)
+			break;
+		/* back off a little, differently per process */
+		struct timespec pause = { 0, (long)(20 + randombytes_uniform(80) * (unsigned)(n + 1)) * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	unstage(tx);
+	if (r == SIGN_OK && tx->published && !tx->opts.no_reread)
+		r = signp_publish_reread(tx, err);
+	return r;
 }

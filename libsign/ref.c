@@ -446,3 +446,17 @@ const char *signp_registry_api_host(const char *host)
 		return "registry-1.docker.io";
 	return host;
 }
+
+void signp_ref_repository(char out[512], const signp_ref *ref)
+{
+	if (ref->layout) {
+		size_t n = strlen(ref->oci_dir);
+		memcpy(out, "oci:", 4);
+		if (n > 507)
+			n = 507;
+		memcpy(out + 4, ref->oci_dir, n);
+		out[4 + n] = '\0';
+	} else {
+		signp_strlcpy(out, ref->gun, 512);
+	}
+}

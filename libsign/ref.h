@@ -25,6 +25,9 @@ typedef struct signp_ref {
  * SIGN_EINVAL with a message on bad input.
  */
 int signp_ref_parse(signp_ref *out, const char *s, const char *gun, sign_error *err);
+/* The repository a result names: "oci:DIR" for a layout (at most 511
+ * characters), else the GUN. */
+void signp_ref_repository(char out[512], const signp_ref *ref);
 /* Validate a GUN (host/path form, no "..", same grammar). */
 int signp_gun_valid(const char *gun);
 /* Is the host (without port) loopback: localhost, 127.0.0.0/8, ::1? */

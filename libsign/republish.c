@@ -90,24 +90,40 @@ static int check_ancestor(int *older, const signp_trust *mine, signp_tuf_file *c
 	return SIGN_OK;
 }
 
+/* The stage over the home's state: the delegation files as the home holds
+ * them (the snapshot names them), targets re-signed; versions above both
+ * (mine >= served for every role, checked before). */
+static int republish_stage(signp_publish *tx, const signp_trust *mine, void *arg, sign_error *err)
+{
+	const signp_gun_keys *k = arg;
+	int r = SIGN_OK;
+	for (size_t i = 0; r == SIGN_OK && i < mine->ndeleg; i++)
+		r = signp_publish_add_file(tx, mine->deleg[i]->role, mine->deleg[i]->version, mine->deleg[i]->bytes,
+			mine->deleg[i]->len, err);
+	if (r != SIGN_OK)
+		return r;
+	signp_publish_edit_targets(tx);
+	signp_publish_set_keys(tx, k->targets, k->snapshot, k->timestamp);
+	return SIGN_OK;
+}
+
 SIGN_EXTERN(int) sign_trust_republish(sign_buf *json_out, sign_ctx *ctx, const char *refstr,
 	const char *gun, sign_error *err)
 {
 	signp_ref ref;
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
-	signp_trust *mine = NULL, *after = NULL;
-	signp_trust_load_opts off = { .offline = 1, .publisher = 1 }, on = { .publisher = 1 };
+	signp_trust *mine = NULL;
+	signp_trust_load_opts off = { .offline = 1, .publisher = 1 };
+	signp_publish *tx = NULL;
+	signp_publish_opts po = { .first_only = 1, .no_reread = 1, .reread_publisher = 1 };
+	char what[600];
 	signp_tuf_file *served[4] = { NULL, NULL, NULL, NULL };
 	static const char *const roles[4] = { "root", "timestamp", "snapshot", "targets" };
 	signp_gun_keys k;
-	sign_buf targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT, none = SIGN_BUF_INIT;
-	signp_trust_out *files = NULL;
-	json_t *tsigned = NULL;
-	int r, lockfd = -1, created = 0, older = 0;
-	int64_t tver, sver, tsver;
-	size_t nfiles = 0;
+	int r, created = 0, older = 0;
 
+	signp_err_clear(err);
 	memset(&k, 0, sizeof(k));
 	if ((r = signp_ref_parse(&ref, refstr, gun, err)) != SIGN_OK ||
 	    (r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK ||
@@ -117,7 +133,9 @@ SIGN_EXTERN(int) sign_trust_republish(sign_buf *json_out, sign_ctx *ctx, const c
 		r = signp_err(err, SIGN_EINVAL, "republishing %s: a trust server keeps the versions itself", ref.gun);
 		goto out;
 	}
-	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+	snprintf(what, sizeof(what), "re-reading the republished trust data of %s", ref.gun);
+	po.reread_what = what;
+	if ((r = signp_publish_begin(&tx, ctx, be, ref.gun, NULL, err)) != SIGN_OK)
 		goto out;
 	/* the home's state, as it verified and cached it */
 	if ((r = signp_trust_load(&mine, ctx, be, ref.gun, &off, err)) != SIGN_OK) {
@@ -175,64 +193,28 @@ SIGN_EXTERN(int) sign_trust_republish(sign_buf *json_out, sign_ctx *ctx, const c
 			}
 		}
 	}
-	/* above both: mine >= served for every role (checked above) */
-	tver = mine->targets->version + 1;
-	sver = mine->snapshot->version + 1;
-	tsver = mine->timestamp->version + 1;
-	if ((tsigned = json_deep_copy(mine->targets->signed_obj)) == NULL) {
-		r = signp_err(err, SIGN_ENOMEM, "out of memory");
-		goto out;
-	}
-	json_object_set_new(tsigned, "version", json_integer(tver));
-	json_object_set_new(tsigned, "expires", signp_expires_in(SIGN_LIFE_TARGETS));
-	if ((r = signp_sign_file(&targets, tsigned, k.targets, err)) != SIGN_OK ||
-	    (r = signp_build_snapshot(&snap, mine, &none, &targets, sver, k.snapshot, err)) != SIGN_OK ||
-	    (r = signp_build_timestamp(&ts, snap.ptr, snap.size, tsver, signp_trust_timestamp_lifetime(ctx, ref.gun),
-		     k.timestamp, err)) != SIGN_OK)
-		goto out;
-	if ((files = calloc(3 + mine->ndeleg, sizeof(*files))) == NULL) {
-		r = signp_err(err, SIGN_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* the delegation files as the home holds them (the snapshot names
-	 * them), then targets, snapshot, timestamp */
-	for (size_t i = 0; i < mine->ndeleg; i++) {
-		signp_strlcpy(files[nfiles].role, mine->deleg[i]->role, sizeof(files[nfiles].role));
-		files[nfiles].version = mine->deleg[i]->version;
-		files[nfiles].bytes = mine->deleg[i]->bytes;
-		files[nfiles].len = mine->deleg[i]->len;
-		nfiles++;
-	}
-	files[nfiles++] = (signp_trust_out){ "targets", tver, (unsigned char *)targets.ptr, targets.size };
-	files[nfiles++] = (signp_trust_out){ "snapshot", sver, (unsigned char *)snap.ptr, snap.size };
-	files[nfiles++] = (signp_trust_out){ "timestamp", tsver, (unsigned char *)ts.ptr, ts.size };
-	if ((r = be->publish(be, files, nfiles, err)) != SIGN_OK) {
+	po.first = mine;
+	signp_publish_set_opts(tx, &po);
+	if ((r = signp_publish_commit(tx, republish_stage, &k, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "republishing %s", ref.gun);
 		goto out;
 	}
 	/* read back through the verifier: the cache now holds it */
-	if ((r = signp_trust_load(&after, ctx, be, ref.gun, &on, err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "re-reading the republished trust data of %s", ref.gun);
+	if ((r = signp_publish_reread(tx, err)) != SIGN_OK)
 		goto out;
-	}
 	if (json_out)
 		signp_buf_printf(json_out, "{\"gun\":\"%s\",\"republished\":true,"
 			"\"served\":{\"targets\":%lld,\"snapshot\":%lld,\"timestamp\":%lld},"
 			"\"targets\":%lld,\"snapshot\":%lld,\"timestamp\":%lld}", ref.gun,
 			(long long)served[3]->version, (long long)served[2]->version, (long long)served[1]->version,
-			(long long)tver, (long long)sver, (long long)tsver);
+			(long long)mine->targets->version + 1, (long long)mine->snapshot->version + 1,
+			(long long)mine->timestamp->version + 1);
 out:
-	signp_unlock_gun(lockfd);
+	signp_publish_end(tx);
 	signp_ctx_remember_schemes(ctx);
 	for (int i = 0; i < 4; i++)
 		signp_tuf_file_free(served[i]);
-	free(files);
-	json_decref(tsigned);
-	sign_buf_dispose(&targets);
-	sign_buf_dispose(&snap);
-	sign_buf_dispose(&ts);
 	signp_trust_free(mine);
-	signp_trust_free(after);
 	signp_gun_keys_free(&k);
 	if (be)
 		be->free(be);

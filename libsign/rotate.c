@@ -35,13 +35,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
-#define ROTATE_TRIES 10
 #define RECORD_FILE "rotation.json"
 #define MAX_ROOT_SIGNERS 8
 
@@ -349,22 +346,41 @@ static int used_elsewhere(const json_t *roles, const char *role, const char *kid
 	return 0;
 }
 
-/* One attempt over the current collection t: root N+1 and the files it
- * invalidates, published together. */
-static int publish_once(sign_ctx *ctx, signp_trust_backend *be, const signp_trust *t,
-	const rotation *rot, sign_error *err)
+/* What a rotation stages: the rotation and the keys it signs with. */
+typedef struct rotate_run {
+	sign_ctx *ctx;
+	signp_trust_backend *be;
+	const rotation *rot;
+	signp_key *snapkey, *tskey;   /* held keys of root N, per attempt */
+} rotate_run;
+
+static void rotate_run_keys_free(rotate_run *run)
 {
-	json_t *s = NULL, *keys, *roles, *obj = NULL, *tsigned = NULL;
+	signp_key_free(run->snapkey);
+	signp_key_free(run->tskey);
+	run->snapkey = run->tskey = NULL;
+}
+
+/* The stage over the current collection t: root N+1 and the files it
+ * invalidates (targets re-signed by a new repository key), published
+ * together with a snapshot and timestamp by the keys root N+1 lists. */
+static int rotate_stage(signp_publish *tx, const signp_trust *t, void *arg, sign_error *err)
+{
+	rotate_run *run = arg;
+	const rotation *rot = run->rot;
+	sign_ctx *ctx = run->ctx;
+	json_t *s = NULL, *keys, *roles, *obj = NULL;
 	signp_tuf_signer signers[MAX_ROOT_SIGNERS];
 	signp_key *held[MAX_ROOT_SIGNERS] = { NULL };
-	signp_key *snapkey = NULL, *tskey = NULL;
-	sign_buf root = SIGN_BUF_INIT, targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT;
-	signp_trust_out files[4];
-	size_t nsigners = 0, nfiles = 0, i;
-	const signp_key *use_snap = NULL, *use_ts = NULL;
+	sign_buf root = SIGN_BUF_INIT;
+	size_t nsigners = 0, i;
+	const signp_key *use_snap = NULL, *use_ts = NULL, *use_targets = NULL;
 	char tid[65];
 	int r;
 
+	rotate_run_keys_free(run);
+	if (root_lists_cid(t->root, rot->role, rot->new_cid))
+		return SIGN_OK; /* published after all (a conflict's read shows it) */
 	if ((s = json_deep_copy(t->root->signed_obj)) == NULL) {
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
@@ -399,56 +415,38 @@ static int publish_once(sign_ctx *ctx, signp_trust_backend *be, const signp_trus
 		signers[nsigners].pkey = rot->newkey->pkey;
 		nsigners++;
 	}
-	if ((r = signp_tuf_sign(&root, s, signers, nsigners, err)) != SIGN_OK)
+	if ((r = signp_tuf_sign(&root, s, signers, nsigners, err)) != SIGN_OK ||
+	    (r = signp_publish_add_file(tx, "root", t->root->version + 1, root.ptr, root.size, err)) != SIGN_OK)
 		goto out;
-	files[nfiles++] = (signp_trust_out){ "root", t->root->version + 1, (unsigned char *)root.ptr,
-		root.size };
 
 	/* targets: re-signed by a new repository key */
 	if (strcmp(rot->role, "targets") == 0) {
-		if ((tsigned = json_deep_copy(t->targets->signed_obj)) == NULL) {
-			r = signp_err(err, SIGN_ENOMEM, "out of memory");
-			goto out;
-		}
-		json_object_set_new(tsigned, "version", json_integer(t->targets->version + 1));
-		json_object_set_new(tsigned, "expires", signp_expires_in(SIGN_LIFE_TARGETS));
-		if ((r = signp_sign_file(&targets, tsigned, rot->newkey, err)) != SIGN_OK)
-			goto out;
-		files[nfiles++] = (signp_trust_out){ "targets", t->targets->version + 1,
-			(unsigned char *)targets.ptr, targets.size };
-	} else {
-		signp_buf_put(&targets, t->targets->bytes, t->targets->len);
+		signp_publish_edit_targets(tx);
+		use_targets = rot->newkey;
 	}
 
 	/* snapshot: by the home when it holds the key root N+1 lists */
 	if (strcmp(rot->role, "snapshot") == 0) {
 		use_snap = rot->newkey; /* NULL with --server: the server makes it */
 	} else {
-		r = load_held(&snapkey, ctx, t->root, "snapshot", err);
+		r = load_held(&run->snapkey, ctx, t->root, "snapshot", err);
 		if (r != SIGN_OK && r != SIGN_ENOTFOUND)
 			goto out;
-		use_snap = snapkey;
+		use_snap = run->snapkey;
 	}
-	if (use_snap == NULL && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
+	if (use_snap == NULL && !(run->be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 		r = signp_err(err, SIGN_EKEY, "rotating a key of %s: this home holds no snapshot key for it",
 			t->gun);
 		signp_err_hint(err, "import it with `sign key import FILE --role snapshot --gun %s`", t->gun);
 		goto out;
 	}
-	if (use_snap) {
-		if ((r = signp_build_snapshot(&snap, t, &root, &targets, t->snapshot->version + 1, use_snap,
-			     err)) != SIGN_OK)
-			goto out;
-		files[nfiles++] = (signp_trust_out){ "snapshot", t->snapshot->version + 1,
-			(unsigned char *)snap.ptr, snap.size };
-	}
 
 	/* timestamp: a Notary server always makes it */
-	if (!(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
+	if (!(run->be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 		if (strcmp(rot->role, "timestamp") == 0) {
 			use_ts = rot->newkey;
 		} else {
-			r = load_held(&tskey, ctx, t->root, "timestamp", err);
+			r = load_held(&run->tskey, ctx, t->root, "timestamp", err);
 			if (r == SIGN_ENOTFOUND) {
 				r = signp_err(err, SIGN_EKEY,
 					"rotating a key of %s: this home holds no timestamp key for it", t->gun);
@@ -457,26 +455,16 @@ static int publish_once(sign_ctx *ctx, signp_trust_backend *be, const signp_trus
 			}
 			if (r != SIGN_OK)
 				goto out;
-			use_ts = tskey;
+			use_ts = run->tskey;
 		}
-		if ((r = signp_build_timestamp(&ts, snap.ptr, snap.size, t->timestamp->version + 1,
-			     signp_trust_timestamp_lifetime(ctx, t->gun), use_ts, err)) != SIGN_OK)
-			goto out;
-		files[nfiles++] = (signp_trust_out){ "timestamp", t->timestamp->version + 1,
-			(unsigned char *)ts.ptr, ts.size };
 	}
-	r = be->publish(be, files, nfiles, err);
+	signp_publish_set_keys(tx, use_targets, use_snap, use_ts);
+	r = SIGN_OK;
 out:
 	for (i = 0; i < MAX_ROOT_SIGNERS; i++)
 		signp_key_free(held[i]);
-	signp_key_free(snapkey);
-	signp_key_free(tskey);
 	json_decref(s);
-	json_decref(tsigned);
 	sign_buf_dispose(&root);
-	sign_buf_dispose(&targets);
-	sign_buf_dispose(&snap);
-	sign_buf_dispose(&ts);
 	return r;
 }
 
@@ -587,14 +575,21 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 	signp_store *st = NULL;
 	signp_trust_backend *be = NULL;
 	signp_trust *t = NULL;
+	const signp_trust *now = NULL;
+	signp_publish *tx = NULL;
+	signp_publish_opts po = { .no_reread = 1 };
+	rotate_run run;
+	char what[600];
 	rotation rot;
 	json_t *rec = NULL, *report = json_array(), *doc = NULL, *v;
 	char *s = NULL;
-	int r, lockfd = -1, published = 0;
+	int r, published = 0;
 	int64_t root_version = 0;
 	size_t i;
 
+	signp_err_clear(err);
 	memset(&rot, 0, sizeof(rot));
+	memset(&run, 0, sizeof(run));
 	if (opts == NULL)
 		opts = &dflt;
 	if (opts->version != SIGN_ROTATE_OPTIONS_VERSION) {
@@ -633,7 +628,9 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 		signp_err_hint(err, "add --server: the server makes a new timestamp key");
 		goto out;
 	}
-	if ((r = signp_lock_gun(&lockfd, ctx, ref.gun, err)) != SIGN_OK)
+	snprintf(what, sizeof(what), "re-reading the published trust data of %s", ref.gun);
+	po.reread_what = what;
+	if ((r = signp_publish_begin(&tx, ctx, be, ref.gun, &po, err)) != SIGN_OK)
 		goto out;
 	if ((r = signp_trust_load(&t, ctx, be, ref.gun, &publisher_opts, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "rotating the %s key of %s: reading its trust data", rot.name, ref.gun);
@@ -661,21 +658,13 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 			goto out;
 		if ((r = test_stop("resign", err)) != SIGN_OK)
 			goto out;
-		for (int attempt = 0; ; attempt++) {
-			r = publish_once(ctx, be, t, &rot, err);
-			if (r != SIGN_ECONFLICT || attempt + 1 >= ROTATE_TRIES)
-				break;
-			struct timespec pause = { 0, (long)(20 + randombytes_uniform(80) *
-				(unsigned)(attempt + 1)) * 1000000L };
-			nanosleep(&pause, NULL);
-			signp_err_clear(err);
-			signp_trust_free(t);
-			t = NULL;
-			if ((r = signp_trust_load(&t, ctx, be, ref.gun, &publisher_opts, err)) != SIGN_OK)
-				break;
-			if (root_lists_cid(t->root, rot.role, rot.new_cid))
-				break; /* published after all */
-		}
+		run.ctx = ctx;
+		run.be = be;
+		run.rot = &rot;
+		po.first = t;
+		signp_publish_set_opts(tx, &po);
+		r = signp_publish_commit(tx, rotate_stage, &run, err);
+		rotate_run_keys_free(&run);
 		if (r != SIGN_OK) {
 			signp_err_prefix(err, r, "rotating the %s key of %s", rot.name, ref.gun);
 			goto out;
@@ -685,25 +674,19 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 	}
 
 	/* read it back through the verifier (and cache it) */
-	signp_trust_free(t);
-	t = NULL;
-	{
-		signp_trust_load_opts lo = { 0 };
-		if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
-			signp_err_prefix(err, r, "re-reading the published trust data of %s", ref.gun);
-			goto out;
-		}
-	}
-	if (!root_lists_cid(t->root, rot.role, rot.new_cid)) {
+	if ((r = signp_publish_reread(tx, err)) != SIGN_OK)
+		goto out;
+	now = signp_publish_result(tx);
+	if (!root_lists_cid(now->root, rot.role, rot.new_cid)) {
 		r = signp_err(err, SIGN_ECONFLICT, "rotating the %s key of %s: the published root does not list the new key",
 			rot.name, ref.gun);
 		goto out;
 	}
-	root_version = t->root->version;
+	root_version = now->root->version;
 	/* a re-run after the root was published: finish the signatures */
 	if (published && strcmp(rot.role, "targets") == 0 && !opts->no_resign) {
 		if ((r = signp_ctx_load_key(&rot.newkey, ctx, rot.new_cid, SIGN_PASS_REPOSITORY, err)) != SIGN_OK ||
-		    (r = resign_tags(report, st, t, rot.newkey, err)) != SIGN_OK)
+		    (r = resign_tags(report, st, now, rot.newkey, err)) != SIGN_OK)
 			goto out;
 	}
 	/* the replaced private keys go (notary deletes them too); root keys
@@ -735,7 +718,7 @@ SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *
 	}
 	r = SIGN_OK;
 out:
-	signp_unlock_gun(lockfd);
+	signp_publish_end(tx);
 	signp_ctx_remember_schemes(ctx);
 	free(s);
 	json_decref(doc);

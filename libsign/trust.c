@@ -5,19 +5,17 @@
  * Order: root (pin or TOFU, then every rotation since), timestamp,
  * snapshot (hash from the timestamp), targets and delegations (hashes from
  * the snapshot).  Versions never go below the cached ones; expiry is
- * checked on every role.  Verified bytes are cached exactly as received.
+ * checked on every role.  Verified bytes are cached exactly as received
+ * (trust_cache.c).
  */
 #include "trust.h"
 #include "key.h"
 #include "pinning.h"
-#include "registry.h"
+#include "trust_cache.h"
 
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #define NEAR_EXPIRY (2 * 86400)
 /* root versions a pinned verifier with nothing cached fetches, at most, to
@@ -52,195 +50,10 @@ void signp_trust_memo_put(sign_ctx *ctx, const char *key, signp_trust *t)
 	signp_ctx_memo_put(ctx, key, t, trust_free_obj);
 }
 
-/* ---- cache ---- */
-
-static int cache_path(sign_buf *out, sign_ctx *ctx, const char *gun, const char *role, int mk,
-	sign_error *err)
-{
-	sign_buf file = SIGN_BUF_INIT;
-	int r;
-	if (signp_buf_printf(&file, "metadata/%s.json", role) != SIGN_OK)
-		return signp_err(err, SIGN_ENOMEM, "out of memory");
-	if (mk) {
-		/* delegation names hold '/': make their folders */
-		sign_buf dir = SIGN_BUF_INIT;
-		char *slash;
-		r = signp_ctx_gun_path(&dir, ctx, gun, file.ptr, 0, err);
-		if (r == SIGN_OK && (slash = strrchr(dir.ptr, '/')) != NULL) {
-			*slash = '\0';
-			r = signp_mkdirs(dir.ptr, 0700, err);
-		}
-		sign_buf_dispose(&dir);
-		if (r != SIGN_OK) {
-			sign_buf_dispose(&file);
-			return r;
-		}
-	}
-	r = signp_ctx_gun_path(out, ctx, gun, file.ptr, 0, err);
-	sign_buf_dispose(&file);
-	return r;
-}
-
-static int cache_load(signp_tuf_file **out, sign_ctx *ctx, const char *gun, const char *role)
-{
-	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
-	int r;
-	*out = NULL;
-	if ((r = cache_path(&path, ctx, gun, role, 0, NULL)) == SIGN_OK &&
-	    (r = signp_read_file(&data, path.ptr, SIGN_MAX_METADATA, NULL)) == SIGN_OK)
-		r = signp_tuf_parse(out, role, data.ptr, data.size, NULL);
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&data);
-	return r;
-}
-
-static int cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, sign_error *err)
-{
-	sign_buf path = SIGN_BUF_INIT, old = SIGN_BUF_INIT;
-	int r;
-	/* a warm verify writes nothing (and makes no folder): skip files that
-	 * did not change */
-	if ((r = cache_path(&path, ctx, gun, f->role, 0, err)) == SIGN_OK &&
-	    !(signp_read_file(&old, path.ptr, f->len, NULL) == SIGN_OK && old.size == f->len &&
-	      memcmp(old.ptr, f->bytes, f->len) == 0)) {
-		signp_buf_clear(&path);
-		if ((r = cache_path(&path, ctx, gun, f->role, 1, err)) == SIGN_OK)
-			r = signp_write_file_atomic(path.ptr, f->bytes, f->len, 0600, err);
-	}
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&old);
-	return r;
-}
-
-/* Remove a role's cached copy that failed its checks, so that nothing
- * later trusts it. */
-static void cache_drop(sign_ctx *ctx, const char *gun, const char *role)
-{
-	sign_buf path = SIGN_BUF_INIT;
-	if (cache_path(&path, ctx, gun, role, 0, NULL) == SIGN_OK && unlink(path.ptr) == 0)
-		signp_ctx_log(ctx, SIGN_LOG_WARN, "dropped the cached %s of %s: it failed its checks",
-			role, gun);
-	sign_buf_dispose(&path);
-}
-
-/* The cache as a trust backend, for --offline: each cached file is then
- * read through the very code, and passes the very checks, of a fetched one
- * (hashes against the cached parents, signatures, thresholds, expiry). */
-typedef struct cache_backend {
-	signp_trust_backend be;
-	sign_ctx *ctx;
-	const char *gun;
-	const signp_tuf_file *read[4]; /* the top roles, already read (cached_load) */
-} cache_backend;
-
-static int cache_be_refresh(signp_trust_backend *be, sign_error *err)
-{
-	(void)be;
-	(void)err;
-	return SIGN_OK;
-}
-
-static int cache_be_fetch(signp_trust_backend *be, const char *role, int64_t version,
-	const char *sha256_hex, size_t max, sign_buf *out, sign_error *err)
-{
-	cache_backend *c = (cache_backend *)be;
-	sign_buf path = SIGN_BUF_INIT;
-	int r;
-	(void)sha256_hex;
-	(void)max; /* a cached file larger than its parent says fails the hash check */
-	if (version > 0) /* the cache keeps the current root only */
-		return signp_err(err, SIGN_ENOTFOUND, "root version %lld is not cached",
-			(long long)version);
-	for (size_t i = 0; i < 4; i++)
-		if (c->read[i] != NULL && strcmp(c->read[i]->role, role) == 0)
-			return signp_buf_put(out, c->read[i]->bytes, c->read[i]->len) == SIGN_OK ?
-				SIGN_OK : signp_err(err, SIGN_ENOMEM, "out of memory");
-	if ((r = cache_path(&path, c->ctx, c->gun, role, 0, err)) == SIGN_OK &&
-	    (r = signp_read_file(out, path.ptr, SIGN_MAX_METADATA, NULL)) != SIGN_OK)
-		r = r == SIGN_ENOTFOUND ? signp_err(err, r, "not cached") :
-			signp_err(err, r, "reading the cached copy %s failed", path.ptr);
-	sign_buf_dispose(&path);
-	return r;
-}
-
-static void cache_backend_init(cache_backend *c, sign_ctx *ctx, const char *gun,
-	const signp_tuf_file *root, const signp_tuf_file *ts, const signp_tuf_file *snap,
-	const signp_tuf_file *targets)
-{
-	memset(c, 0, sizeof(*c));
-	c->read[0] = root;
-	c->read[1] = ts;
-	c->read[2] = snap;
-	c->read[3] = targets;
-	c->be.refresh = cache_be_refresh;
-	c->be.fetch = cache_be_fetch;
-	c->be.name = "cache";
-	c->ctx = ctx;
-	c->gun = gun;
-}
-
-/* The root memo, metadata/root.checked: "v2 <sha256 of root.json> <latest
- * notBefore> <earliest notAfter>" of the cached root, written once that root
- * passed every check.  While the served root is byte-identical to it and the
- * certificates are in their validity span, the root needs no re-check (its
- * certificates are not parsed again: the costliest step of a warm verify). */
-/* The memo names the rules it was checked under: a memo written by an
- * older verifier (which, say, counted key IDs rather than keys, issue 11)
- * does not hold, so every role is checked again once under today's rules. */
-#define ROOT_MEMO_TAG "v2"
-
-static int root_memo_path(sign_buf *out, sign_ctx *ctx, const char *gun)
-{
-	return signp_ctx_gun_path(out, ctx, gun, "metadata/root.checked", 0, NULL);
-}
-
-static int root_memo_ok(sign_ctx *ctx, const char *gun, const signp_tuf_file *root, int64_t now)
-{
-	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
-	unsigned char h[32];
-	char hex[65], want[65];
-	long long nb = 0, na = 0;
-	int ok = 0;
-	if (root != NULL && root_memo_path(&path, ctx, gun) == SIGN_OK &&
-	    signp_read_file(&data, path.ptr, 256, NULL) == SIGN_OK &&
-	    sscanf(data.ptr, ROOT_MEMO_TAG " %64s %lld %lld", want, &nb, &na) == 3) {
-		signp_sha256(h, root->bytes, root->len);
-		signp_hex(hex, h, 32);
-		ok = sodium_memcmp(hex, want, 64) == 0 && strlen(want) == 64 &&
-		     now <= (int64_t)na && (int64_t)nb <= now + 86400;
-	}
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&data);
-	return ok;
-}
-
-static int root_memo_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *root,
-	int64_t now, sign_error *err)
-{
-	sign_buf path = SIGN_BUF_INIT, line = SIGN_BUF_INIT;
-	unsigned char h[32];
-	char hex[65];
-	int64_t nb, na;
-	int r = SIGN_OK;
-	if (root_memo_ok(ctx, gun, root, now) ||
-	    signp_tuf_root_cert_window(root, &nb, &na) != SIGN_OK)
-		return SIGN_OK;
-	signp_sha256(h, root->bytes, root->len);
-	signp_hex(hex, h, 32);
-	if (root_memo_path(&path, ctx, gun) != SIGN_OK ||
-	    signp_buf_printf(&line, ROOT_MEMO_TAG " %s %lld %lld\n", hex, (long long)nb, (long long)na) != SIGN_OK)
-		r = signp_err(err, SIGN_ENOMEM, "out of memory");
-	else
-		r = signp_write_file_atomic(path.ptr, line.ptr, line.size, 0600, err);
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&line);
-	return r;
-}
-
 int signp_trust_cached_root(sign_ctx *ctx, const char *gun)
 {
 	signp_tuf_file *f = NULL;
-	int r = cache_load(&f, ctx, gun, "root");
+	int r = signp_trust_cache_load(&f, ctx, gun, "root");
 	signp_tuf_file_free(f);
 	return r == SIGN_OK;
 }
@@ -258,14 +71,14 @@ static int trust_save(sign_ctx *ctx, const signp_trust *t, const signp_tuf_file 
 	/* delegations and targets first, timestamp last: a crash leaves an
 	 * older timestamp, never a newer one pointing at missing files */
 	for (size_t i = 0; i < t->ndeleg; i++)
-		if ((r = cache_store(ctx, t->gun, t->deleg[i], err)) != SIGN_OK)
+		if ((r = signp_trust_cache_store(ctx, t->gun, t->deleg[i], err)) != SIGN_OK)
 			return r;
 	for (int i = 0; i < 4; i++)
 		if (files[i] && !(known && same_bytes(files[i], known[i])) &&
-		    (r = cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
+		    (r = signp_trust_cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
 			return r;
 	if (t->root && !t->root_memo)
-		return root_memo_store(ctx, t->gun, t->root, signp_now(), err);
+		return signp_trust_root_memo_store(ctx, t->gun, t->root, signp_now(), err);
 	return SIGN_OK;
 }
 
@@ -636,7 +449,7 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 		if (t->ndeleg == SIGN_TRUST_MAX_DELEG)
 			return signp_err(err, SIGN_EVERIFY, "targets: too many delegations");
 		memset(&e, 0, sizeof(e));
-		cache_load(&cached, ctx, t->gun, name);
+		signp_trust_cache_load(&cached, ctx, t->gun, name);
 		r = load_checked(&f, be, name, meta_of(t->snapshot, name), cached, &e);
 		if (r == SIGN_OK)
 			r = signp_tuf_verify(f, json_object_get(json_object_get(t->targets->signed_obj,
@@ -645,7 +458,7 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 		/* a copy that fails its hash or signatures now is never used
 		 * later (--offline) */
 		if (r == SIGN_EVERIFY && cached != NULL)
-			cache_drop(ctx, t->gun, name);
+			signp_trust_cache_drop(ctx, t->gun, name);
 		if (r == SIGN_OK)
 			r = check_fresh(ctx, t->gun, f, cached, now, 0, &e);
 		signp_tuf_file_free(cached);
@@ -728,11 +541,11 @@ static void cached_load(void *arg)
 	if (c->done)
 		return;
 	c->done = 1;
-	cache_load(&c->root, c->ctx, c->gun, "root");
-	cache_load(&c->ts, c->ctx, c->gun, "timestamp");
-	cache_load(&c->snap, c->ctx, c->gun, "snapshot");
-	cache_load(&c->targets, c->ctx, c->gun, "targets");
-	c->memo_ok = c->root != NULL && root_memo_ok(c->ctx, c->gun, c->root, c->now);
+	signp_trust_cache_load(&c->root, c->ctx, c->gun, "root");
+	signp_trust_cache_load(&c->ts, c->ctx, c->gun, "timestamp");
+	signp_trust_cache_load(&c->snap, c->ctx, c->gun, "snapshot");
+	signp_trust_cache_load(&c->targets, c->ctx, c->gun, "targets");
+	c->memo_ok = c->root != NULL && signp_trust_root_memo_ok(c->ctx, c->gun, c->root, c->now);
 }
 
 int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
@@ -741,7 +554,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	signp_trust *t;
 	signp_tuf_file *c_root = NULL, *c_ts = NULL, *c_snap = NULL, *c_targets = NULL;
 	signp_pin pin;
-	cache_backend cache_be;
+	signp_trust_backend *cache_be = NULL;
 	int have_pin = 0, memo_ok, queued = 0, offline = 0;
 	int64_t now = signp_now();
 	cached_set cs;
@@ -773,8 +586,12 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 			signp_err_hint(err, "verify once online first");
 			goto out;
 		}
-		cache_backend_init(&cache_be, ctx, gun, c_root, c_ts, c_snap, c_targets);
-		be = &cache_be.be;
+		{
+			const signp_tuf_file *read[4] = { c_root, c_ts, c_snap, c_targets };
+			if ((r = signp_trust_backend_cache(&cache_be, ctx, gun, read, err)) != SIGN_OK)
+				goto out;
+		}
+		be = cache_be;
 		offline = 1;
 		memo_ok = 0;
 		goto check;
@@ -831,7 +648,9 @@ check:
 	}
 out:
 	if (offline && r == SIGN_EVERIFY && t->bad_role[0])
-		cache_drop(ctx, gun, t->bad_role);
+		signp_trust_cache_drop(ctx, gun, t->bad_role);
+	if (cache_be != NULL)
+		cache_be->free(cache_be);
 	signp_tuf_file_free(c_root);
 	signp_tuf_file_free(c_ts);
 	signp_tuf_file_free(c_snap);

@@ -240,21 +240,6 @@ static void warm(void *arg)
 	signp_crypto_warm();
 }
 
-static void repo_name(char out[512], const signp_ref *ref)
-{
-	if (ref->layout)
-	{
-		size_t n = strlen(ref->oci_dir);
-		memcpy(out, "oci:", 4);
-		if (n > 507)
-			n = 507;
-		memcpy(out + 4, ref->oci_dir, n);
-		out[4 + n] = '\0';
-	}
-	else
-		signp_strlcpy(out, ref->gun, 512);
-}
-
 SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, sign_error *err)
 {
@@ -300,7 +285,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 			"verify: the time to check at is in the past: expired trust data is never accepted");
 	if ((r = signp_ref_parse(&ref, refstr, opts->gun, err)) != SIGN_OK)
 		goto out;
-	repo_name(out->repository, &ref);
+	signp_ref_repository(out->repository, &ref);
 	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK)
 		goto out;
 	/* Step 6 checks detached signatures (not offline, nor with a trust

@@ -157,6 +157,51 @@ static void test_home_modes(void **state)
 	sign_ctx_free(ctx);
 }
 
+/* the context's memo: found by key, each object freed once by its own
+ * function (oldest first when full, at once when the key is too long, the
+ * rest at sign_ctx_free) */
+static int freed[16];
+
+static void free_obj(void *obj)
+{
+	freed[*(int *)obj]++;
+}
+
+static void test_memo(void **state)
+{
+	sign_ctx_options o = SIGN_CTX_OPTIONS_INIT;
+	static int objs[16];
+	char key[32], big[1100];
+	sign_ctx *ctx;
+	(void)state;
+	o.home = home;
+	ctx = new_ctx(&o);
+	memset(freed, 0, sizeof(freed));
+	assert_null(signp_ctx_memo_get(ctx, "none"));
+	for (int i = 0; i < 10; i++) {
+		objs[i] = i;
+		snprintf(key, sizeof(key), "k%d", i);
+		signp_ctx_memo_put(ctx, key, &objs[i], free_obj);
+	}
+	/* eight kept: k0 and k1 were freed to make room */
+	assert_int_equal(freed[0], 1);
+	assert_int_equal(freed[1], 1);
+	assert_null(signp_ctx_memo_get(ctx, "k0"));
+	assert_ptr_equal(signp_ctx_memo_get(ctx, "k2"), &objs[2]);
+	assert_ptr_equal(signp_ctx_memo_get(ctx, "k9"), &objs[9]);
+	memset(big, 'k', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	objs[10] = 10;
+	signp_ctx_memo_put(ctx, big, &objs[10], free_obj);
+	assert_int_equal(freed[10], 1);
+	assert_null(signp_ctx_memo_get(ctx, big));
+	for (int i = 2; i < 10; i++)
+		assert_int_equal(freed[i], 0);
+	sign_ctx_free(ctx);
+	for (int i = 0; i < 11; i++)
+		assert_int_equal(freed[i], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_tofu_not_from_env),
 		cmocka_unit_test(test_options_v1),
 		cmocka_unit_test(test_home_modes),
+		cmocka_unit_test(test_memo),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

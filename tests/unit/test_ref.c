@@ -162,6 +162,31 @@ static void test_lengths(void **state)
 	}
 }
 
+static void test_repository(void **state)
+{
+	signp_ref r;
+	char out[512], big[700];
+	(void)state;
+	assert_int_equal(signp_ref_parse(&r, "oci:/tmp/a:b/img:v1", NULL, NULL), SIGN_OK);
+	signp_ref_repository(out, &r);
+	assert_string_equal(out, "oci:/tmp/a:b/img");
+	assert_int_equal(signp_ref_parse(&r, "oci:lay@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"example.com/x", NULL), SIGN_OK);
+	signp_ref_repository(out, &r);
+	assert_string_equal(out, "oci:lay");
+	assert_int_equal(signp_ref_parse(&r, "alpine:3", NULL, NULL), SIGN_OK);
+	signp_ref_repository(out, &r);
+	assert_string_equal(out, "docker.io/library/alpine");
+	/* a long folder is cut to fit, still terminated */
+	memcpy(big, "oci:/", 5);
+	memset(big + 5, 'd', sizeof(big) - 6);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(signp_ref_parse(&r, big, "example.com/x", NULL), SIGN_OK);
+	signp_ref_repository(out, &r);
+	assert_int_equal(strlen(out), 511);
+	assert_memory_equal(out, "oci:/ddd", 8);
+}
+
 static void test_oci(void **state)
 {
 	signp_ref r;
@@ -299,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported_digest_message),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_oci),
+		cmocka_unit_test(test_repository),
 		cmocka_unit_test(test_gun_valid),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_api_host),

@@ -1,7 +1,8 @@
 /* test_registry.c - WWW-Authenticate parsing, docker config credentials
  * (auths, credHelpers, credsStore with a fake helper), offline
- * registry-handle behaviour (bad arguments, a closed port), and the idle
- * work run while a request is out (a one-shot server of its own). */
+ * registry-handle behaviour (bad arguments, a closed port), the idle
+ * work run while a request is out (a one-shot server of its own), the HTTP
+ * core's URL helpers, and the core with and without auth attached. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -740,6 +741,138 @@ static void test_stored_digest(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* ---- the HTTP core on its own ---- */
+
+static void test_url_helpers(void **state)
+{
+	char *u, out[300], scheme[8], host[256], path[512];
+	(void)state;
+	u = signp_http_resolve_url("https://r.example/v2/a/blobs/uploads/", "/v2/a/blobs/uploads/u1?x=1");
+	assert_non_null(u);
+	assert_string_equal(u, "https://r.example/v2/a/blobs/uploads/u1?x=1");
+	signp_http_str_free(u);
+	u = signp_http_resolve_url("https://r.example/v2/a/blobs/uploads/", "u2");
+	assert_non_null(u);
+	assert_string_equal(u, "https://r.example/v2/a/blobs/uploads/u2");
+	signp_http_str_free(u);
+	assert_null(signp_http_resolve_url("https://r.example/v2/", "ftp://r.example/x"));
+	assert_null(signp_http_resolve_url("https://r.example/v2/", "file:///etc/passwd"));
+
+	assert_int_equal(signp_http_url_origin("HTTPS://R.Example/x", out, sizeof(out)), 1);
+	assert_string_equal(out, "https://r.example:443");
+	assert_int_equal(signp_http_url_origin("http://r.example:5000/x", out, sizeof(out)), 1);
+	assert_string_equal(out, "http://r.example:5000");
+	signp_http_url_host("http://h.example:5000/x", out, sizeof(out));
+	assert_string_equal(out, "h.example:5000");
+	signp_http_url_host("https://h.example/x", out, sizeof(out));
+	assert_string_equal(out, "h.example");
+	signp_http_url_host("not a url", out, sizeof(out));
+	assert_string_equal(out, "");
+
+	assert_int_equal(signp_http_parse_base_url("https://notary.example:4443/base//", scheme, host, path), 1);
+	assert_string_equal(scheme, "https");
+	assert_string_equal(host, "notary.example:4443");
+	assert_string_equal(path, "/base");
+	assert_int_equal(signp_http_parse_base_url("http://n.example", scheme, host, path), 1);
+	assert_string_equal(scheme, "http");
+	assert_string_equal(host, "n.example");
+	assert_string_equal(path, "");
+	assert_int_equal(signp_http_parse_base_url("ftp://n.example/", scheme, host, path), 0);
+	assert_int_equal(signp_http_parse_base_url("https://u:p@n.example/", scheme, host, path), 0);
+	assert_int_equal(signp_http_parse_base_url("https://n.example/?q=1", scheme, host, path), 0);
+	assert_int_equal(signp_http_parse_base_url("https://n.example/#f", scheme, host, path), 0);
+
+	assert_int_equal(signp_http_header_value_ok("abc", 3), 1);
+	assert_int_equal(signp_http_header_value_ok("abc", 2), 0);
+	assert_int_equal(signp_http_header_value_ok("", 10), 0);
+	assert_int_equal(signp_http_header_value_ok("a\r\nX-Evil: 1", 100), 0);
+	assert_int_equal(signp_http_header_value_ok("caf\xc3\xa9", 100), 0);
+	assert_int_equal(signp_http_path_ok("/v2/app/manifests/v1"), 1);
+	assert_int_equal(signp_http_path_ok("v2/app"), 0);
+	assert_int_equal(signp_http_path_ok("/a b"), 0);
+	assert_int_equal(signp_http_path_ok("/a#b"), 0);
+	assert_int_equal(signp_http_path_ok(""), 0);
+
+	u = signp_http_escape("a b/c&d", 0);
+	assert_non_null(u);
+	assert_string_equal(u, "a%20b%2Fc%26d");
+	signp_http_str_free(u);
+}
+
+/* A server that answers every request with ans, one per connection. */
+static pid_t canned_server(int lfd, const char *ans)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	for (;;) {
+		char buf[4096];
+		size_t got = 0;
+		ssize_t n;
+		int cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			_exit(1);
+		buf[0] = '\0';
+		while (strstr(buf, "\r\n\r\n") == NULL && got < sizeof(buf) - 1 &&
+		       (n = read(cfd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+		}
+		if (write(cfd, ans, strlen(ans)) != (ssize_t)strlen(ans))
+			_exit(1);
+		close(cfd);
+	}
+}
+
+/* The core without authentication attached lets a 401 stand (no token
+ * step, one request); a registry handle has auth.c attached, which takes
+ * the challenge up (and refuses one it does not support). */
+static void test_core_without_auth(void **state)
+{
+	int lfd, st;
+	char url[64];
+	const char *ans = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n"
+		"Content-Length: 0\r\nConnection: close\r\n\r\n";
+	signp_http *h = NULL;
+	signp_http_options ho;
+	signp_registry *r;
+	sign_error err;
+	sign_buf b = SIGN_BUF_INIT;
+	long status = 0;
+	pid_t pid;
+	(void)state;
+	lfd = listen_loopback(url);
+	pid = canned_server(lfd, ans);
+	assert_true(pid > 0);
+	close(lfd);
+
+	memset(&ho, 0, sizeof(ho));
+	memset(&err, 0, sizeof(err));
+	ho.base_url = url;
+	ho.timeout = 20;
+	ho.label = "test server";
+	assert_int_equal(signp_http_new(&h, &ho, &err), SIGN_OK);
+	assert_string_equal(signp_http_host(h), url + strlen("http://"));
+	assert_string_equal(signp_http_label(h), "test server");
+	assert_int_equal(signp_http_request(h, "GET", "/x", NULL, NULL, 0, NULL, 1024, &b, &status, &err), SIGN_OK);
+	assert_int_equal(status, 401);
+	assert_int_equal(signp_http_requests(h), 1);
+	assert_string_equal(signp_http_scheme(h), "http");
+	signp_http_free(h);
+
+	r = url_handle(url);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_registry_request(r, "GET", "/x", NULL, NULL, 0, NULL, 1024, &b, &status, &err),
+		SIGN_EAUTH);
+	assert_non_null(strstr(err.message, "unsupported authentication challenge \"Negotiate\""));
+	assert_int_equal(signp_registry_requests(r), 1);
+	signp_registry_free(r);
+
+	sign_buf_dispose(&b);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -771,6 +904,8 @@ int main(void)
 		cmocka_unit_test(test_idle_work),
 		cmocka_unit_test(test_side_get),
 		cmocka_unit_test(test_stored_digest),
+		cmocka_unit_test(test_url_helpers),
+		cmocka_unit_test(test_core_without_auth),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
