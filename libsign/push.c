@@ -72,7 +72,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 	if (opts->from && strcmp(digest, up_digest) != 0) {
 		/* the tag no longer names what we uploaded: sign neither */
 		r = signp_err(err, SIGN_EREGISTRY, "push %s: uploaded %s under tag %s, but the %s now serves "
-			"%s for it; nothing was signed", refstr, up_digest, tag, ref.layout ? "layout" : "registry",
+			"%s for it; nothing was signed", refstr, up_digest, tag, signp_store_noun(st),
 			digest);
 		signp_err_hint(err, "another writer moved the tag, or the registry is not trustworthy; "
 			"check who pushes to %s", ref.gun);
@@ -171,16 +171,7 @@ SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref
 		if ((r = signp_publish_commit(tx, signp_update_stage, &rq, err)) != SIGN_OK)
 			goto out;
 	}
-	signp_strlcpy(out->repository, ref.layout ? refstr : ref.gun, sizeof(out->repository));
-	if (ref.layout) {
-		/* "oci:DIR:tag" -> "oci:DIR" */
-		char *c = strrchr(out->repository, ':');
-		char *at = strrchr(out->repository, '@');
-		if (at)
-			*at = '\0';
-		else if (c && c > out->repository + 3 && ref.tag[0] && strcmp(c + 1, ref.tag) == 0)
-			*c = '\0';
-	}
+	signp_ref_push_repository(out->repository, &ref, refstr);
 	signp_strlcpy(out->gun, ref.gun, sizeof(out->gun));
 	signp_strlcpy(out->tag, tag, sizeof(out->tag));
 	signp_strlcpy(out->digest, digest, sizeof(out->digest));

@@ -460,3 +460,19 @@ void signp_ref_repository(char out[512], const signp_ref *ref)
 		signp_strlcpy(out, ref->gun, 512);
 	}
 }
+
+void signp_ref_push_repository(char out[512], const signp_ref *ref, const char *refstr)
+{
+	char *c, *at;
+	if (!ref->layout) {
+		signp_strlcpy(out, ref->gun, 512);
+		return;
+	}
+	signp_strlcpy(out, refstr, 512);
+	c = strrchr(out, ':');
+	at = strrchr(out, '@');
+	if (at)
+		*at = '\0';
+	else if (c && c > out + 3 && ref->tag[0] && strcmp(c + 1, ref->tag) == 0)
+		*c = '\0';
+}

@@ -28,6 +28,9 @@ int signp_ref_parse(signp_ref *out, const char *s, const char *gun, sign_error *
 /* The repository a result names: "oci:DIR" for a layout (at most 511
  * characters), else the GUN. */
 void signp_ref_repository(char out[512], const signp_ref *ref);
+/* The repository a push reports: the GUN, or REF as written without its
+ * tag or digest for a layout ("oci:DIR:tag" -> "oci:DIR"). */
+void signp_ref_push_repository(char out[512], const signp_ref *ref, const char *refstr);
 /* Validate a GUN (host/path form, no "..", same grammar). */
 int signp_gun_valid(const char *gun);
 /* Is the host (without port) loopback: localhost, 127.0.0.0/8, ::1? */

@@ -6,6 +6,9 @@
  */
 #include "store_backend.h"
 
+#include "mediatype.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +70,11 @@ unsigned int signp_store_caps(const signp_store *s)
 const char *signp_store_kind(const signp_store *s)
 {
 	return s->be->kind;
+}
+
+const char *signp_store_noun(const signp_store *s)
+{
+	return s->be->noun;
 }
 
 int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,

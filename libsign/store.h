@@ -28,6 +28,8 @@ void signp_store_free(signp_store *s);
 unsigned int signp_store_caps(const signp_store *s);
 /* What s is, for messages: "registry" or "oci". */
 const char *signp_store_kind(const signp_store *s);
+/* What a message calls s: "registry" or "layout". */
+const char *signp_store_noun(const signp_store *s);
 
 /* ref: tag or digest.  digest_out = sha256 of the body. */
 int signp_store_get_manifest(signp_store *s, const char *ref, size_t max, sign_buf *body,

@@ -18,6 +18,8 @@ struct signp_store_backend {
 	unsigned int caps;
 	/* What it is, for messages: "registry", "oci". */
 	const char *kind;
+	/* What prose calls it: "the registry", "the layout". */
+	const char *noun;
 	/* The operations of store.h, on this store. */
 	int (*get_manifest)(signp_store_backend *b, const char *ref, size_t max, sign_buf *body,
 		char media_type[256], char digest_out[80], sign_error *err);

@@ -3,6 +3,7 @@
  */
 #include "store_backend.h"
 
+#include "mediatype.h"
 #include "oci.h"
 
 #include <stdlib.h>
@@ -111,6 +112,7 @@ int signp_store_oci_open(signp_store_backend **out, const char *dir, int create,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "opening image store: out of memory");
 	s->b.kind = "oci";
+	s->b.noun = "layout";
 	s->b.get_manifest = oci_get_manifest;
 	s->b.resolve = oci_resolve;
 	s->b.put_manifest = oci_put_manifest;

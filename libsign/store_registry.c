@@ -144,6 +144,7 @@ int signp_store_registry_open(signp_store_backend **out, signp_registry *reg, co
 		return signp_err(err, SIGN_ENOMEM, "opening image store: out of memory");
 	s->b.caps = SIGNP_STORE_CAP_NET;
 	s->b.kind = "registry";
+	s->b.noun = "registry";
 	s->b.get_manifest = reg_get_manifest;
 	s->b.resolve = reg_resolve;
 	s->b.put_manifest = reg_put_manifest;

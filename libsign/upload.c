@@ -5,6 +5,7 @@
  */
 #include "upload.h"
 
+#include "mediatype.h"
 #include "ref.h"
 
 #include <jansson.h>

@@ -14,8 +14,10 @@ export RESULTS=$results
 pass=0
 fail=0
 
+units=0
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
+	units=$((units + 1))
 	echo "# unit: $(basename "$t")"
 	if "$t"; then
 		pass=$((pass + 1))
@@ -25,7 +27,16 @@ for t in "$BUILD"/tests/test_*; do
 	fi
 done
 
+# a suite that ran nothing must not pass
+if [ "$units" -eq 0 ]; then
+	echo "FAIL - no unit test in $BUILD/tests"
+	fail=$((fail + 1))
+fi
+
+clis=0
 for s in tests/cli/test_*.sh; do
+	[ -f "$s" ] || continue
+	clis=$((clis + 1))
 	echo "# cli: $(basename "$s")"
 	before=$(wc -l <"$results")
 	if ! bash "$s"; then
@@ -36,6 +47,11 @@ for s in tests/cli/test_*.sh; do
 		fail=$((fail + 1))
 	fi
 done
+
+if [ "$clis" -eq 0 ]; then
+	echo "FAIL - no CLI test in tests/cli"
+	fail=$((fail + 1))
+fi
 
 while read -r p f; do
 	pass=$((pass + p))

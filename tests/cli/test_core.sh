@@ -3,6 +3,16 @@
 # the verification outcomes of issue 2.
 . "$(dirname "$0")/../lib/common.sh"
 
+# keys_0600 DIR: DIR holds key files, and every file in it has mode 0600
+# (fails when DIR is missing or holds no key: then nothing was checked).
+keys_0600() {
+	local keys other
+	keys=$(find "$1" -type f -name '*.key') || return 1
+	[ -n "$keys" ] || { echo "# no key file in $1" >&2; return 1; }
+	other=$(find "$1" -type f ! -perm 600) || return 1
+	[ -z "$other" ] || { echo "# not 0600: $other" >&2; return 1; }
+}
+
 start_registry reg
 A="$WORK/home-publisher"
 B="$WORK/home-verifier"
@@ -18,7 +28,7 @@ expect "push prints REPO@digest" has "^$REG/app@$D1\$" "$OUT"
 expect "push says a root key was created" has "created a root key" "$ERR"
 expect "home is 0700" test "$(stat -c %a "$A")" = 700
 expect "private folder is 0700" test "$(stat -c %a "$A/private")" = 700
-expect "key files are 0600" sh -c "! find '$A/private' -type f ! -perm 600 | grep -q ."
+expect "key files are 0600" keys_0600 "$A/private"
 
 run "key list shows the root key" 0 "$SIGN" --home "$A" -o json key list
 ROOTID=$(tr -d ' \n' <"$OUT" | grep -o '"keyid":"[0-9a-f]*","role":"root"' | head -1 | sed 's/"keyid":"\([0-9a-f]*\)".*/\1/')
@@ -98,6 +108,7 @@ run "pinned root differs from the registry's" 1 "$SIGN" --home "$WORK/home-pin2"
 expect "… names the pin" has "pinned" "$ERR"
 run "sign trust pin with another root, then verify" 0 "$SIGN" --home "$WORK/home-pin3" trust pin "$REG/app" --root-key "$WORK/other-root.pub"
 run "… refused" 1 "$SIGN" --home "$WORK/home-pin3" verify "$REG/app:v1"
+expect "… says the pinned root key signs no root version" has "no root version is signed by the pinned root key" "$ERR"
 
 # --- rollback: re-push an old trust artifact ---------------------------------------
 curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" \
@@ -110,6 +121,7 @@ curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
 run "rolled-back collection" 1 "$SIGN" --home "$B" verify "$REG/app:v1"
 expect "… says rolled back" has "rolled back" "$ERR"
 run "publisher refuses to build on it too" 1 "$SIGN" --home "$A" push "$REG/app:v4"
+expect "… says the trust data was rolled back" has "timestamp: version 2 is lower than the cached version 3: the trust data was rolled back" "$ERR"
 
 # --- expired timestamp ------------------------------------------------------------
 REG1=$REG
@@ -122,18 +134,23 @@ run "verify before expiry" 0 "$SIGN" --home "$B" verify "$REG/exp:v1"
 run "--at an hour ahead: still fresh" 0 "$SIGN" --home "$WORK/home-at" verify --at +1h "$REG/exp:v1"
 expect "… prints the digest" has "^$REG/exp@sha256:" "$OUT"
 expect "… and caches no trust data" test ! -e "$WORK/home-at/trust/$REG/exp/metadata/timestamp.json"
+expect "… (where a home that verified does cache it)" test -s "$B/trust/$REG/exp/metadata/timestamp.json"
 run "--at 30 days ahead: the timestamp will have expired" 1 "$SIGN" --home "$B" verify --at +30d "$REG/exp:v1"
 expect "… says so, with the time checked" has "timestamp: expired at .*, as of .*, the time checked" "$ERR"
 run "--at an absolute time 30 days ahead" 1 "$SIGN" --home "$B" verify --at "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)" "$REG/exp:v1"
+expect "… says so, with the time checked" has "timestamp: expired at .*, as of .*, the time checked" "$ERR"
 run "--at a past time is refused" 2 "$SIGN" --home "$B" verify --at 2001-01-01T00:00:00Z "$REG/exp:v1"
 expect "… and says why" has "in the past" "$ERR"
 run "--at garbage is a usage error" 2 "$SIGN" --home "$B" verify --at tomorrow "$REG/exp:v1"
+expect "… says what --at wants" has "sign: --at wants +N with a unit (s, m, h, d) or an RFC 3339 UTC time .*, not 'tomorrow'" "$ERR"
 run "… and so is a duration without its unit" 2 "$SIGN" --home "$B" verify --at +3600 "$REG/exp:v1"
+expect "… says what --at wants" has "sign: --at wants +N with a unit .*, not '+3600'" "$ERR"
 run "… and the verifier's cache still verifies now" 0 "$SIGN" --home "$B" verify --offline "$REG/exp:v1"
 run "timestamp re-signed with a past expiry" 0 "$TOOLS/forge" expire "$A" "$REG/exp:v1"
 run "expired timestamp" 1 "$SIGN" --home "$B" verify "$REG/exp:v1"
 expect "… names the role" has "timestamp: expired" "$ERR"
 run "… fresh home too" 1 "$SIGN" --home "$WORK/home-exp" verify "$REG/exp:v1"
+expect "… names the role" has "timestamp: expired" "$ERR"
 run "sign trust refresh extends it" 0 "$SIGN" --home "$A" trust refresh "$REG/exp"
 run "… and it verifies again" 0 "$SIGN" --home "$B" verify "$REG/exp:v1"
 
@@ -154,6 +171,11 @@ for role in timestamp snapshot targets root; do
 	"$SIGN" --home "$A" push "$REG/t-$role:v1" >/dev/null 2>&1
 	"$TOOLS/forge" tamper "$A" "$REG/t-$role:v1" "$role" >/dev/null 2>&1
 	run "tampered $role bytes (fresh verifier)" 1 "$SIGN" --home "$WORK/home-t-$role" verify "$REG/t-$role:v1"
+	case $role in
+	timestamp | root) why="valid signatures did not meet threshold for $role" ;;
+	*) why="sha512 checksum for $role did not match" ;;
+	esac
+	expect "… says \"$why\"" has "$why" "$ERR"
 done
 
 # --- concurrent pushes of different tags ----------------------------------------------
@@ -192,10 +214,12 @@ run "a failing reference stops the run" 2 "$SIGN" --home "$A" push "$REG/multi:m
 expect "… after the ones before it" test "$(cat "$OUT")" = "$REG/multi@$M1"
 expect "… and names the one that failed" has "nosuch" "$ERR"
 run "… the one after it was not signed" 1 "$SIGN" --home "$WORK/home-multi" verify "$REG/multi:m6"
+expect "… says it is not signed" has "multi:m6 is not signed: no trust data for that tag" "$ERR"
 run "a wrong repository passphrase: push refused" 2 env SIGN_REPOSITORY_PASSPHRASE=wrong "$SIGN" --home "$A" push "$REG/multi:m6"
 expect "… says the passphrase is wrong" has "passphrase" "$ERR"
 expect "… with a hint" has "hint: check SIGN_REPOSITORY_PASSPHRASE" "$ERR"
 run "… nothing was signed" 1 "$SIGN" --home "$WORK/home-multi" verify "$REG/multi:m6"
+expect "… says it is not signed" has "multi:m6 is not signed: no trust data for that tag" "$ERR"
 
 # --- the registry lost the trust data: never start a new collection silently ----------
 TD=$(curl -sf -I -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/conc/manifests/_sign.trust" |
@@ -203,12 +227,16 @@ TD=$(curl -sf -I -H "Accept: application/vnd.oci.image.manifest.v1+json" "http:/
 curl -sf -X DELETE "http://$REG/v2/conc/manifests/$TD" >/dev/null
 run "trust data deleted from the registry: push refuses" 1 "$SIGN" --home "$A" push "$REG/conc:a"
 expect "… and says so" has "holds no trust data" "$ERR"
-run "… nothing was published" 22 curl -sf -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/conc/manifests/_sign.trust"
+run "… nothing was published" 22 curl -sf -o /dev/null -w "%{http_code}" -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REG/v2/conc/manifests/_sign.trust"
+expect "… the registry answers 404" test "$(cat "$OUT")" = 404
 
 # --- usage errors -------------------------------------------------------------------
 run "no command" 2 "$SIGN"
+expect "… prints the usage" has "^usage: sign \[global options\] COMMAND" "$ERR"
 run "unknown command" 2 "$SIGN" frobnicate
+expect "… names it" has "^sign: unknown command 'frobnicate'" "$ERR"
 run "bad reference" 2 "$SIGN" --home "$B" verify "UPPER/Case:tag"
+expect "… says what is wrong in it" has "reference \"UPPER/Case:tag\": invalid repository name \"Case\"" "$ERR"
 run "missing passphrase" 2 env -u SIGN_REPOSITORY_PASSPHRASE -u SIGN_ROOT_PASSPHRASE "$SIGN" --home "$WORK/home-nopass" push "$REG1/app:v1" </dev/null
 expect "… names the variable" has "SIGN_\(ROOT\|REPOSITORY\)_PASSPHRASE" "$ERR"
 chmod 644 "$A"/private/*.key

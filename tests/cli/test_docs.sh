@@ -68,7 +68,9 @@ if [ -x "$WORK/example" ]; then
 	expect "… and prints what sign push printed" cmp -s "$OUT" "$WORK/pushed"
 	"$MKIMAGE" "$WORK/layout" v1 docs-evil >/dev/null
 	run "the example rejects a swapped image with 1" 1 env SIGN_HOME="$WORK/verifier" "$WORK/example" "oci:$WORK/layout:v1"
+	expect "… says the tag moved" has "^verification failed: .*local/layout:v1 moved: it now points to sha256:[0-9a-f]* but the signed digest is sha256:" "$ERR"
 	run "… and a usage error with 2" 2 "$WORK/example"
+	expect "… prints its usage" has "^usage: .*example REF \[ROOT.pub\]" "$ERR"
 	# a caller built before sign_verify_options version 2 (the at field)
 	sed 's/SIGN_VERIFY_OPTIONS_INIT/{ 1, NULL, NULL, NULL, 0, 0 }/' "$WORK/example.c" >"$WORK/example1.c"
 	run "the example with version 1 options compiles" 0 \

@@ -22,11 +22,11 @@ run_in() {
 }
 
 # no_crash: the last run's stderr holds no sanitizer or abort report.
-no_crash() { ! grep -q "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ERR"; }
+no_crash() { lacks "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ERR"; }
 
 # no_ctl: the last run's stderr holds no control characters (terminal escapes
 # a hostile server could smuggle into a message).
-no_ctl() { ! LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$ERR"; }
+no_ctl() { LC_ALL=C lacks "$(printf '[\001-\010\013-\037\177]')" "$ERR"; }
 
 # start_hostile NAME MODE [ARG]: a hostile registry; sets H (host:port).
 NH=0
@@ -46,36 +46,40 @@ start_hostile() {
 	H="127.0.0.1:$(cat "$d/port")"
 }
 
-# hverify NAME WANT KEYWORD [all]: verify H/app:v1 from a fresh home, check the
-# exit code and a keyword in the message, and that no TLS error was reported
-# (the server is reached over plain HTTP after the https attempt fails).
-# With "all", push and inspect must fail cleanly (exit 1 or 2) as well.
+# hverify NAME WANT KEYWORD [all [PUSH_KEYWORD [INSPECT_KEYWORD]]]: verify
+# H/app:v1 from a fresh home, check the exit code and a keyword in the
+# message, and that no TLS error was reported (the server is reached over
+# plain HTTP after the https attempt fails).  With "all", push and inspect
+# must fail cleanly (exit 1 or 2) as well, saying PUSH_KEYWORD and
+# INSPECT_KEYWORD (each defaults to the keyword before it).
 hverify() {
-	local name=$1 want=$2 kw=$3
+	local name=$1 want=$2 kw=$3 pushkw=${5:-$3} inspectkw=${6:-${5:-$3}}
 	run "$name" "$want" timeout 60 "$SIGN" --home "$WORK/home-h$NH" --timeout $T verify "$H/app:v1"
 	expect "… says \"$kw\"" has "$kw" "$ERR"
 	expect "… names the registry" has "$H" "$ERR"
-	expect "… reports the HTTP answer, not TLS" sh -c "! grep -qi 'ssl\|tls' '$ERR'"
+	expect "… reports the HTTP answer, not TLS" lacks '[sS][sS][lL]\|[tT][lL][sS]' "$ERR"
 	expect "… no crash report" no_crash
 	expect "… no control characters" no_ctl
 	[ "${4:-}" = all ] || return 0
 	run_in "… push fails cleanly too" "1 2" timeout 60 "$SIGN" --home "$WORK/home-hpush" --timeout $T push "$H/app:v1"
+	expect "… says \"$pushkw\"" has "$pushkw" "$ERR"
 	expect "… no crash report" no_crash
 	run_in "… inspect fails cleanly too" "1 2" timeout 60 "$SIGN" --home "$WORK/home-hi$NH" --timeout $T inspect "$H/app"
+	expect "… says \"$inspectkw\"" has "$inspectkw" "$ERR"
 	expect "… no crash report" no_crash
 }
 
 # --- hostile registries: manifests -------------------------------------------
 start_hostile garbage garbage
-hverify "garbage manifest" 1 "malformed" all
+hverify "garbage manifest" 1 "malformed" all "invalid JSON" "malformed artifact manifest"
 start_hostile truncated truncated
 hverify "truncated manifest" 2 "transfer closed"
 start_hostile huge huge
 hverify "8 MiB manifest" 2 "exceeds" all
 start_hostile badjson badjson
-hverify "manifest of the wrong shape" 1 "malformed" all
+hverify "manifest of the wrong shape" 1 "malformed" all '"layers" is not an array' "malformed artifact manifest: bad layers"
 start_hostile deepjson deepjson
-hverify "100000-deep JSON manifest" 1 "malformed" all
+hverify "100000-deep JSON manifest" 1 "malformed" all "maximum parsing depth reached"
 start_hostile wrongdigest wrongdigest
 hverify "Docker-Content-Digest does not match" 1 "digest mismatch" all
 start_hostile redirect redirect-loop
@@ -113,6 +117,7 @@ run "silent server: exit 2 within --timeout" 2 timeout 60 "$SIGN" --home "$WORK/
 expect "… says it timed out" has "timed out" "$ERR"
 expect "… names the registry" has "$H" "$ERR"
 run "silent server: push gives up too" 2 timeout 60 "$SIGN" --home "$WORK/home-hang" --timeout 2 push "$H/app:v1"
+expect "… says it timed out" has "connecting to registry $H: .*timed out" "$ERR"
 
 # --- registry unreachable ------------------------------------------------------------
 CLOSED="127.0.0.1:$("$TOOLS/freeport")"
@@ -156,15 +161,18 @@ putsig "${SIG:0:20}$r${SIG:21}"
 run "tampered signature" 1 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
 expect "… says no valid signature" has "signature" "$ERR"
 run "tampered signature (fresh home)" 1 "$SIGN" --home "$WORK/home-sig1" --timeout $T verify "$REG/app:v1"
+expect "… says no signature is by an authorised key" has "no detached signature is by a key the root authorises" "$ERR"
 putsig '!!!not*base64!!!'
 run "signature that is not base64" 1 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
 expect "… says signature" has "signature" "$ERR"
 expect "… no crash report" no_crash
 putsig "$(head -c 60000 /dev/zero | tr '\0' 'A')"
 run "signature of 60000 characters" 1 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
+expect "… says no signature was found" has "no detached signature found" "$ERR"
 expect "… no crash report" no_crash
 putsig ""
 run "empty signature" 1 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
+expect "… says no signature was found" has "no detached signature found" "$ERR"
 expect "… no crash report" no_crash
 run "re-push restores the signature" 0 "$SIGN" --home "$A" --timeout 30 push "$REG/app:v1"
 run "… verifies" 0 "$SIGN" --home "$B" --timeout $T verify "$REG/app:v1"
@@ -224,12 +232,31 @@ sed 's/"sig":"[^"]*"/"sig":"AAAA"/g' "$FILES/blobs/$FTS" >"$WORK/bad-sig"
 { printf '{"signed":{"_type":"Timestamp","version":2,"expires":"2999-01-01T00:00:00Z","meta":{}},"signatures":['
   for i in $(seq 2000); do printf '{"keyid":"%064d","method":"ecdsa","sig":"AAAA"},' "$i"; done
   printf '{}]}'; } >"$WORK/bad-many"
+# files_why ROLE.json BAD: what verify says when the hostile server serves
+# BAD as ROLE.json: the top roles are parsed and checked, snapshot and
+# targets are bounded by the size and hash the signed roles before them name.
+files_why() {
+	local r=${1%.json}
+	case $r:$2 in
+	snapshot:garbage | snapshot:deep | snapshot:many | targets:garbage | targets:deep | targets:many)
+		echo "$1 is [0-9]* bytes, over the [0-9]* byte bound" ;;
+	snapshot:* | targets:*) echo "sha512 checksum for $r did not match" ;;
+	timestamp:sig) echo "valid signatures did not meet threshold for timestamp" ;;
+	*:garbage) echo "$r: malformed metadata: invalid JSON" ;;
+	*:deep) echo "$r: malformed metadata: invalid JSON: maximum parsing depth reached" ;;
+	*:shape) echo "$r: malformed metadata: missing signed" ;;
+	*:numbers) echo "$r: malformed metadata: invalid JSON: too big integer" ;;
+	*:many) echo "$r: malformed metadata: invalid signature entry" ;;
+	*:sig | *:esc) echo "$r: malformed metadata: wrong _type" ;;
+	esac
+}
 n=0
 for role in timestamp.json snapshot.json targets.json root.json; do
 	for bad in garbage deep shape numbers sig many esc; do
 		n=$((n + 1))
 		swap "$role" "$WORK/bad-$bad"
 		run "$role replaced by $bad (digest matches)" 1 "$SIGN" --home "$WORK/home-files$n" --timeout $T verify "$H/app:v1"
+		expect "… says \"$(files_why "$role" "$bad")\"" has "$(files_why "$role" "$bad")" "$ERR"
 		expect "… no crash report" no_crash
 		expect "… no control characters" no_ctl
 	done
@@ -246,6 +273,11 @@ for role in timestamp.json snapshot.json targets.json; do
 	for bad in garbage deep shape sig; do
 		swap "$role" "$WORK/bad-$bad"
 		run_in "$role replaced by $bad (warm home)" "$want" "$SIGN" --home "$WORK/home-warm" --timeout $T verify "$H/app:v1"
+		if [ "$want" = 1 ]; then
+			expect "… says \"$(files_why "$role" "$bad")\"" has "$(files_why "$role" "$bad")" "$ERR"
+		else
+			expect "… prints the digest" has "^$H/app@sha256:[0-9a-f]\{64\}\$" "$OUT"
+		fi
 		expect "… no crash report" no_crash
 	done
 done
@@ -283,20 +315,31 @@ for k in trunc garbage huge empty; do
 	expect "… no crash report" no_crash
 done
 run "key import: missing file" 2 "$SIGN" --home "$WORK/home-keys" key import "$WORK/nope.pem"
+expect "… says there is no such file" has "nope.pem: no such file" "$ERR"
 run "key import: a directory" 2 "$SIGN" --home "$WORK/home-keys" key import "$WORK"
+expect "… says it is not a regular file" has ": not a regular file" "$ERR"
 run "verify --root-key garbage" 2 "$SIGN" --home "$WORK/home-rk" --timeout $T verify --root-key "$WORK/garbage.pem" "$REG/app:v1"
+expect "… says the root key holds no PEM block" has "reading root key .*garbage.pem: reading PEM: no PEM block found" "$ERR"
 run "verify --root-key 100 MiB" 2 "$SIGN" --home "$WORK/home-rk" --timeout $T verify --root-key "$WORK/huge.pem" "$REG/app:v1"
+expect "… says the file is too large" has "huge.pem: file is larger than 262144 bytes" "$ERR"
 rm -f "$WORK/huge.pem"
 
 # --- absurd references ----------------------------------------------------------------
 LONG=$(printf 'a%.0s' $(seq 300))
 run "reference of 300 characters" 2 "$SIGN" --home "$B" --timeout $T verify "$REG/$LONG:v1"
+expect "… says the repository name is too long" has "repository name longer than 255 characters" "$ERR"
 expect "… no crash report" no_crash
 run "tag of 300 characters" 2 "$SIGN" --home "$B" --timeout $T verify "$REG/app:$LONG"
+expect "… says the tag is invalid" has "invalid tag \"a\{128\}" "$ERR"
 run "host of 300 characters" 2 "$SIGN" --home "$B" --timeout $T verify "$LONG.example/app:v1"
+expect "… says the name is too long" has "repository name longer than 255 characters" "$ERR"
 run "reference of 5000 characters" 2 "$SIGN" --home "$B" --timeout $T verify "$REG/$(printf 'ab/%.0s' $(seq 1250))x"
+expect "… says it is too long" has "reference \"$REG/ab/ab/.*\\.\\.\\.\": too long" "$ERR"
 run "bad digest" 2 "$SIGN" --home "$B" --timeout $T verify "$REG/app@sha256:1234"
+expect "… says the digest is invalid" has "reference: invalid digest (want sha256:<64 lowercase hex>)" "$ERR"
 run "control characters" 2 "$SIGN" --home "$B" --timeout $T verify "$(printf '%s/app:v1\033[31m' "$REG")"
+expect "… says the tag is invalid" has "invalid tag \"v1?\\[31m\"" "$ERR"
 run "empty reference" 2 "$SIGN" --home "$B" --timeout $T verify ""
+expect "… says it is empty" has "parsing reference: empty reference" "$ERR"
 
 finish

@@ -170,10 +170,22 @@ else
 fi
 
 # --- the library reads no environment variable; the CLI passes them ------------------------
-run "libsign.a calls no getenv" 1 sh -c "nm '$BUILD/libsign.a' | grep -i 'getenv'"
-run "libsign.so calls no getenv" 1 sh -c "nm -D '$BUILD/libsign.so' | grep -i 'getenv'"
+# (nm and strings write to files first: a grep that finds nothing in the
+# output of a tool that failed must not pass)
+run "nm reads libsign.a" 0 sh -c "nm '$BUILD/libsign.a' >'$WORK/nm-a'"
+expect "… and lists its symbols" has " T sign_verify\$" "$WORK/nm-a"
+run "nm -D reads libsign.so" 0 sh -c "nm -D '$BUILD/libsign.so' >'$WORK/nm-so'"
+expect "… and lists its symbols, versioned by libsign.sym" has " T sign_verify@@LIBSIGN_0\$" "$WORK/nm-so"
+run "strings reads the release library and sign" 0 \
+	sh -c "strings '$BUILD/libsign.a' '$BUILD/libsign.so' '$BUILD/sign' >'$WORK/strings-rel'"
+expect "… and finds their text" has "sign_verify" "$WORK/strings-rel"
+run "libsign.a calls no getenv" 1 grep -i 'getenv' "$WORK/nm-a"
+expect "… nm lists no getenv" test ! -s "$OUT" -a ! -s "$ERR"
+run "libsign.so calls no getenv" 1 grep -i 'getenv' "$WORK/nm-so"
+expect "… nm -D lists no getenv" test ! -s "$OUT" -a ! -s "$ERR"
 run "the release library and sign have no fault-injection hook" 1 \
-	sh -c "nm '$BUILD/libsign.a' | grep signp_test_fail_after; strings '$BUILD/libsign.a' '$BUILD/libsign.so' '$BUILD/sign' | grep SIGN_TEST_FAIL_AFTER"
+	grep 'signp_test_fail_after\|SIGN_TEST_FAIL_AFTER' "$WORK/nm-a" "$WORK/strings-rel"
+expect "… neither its symbol nor its variable" test ! -s "$OUT" -a ! -s "$ERR"
 run "… the test build has it" 0 sh -c "strings '$TOOLS/sign-hooks' | grep -q 'stopped after %s (SIGN_TEST_FAIL_AFTER)'"
 
 # what the CLI turns into options still works: SIGN_HOME, else $HOME/.sign
@@ -187,6 +199,7 @@ run "SIGN_HOME that all can write: refused" 2 env SIGN_HOME="$WORK/h0777" "$SIGN
 expect "… naming it" has "refusing home $WORK/h0777" "$ERR"
 run "SIGN_DISABLE_TOFU=1: a fresh home refuses an unpinned GUN" 1 \
 	env SIGN_DISABLE_TOFU=1 "$SIGN" --home "$WORK/tofu-off" verify "oci:$L:v1"
+expect "… says trust on first use is disabled" has "root of local/layout: trust on first use is disabled and no root is pinned" "$ERR"
 run "… without it, trusted on first use" 0 "$SIGN" --home "$WORK/tofu-on" verify "oci:$L:v1"
 
 # credentials: DOCKER_AUTH_CONFIG, DOCKER_CONFIG, $HOME/.docker (the auth registry above)
@@ -194,11 +207,14 @@ run "… without it, trusted on first use" 0 "$SIGN" --home "$WORK/tofu-on" veri
 skopeo copy --quiet --dest-creds alice:s3cret --dest-tls-verify=false "oci:$WORK/authimg:v1" "docker://$AUTHREG/app:1"
 AUTHJSON=$(printf '{"auths":{"%s":{"auth":"%s"}}}' "$AUTHREG" "$(printf 'alice:s3cret' | base64)")
 run "no credentials: refused" 2 "$SIGN" --home "$H" push "$AUTHREG/app:1"
+expect "… says the registry requires authentication" has "registry $AUTHREG requires authentication" "$ERR"
+expect "… with a hint" has "hint: run \`docker login $AUTHREG\`" "$ERR"
 run "DOCKER_AUTH_CONFIG gives the credentials" 0 env DOCKER_AUTH_CONFIG="$AUTHJSON" "$SIGN" --home "$H" push "$AUTHREG/app:1"
 mkdir -p "$EH/.docker"
 printf '%s\n' "$AUTHJSON" >"$EH/.docker/config.json"
 run "\$HOME/.docker/config.json without DOCKER_CONFIG" 0 env -u DOCKER_CONFIG HOME="$EH" "$SIGN" --home "$V" verify "$AUTHREG/app:1"
 run "DOCKER_CONFIG before \$HOME/.docker" 2 env DOCKER_CONFIG="$WORK/no-docker-config" HOME="$EH" "$SIGN" --home "$V" verify "$AUTHREG/app:1"
+expect "… says the registry requires authentication" has "registry $AUTHREG requires authentication" "$ERR"
 mkdir -p "$WORK/dc3"
 printf '%s\n' "$AUTHJSON" >"$WORK/dc3/config.json"
 run "DOCKER_CONFIG names the folder" 0 env DOCKER_CONFIG="$WORK/dc3" "$SIGN" --home "$V" verify "$AUTHREG/app:1"

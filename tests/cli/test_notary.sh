@@ -94,9 +94,10 @@ suite() {
 	expect "[$m] … two digests" test "$(grep -c "^$P-push@sha256:" "$OUT")" -eq 2
 	run "[$m] sign revoke --trust-server" 0 sign_ts --home "$H" revoke "$P-push:v2"
 	run "[$m] … notary list no longer shows it" 0 notary_cli list "$P-push"
-	expect "[$m] … v2 gone" sh -c "! grep -q '^v2 ' '$OUT'"
+	expect "[$m] … v2 gone" lacks "^v2 " "$OUT"
 	expect "[$m] … v1 still there" notary_list_has v1 "$DH" "$SIZE" targets "$OUT"
 	run "[$m] … sign verify refuses v2" 1 sign_ts --home "$WORK/$m-home-v0" verify "$P-push:v2"
+	expect "[$m] … says v2 is not signed" has "push:v2 is not signed: no trust data for that tag" "$ERR"
 	run "[$m] trust tofu off in a fresh home" 0 "$SIGN" --home "$WORK/$m-home-notofu" trust tofu off
 	run "[$m] … no pin: verify --trust-server refuses" 1 sign_ts --home "$WORK/$m-home-notofu" verify "$P-push:v1"
 	expect "[$m] … saying how to pin" has "sign trust pin" "$ERR"
@@ -300,6 +301,7 @@ else
 	expect "… the message names the timestamp" has "timestamp" "$ERR"
 	expect "… and says expired" has "expired" "$ERR"
 	run "… a verifier that knew the repository is refused too" 1 ahead 20 "$WORK/atk-known" "$A:v2"
+	expect "… says the timestamp expired" has "timestamp: expired at" "$ERR"
 fi
 
 # A notary-server behind a proxy or a load balancer may answer with a

@@ -24,6 +24,7 @@ expect "… shows the roles" has "timestamp" "$OUT"
 run "--gun names the GUN" 0 "$SIGN" --home "$H" push --gun example.com/team/app "oci:$WORK/l2:v1"
 run "… verify with the same --gun" 0 "$SIGN" --home "$V" verify --gun example.com/team/app "oci:$WORK/l2:v1"
 run "… another GUN is refused (the certificate names the GUN)" 1 "$SIGN" --home "$WORK/v2" verify --gun example.com/team/other "oci:$WORK/l2:v1"
+expect "… says the certificate names another GUN" has "no valid root certificate for example.com/team/other: certificate CN \"example.com/team/app\" does not match the GUN" "$ERR"
 run "trust refresh --gun of a layout" 0 "$SIGN" --home "$H" trust refresh --gun example.com/team/app "oci:$WORK/l2"
 expect "… says when it expires" has "now expires at" "$ERR"
 run "trust refresh -o json" 0 "$SIGN" --home "$H" -o json trust refresh --gun example.com/team/app --lifetime 30d "oci:$WORK/l2"
@@ -32,6 +33,7 @@ run "… still verifies" 0 "$SIGN" --home "$V" verify --gun example.com/team/app
 run "trust show (text)" 0 "$SIGN" --home "$H" trust show example.com/team/app
 expect "… lifetime 30 days" has "2592000" "$OUT"
 run "one layout holds one GUN's trust data" 1 "$SIGN" --home "$H" push --gun example.com/team/other "oci:$WORK/l2:v1"
+expect "… says the certificate names another GUN" has "no valid root certificate for example.com/team/other: certificate CN \"example.com/team/app\" does not match the GUN" "$ERR"
 
 # a swapped image in the layout
 "$MKIMAGE" "$L" v1 12 >/dev/null
@@ -48,12 +50,14 @@ run "skopeo sees the uploaded image" 0 skopeo inspect --raw --tls-verify=false "
 run "verify the uploaded image" 0 "$SIGN" --home "$V" verify "$REG/up:1.0"
 expect "… prints the digest" has "^$REG/up@$DS\$" "$OUT"
 run "push --from a missing layout" 2 "$SIGN" --home "$H" push --from "oci:$WORK/nope:rel" "$REG/up:2.0"
+expect "… says it is not an OCI image layout" has "nope is not an OCI image layout: reading .*nope/oci-layout: no such file" "$ERR"
 
 # the OCI 1.1 referrers form (with the tag schema fallback): verify discovers it
 DRF=$("$MKIMAGE" "$S" ref 14)
 run "push --referrers" 0 "$SIGN" --home "$H" push --referrers --from "oci:$S:ref" "$REG/refs:1"
-run "… no cosign .sig tag" 22 curl -sf -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+run "… no cosign .sig tag" 22 curl -sf -o /dev/null -w "%{http_code}" -H "Accept: application/vnd.oci.image.manifest.v1+json" \
 	"http://$REG/v2/refs/manifests/sha256-${DRF#sha256:}.sig"
+expect "… the registry answers 404" test "$(cat "$OUT")" = 404
 run "… the fallback index sha256-<hex> lists the signature" 0 curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
 	"http://$REG/v2/refs/manifests/sha256-${DRF#sha256:}"
 expect "… with cosign's artifactType" has "application/vnd.dev.cosign.artifact.sig.v1+json" "$OUT"
@@ -78,10 +82,12 @@ run "verify --key PUB (key-only mode)" 0 "$SIGN" --home "$V" verify --key "$WORK
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/x.pem" 2>/dev/null
 openssl pkey -in "$WORK/x.pem" -pubout -out "$WORK/x.pub" 2>/dev/null
 run "verify --key with another key" 1 "$SIGN" --home "$V" verify --key "$WORK/x.pub" "$REG/up:1.0"
+expect "… says no signature is by that key" has "no detached signature is by a key the root authorises" "$ERR"
 
 # offline: the cache only
 run "verify --offline from the cache" 0 "$SIGN" --home "$V" verify --offline "$REG/up:1.0"
 run "verify --offline with nothing cached" 1 "$SIGN" --home "$WORK/empty" verify --offline "$REG/up:1.0"
+expect "… says nothing is cached" has "nothing cached for offline use" "$ERR"
 
 # --recursive: an index and its platform manifests
 # make_index DIR: two platform images (seeds 51, 52) and an index tagged "multi"
@@ -115,6 +121,7 @@ make_index "$WORK/multi2"
 run "push an index without --recursive" 0 "$SIGN" --home "$H" push "oci:$WORK/multi2:multi"
 repo_pub local/multi2 "$WORK/multi2.pub"
 run "… then a platform manifest has no signature" 1 "$SIGN" --home "$V" verify --key "$WORK/multi2.pub" "oci:$WORK/multi2@$DA"
+expect "… says no signature was found" has "local/multi2@sha256:[0-9a-f]*: no detached signature found" "$ERR"
 run "… but the index has" 0 "$SIGN" --home "$V" verify --key "$WORK/multi2.pub" "oci:$WORK/multi2@$DI"
 
 # make demo, end to end, in a temporary folder

@@ -79,6 +79,7 @@ run "… and --offline verifies" 0 "$SIGN" --home "$H" verify --offline "$G:v1"
 # a removed cached file is fetched again online
 rm "$MH/targets.json"
 run "--offline without a cached targets: nothing to verify with" 1 "$SIGN" --home "$H" verify --offline "$G:v1"
+expect "… says nothing is cached" has "nothing cached for offline use" "$ERR"
 run "online fetches it again" 0 "$SIGN" --home "$H" verify "$G:v1"
 expect "… and caches it" test -s "$MH/targets.json"
 

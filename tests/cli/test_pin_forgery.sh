@@ -121,6 +121,7 @@ expect "… says why" has "version 1000000000 is too high to search for the pinn
 
 # a home that pinned the root and cached it is not moved by the forgery either
 run "a home that verified the legitimate root refuses the swap" 1 verify_pinned trust-pin "$WORK/legit-trust-pin"
+expect "… says which root version is forged" has "root: 2.root.json holds version 1000000000" "$ERR"
 
 # --- a hostile Notary server ------------------------------------------------------------
 PG=$GN

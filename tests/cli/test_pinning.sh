@@ -25,6 +25,7 @@ expect "… says how to pin" has "sign trust pin" "$ERR"
 run "trust show says verify will refuse" 0 "$SIGN" --home "$H" trust show "$REG/team/app"
 expect "… in text" has "trust on first use: refused" "$OUT"
 run "SIGN_DISABLE_TOFU=1 refuses too" 1 env SIGN_DISABLE_TOFU=1 "$SIGN" --home "$WORK/h1b" verify "$REG/team/app:v1"
+expect "… says trust on first use is disabled" has "team/app: trust on first use is disabled and no root is pinned" "$ERR"
 
 # --- prefix* rule --------------------------------------------------------------------
 run "pin a prefix to the root key" 0 "$SIGN" --home "$H" trust pin "$REG/team/*" --root-key "$WORK/root.pub"
@@ -33,6 +34,7 @@ run "a GUN under the prefix verifies" 0 "$SIGN" --home "$H" verify "$REG/team/ap
 run "trust show names the rule" 0 "$SIGN" --home "$H" -o json trust show "$REG/team/app"
 expect "… the prefix rule" has "trust_pinning.certs" "$OUT"
 run "a GUN outside it is refused (no TOFU)" 1 "$SIGN" --home "$H" verify "$REG/other/app:v1"
+expect "… says trust on first use is disabled" has "other/app: trust on first use is disabled and no root is pinned" "$ERR"
 run "a longer prefix wins" 0 "$SIGN" --home "$H" trust pin "$REG/team/app*" --root-key "$WORK/other-root.pub"
 mkdir -p "$WORK/h1c" && cp "$H/config.json" "$WORK/h1c/config.json"
 run "… and refuses the real root" 1 "$SIGN" --home "$WORK/h1c" verify "$REG/team/app:v1"
@@ -62,14 +64,18 @@ run "sign revoke team/app:v2" 0 "$SIGN" --home "$P" revoke "$REG/team/app:v2"
 run "verify the revoked tag" 1 "$SIGN" --home "$V" verify "$REG/team/app:v2"
 expect "… not signed any more" has "not signed" "$ERR"
 D72=$("$SIGN" --home "$V" -o json verify "$REG/team/app:v1" >/dev/null 2>&1; skopeo inspect --raw --tls-verify=false "docker://$REG/team/app:v2" | sha256sum | cut -d' ' -f1)
-run "… its detached signature is gone" 22 curl -sf -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+run "… its detached signature is gone" 22 curl -sf -o /dev/null -w "%{http_code}" -H "Accept: application/vnd.oci.image.manifest.v1+json" \
 	"http://$REG/v2/team/app/manifests/sha256-$D72.sig"
+expect "… the registry answers 404" test "$(cat "$OUT")" = 404
 run "… by digest too" 1 "$SIGN" --home "$V" verify "$REG/team/app@sha256:$D72"
+expect "… says no tag has that digest" has "is not signed: no tag of the trust data has that digest" "$ERR"
 run "the other tag still verifies" 0 "$SIGN" --home "$V" verify "$REG/team/app:v1"
 run "revoke -o json" 0 "$SIGN" --home "$P" -o json revoke "$REG/team/app:v1"
 expect "… JSON" has '"revoked"' "$OUT"
 run "revoke a tag that is not signed" 1 "$SIGN" --home "$P" revoke "$REG/team/app:v9"
+expect "… says the tag is not signed" has "revoke $REG/team/app:v9: the tag is not signed" "$ERR"
 run "revoke without a tag" 2 "$SIGN" --home "$P" revoke "$REG/team/app@sha256:$D72"
+expect "… says to name the tag" has "name the tag to revoke" "$ERR"
 run "push again after a revoke" 0 "$SIGN" --home "$P" push "$REG/team/app:v2"
 run "… verifies again" 0 "$SIGN" --home "$V" verify "$REG/team/app:v2"
 
@@ -79,6 +85,7 @@ L="$WORK/layout"
 run "push oci" 0 "$SIGN" --home "$P" push "oci:$L:v1"
 run "revoke oci" 0 "$SIGN" --home "$P" revoke "oci:$L:v1"
 run "… verify refused" 1 "$SIGN" --home "$V" verify "oci:$L:v1"
-expect "… signature tag gone from the layout" sh -c "! grep -q '\.sig\"' '$L/index.json'"
+expect "… says it is not signed" has "local/layout:v1 is not signed: no trust data for that tag" "$ERR"
+expect "… signature tag gone from the layout" lacks '\.sig"' "$L/index.json"
 
 finish

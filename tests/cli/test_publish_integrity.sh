@@ -138,11 +138,13 @@ seed "$REG/race:e" 26 >/dev/null
 race 3 "$P/race:c" -- "$P/race:e"
 expect "second race: both pushes exit 0" test "$ra$rb" = 00
 run "… tag c is lost" 1 "$SIGN" --home "$WORK/home-race-v2" verify "$P/race:c"
+expect "… says c is not signed" has "race:c is not signed: no trust data for that tag" "$ERR"
 run "home a revokes the lost tag" 0 "$SIGN" --home "$HA" revoke "$P/race:c"
 expect "… says it will not be published again" has "race:c, signed by this home at $DC, is not in the published trust data.*will not be published again" "$ERR"
 run "home a's next refresh does not publish it" 0 "$SIGN" --home "$HA" trust refresh "$P/race"
 expect "… no re-publication" lacks "was missing" "$ERR"
 run "… c stays unsigned" 1 "$SIGN" --home "$WORK/home-race-v3" verify "$P/race:c"
+expect "… says c is not signed" has "race:c is not signed: no trust data for that tag" "$ERR"
 
 # another publisher re-signs our tag to another digest: theirs stands
 DD=$(seed "$REG/race:d" 24)
@@ -166,6 +168,7 @@ seed "$REG/race:s2" 29 >/dev/null
 race 5 --key "$ALICE" "$P/race:s" -- "$P/race:f"
 expect "signer race: both pushes exit 0" test "$ra$rb" = 00
 run "… the signer's tag s is lost" 1 "$SIGN" --home "$WORK/home-race-v5" verify "$P/race:s"
+expect "… says s is not signed" has "race:s is not signed: no trust data for that tag" "$ERR"
 run "home a's inspect names the command for the signer's tag" 0 "$SIGN" --home "$HA" inspect "$P/race"
 expect "… sign push --key" has "race:s, signed by this home at $DS with signer key $ALICE, is missing.*sign push --key $ALICE $P/race:s" "$ERR"
 run "the signer's next push publishes it again" 0 "$SIGN" --home "$HA" push --key "$ALICE" "$P/race:s2"

@@ -34,8 +34,17 @@ plain_key() {
 	"$SIGN" --home "$1" key export "$2" --format pkcs8 | sed '/^[a-z]*: /d; /^$/d' |
 		openssl pkey -passin "pass:$SIGN_REPOSITORY_PASSPHRASE" -out "$3"
 }
-in_home() { test -f "$1/private/$2.key"; }
-not_in_home() { ! test -f "$1/private/$2.key"; }
+# no_key_id HOME ROLE: HOME's key list can be read and holds no key of ROLE
+no_key_id() {
+	local list
+	list=$("$SIGN" --home "$1" -o json key list) || return 1
+	! printf '%s' "$list" | tr -d ' \n' | grep -q "\"role\":\"$2\""
+}
+# in_home HOME KEYID, not_in_home HOME KEYID: the key file is there, or the
+# home's key folder is there and the key file is not (an empty KEYID, or a
+# missing home, fails both)
+in_home() { [ -n "$2" ] && test -f "$1/private/$2.key"; }
+not_in_home() { [ -n "$2" ] && test -d "$1/private" && ! test -f "$1/private/$2.key"; }
 
 start_registry reg
 
@@ -93,7 +102,9 @@ expect "[reg] … signed by the new repository key" has "\"keyid\":\"$REPO2\"" "
 
 run "[reg] forge a signature with the old repository key" 0 "$TOOLS/forge" badsig "$A" "$G:v1" "$WORK/old-repo.pem"
 run "[reg] the old repository key's signature is refused" 1 "$SIGN" --home "$T" verify "$G:v1"
+expect "[reg] … says no signature is by an authorised key" has "no detached signature is by a key the root authorises" "$ERR"
 run "[reg] … by a pinned verifier too" 1 "$SIGN" --home "$WORK/reg-rk2" verify --root-key "$WORK/root1.pub" "$G:v1"
+expect "[reg] … says no signature is by an authorised key" has "no detached signature is by a key the root authorises" "$ERR"
 run "[reg] push again restores a good signature" 0 "$SIGN" --home "$A" push "$G:v1"
 run "[reg] … and it verifies" 0 "$SIGN" --home "$T" verify "$G:v1"
 
@@ -106,7 +117,9 @@ run "[reg] trust refresh uses the new timestamp key" 0 "$SIGN" --home "$A" trust
 run "[reg] --server needs a trust server" 2 "$SIGN" --home "$A" key rotate "$G" snapshot --server
 expect "[reg] … says why" has "Notary trust server" "$ERR"
 run "[reg] unknown role" 2 "$SIGN" --home "$A" key rotate "$G" delegation
+expect "[reg] … names it and the roles there are" has "key rotate: unknown role \"delegation\": use root, repository, snapshot or timestamp" "$ERR"
 run "[reg] a GUN with no trust data" 1 "$SIGN" --home "$A" key rotate "$REG/nothing" repository
+expect "[reg] … says it was never signed" has "nothing has no trust data: it was never signed" "$ERR"
 run "[reg] without the root key: exit 2, names it" 2 "$SIGN" --home "$WORK/reg-empty" key rotate "$G" repository
 expect "[reg] … names the root key" has "root key" "$ERR"
 
@@ -120,6 +133,8 @@ run "[reg] … a home that trusted v1 refuses it" 1 "$SIGN" --home "$T" verify "
 expect "[reg] … names the root rotation" has "root" "$ERR"
 run "[reg] … a verifier pinned to root v1 refuses it" 1 \
 	"$SIGN" --home "$WORK/reg-rk3" verify --root-key "$WORK/root1.pub" "$F:v1"
+expect "[reg] … says root v2 is not signed by, or does not list, the pinned key" \
+	has "root version 2 \(is not signed by the trusted root keys of version 1\|does not list the pinned root key\)" "$ERR"
 
 # --- interrupted rotations ---------------------------------------------------
 I="$REG/int"
@@ -139,6 +154,7 @@ expect "[reg] … with the new key, saved in the home" in_home "$A" "$PENDING"
 run "[reg] … the tags still verify" 0 "$SIGN" --home "$T" verify "$I:t1" "$I:t2"
 run "[reg] run again, stopped after publishing" 2 \
 	env SIGN_TEST_FAIL_AFTER=publish "$SIGN_HOOKS" --home "$A" key rotate "$I" repository
+expect "[reg] … stopped by the test hook after publishing" has "^sign: stopped after publish (SIGN_TEST_FAIL_AFTER)" "$ERR"
 expect "[reg] … same pending key (no second key made)" \
 	test "$(sed -n 's/.*"keyid":"\([0-9a-f]*\)".*/\1/p' "$REC")" = "$PENDING"
 NKEYS=$("$SIGN" --home "$A" -o json key list | tr -d ' \n' | grep -o "\"role\":\"targets\",\"gun\":\"$I\"" | wc -l)
@@ -159,10 +175,12 @@ IV=$(curl -sf "http://$REG/v2/int/manifests/_sign.trust" -H "Accept: application
 	grep -o '"[0-9]*\.root\.json"' | wc -l)
 run "[reg] root rotation stopped after the re-sign step" 2 \
 	env SIGN_TEST_FAIL_AFTER=resign "$SIGN_HOOKS" --home "$A" key rotate "$I" root
+expect "[reg] … stopped by the test hook after re-signing" has "^sign: stopped after resign (SIGN_TEST_FAIL_AFTER)" "$ERR"
 run "[reg] run again: finishes" 0 "$SIGN" --home "$A" -o json key rotate "$I" root
 expect "[reg] … exactly one more root version" test "$(json_int root_version "$OUT")" = $((IV + 1))
 run "[reg] root rotation stopped after publishing" 2 \
 	env SIGN_TEST_FAIL_AFTER=publish "$SIGN_HOOKS" --home "$A" key rotate "$I" root
+expect "[reg] … stopped by the test hook after publishing" has "^sign: stopped after publish (SIGN_TEST_FAIL_AFTER)" "$ERR"
 run "[reg] run again: nothing left but the record" 0 "$SIGN" --home "$A" -o json key rotate "$I" root
 expect "[reg] … no further root version" test "$(json_int root_version "$OUT")" = $((IV + 2))
 expect "[reg] … the record is gone" test ! -f "$REC"
@@ -180,13 +198,14 @@ mkdir -p "$WORK/offline"
 run "[ex] the root key goes offline" 0 "$SIGN" --home "$KH" key remove "$KROOT"
 run "[ex] rotate-repository-key.sh without the root key fails" 2 \
 	env SIGN="$SIGN" SIGN_HOME="$KH" sh "$TOP/keys-example/rotate-repository-key.sh" "$K"
+expect "[ex] … says the home holds no root key" has "this home holds none of its root keys" "$ERR"
 run "[ex] rotate-root-key.sh GUN ROOTKEY_FILE" 0 \
 	env SIGN="$SIGN" SIGN_HOME="$KH" sh "$TOP/keys-example/rotate-root-key.sh" "$K" "$WORK/offline/root.key"
 expect "[ex] … prints the report" has '"role": "root"' "$OUT"
 NEWROOT=$(json_ids new_keyids "$OUT")
 expect "[ex] … the new root key is written beside the old one" test -s "$WORK/offline/root-$NEWROOT.key"
 expect "[ex] … with its public key" has "BEGIN PUBLIC KEY" "$WORK/offline/root-$NEWROOT.pub"
-expect "[ex] … no root key left in the home" test -z "$(key_id "$KH" root)"
+expect "[ex] … no root key left in the home" no_key_id "$KH" root
 run "[ex] verify pinned to the old root" 0 "$SIGN" --home "$WORK/ex-v1" verify --root-key "$WORK/kroot.pub" "$K:v1"
 run "[ex] verify pinned to the new root" 0 \
 	"$SIGN" --home "$WORK/ex-v2" verify --root-key "$WORK/offline/root-$NEWROOT.pub" "$K:v1"
@@ -231,7 +250,7 @@ NREPO2=$(json_ids new_keyids "$OUT")
 nlist "the repository rotation"
 notary_fetch "$NG" root.json "$WORK/n-root.json"
 expect "[notary] … the server's root lists the new repository key" has "$NREPO2" "$WORK/n-root.json"
-expect "[notary] … and not the old one" sh -c "! grep -q '$NREPO1' '$WORK/n-root.json'"
+expect "[notary] … and not the old one" lacks "$NREPO1" "$WORK/n-root.json"
 run "[notary] rotate root again" 0 sign_ts --home "$NA" -o json key rotate "$NG" root
 expect "[notary] … root_version 4" test "$(json_int root_version "$OUT")" = 4
 nlist "the second root rotation"
@@ -244,7 +263,7 @@ run "[notary] the home that trusted v1 verifies" 0 sign_ts --home "$NT" verify "
 notary_fetch "$NG" targets.json "$WORK/n-targets.json"
 expect "[notary] the server's targets are signed by the new repository key" \
 	has "\"keyid\":\"$NREPO2\"" "$WORK/n-targets.json"
-expect "[notary] … not by the old one" sh -c "! grep -q '$NREPO1' '$WORK/n-targets.json'"
+expect "[notary] … not by the old one" lacks "$NREPO1" "$WORK/n-targets.json"
 "$SIGN" --home "$NA" key export "$NREPO2" --public >"$WORK/n-repo2.pub"
 run "[notary] the detached signature was re-made by the new key" 0 \
 	"$SIGN" --home "$WORK/n-key" verify --key "$WORK/n-repo2.pub" "$NG:v1"
@@ -269,10 +288,12 @@ run "[notary] … pinned to root v1" 0 sign_ts --home "$WORK/n-rk2" verify --roo
 
 run "[notary] the server refuses a root signed by a new root key only" 3 \
 	"$TOOLS/forge" swap-root "$NA" "$NG" "$NOTARY_URL"
+expect "[notary] … the server says the new root is not trusted" has "notary server .* refused the update: ErrBadRoot" "$ERR"
 run "[notary] … and the collection still verifies" 0 sign_ts --home "$NT" verify "$NG:v1"
 
 run "[notary] repository rotation stopped after publishing" 2 \
 	env SIGN_TEST_FAIL_AFTER=publish "$SIGN_HOOKS" --trust-server "$NOTARY_URL" --home "$NA" key rotate "$NG" repository
+expect "[notary] … stopped by the test hook after publishing" has "^sign: stopped after publish (SIGN_TEST_FAIL_AFTER)" "$ERR"
 NPENDING=$(sed -n 's/.*"keyid":"\([0-9a-f]*\)".*/\1/p' "$NA/trust/$NG/rotation.json")
 run "[notary] run again: finishes" 0 sign_ts --home "$NA" -o json key rotate "$NG" repository
 expect "[notary] … with the same key" test "$(json_ids new_keyids "$OUT")" = "$NPENDING"

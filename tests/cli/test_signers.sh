@@ -25,6 +25,19 @@ key_of() {
 		grep "\"role\":\"$2\"" | grep "${3:+\"gun\":\"$3\"}" | head -1 |
 		sed 's/.*"keyid":"\([0-9a-f]*\)".*/\1/'
 }
+# no_key_of HOME ROLE...: HOME's key list can be read and holds no key of any
+# ROLE (a key list that fails is no proof of an empty home)
+no_key_of() {
+	local home=$1 list role
+	shift
+	list=$("$SIGN" --home "$home" -o json key list) || return 1
+	list=$(printf '%s' "$list" | tr -d ' \n')
+	for role; do
+		case $list in
+		*"\"role\":\"$role\""*) echo "# $home holds a $role key" >&2; return 1 ;;
+		esac
+	done
+}
 # signer_key HOME NAME OUTPUB: a signer key for NAME in HOME, public key to OUTPUB; prints its ID
 signer_key() {
 	local id
@@ -82,11 +95,15 @@ expect "… shows the same roles" has "^targets/alice" "$OUT"
 run "signer add without the repository passphrase fails" 2 as_signer "$SIGN" --home "$A" signer add bob "$P" --key "$WORK/alice.pub"
 expect "… names the variable" has "SIGN_REPOSITORY_PASSPHRASE" "$ERR"
 run "signer add releases is refused (reserved)" 2 "$SIGN" --home "$A" signer add releases "$P" --key "$WORK/alice.pub"
+expect "… says the name is reserved" has "signer name \"releases\": .*(releases is reserved)" "$ERR"
 run "signer add with a bad name" 2 "$SIGN" --home "$A" signer add "Bad/Name" "$P" --key "$WORK/alice.pub"
+expect "… says what a name may hold" has "signer name \"Bad/Name\": use lower-case letters, digits, - and _" "$ERR"
 run "signer add with a threshold above the key count" 2 "$SIGN" --home "$A" signer add alice "$P" --key "$WORK/alice.pub" --threshold 2
 expect "… says why" has "threshold 2 but 1 key" "$ERR"
 run "signer add of an unsigned GUN" 2 "$SIGN" --home "$A" signer add alice "$REG/nothing" --key "$WORK/alice.pub"
+expect "… says the home holds no repository key for it" has "nothing: this home holds no repository key for it" "$ERR"
 run "signer add with no --key is a usage error" 2 "$SIGN" --home "$A" signer add alice "$P"
+expect "… says --key is needed" has "^sign: signer add needs --key PUB.pem" "$ERR"
 run "signer add from a home without the repository key" 2 "$SIGN" --home "$S1" signer add alice "$P" --key "$WORK/alice.pub"
 expect "… says so" has "holds no repository key" "$ERR"
 
@@ -99,7 +116,7 @@ run "push --key as alice (no root or repository key in that home)" 0 \
 	env -u SIGN_ROOT_PASSPHRASE "$SIGN" --home "$S1" push --key "$ALICE" "$P:release-1"
 expect "… prints REPO@digest" has "^$P@$DR\$" "$OUT"
 expect "… signed into targets/releases and targets/alice" sh -c "grep -q 'targets/releases' '$ERR' && grep -q 'targets/alice' '$ERR'"
-expect "… the home holds no root or repository key" test -z "$(key_of "$S1" root)$(key_of "$S1" targets)"
+expect "… the home holds no root or repository key" no_key_of "$S1" root targets
 run "verify (fresh home) accepts the signer's tag" 0 "$SIGN" --home "$WORK/home-v1" -o json verify "$P:release-1"
 expect "… from targets/releases" has "\"role\":\"targets/releases\"" "$OUT"
 expect "… detached signature by alice's key" has "$ALICE" "$OUT"
@@ -114,6 +131,7 @@ expect "… adds no duplicate signature" has "\"new_signature\":false" "$OUT"
 run "signer list shows the tag" 0 "$SIGN" --home "$A" -o json signer list "$P"
 expect "… under targets/alice" has "\"name\":\"alice\",\"status\":\"valid\",\"version\":1,\"tags\":\[\"release-1\"\]" "$OUT"
 run "push --key with a key not in the home" 2 "$SIGN" --home "$S1" push --key "$(printf '%064d' 0)" "$P:release-1"
+expect "… says there is no such key file" has "push --key 0\{64\}: reading .*0\{64\}\.key: no such file" "$ERR"
 BOBK=$(signer_key "$S1" bob "$WORK/bob.pub")
 run "push --key with a key that is no signer" 2 "$SIGN" --home "$S1" push --key "$BOBK" "$P:release-1"
 expect "… says so" has "is not a signer" "$ERR"
@@ -127,9 +145,10 @@ run "the signer's tag still verifies" 0 "$SIGN" --home "$WORK/home-v1" verify "$
 run "signer remove alice" 0 "$SIGN" --home "$A" -o json signer remove alice "$P"
 expect "… keeps bob in targets/releases only" has "\"releases\":{\"role\":\"targets/releases\",\"keyids\":\[\"$BOBK\"\]" "$OUT"
 run "… signer list no longer shows alice" 0 "$SIGN" --home "$A" signer list "$P"
-expect "… no targets/alice" sh -c "! grep -q '^targets/alice' '$OUT'"
-expect "… no alice key" sh -c "! grep -q '$ALICE' '$OUT'"
+expect "… no targets/alice" lacks "^targets/alice" "$OUT"
+expect "… no alice key" lacks "$ALICE" "$OUT"
 run "… alice's tag no longer verifies" 1 "$SIGN" --home "$WORK/home-v1" verify "$P:release-1"
+expect "… says targets/releases did not verify" has "sig:release-1 is not signed: targets/releases did not verify" "$ERR"
 run "signer remove of an unknown signer" 2 "$SIGN" --home "$A" signer remove alice "$P"
 expect "… says so" has "has no signer alice" "$ERR"
 run "signer remove bob (the last signer)" 0 "$SIGN" --home "$A" signer remove bob "$P"
@@ -162,12 +181,13 @@ expect "… status not-valid" has "\"name\":\"releases\",\"status\":\"not-valid\
 run "… the first signer again adds nothing" 0 "$SIGN" --home "$WORK/home-c1" -o json push --key "$C1" "$P2:rel"
 expect "… no new detached signature" has "\"new_signature\":false" "$OUT"
 run "… still one of two" 1 "$SIGN" --home "$WORK/home-v2" verify "$P2:rel"
+expect "… says targets/releases did not verify" has "two:rel is not signed: targets/releases did not verify (too few signatures for its threshold" "$ERR"
 # the owner pushes another tag meanwhile: the half-signed role file stays
 seed "$P2:owner" 97 >/dev/null
 run "owner pushes another tag during the two-person release" 0 "$SIGN" --home "$A" push "$P2:owner"
 "$SIGN" --home "$WORK/home-c1" -o json signer list "$P2" >"$WORK/two-before.json" 2>/dev/null
 run "second signer signs the same tag and digest" 0 "$SIGN" --home "$WORK/home-c2" push --key "$C2" "$P2:rel"
-expect "… no warning left" sh -c "! grep -q 'needs more signers' '$ERR'"
+expect "… no warning left" lacks "needs more signers" "$ERR"
 run "… verify: two signatures meet the threshold" 0 "$SIGN" --home "$WORK/home-v2" -o json verify "$P2:rel"
 expect "… the digest" has "$D2" "$OUT"
 expect "… both detached signatures count" sh -c "grep -q '$C1' '$OUT' && grep -q '$C2' '$OUT'"
@@ -198,6 +218,7 @@ give_snapshot_keys "$A" "$WORK/home-r" "$P3" || echo "# harness: key copy failed
 run "push --key of dev-1 (outside the paths) is refused" 2 "$SIGN" --home "$WORK/home-r" push --key "$R1" "$P3:dev-1"
 expect "… says which prefixes are allowed" has "may sign only tags starting with \"release-\"" "$ERR"
 run "… nothing was signed" 1 "$SIGN" --home "$WORK/home-v4" verify "$P3:dev-1"
+expect "… says dev-1 is not signed" has "paths:dev-1 is not signed: no trust data for that tag" "$ERR"
 run "push --key of release-2 (inside)" 0 "$SIGN" --home "$WORK/home-r" push --key "$R1" "$P3:release-2"
 run "… verifies" 0 "$SIGN" --home "$WORK/home-v4" verify "$P3:release-2"
 expect "… the digest" has "$D3R" "$OUT"
@@ -216,6 +237,7 @@ run "signer add dev --paths release- (narrowed)" 0 "$SIGN" --home "$A" signer ad
 run "… the role file still lists dev-1: verify fails" 1 "$SIGN" --home "$WORK/home-v5" verify "$P4:dev-1"
 expect "… not signed" has "not signed" "$ERR"
 run "… and from a fresh home" 1 "$SIGN" --home "$WORK/home-v6" verify "$P4:dev-1"
+expect "… says dev-1 is not signed" has "narrow:dev-1 is not signed: no trust data for that tag" "$ERR"
 
 # --- keys-example/add-signer.sh -------------------------------------------------
 P5="$REG/script"
@@ -231,6 +253,7 @@ run "add-signer.sh without the passphrase fails clearly" 2 \
 	env -u SIGN_REPOSITORY_PASSPHRASE SIGN="$SIGN" SIGN_HOME="$A" "$ADD_SIGNER" carol "$P5" "$WORK/carol.pub" </dev/null
 expect "… names the variable" has "SIGN_REPOSITORY_PASSPHRASE" "$ERR"
 run "add-signer.sh with missing arguments" 2 env SIGN="$SIGN" "$ADD_SIGNER" carol
+expect "… prints its usage" has "^usage: .*add-signer.sh NAME GUN PUB.pem" "$ERR"
 
 ###############################################################################
 # notary backend
@@ -287,10 +310,11 @@ run "[notary] one signer alone is refused by the server" 2 as_signer sign_ts --h
 expect "[notary] … the server's reason" has "did not meet threshold" "$ERR"
 expect "[notary] … and what to do" has "ID1,ID2" "$ERR"
 run "[notary] … verify: not signed" 1 sign_ts --home "$WORK/home-n-v2" verify "$NP2:rel"
+expect "[notary] … says rel is not signed" has "n-two:rel is not signed: no trust data for that tag" "$ERR"
 run "[notary] … notary list still reads the repository" 0 notary_cli list "$NP2"
-expect "[notary] … without the tag" sh -c "! grep -q '^rel ' '$OUT'"
+expect "[notary] … without the tag" lacks "^rel " "$OUT"
 run "[notary] two keys of the role sign at once" 0 as_signer sign_ts --home "$WORK/home-n-cc" -o json push --key "$NC1,$NC2" "$NP2:rel"
-expect "[notary] … no pending warning" sh -c "! grep -q 'needs more signers' '$ERR'"
+expect "[notary] … no pending warning" lacks "needs more signers" "$ERR"
 run "[notary] … verify: two of two" 0 sign_ts --home "$WORK/home-n-v2" verify "$NP2:rel"
 expect "[notary] … the digest" has "$DN2" "$OUT"
 run "[notary] … notary list shows the tag under its role" 0 notary_cli list "$NP2"
@@ -308,16 +332,18 @@ run "[notary] … notary list reads the repository" 0 notary_cli list "$NP3"
 run "[notary] push --key of dev-1 is refused" 2 as_signer sign_ts --home "$WORK/home-n-r" push --key "$NR" "$NP3:dev-1"
 expect "[notary] … says which prefixes" has "may sign only tags starting with \"release-\"" "$ERR"
 run "[notary] … dev-1 does not verify" 1 sign_ts --home "$WORK/home-n-v3" verify "$NP3:dev-1"
+expect "[notary] … says dev-1 is not signed" has "n-paths:dev-1 is not signed: no trust data for that tag" "$ERR"
 
 # remove
 run "[notary] signer remove alice" 0 sign_ts --home "$NA" signer remove alice "$NP"
 run "[notary] … notary list reads the repository" 0 notary_cli list "$NP"
 expect "[notary] … v1 still in targets" notary_list_has v1 "[0-9a-f]{64}" targets "$OUT"
 run "[notary] … notary delegation list: no targets/alice" 0 notary_cli delegation list "$NP"
-expect "[notary] … gone" sh -c "! grep -q 'targets/alice' '$OUT'"
+expect "[notary] … gone" lacks "targets/alice" "$OUT"
 run "[notary] … signer list: no roles" 0 sign_ts --home "$NA" -o json signer list "$NP"
 expect "[notary] … empty" has "\"roles\":\[\]" "$OUT"
 run "[notary] … release-1 no longer verifies" 1 sign_ts --home "$WORK/home-n-v1" verify "$NP:release-1"
+expect "[notary] … says release-1 is not signed" has "n-sig:release-1 is not signed: no trust data for that tag" "$ERR"
 run "[notary] … v1 still does" 0 sign_ts --home "$WORK/home-n-v1" verify "$NP:v1"
 
 finish

@@ -35,6 +35,7 @@ run "verify with --ca-file" 0 "$SIGN" --home "$V" --ca-file "$CA/ca.pem" verify 
 run "verify with --insecure-registry (no CA)" 0 "$SIGN" --home "$V" --insecure-registry "$TLSREG" verify "$TLSREG/app:v1"
 run "verify with SIGN_INSECURE_REGISTRIES" 0 env SIGN_INSECURE_REGISTRIES="other:1,$TLSREG" "$SIGN" --home "$V" verify "$TLSREG/app:v1"
 run "verify with a CA file that does not exist" 2 "$SIGN" --home "$V" --ca-file "$WORK/none.pem" verify "$TLSREG/app:v1"
+expect "… says the CA file cannot be set" has "error setting certificate file: .*none.pem" "$ERR"
 
 # --- Basic auth (htpasswd) with docker config credentials --------------------------
 start_auth_registry auth
@@ -45,6 +46,7 @@ expect "… names the registry" has "$AUTHREG" "$ERR"
 expect "… hints at docker login" has "docker login" "$ERR"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$AUTHREG" "$(printf 'alice:wrong' | base64)" >"$DOCKER_CONFIG/config.json"
 run "wrong password: refused" 2 "$SIGN" --home "$H" push "$AUTHREG/secret:v1"
+expect "… says the registry refused the credentials" has "registry $AUTHREG refused the credentials" "$ERR"
 printf '{"auths":{"http://%s/v2/":{"auth":"%s"}}}\n' "$AUTHREG" "$(printf 'alice:s3cret' | base64)" >"$DOCKER_CONFIG/config.json"
 run "push with credentials from the docker config" 0 "$SIGN" --home "$H" push "$AUTHREG/secret:v1"
 run "verify with credentials" 0 "$SIGN" --home "$V" verify "$AUTHREG/secret:v1"
@@ -71,6 +73,7 @@ start_tokenproxy() {
 start_tokenproxy "$WORK/proxy.log" bob:hunter2
 PROXY=$TPROXY
 run "Bearer: no credentials" 2 "$SIGN" --home "$H" push "$PROXY/tok:v1"
+expect "… says the registry requires authentication" has "registry $PROXY requires authentication (token server .*: HTTP 401)" "$ERR"
 expect "… the token endpoint refused" has "token refused\|401" "$WORK/proxy.log"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$PROXY" "$(printf 'bob:hunter2' | base64)" >"$DOCKER_CONFIG/config.json"
 run "Bearer: push with credentials from the docker config" 0 "$SIGN" --home "$H" push "$PROXY/tok:v1"
@@ -80,6 +83,7 @@ run "Bearer: verify" 0 "$SIGN" --home "$V" verify "$PROXY/tok:v1"
 expect "… prints the digest" has "^$PROXY/tok@$D41\$" "$OUT"
 rm -f "$DOCKER_CONFIG/config.json"
 run "Bearer: verify without credentials is refused" 2 "$SIGN" --home "$V" verify "$PROXY/tok:v1"
+expect "… says the registry requires authentication" has "registry $PROXY requires authentication (token server .*: HTTP 401)" "$ERR"
 
 # --- OAuth2: an identity token from the docker config ----------------------------
 # Registries that issue identity tokens (docker login to Azure Container

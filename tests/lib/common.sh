@@ -158,15 +158,42 @@ expect() {
 	fi
 }
 
-has() { grep -q -- "$1" "$2"; }
-# lacks PATTERN FILE...: no line of any FILE matches
-lacks() {
-	local pat=$1
-	shift
-	! grep -q -- "$pat" "$@"
+# readable FILE...: each FILE is a regular file that can be read; says
+# which one is not (a check on a missing file must fail, not pass).
+readable() {
+	local f
+	[ $# -gt 0 ] || { echo "# no file given" >&2; return 1; }
+	for f; do
+		if [ ! -f "$f" ] || [ ! -r "$f" ]; then
+			echo "# cannot read $f" >&2
+			return 1
+		fi
+	done
 }
 
+# has PATTERN FILE: a line of FILE matches.  Fails when FILE cannot be read.
+has() {
+	[ $# -eq 2 ] || { echo "# has: wanted PATTERN FILE, got $# arguments" >&2; return 1; }
+	readable "$2" && grep -q -- "$1" "$2"
+}
+
+# lacks PATTERN FILE...: no line of any FILE matches.  Fails when a FILE
+# cannot be read: grep's "no match" (1) passes, its error (2) does not.
+lacks() {
+	local pat=$1 rc
+	shift
+	readable "$@" || return 1
+	grep -q -- "$pat" "$@"
+	rc=$?
+	[ "$rc" -eq 1 ]
+}
+
+# finish: record this script's counts; fails when a check failed, or when
+# no check ran at all (a script that checked nothing proves nothing).
 finish() {
+	if [ $((PASS + FAIL)) -eq 0 ]; then
+		bad "$(basename "$0")" "no check ran"
+	fi
 	echo "$PASS $FAIL" >>"$RESULTS"
 	echo "# $(basename "$0"): $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
