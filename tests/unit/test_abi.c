@@ -355,6 +355,46 @@ static void test_all_signers(void **state)
 	sign_ctx_free(ctx);
 }
 
+/* The publishing calls clear err too: signers, refresh, rotation, revoke. */
+static void test_clear_publishing(void **state)
+{
+	sign_ctx *ctx;
+	sign_error err;
+	sign_buf out = SIGN_BUF_INIT;
+	sign_rotate_options ro = SIGN_ROTATE_OPTIONS_INIT;
+	char ref[4300], gunref[4300];
+	(void)state;
+	ctx = open_ctx(home);
+	snprintf(ref, sizeof(ref), "oci:%s:v1", layout);
+	snprintf(gunref, sizeof(gunref), "oci:%s", layout);
+
+	garbage(&err);
+	assert_int_equal(sign_signer_list(&out, ctx, gunref, &err), SIGN_OK);
+	assert_clear(&err);
+	sign_buf_dispose(&out);
+	garbage(&err);
+	assert_int_equal(sign_signer_remove(&out, ctx, "erin", gunref, &err), SIGN_OK);
+	assert_clear(&err);
+	sign_buf_dispose(&out);
+	garbage(&err);
+	assert_int_equal(sign_trust_refresh(&out, ctx, gunref, NULL, 0, &err), SIGN_OK);
+	assert_clear(&err);
+	sign_buf_dispose(&out);
+	garbage(&err);
+	assert_int_equal(sign_key_rotate(&out, ctx, gunref, "snapshot", &ro, &err), SIGN_OK);
+	assert_clear(&err);
+	sign_buf_dispose(&out);
+	garbage(&err);
+	assert_int_equal(sign_trust_republish(&out, ctx, gunref, NULL, &err), SIGN_OK);
+	assert_clear(&err);
+	sign_buf_dispose(&out);
+	garbage(&err);
+	assert_int_equal(sign_revoke(&out, ctx, ref, NULL, &err), SIGN_OK);
+	assert_clear(&err);
+	sign_buf_dispose(&out);
+	sign_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_result_version),
 		cmocka_unit_test(test_push_verify),
 		cmocka_unit_test(test_all_signers),
+		cmocka_unit_test(test_clear_publishing),
 	};
 	int r;
 	if (sign_global_init() != SIGN_OK)
