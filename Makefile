@@ -113,7 +113,7 @@ $(B)/libsign.pc: Makefile
 	@mkdir -p $(@D)
 	$(PC_GEN) > $@
 
-$(B)/tests/%: tests/unit/%.c $(B)/libsign.a $(HDRS)
+$(B)/tests/%: tests/unit/%.c $(B)/libsign.a $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libsign.a $(PKG_LIBS) $(CMOCKA_LIBS)
 

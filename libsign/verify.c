@@ -251,8 +251,8 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	signp_trust_load_opts lo;
 	signp_target tg;
 	char served[80], tagname[136];
-	EVP_PKEY *pkeys[32];
-	char ids[32][72];
+	EVP_PKEY **pkeys = NULL;
+	char (*ids)[72] = NULL;
 	size_t nkeys = 0;
 	const json_t *id;
 	size_t i;
@@ -268,7 +268,6 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 			out->version);
 	memset(out, 0, sizeof(*out));
 	out->version = SIGN_VERIFY_RESULT_VERSION;
-	memset(pkeys, 0, sizeof(pkeys));
 	if (opts != NULL && opts->version == 1) {
 		/* version 1 ends before at */
 		memcpy(&dflt, opts, offsetof(sign_verify_options, at));
@@ -363,13 +362,20 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		/* the role's distinct public keys, each once under its canonical
 		 * ID: a key listed under several key IDs (another encoding, a
 		 * certificate) must not count twice toward the threshold */
+		size_t nlisted = json_array_size(tg.keyids);
+		pkeys = calloc(nlisted ? nlisted : 1, sizeof(*pkeys));
+		ids = calloc(nlisted ? nlisted : 1, sizeof(*ids));
+		if (pkeys == NULL || ids == NULL) {
+			r = signp_err(err, SIGN_ENOMEM, "out of memory");
+			goto out;
+		}
 		json_array_foreach(tg.keyids, i, id) {
 			const json_t *kobj = json_object_get(tg.keys,
 				json_string_value(id) ? json_string_value(id) : "");
 			EVP_PKEY *pk = NULL;
 			char cid[65];
 			size_t j = 0;
-			if (kobj == NULL || nkeys == 32 || signp_tuf_key_pkey(&pk, kobj, NULL) != SIGN_OK)
+			if (kobj == NULL || signp_tuf_key_pkey(&pk, kobj, NULL) != SIGN_OK)
 				continue;
 			if (signp_key_canonical_id(cid, pk, NULL) == SIGN_OK)
 				while (j < nkeys && strcmp(ids[j], cid) != 0)
@@ -397,6 +403,8 @@ out:
 	}
 	for (i = 0; i < nkeys; i++)
 		EVP_PKEY_free(pkeys[i]);
+	free(pkeys);
+	free(ids);
 	signp_ctx_counters(ctx, &out->requests, &out->connections);
 	signp_ctx_remember_schemes(ctx);
 	if (t && !borrowed) {

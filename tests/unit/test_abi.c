@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <sign.h>
 
 static char dir[4096];
@@ -355,6 +358,69 @@ static void test_all_signers(void **state)
 	sign_ctx_free(ctx);
 }
 
+/* A signer role listing as many keys as `sign signer add` takes (32),
+ * signed by the last one: the verifier weighs every key the role lists
+ * (it keeps them in an array sized by the role, not a fixed one). */
+static void test_many_keys(void **state)
+{
+	enum { NKEYS = 32 };
+	static const char *files[NKEYS + 1];
+	static char pubs[NKEYS][4300];
+	sign_ctx *ctx, *vctx;
+	sign_error err;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
+	sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
+	sign_push_result pr = SIGN_PUSH_RESULT_INIT;
+	sign_buf pem = SIGN_BUF_INIT, out = SIGN_BUF_INIT;
+	char lay[4300], h[4300], vh[4300], ref[4400], gunref[4400], cmd[8800], keyid[72];
+	FILE *f;
+	(void)state;
+	snprintf(lay, sizeof(lay), "%s/many-layout", dir);
+	snprintf(h, sizeof(h), "%s/many-home", dir);
+	snprintf(vh, sizeof(vh), "%s/many-verifier", dir);
+	snprintf(cmd, sizeof(cmd), "sh tests/lib/mkimage.sh '%s' v1 many >/dev/null", lay);
+	assert_int_equal(system(cmd), 0);
+	snprintf(ref, sizeof(ref), "oci:%s:v1", lay);
+	snprintf(gunref, sizeof(gunref), "oci:%s", lay);
+	ctx = open_ctx(h);
+	/* 31 keys made here, that nobody uses, then the home's own */
+	for (int i = 0; i < NKEYS - 1; i++) {
+		EVP_PKEY *pk = EVP_EC_gen("P-256");
+		assert_non_null(pk);
+		snprintf(pubs[i], sizeof(pubs[i]), "%s/many-%d.pub", dir, i);
+		assert_non_null(f = fopen(pubs[i], "w"));
+		assert_int_equal(PEM_write_PUBKEY(f, pk), 1);
+		assert_int_equal(fclose(f), 0);
+		EVP_PKEY_free(pk);
+		files[i] = pubs[i];
+	}
+	assert_int_equal(sign_key_generate(keyid, ctx, "many", NULL, &err), SIGN_OK);
+	assert_int_equal(sign_key_export(&pem, ctx, keyid, SIGN_KEY_FORMAT_PUBLIC, &err), SIGN_OK);
+	snprintf(pubs[NKEYS - 1], sizeof(pubs[NKEYS - 1]), "%s/many-last.pub", dir);
+	assert_non_null(f = fopen(pubs[NKEYS - 1], "w"));
+	assert_int_equal(fwrite(pem.ptr, 1, pem.size, f), pem.size);
+	assert_int_equal(fclose(f), 0);
+	files[NKEYS - 1] = pubs[NKEYS - 1];
+	files[NKEYS] = NULL;
+	if (sign_signer_add(&out, ctx, "many", gunref, files, NULL, 1, &err) != SIGN_OK)
+		fail_msg("signer add: %s", err.message);
+	o.keyid = keyid;
+	if (sign_push(&pr, ctx, ref, &o, &err) != SIGN_OK)
+		fail_msg("push --key: %s", err.message);
+	vctx = open_ctx(vh);
+	garbage(&err);
+	if (sign_verify(&vr, vctx, ref, NULL, &err) != SIGN_OK)
+		fail_msg("verify: %s", err.message);
+	assert_clear(&err);
+	assert_int_equal(vr.nsigners, 1);
+	assert_string_equal(vr.signers[0], keyid);
+	sign_verify_result_dispose(&vr);
+	sign_buf_dispose(&pem);
+	sign_buf_dispose(&out);
+	sign_ctx_free(vctx);
+	sign_ctx_free(ctx);
+}
+
 /* The publishing calls clear err too: signers, refresh, rotation, revoke. */
 static void test_clear_publishing(void **state)
 {
@@ -404,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_result_version),
 		cmocka_unit_test(test_push_verify),
 		cmocka_unit_test(test_all_signers),
+		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_clear_publishing),
 	};
 	int r;
