@@ -383,6 +383,9 @@ static void test_many_keys(void **state)
 	snprintf(ref, sizeof(ref), "oci:%s:v1", lay);
 	snprintf(gunref, sizeof(gunref), "oci:%s", lay);
 	ctx = open_ctx(h);
+	if (sign_push(&pr, ctx, ref, NULL, &err) != SIGN_OK) /* the repository key */
+		fail_msg("push: %s", err.message);
+	pr = (sign_push_result)SIGN_PUSH_RESULT_INIT;
 	/* 31 keys made here, that nobody uses, then the home's own */
 	for (int i = 0; i < NKEYS - 1; i++) {
 		EVP_PKEY *pk = EVP_EC_gen("P-256");
