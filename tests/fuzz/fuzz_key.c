@@ -1,5 +1,5 @@
 /*
- * fuzz_key.c - key files (key.c): every format signp_key_parse reads (PEM
+ * fuzz_key.c - key files (key_file.c, key_pem.c): every format signp_key_parse reads (PEM
  * public keys and certificates, PKCS#8, EC PRIVATE KEY, cosign's and
  * notary/DCT's encrypted files) and their role:/gun: headers.  Each input is
  * parsed without a passphrase; an encrypted file whose structure got as far

@@ -1,7 +1,7 @@
 /*
- * fuzz_tuf.c - Notary TUF metadata (tuf.c): the input is parsed as each
- * role (root, targets, snapshot, timestamp and the delegation
- * targets/releases).  What parses is then
+ * fuzz_tuf.c - Notary TUF metadata (tuf.c, tuf_root.c, tuf_key.c,
+ * tuf_sig.c): the input is parsed as each role (root, targets, snapshot,
+ * timestamp and the delegation targets/releases).  What parses is then
  *   - written back in notary's wire form, which must parse again to the same
  *     canonical signed object and the same bytes (a stable round trip);
  *   - for a root: its structure, certificates and key objects checked, its
