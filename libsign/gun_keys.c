@@ -280,3 +280,34 @@ out:
 	return r;
 }
 
+
+int signp_root_signers(signp_tuf_signer *signers, signp_key **held, size_t max, size_t *n,
+	sign_ctx *ctx, const signp_tuf_file *root, sign_error *err)
+{
+	const json_t *keys = json_object_get(root->signed_obj, "keys");
+	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
+		"roles"), "root"), "keyids"), *id;
+	size_t i;
+	*n = 0;
+	json_array_foreach(ids, i, id) {
+		const char *tid = json_string_value(id);
+		char cid[65];
+		signp_keyinfo info;
+		size_t j;
+		int r;
+		if (tid == NULL || *n >= max ||
+		    signp_tuf_key_canonical_id(cid, json_object_get(keys, tid), NULL) != SIGN_OK ||
+		    signp_keystore_info(&info, ctx->home, cid, NULL) != SIGN_OK)
+			continue;
+		for (j = 0; j < *n && strcmp(held[j]->id, cid) != 0; j++)
+			;
+		if (j < *n)
+			continue;
+		if ((r = signp_ctx_load_key(&held[*n], ctx, cid, SIGN_PASS_ROOT, err)) != SIGN_OK)
+			return r;
+		signers[*n].keyid = tid;
+		signers[*n].pkey = held[*n]->pkey;
+		(*n)++;
+	}
+	return SIGN_OK;
+}

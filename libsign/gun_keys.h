@@ -38,6 +38,14 @@ void signp_unlock_gun(int fd);
  * first; created when the home has none: *created_root) certified for
  * this GUN; the snapshot and timestamp keys are k's, or the server's
  * (remembered in the home). */
+/* The root keys of this home that root lists, loaded as signers under the
+ * root's key IDs (signers[i].keyid borrows from root; held[i] owns the
+ * key: free each), each public key once (a second ID or certificate over
+ * one key adds no signature that counts); at most max.  *n may be 0: the
+ * caller says what that means. */
+int signp_root_signers(signp_tuf_signer *signers, signp_key **held, size_t max, size_t *n,
+	sign_ctx *ctx, const signp_tuf_file *root, sign_error *err);
+
 int signp_build_root_v1(sign_buf *wire, int *created_root, sign_ctx *ctx, signp_trust_backend *be,
 	const char *gun, const signp_gun_keys *k, const char *root_keyid, sign_error *err);
 

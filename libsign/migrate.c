@@ -24,43 +24,19 @@
 
 #include <jansson.h>
 
-/* The root keys of this home that root lists, as signers (cert IDs). */
+#define MIGRATE_ROOT_SIGNERS 4
+
+/* The root keys of this home that root lists, as signers. */
 static int root_signers(signp_tuf_signer *signers, signp_key **held, size_t *n, sign_ctx *ctx,
 	const char *gun, const signp_tuf_file *root, sign_error *err)
 {
-	const json_t *keys = json_object_get(root->signed_obj, "keys");
-	const json_t *ids = json_object_get(json_object_get(json_object_get(root->signed_obj,
-		"roles"), "root"), "keyids"), *id;
-	size_t i;
-	*n = 0;
-	json_array_foreach(ids, i, id) {
-		EVP_PKEY *pk = NULL;
-		char cid[65];
-		signp_keyinfo info;
-		const char *tid = json_string_value(id);
-		if (tid == NULL || *n == 4)
-			continue;
-		if (signp_tuf_key_pkey(&pk, json_object_get(keys, tid), NULL) != SIGN_OK)
-			continue;
-		if (signp_key_canonical_id(cid, pk, NULL) == SIGN_OK &&
-		    signp_keystore_info(&info, ctx->home, cid, NULL) == SIGN_OK) {
-			int r = signp_ctx_load_key(&held[*n], ctx, cid, SIGN_PASS_ROOT, err);
-			if (r != SIGN_OK) {
-				EVP_PKEY_free(pk);
-				return r;
-			}
-			signers[*n].keyid = tid;
-			signers[*n].pkey = held[*n]->pkey;
-			(*n)++;
-		}
-		EVP_PKEY_free(pk);
-	}
-	if (*n == 0) {
+	int r = signp_root_signers(signers, held, MIGRATE_ROOT_SIGNERS, n, ctx, root, err);
+	if (r == SIGN_OK && *n == 0) {
 		signp_err(err, SIGN_EKEY, "migrating %s: this home holds none of its root keys", gun);
 		signp_err_hint(err, "import the root key first: sign key import ~/.docker/trust/private/<id>.key");
 		return SIGN_EKEY;
 	}
-	return SIGN_OK;
+	return r;
 }
 
 /* Does root list, for role, the TUF key whose canonical ID is cid? */
@@ -90,8 +66,8 @@ static int build_next_root(sign_buf *wire, sign_ctx *ctx, const char *gun,
 	const signp_tuf_file *root, const signp_gun_keys *k, sign_error *err)
 {
 	json_t *s = json_deep_copy(root->signed_obj), *keys, *roles, *obj = NULL;
-	signp_tuf_signer signers[4];
-	signp_key *held[4] = { NULL };
+	signp_tuf_signer signers[MIGRATE_ROOT_SIGNERS];
+	signp_key *held[MIGRATE_ROOT_SIGNERS] = { NULL };
 	size_t n = 0;
 	char sid[65], tsid[65];
 	int r;
@@ -139,7 +115,7 @@ static int build_next_root(sign_buf *wire, sign_ctx *ctx, const char *gun,
 		goto out;
 	r = signp_tuf_sign(wire, s, signers, n, err);
 out:
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < MIGRATE_ROOT_SIGNERS; i++)
 		signp_key_free(held[i]);
 	json_decref(s);
 	return r;
@@ -349,8 +325,8 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	 * before anything is created); snapshot and timestamp keys of this
 	 * home, created when missing */
 	{
-		signp_tuf_signer sg[4];
-		signp_key *held[4] = { NULL };
+		signp_tuf_signer sg[MIGRATE_ROOT_SIGNERS];
+		signp_key *held[MIGRATE_ROOT_SIGNERS] = { NULL };
 		size_t nh = 0;
 		r = root_signers(sg, held, &nh, ctx, ref.gun, src->root, err);
 		for (size_t i = 0; i < nh; i++)

@@ -137,42 +137,19 @@ static int load_held(signp_key **out, sign_ctx *ctx, const signp_tuf_file *root,
 	return r;
 }
 
-/* The root keys of this home that root lists, as signers (TUF IDs), each
- * public key once (a second certificate over it adds no signature that
- * counts). */
+/* The root keys of this home that root lists, as signers: one place is
+ * kept free for the new root key of a root rotation. */
 static int root_signers(signp_tuf_signer *signers, signp_key **held, size_t *n, sign_ctx *ctx,
 	const signp_tuf_file *root, const char *gun, sign_error *err)
 {
-	const json_t *keys = json_object_get(root->signed_obj, "keys"), *id;
-	size_t i;
-	*n = 0;
-	json_array_foreach(role_keyids(root, "root"), i, id) {
-		const char *tid = json_string_value(id);
-		char cid[65];
-		signp_keyinfo info;
-		size_t j;
-		int r;
-		if (tid == NULL || *n + 1 >= MAX_ROOT_SIGNERS ||
-		    signp_tuf_key_canonical_id(cid, json_object_get(keys, tid), NULL) != SIGN_OK ||
-		    signp_keystore_info(&info, ctx->home, cid, NULL) != SIGN_OK)
-			continue;
-		for (j = 0; j < *n && strcmp(held[j]->id, cid) != 0; j++)
-			;
-		if (j < *n)
-			continue;
-		if ((r = signp_ctx_load_key(&held[*n], ctx, cid, SIGN_PASS_ROOT, err)) != SIGN_OK)
-			return r;
-		signers[*n].keyid = tid;
-		signers[*n].pkey = held[*n]->pkey;
-		(*n)++;
-	}
-	if (*n == 0) {
+	int r = signp_root_signers(signers, held, MAX_ROOT_SIGNERS - 1, n, ctx, root, err);
+	if (r == SIGN_OK && *n == 0) {
 		signp_err(err, SIGN_EKEY, "rotating a key of %s: this home holds none of its root keys", gun);
 		signp_err_hint(err, "a rotation changes the root: import the root key first "
 			"(sign key import ROOT.key), and remove it again afterwards if it is kept offline");
 		return SIGN_EKEY;
 	}
-	return SIGN_OK;
+	return r;
 }
 
 /* ---- the pending-rotation record ---- */
