@@ -6,7 +6,8 @@
  * input and no server.
  *
  * The in-memory backend serves role files from memory (fetch), records
- * what is published to it (publish) and can answer SIGN_ECONFLICT.  It
+ * what is published to it (publish) and can answer SIGN_ECONFLICT, alone
+ * or with another writer's files put in place first (mt_theirs).  It
  * sets only refresh, fetch, publish, free and caps: the rest of the
  * backend table is the engine's business.
  *
@@ -130,6 +131,12 @@ typedef struct mt_backend {
 	size_t n;
 	int missing;          /* refresh: the GUN has no collection */
 	int conflicts;        /* the next publishes answer SIGN_ECONFLICT */
+	/* another writer's files: the next publish installs them (as current
+	 * files) and answers SIGN_ECONFLICT, as if that writer had published
+	 * between our read and our write */
+	mt_file theirs[4];
+	size_t ntheirs;
+	int conflicted;       /* publishes answered with SIGN_ECONFLICT */
 	int refreshes, fetches, publishes;
 	/* the files of the last publish, in order */
 	char published[16][128];
@@ -201,8 +208,18 @@ static int mt_publish(signp_trust_backend *be, const signp_trust_out *files, siz
 	sign_error *err)
 {
 	mt_backend *m = (mt_backend *)be;
+	if (m->ntheirs > 0) {
+		for (size_t i = 0; i < m->ntheirs; i++) {
+			mt_put(m, m->theirs[i].role, 0, m->theirs[i].bytes, m->theirs[i].len);
+			free(m->theirs[i].bytes);
+		}
+		m->ntheirs = 0;
+		m->conflicted++;
+		return signp_err(err, SIGN_ECONFLICT, "publishing: another writer changed the trust data");
+	}
 	if (m->conflicts > 0) {
 		m->conflicts--;
+		m->conflicted++;
 		return signp_err(err, SIGN_ECONFLICT, "publishing: another writer changed the trust data");
 	}
 	m->publishes++;
@@ -224,6 +241,34 @@ static void mt_free(signp_trust_backend *be)
 	for (size_t i = 0; i < m->n; i++)
 		free(m->files[i].bytes);
 	m->n = 0;
+	for (size_t i = 0; i < m->ntheirs; i++)
+		free(m->theirs[i].bytes);
+	m->ntheirs = 0;
+}
+
+/* Another writer's file for role, published by it just before our next
+ * publish (which then meets a conflict).  The bytes are copied. */
+static MT_UNUSED void mt_theirs(mt_backend *m, const char *role, const void *bytes, size_t len)
+{
+	mt_file *f;
+	if (m->ntheirs == sizeof(m->theirs) / sizeof(m->theirs[0]))
+		fail_msg("in-memory backend: too many files of another writer");
+	f = &m->theirs[m->ntheirs++];
+	snprintf(f->role, sizeof(f->role), "%s", role);
+	f->version = 0;
+	f->bytes = malloc(len ? len : 1);
+	assert_non_null(f->bytes);
+	memcpy(f->bytes, bytes, len);
+	f->len = len;
+}
+
+/* How many files of role the last publish carried. */
+static MT_UNUSED int mt_published(const mt_backend *m, const char *role)
+{
+	int n = 0;
+	for (size_t i = 0; i < m->npublished; i++)
+		n += strcmp(m->published[i], role) == 0;
+	return n;
 }
 
 static MT_UNUSED void mt_backend_init(mt_backend *m)

@@ -18,155 +18,29 @@
 
 #include "ctx.h"
 #include "publish.h"
+#include "memtrust.h"
 
 #define GUN "example.com/publish/tx"
-#define MAX_FILES 64
 
-/* ---- an in-memory backend ---- */
+/* ---- fixtures: a home in the test's own folder ---- */
 
-typedef struct mem_file {
-	char role[128];
-	int64_t version;
-	sign_buf bytes;
-} mem_file;
-
-typedef struct mem_be {
-	signp_trust_backend be;
-	mem_file files[MAX_FILES];   /* every file ever published; the last of a role is current */
-	size_t n;
-	/* the next publish installs these files (another writer's) and
-	 * answers SIGN_ECONFLICT */
-	mem_file theirs[4];
-	size_t ntheirs;
-	int publishes, conflicts;
-	/* what the last successful publish carried */
-	int last_snapshots, last_timestamps, last_targets, last_files;
-} mem_be;
-
-static void put(mem_be *m, const char *role, int64_t version, const void *bytes, size_t len)
-{
-	mem_file *f;
-	assert_true(m->n < MAX_FILES);
-	f = &m->files[m->n++];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->role, sizeof(f->role), "%s", role);
-	f->version = version;
-	assert_int_equal(signp_buf_put(&f->bytes, bytes, len), SIGN_OK);
-}
-
-static int mem_refresh(signp_trust_backend *be, sign_error *err)
-{
-	mem_be *m = (mem_be *)be;
-	return m->n ? SIGN_OK : signp_err(err, SIGN_ENOTFOUND, "no trust data");
-}
-
-static int mem_fetch(signp_trust_backend *be, const char *role, int64_t version, const char *sha256_hex,
-	size_t max, sign_buf *out, sign_error *err)
-{
-	mem_be *m = (mem_be *)be;
-	const mem_file *hit = NULL;
-	(void)sha256_hex;
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->files[i].role, role) == 0 && (version <= 0 || m->files[i].version == version))
-			hit = &m->files[i];
-	if (hit == NULL)
-		return signp_err(err, SIGN_ENOTFOUND, "%s: not found", role);
-	if (hit->bytes.size > max)
-		return signp_err(err, SIGN_EFORMAT, "%s: too large", role);
-	return signp_buf_put(out, hit->bytes.ptr, hit->bytes.size);
-}
-
-static int mem_publish(signp_trust_backend *be, const signp_trust_out *files, size_t n, sign_error *err)
-{
-	mem_be *m = (mem_be *)be;
-	m->publishes++;
-	if (m->ntheirs) {
-		for (size_t i = 0; i < m->ntheirs; i++) {
-			put(m, m->theirs[i].role, m->theirs[i].version, m->theirs[i].bytes.ptr, m->theirs[i].bytes.size);
-			sign_buf_dispose(&m->theirs[i].bytes);
-		}
-		m->ntheirs = 0;
-		m->conflicts++;
-		return signp_err(err, SIGN_ECONFLICT, "another writer published first");
-	}
-	m->last_snapshots = m->last_timestamps = m->last_targets = 0;
-	m->last_files = (int)n;
-	for (size_t i = 0; i < n; i++) {
-		put(m, files[i].role, files[i].version, files[i].bytes, files[i].len);
-		m->last_snapshots += strcmp(files[i].role, "snapshot") == 0;
-		m->last_timestamps += strcmp(files[i].role, "timestamp") == 0;
-		m->last_targets += strcmp(files[i].role, "targets") == 0;
-	}
-	return SIGN_OK;
-}
-
-static void mem_free(signp_trust_backend *be)
-{
-	(void)be;
-}
-
-static void mem_init(mem_be *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->be.refresh = mem_refresh;
-	m->be.fetch = mem_fetch;
-	m->be.publish = mem_publish;
-	m->be.free = mem_free;
-	m->be.name = "memory";
-}
-
-static void mem_dispose(mem_be *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		sign_buf_dispose(&m->files[i].bytes);
-	for (size_t i = 0; i < m->ntheirs; i++)
-		sign_buf_dispose(&m->theirs[i].bytes);
-}
-
-/* ---- fixtures ---- */
-
-static char dir[] = "/tmp/sign-test-publish-tx.XXXXXX";
-static char home[128];
-
-static int passphrase(char *buf, size_t size, sign_pass_kind kind, const char *keyid, int confirm,
-	void *payload)
-{
-	(void)kind;
-	(void)keyid;
-	(void)confirm;
-	(void)payload;
-	snprintf(buf, size, "correct horse battery staple");
-	return 0;
-}
+static char dir[4096];
+static char home[4200];
 
 static int setup(void **state)
 {
 	(void)state;
-	if (mkdtemp(dir) == NULL || sign_global_init() != SIGN_OK)
+	if (sign_global_init() != SIGN_OK)
 		return -1;
+	mt_tmpdir(dir, sizeof(dir), "publish-tx");
 	snprintf(home, sizeof(home), "%s/home", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[80];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static sign_ctx *new_ctx(void)
-{
-	sign_ctx_options o = SIGN_CTX_OPTIONS_INIT;
-	sign_ctx *ctx = NULL;
-	sign_error err;
-	memset(&err, 0, sizeof(err));
-	o.home = home;
-	o.passphrase_cb = passphrase;
-	if (sign_ctx_new(&ctx, &o, &err) != SIGN_OK)
-		fail_msg("sign_ctx_new: %s", err.message);
-	return ctx;
+	return mt_rmtree(dir);
 }
 
 static const char D1[] = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -217,46 +91,45 @@ static int stage_init(signp_publish *tx, const signp_trust *cur, void *arg, sign
 }
 
 /* Another writer's update over the current state: targets with "theirs"
- * added, snapshot, timestamp; staged in the backend for its next publish. */
-static void their_update(mem_be *m, sign_ctx *ctx, const signp_gun_keys *k)
+ * added, snapshot, timestamp; published by it just before our next publish.
+ * Returns the version of its targets. */
+static int64_t their_update(mt_backend *m, sign_ctx *ctx, const signp_gun_keys *k)
 {
 	signp_trust *t = NULL;
 	signp_trust_load_opts lo = { .publisher = 1 };
 	sign_error err;
 	sign_buf targets = SIGN_BUF_INIT, snap = SIGN_BUF_INIT, ts = SIGN_BUF_INIT, none = SIGN_BUF_INIT;
 	json_t *s;
+	int64_t version;
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(signp_trust_load(&t, ctx, &m->be, GUN, &lo, &err), SIGN_OK);
 	s = json_deep_copy(t->targets->signed_obj);
 	assert_non_null(s);
+	version = t->targets->version + 1;
 	json_object_set_new(json_object_get(s, "targets"), "theirs", signp_target_json(D3, 300));
-	json_object_set_new(s, "version", json_integer(t->targets->version + 1));
+	json_object_set_new(s, "version", json_integer(version));
 	assert_int_equal(signp_sign_file(&targets, s, k->targets, &err), SIGN_OK);
 	assert_int_equal(signp_build_snapshot(&snap, t, &none, &targets, t->snapshot->version + 1, k->snapshot,
 		&err), SIGN_OK);
 	assert_int_equal(signp_build_timestamp(&ts, snap.ptr, snap.size, t->timestamp->version + 1, 86400,
 		k->timestamp, &err), SIGN_OK);
-	memset(m->theirs, 0, sizeof(m->theirs));
-	snprintf(m->theirs[0].role, 128, "targets");
-	m->theirs[0].version = t->targets->version + 1;
-	m->theirs[0].bytes = targets;
-	snprintf(m->theirs[1].role, 128, "snapshot");
-	m->theirs[1].version = t->snapshot->version + 1;
-	m->theirs[1].bytes = snap;
-	snprintf(m->theirs[2].role, 128, "timestamp");
-	m->theirs[2].version = t->timestamp->version + 1;
-	m->theirs[2].bytes = ts;
-	m->ntheirs = 3;
+	mt_theirs(m, "targets", targets.ptr, targets.size);
+	mt_theirs(m, "snapshot", snap.ptr, snap.size);
+	mt_theirs(m, "timestamp", ts.ptr, ts.size);
+	sign_buf_dispose(&targets);
+	sign_buf_dispose(&snap);
+	sign_buf_dispose(&ts);
 	json_decref(s);
 	signp_trust_free(t);
+	return version;
 }
 
 /* ---- tests ---- */
 
 static void test_conflict_redoes_the_stage_on_the_new_state(void **state)
 {
-	sign_ctx *ctx = new_ctx();
-	mem_be m;
+	sign_ctx *ctx = mt_ctx(home, 0);
+	mt_backend m;
 	signp_gun_keys k;
 	signp_publish *tx = NULL;
 	signp_publish_opts po = { .allow_missing = 1 };
@@ -271,7 +144,7 @@ static void test_conflict_redoes_the_stage_on_the_new_state(void **state)
 
 	memset(&err, 0, sizeof(err));
 	memset(&k, 0, sizeof(k));
-	mem_init(&m);
+	mt_backend_init(&m);
 	assert_int_equal(signp_gun_keys_get(&k, &created, ctx, GUN, 1, 0, 0, 0, &err), SIGN_OK);
 	assert_int_equal(signp_publish_begin(&tx, ctx, &m.be, GUN, &po, &err), SIGN_OK);
 
@@ -282,14 +155,13 @@ static void test_conflict_redoes_the_stage_on_the_new_state(void **state)
 	assert_int_equal(signp_publish_commit(tx, stage_init, &is, &err), SIGN_OK);
 	assert_true(signp_publish_published(tx));
 	assert_int_equal(m.publishes, 1);
-	assert_int_equal(m.last_files, 4);
-	assert_int_equal(m.last_snapshots, 1);
-	assert_int_equal(m.last_timestamps, 1);
+	assert_int_equal(m.npublished, 4);
+	assert_int_equal(mt_published(&m, "snapshot"), 1);
+	assert_int_equal(mt_published(&m, "timestamp"), 1);
 	assert_non_null(signp_publish_result(tx));
 
 	/* another writer's update waits in the backend */
-	their_update(&m, ctx, &k);
-	their_targets_version = m.theirs[0].version;
+	their_targets_version = their_update(&m, ctx, &k);
 
 	/* our update meets theirs: one conflict, then one publish */
 	memset(&ts, 0, sizeof(ts));
@@ -298,14 +170,14 @@ static void test_conflict_redoes_the_stage_on_the_new_state(void **state)
 	ts.digest = D2;
 	m.publishes = 0;
 	assert_int_equal(signp_publish_commit(tx, stage_tag, &ts, &err), SIGN_OK);
-	assert_int_equal(m.conflicts, 1);
-	assert_int_equal(m.publishes, 2);
+	assert_int_equal(m.conflicted, 1);     /* two publishes: one refused, */
+	assert_int_equal(m.publishes, 1);      /* one accepted */
 	assert_int_equal(ts.calls, 2);          /* the stage ran again ... */
 	assert_true(ts.saw_theirs);             /* ... against the new state */
-	assert_int_equal(m.last_targets, 1);
-	assert_int_equal(m.last_snapshots, 1);  /* one snapshot, one timestamp */
-	assert_int_equal(m.last_timestamps, 1);
-	assert_int_equal(m.last_files, 3);
+	assert_int_equal(mt_published(&m, "targets"), 1);
+	assert_int_equal(mt_published(&m, "snapshot"), 1);  /* one snapshot, one timestamp */
+	assert_int_equal(mt_published(&m, "timestamp"), 1);
+	assert_int_equal(m.npublished, 3);
 
 	/* read back through the verifier: both tags, above their version */
 	after = signp_publish_result(tx);
@@ -330,7 +202,7 @@ static void test_conflict_redoes_the_stage_on_the_new_state(void **state)
 
 	signp_publish_end(tx);
 	signp_gun_keys_free(&k);
-	mem_dispose(&m);
+	m.be.free(&m.be);
 	sign_ctx_free(ctx);
 }
 
