@@ -293,6 +293,20 @@ static int get_list(const pctx *c, const ynode *n, const char *where, size_t max
 	return SIGN_OK;
 }
 
+/* Is the first component of a name a registry host (as the docker grammar
+ * decides: a '.' or ':', "localhost", an IPv6 bracket, or an upper-case
+ * letter)? */
+static int looks_like_host(const char *s, size_t n)
+{
+	if (n == 9 && memcmp(s, "localhost", 9) == 0)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.' || s[i] == ':' || s[i] == '[' || (s[i] >= 'A' && s[i] <= 'Z'))
+			return 1;
+	}
+	return 0;
+}
+
 /* An image pattern: an exact one is normalised (nginx -> docker.io/library/nginx). */
 static int check_pattern(const pctx *c, const ynode *n, const char *where, char **s)
 {
@@ -302,7 +316,12 @@ static int check_pattern(const pctx *c, const ynode *n, const char *where, char 
 			return perr(c, n, "%s: \"%.80s\" is not an image pattern (a repository name, "
 				"'*' for any characters)", where, p);
 	}
-	if (strchr(p, '*') != NULL)
+	const char *star = strchr(p, '*'), *slash = strchr(p, '/');
+	if (star != NULL && slash != NULL && slash < star && !looks_like_host(p, (size_t)(slash - p)))
+		return perr(c, n, "%s: \"%.80s\" can match no image: a pattern with '*' is matched "
+			"against the full name, host first (such as docker.io/%.*s*)",
+			where, p, (int)(star - p > 40 ? 40 : star - p), p);
+	if (star != NULL)
 		return SIGN_OK;
 	signp_ref *ref = malloc(sizeof(*ref));
 	sign_error e;

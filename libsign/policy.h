@@ -59,7 +59,9 @@
 //   - A pattern with `*` is matched as written against the normalised name;
 //     `*` stands for any run of characters, `/` included
 //     (`registry.example.com/team/*` matches registry.example.com/team/a/b;
-//     `*` matches everything).  No other character is special.
+//     `*` matches everything).  No other character is special.  So a
+//     pattern whose first component before a `*` is not a host (`library/*`,
+//     `team/app/*`) could match nothing and is refused.
 // The most specific matching pattern wins:
 //   1. an exact pattern (no `*`) beats every pattern with `*`;
 //   2. among patterns with `*`, the longer literal prefix before the first

@@ -112,7 +112,8 @@ static void test_most_specific(void **state)
 		"- {images: ['registry.example.com/team/*'], action: deny}\n"           /* 4: tie, later */
 		"- {images: ['registry.example.com/team/a*', 'nginx'], action: deny}\n" /* 5 */
 		"- {images: ['docker.io/library/*'], action: allow}\n"                  /* 6 */
-		"- {images: ['ghcr.io/*/x*y'], action: allow}\n");                      /* 7 */
+		"- {images: ['ghcr.io/*/x*y'], action: allow}\n"                       /* 7 */
+		"- {images: ['localhost/*', 'localhost:5000/*', 'reg*/x', '*/x'], action: deny}\n");                      /* 7 */
 
 	/* exact beats every wildcard, even one with a longer prefix */
 	assert_int_equal(match_index(p, "registry.example.com/team/app:v1", "ns"), 3);
@@ -130,6 +131,9 @@ static void test_most_specific(void **state)
 	/* several stars */
 	assert_int_equal(match_index(p, "ghcr.io/o/xay", "ns"), 7);
 	assert_int_equal(match_index(p, "ghcr.io/o/xa", "ns"), 0);
+	/* a wildcard pattern's first component may be a host of any form */
+	assert_int_equal(match_index(p, "localhost:5000/a/b", "ns"), 8);
+	assert_int_equal(match_index(p, "localhost/a", "ns"), 8);
 	signp_policy_free(p);
 }
 
@@ -267,6 +271,14 @@ static const bad_case bad[] = {
 	{ "rules:\n- images: ['a b/*']\n  action: deny\n",
 	  "policy test.yaml: rules[0].images[0]: \"a b/*\" is not an image pattern (a repository "
 	  "name, '*' for any characters) (line 2)" },
+	{ "rules:\n- images: ['library/*']\n  action: deny\n",
+	  "policy test.yaml: rules[0].images[0]: \"library/*\" can match no image: a pattern with "
+	  "'*' is matched against the full name, host first (such as docker.io/library/*) "
+	  "(line 2)" },
+	{ "rules:\n- images: ['team/app/*']\n  action: deny\n",
+	  "policy test.yaml: rules[0].images[0]: \"team/app/*\" can match no image: a pattern with "
+	  "'*' is matched against the full name, host first (such as docker.io/team/app/*) "
+	  "(line 2)" },
 	{ "rules:\n- images: ['nginx:1.25']\n  action: deny\n",
 	  "policy test.yaml: rules[0].images[0]: \"nginx:1.25\" names a tag, digest or layout: a "
 	  "pattern names repositories (line 2)" },
