@@ -266,7 +266,8 @@ static int get_string(const pctx *c, const ynode *n, const char *where, char **o
 	return SIGN_OK;
 }
 
-/* A list of strings, 1..max of them.  check (may be NULL) vets each. */
+/* A list of strings, 1..max of them (0..SIGNP_POLICY_MAX_ITEMS when max is 0:
+ * exemptNamespaces: [] says "none").  check (may be NULL) vets each. */
 typedef int (*item_check)(const pctx *c, const ynode *n, const char *where, char **s);
 
 static int get_list(const pctx *c, const ynode *n, const char *where, size_t max, item_check check,
@@ -275,8 +276,12 @@ static int get_list(const pctx *c, const ynode *n, const char *where, size_t max
 	char item[96];
 	if (n->kind != YN_SEQ)
 		return perr(c, n, "%s: expected a list, not %s", where, kind_name(n));
-	if (n->n == 0)
+	if (n->n == 0 && max > 0)
 		return perr(c, n, "%s: empty list", where);
+	if (n->n == 0)
+		return SIGN_OK; /* max 0: an empty list is welcome */
+	if (max == 0)
+		max = SIGNP_POLICY_MAX_ITEMS;
 	if (n->n > max)
 		return perr(c, n, "%s: more than %zu entries", where, max);
 	if ((*out = calloc(n->n, sizeof(char *))) == NULL)
@@ -311,6 +316,8 @@ static int looks_like_host(const char *s, size_t n)
 static int check_pattern(const pctx *c, const ynode *n, const char *where, char **s)
 {
 	const char *p = *s;
+	if (strlen(p) > SIGNP_POLICY_MAX_PATTERN)
+		return perr(c, n, "%s: longer than %d characters", where, SIGNP_POLICY_MAX_PATTERN);
 	for (const char *q = p; *q; q++) {
 		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f || *q == '@')
 			return perr(c, n, "%s: \"%.80s\" is not an image pattern (a repository name, "
@@ -417,6 +424,7 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 	int r;
 
 	rule->index = (int)idx;
+	rule->line = n->line;
 	if (n->kind != YN_MAP)
 		return perr(c, n, "rules[%zu]: expected a mapping, not %s", idx, kind_name(n));
 	for (size_t i = 0; i + 1 < n->n; i += 2) {
@@ -681,7 +689,7 @@ int signp_policy_parse(signp_policy **out, const void *data, size_t len, const c
 		if ((r = parse_rule(&c, rules->kids[i], i, &p->rules[i], &total)) != SIGN_OK)
 			goto out;
 	}
-	if (exempt != NULL && (r = get_list(&c, exempt, "exemptNamespaces", SIGNP_POLICY_MAX_ITEMS,
+	if (exempt != NULL && (r = get_list(&c, exempt, "exemptNamespaces", 0,
 		check_namespace, &p->exempt, &p->n_exempt)) != SIGN_OK)
 		goto out;
 	if ((r = build_patterns(p, total, &c)) != SIGN_OK)

@@ -22,7 +22,9 @@
 //   exemptNamespaces: [kube-system]
 //
 // Top level: `rules` (a list, required, may be empty) and `exemptNamespaces`
-// (a list of namespace names, optional).  Each rule is a mapping of:
+// (a list of namespace names, optional, may be empty).  Every other list
+// must have entries: `rootKeys: []` is refused rather than read as "no pin".
+// Each rule is a mapping of:
 //   images     required, non-empty list of patterns (below)
 //   name       optional label for audit lines and messages
 //   action     allow | deny: the rule decides without verifying
@@ -48,7 +50,9 @@
 // SIGNP_POLICY_MAX_DEPTH, at most SIGNP_POLICY_MAX_NODES YAML nodes, at most
 // SIGNP_POLICY_MAX_ITEMS rules, image patterns (over all rules) and exempt
 // namespaces, at most SIGNP_POLICY_MAX_LIST rootKeys or signers a rule, and
-// each string at most SIGNP_POLICY_MAX_STRING bytes (no NUL).
+// each string at most SIGNP_POLICY_MAX_STRING bytes (no NUL), each image
+// pattern at most SIGNP_POLICY_MAX_PATTERN (so a match costs at most
+// SIGNP_POLICY_MAX_PATTERN * 273 steps a pattern, stars or not).
 //
 // Patterns and matching.  An image is normalised by signp_ref_parse first
 // (`nginx:1.25` is docker.io/library/nginx) and only its repository name
@@ -81,6 +85,7 @@
 #define SIGNP_POLICY_MAX_ITEMS  10000
 #define SIGNP_POLICY_MAX_LIST   64
 #define SIGNP_POLICY_MAX_STRING 4096
+#define SIGNP_POLICY_MAX_PATTERN 512 /* an image name is at most 255 + "docker.io/library/" */
 
 typedef enum signp_policy_action {
 	SIGNP_POLICY_VERIFY = 0, /* verify under `trust` */
@@ -99,6 +104,7 @@ typedef enum signp_policy_trust {
 /* One rule, owned by its policy (borrowed by every caller). */
 typedef struct signp_policy_rule {
 	int index;                  /* position in rules[], -1 for the default rule */
+	unsigned long line;         /* where the rule starts in the file, 0 for the default */
 	const char *name;           /* `name`, or NULL */
 	signp_policy_action action;
 	signp_policy_trust trust;   /* NONE unless action is VERIFY */

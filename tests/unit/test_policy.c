@@ -57,6 +57,8 @@ static void test_issue_example(void **state)
 	assert_int_equal(signp_policy_rule_count(p), 5);
 	r = signp_policy_rule_at(p, 0);
 	assert_int_equal(r->index, 0);
+	assert_int_equal(r->line, 2);
+	assert_int_equal(signp_policy_rule_at(p, 4)->line, 13);
 	assert_int_equal(r->action, SIGNP_POLICY_VERIFY);
 	assert_int_equal(r->trust, SIGNP_POLICY_TRUST_REGISTRY);
 	assert_int_equal(r->n_images, 1);
@@ -235,6 +237,15 @@ static void test_json(void **state)
 	assert_int_equal(match_index(p, "busybox", "default"), 2);
 	assert_null(signp_policy_match(p, "busybox", "kube-system"));
 	signp_policy_free(p);
+
+	/* tab-indented (jq --tab) and minified */
+	p = parse_ok("{\n\t\"rules\": [\n\t\t{\"images\": [\"*\"],\t\"action\": \"allow\"}\n\t]\n}\n");
+	assert_int_equal(signp_policy_match(p, "busybox", "default")->action, SIGNP_POLICY_ALLOW);
+	signp_policy_free(p);
+	p = parse_ok("{\"rules\":[{\"images\":[\"a.com/*\"],\"trust\":\"key\",\"key\":\"k.pub\"}],"
+		"\"exemptNamespaces\":[]}");
+	assert_int_equal(match_index(p, "a.com/x", "default"), 0);
+	signp_policy_free(p);
 }
 
 typedef struct bad_case {
@@ -327,6 +338,8 @@ static const bad_case bad[] = {
 	  "URL (line 4)" },
 	{ R0 "  trust: registry\n  rootKeys: a.pub\n",
 	  "policy test.yaml: rules[0].rootKeys: expected a list, not a string (line 4)" },
+	{ R0 "  trust: registry\n  rootKeys: []\n",
+	  "policy test.yaml: rules[0].rootKeys: empty list (line 4)" },
 	{ R0 "  trust: registry\n  rootCA: [ca.pem]\n",
 	  "policy test.yaml: rules[0].rootCA: expected a string, not a list (line 4)" },
 	{ R0 "  trust: registry\n  signers: [releases]\n",
@@ -420,6 +433,16 @@ static void test_bounds(void **state)
 	assert_int_equal(signp_policy_parse(&p, doc, len, "many", &err), SIGN_EFORMAT);
 	assert_string_equal(err.message,
 		"policy many: rules[1].images: more than 10000 image patterns in all (line 5)");
+
+	/* a pattern over 512 characters */
+	len = (size_t)snprintf(doc, cap, "rules:\n- {action: deny, images: ['");
+	for (int i = 0; i < 257; i++)
+		len += (size_t)snprintf(doc + len, cap - len, "*a");
+	len += (size_t)snprintf(doc + len, cap - len, "']}\n");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_policy_parse(&p, doc, len, "pat", &err), SIGN_EFORMAT);
+	assert_string_equal(err.message,
+		"policy pat: rules[0].images[0]: longer than 512 characters (line 2)");
 
 	/* a string over 4096 bytes */
 	len = (size_t)snprintf(doc, cap, "rules:\n- {images: ['*'], trust: key, key: ");
