@@ -12,7 +12,7 @@ VERSION  = 0.1.0
 
 CC      ?= cc
 AR      ?= ar
-PKGS     = openssl libcurl jansson libsodium
+PKGS     = openssl libcurl jansson libsodium yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -39,7 +39,7 @@ else ifeq ($(STATIC),1)
 B = build/static
 CURL_PREFIX = $(CURDIR)/$(B)/deps/curl
 STATIC_PC   = PKG_CONFIG_PATH=$(CURL_PREFIX)/lib/pkgconfig pkg-config
-PKG_CFLAGS := -I$(CURL_PREFIX)/include -DCURL_STATICLIB $(shell pkg-config --cflags openssl jansson libsodium 2>/dev/null)
+PKG_CFLAGS := -I$(CURL_PREFIX)/include -DCURL_STATICLIB $(shell pkg-config --cflags openssl jansson libsodium yaml-0.1 2>/dev/null)
 PKG_LIBS    = -Wl,-Bstatic $(shell $(STATIC_PC) --static --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic -lpthread -ldl
 STATIC_DEPS = $(CURL_PREFIX)/lib/libcurl.a
 # Compact relative relocations (DT_RELR, binutils 2.38 and glibc 2.36): the

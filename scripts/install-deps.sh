@@ -4,7 +4,7 @@
 # `make fuzz` and .ci/run.  Needs root (or sudo) only when something is missing.
 set -eu
 
-build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libcmocka-dev pkg-config make gcc"
+build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libyaml-dev libcmocka-dev pkg-config make gcc"
 test="docker-registry skopeo curl openssl time mandoc apache2-utils notary faketime strace"
 # `make STATIC=1` builds a lean libcurl from Debian's source (build-curl.sh)
 static="libcurl4-openssl-dev dpkg-dev patch xz-utils"
