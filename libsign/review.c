@@ -23,7 +23,7 @@ typedef struct review_image {
 } review_image;
 
 struct signp_review {
-	char *uid, *group, *kind, *ns, *name, *operation;
+	char *uid, *group, *kind, *sub, *ns, *name, *operation;
 	int has_pod_spec;
 	review_image *images;
 	size_t n, cap;
@@ -225,6 +225,8 @@ static int parse_request(signp_review *r, json_t *req, sign_error *err)
 		     err)) != SIGN_OK ||
 	    (rc = get_string(&r->kind, kind, "kind", "request.kind.kind", 1, 1, MAX_FIELD, err)) !=
 		    SIGN_OK ||
+	    (rc = get_string(&r->sub, req, "subResource", "request.subResource", 0, 0, MAX_FIELD,
+		     err)) != SIGN_OK ||
 	    (rc = get_string(&r->ns, req, "namespace", "request.namespace", 0, 0, MAX_FIELD,
 		     err)) != SIGN_OK ||
 	    (rc = get_string(&r->name, req, "name", "request.name", 0, 0, MAX_FIELD, err)) !=
@@ -319,6 +321,7 @@ void signp_review_free(signp_review *r)
 	free(r->uid);
 	free(r->group);
 	free(r->kind);
+	free(r->sub);
 	free(r->ns);
 	free(r->name);
 	free(r->operation);
@@ -328,6 +331,7 @@ void signp_review_free(signp_review *r)
 const char *signp_review_uid(const signp_review *r) { return r->uid; }
 const char *signp_review_group(const signp_review *r) { return r->group; }
 const char *signp_review_kind(const signp_review *r) { return r->kind; }
+const char *signp_review_subresource(const signp_review *r) { return r->sub; }
 const char *signp_review_namespace(const signp_review *r) { return r->ns; }
 const char *signp_review_name(const signp_review *r) { return r->name; }
 const char *signp_review_operation(const signp_review *r) { return r->operation; }

@@ -30,9 +30,11 @@ typedef struct signp_review signp_review;
  * request.kind.kind, request.operation (CREATE, UPDATE, DELETE or CONNECT),
  * and request.object (an object; for DELETE and CONNECT it may be null or
  * absent: there is nothing new to run, and the review has no images).
- * request.kind.group, request.namespace and request.name are strings when
- * present, else "" (a cluster-scoped object has no namespace; a Pod made
- * from generateName has no name yet).
+ * request.kind.group, request.subResource, request.namespace and
+ * request.name are strings when present, else "" (a cluster-scoped object
+ * has no namespace; a Pod made from generateName has no name yet).  A
+ * subresource's review (an UPDATE of pods/ephemeralcontainers) carries the
+ * whole Pod, and its images are found as for the Pod.
  *
  * Images are looked for in the pod spec of the kinds that hold one, by
  * group and kind:
@@ -65,6 +67,7 @@ void signp_review_free(signp_review *r);
 const char *signp_review_uid(const signp_review *r);
 const char *signp_review_group(const signp_review *r);     /* request.kind.group */
 const char *signp_review_kind(const signp_review *r);      /* request.kind.kind */
+const char *signp_review_subresource(const signp_review *r); /* request.subResource */
 const char *signp_review_namespace(const signp_review *r);
 const char *signp_review_name(const signp_review *r);
 const char *signp_review_operation(const signp_review *r);

@@ -22,6 +22,12 @@
 	"\"userInfo\":{\"username\":\"admin\"},\"object\":" object ",\"oldObject\":null," \
 	"\"dryRun\":false}}"
 
+/* A review of the request fields given. */
+#define RQ(fields) \
+	"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{" fields "}}"
+#define POD_RQ(object) \
+	RQ("\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"operation\":\"CREATE\",\"object\":" object)
+
 static signp_review *parse_ok(const char *body)
 {
 	signp_review *r = NULL;
@@ -55,6 +61,10 @@ static void test_pod(void **state)
 		"busybox", "/spec/initContainers/0/image",
 		"registry.example.com/debug:latest", "/spec/ephemeralContainers/0/image",
 		NULL };
+	static const char *const sub[] = {
+		"registry.example.com/team/web:1.2", "/spec/containers/0/image",
+		"busybox", "/spec/ephemeralContainers/0/image",
+		NULL };
 	signp_review *r;
 	(void)state;
 	r = parse_ok(REVIEW("", "Pod",
@@ -68,11 +78,23 @@ static void test_pod(void **state)
 	assert_string_equal(signp_review_uid(r), UID);
 	assert_string_equal(signp_review_group(r), "");
 	assert_string_equal(signp_review_kind(r), "Pod");
+	assert_string_equal(signp_review_subresource(r), "");
 	assert_string_equal(signp_review_namespace(r), "team");
 	assert_string_equal(signp_review_name(r), "web");
 	assert_string_equal(signp_review_operation(r), "CREATE");
 	assert_int_equal(signp_review_has_pod_spec(r), 1);
 	expect_images(r, want);
+	signp_review_free(r);
+
+	/* a debug container added through the subresource: the whole Pod */
+	r = parse_ok(RQ("\"uid\":\"u\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+			"\"subResource\":\"ephemeralcontainers\",\"namespace\":\"team\",\"name\":\"web-0\","
+			"\"operation\":\"UPDATE\",\"object\":{\"spec\":{"
+			"\"containers\":[{\"name\":\"a\",\"image\":\"registry.example.com/team/web:1.2\"}],"
+			"\"ephemeralContainers\":[{\"name\":\"d\",\"image\":\"busybox\"}]}}"));
+	assert_string_equal(signp_review_subresource(r), "ephemeralcontainers");
+	assert_string_equal(signp_review_operation(r), "UPDATE");
+	expect_images(r, sub);
 	signp_review_free(r);
 }
 
@@ -155,11 +177,6 @@ typedef struct bad_case {
 	const char *message;
 } bad_case;
 
-#define RQ(fields) \
-	"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{" fields "}}"
-#define POD_RQ(object) \
-	RQ("\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"operation\":\"CREATE\",\"object\":" object)
-
 static const bad_case bad[] = {
 	{ "", SIGN_EFORMAT, "admission review: not JSON: '[' or '{' expected near end of file (byte 0)" },
 	{ "{\"a\":", SIGN_EFORMAT, "admission review: not JSON: unexpected token near end of file (byte 5)" },
@@ -187,6 +204,8 @@ static const bad_case bad[] = {
 	  "admission review: request.kind.kind is missing" },
 	{ RQ("\"uid\":\"u\",\"kind\":{\"group\":1,\"kind\":\"Pod\"}"), SIGN_EFORMAT,
 	  "admission review: request.kind.group is not a string" },
+	{ RQ("\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"subResource\":{}"), SIGN_EFORMAT,
+	  "admission review: request.subResource is not a string" },
 	{ RQ("\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"namespace\":[]"), SIGN_EFORMAT,
 	  "admission review: request.namespace is not a string" },
 	{ RQ("\"uid\":\"u\",\"kind\":{\"kind\":\"Pod\"},\"name\":false"), SIGN_EFORMAT,
