@@ -308,6 +308,24 @@ out:
 	return rc;
 }
 
+int signp_review_peek_uid(sign_buf *out, const void *body, size_t len)
+{
+	json_t *root, *uid;
+	int rc = SIGN_ENOTFOUND;
+
+	if ((body == NULL && len > 0) || len > SIGNP_REVIEW_MAX_BODY)
+		return SIGN_ENOTFOUND;
+	root = json_loadb(len ? body : "", len, JSON_REJECT_DUPLICATES, NULL);
+	uid = json_object_get(json_object_get(root, "request"), "uid");
+	if (json_is_string(uid) && json_string_length(uid) > 0 &&
+	    json_string_length(uid) <= SIGNP_REVIEW_MAX_UID)
+		rc = signp_buf_put(out, json_string_value(uid), json_string_length(uid)) == SIGN_OK
+			? SIGN_OK
+			: SIGN_ENOMEM;
+	json_decref(root);
+	return rc;
+}
+
 void signp_review_free(signp_review *r)
 {
 	size_t i;

@@ -52,12 +52,25 @@ typedef struct signp_review signp_review;
  * optional in a workload's template, and the Pods made from it come to
  * the webhook themselves.
  *
+ * A key given twice in any object is refused: the API server's decoder and
+ * this one must not see two different images in one container.
+ *
  * Returns SIGN_OK with *out a new review (free with signp_review_free), or
  * SIGN_EFORMAT with err naming the field ("admission review:
  * request.object.spec.containers[2].image is not a string"), or
  * SIGN_ENOMEM.  *out is NULL on failure.
  */
 int signp_review_parse(signp_review **out, const void *body, size_t len, sign_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * After signp_review_parse refused a body: its request.uid, if the body is
+ * JSON with a request whose uid is as signp_review_parse wants it, so that
+ * the server can answer with a denial that gives the reason (the API server
+ * shows it to the user) rather than an HTTP 400.  Appends the uid to out;
+ * returns SIGN_OK, SIGN_ENOTFOUND (no usable uid) or SIGN_ENOMEM.
+ */
+int signp_review_peek_uid(sign_buf *out, const void *body, size_t len)
 	__attribute__((warn_unused_result));
 
 /* A no-op for NULL. */

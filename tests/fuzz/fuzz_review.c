@@ -4,7 +4,8 @@
  * most 1000 images, each with a JSON Pointer into the object's pod spec;
  * its answers (allowed with every image pinned to a digest, and denied)
  * parse back as JSON with the same uid, and the allowed one's base64
- * JSONPatch decodes to one replace per image, at that image's path.
+ * JSONPatch decodes to one replace per image, at that image's path.  For
+ * a body refused, the uid signp_review_peek_uid finds is bounded.
  */
 #include "fuzz.h"
 
@@ -83,7 +84,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i, n;
 
 	if (signp_review_parse(&r, data, size, &err) != SIGN_OK) {
+		sign_buf uid = SIGN_BUF_INIT;
 		FUZZ_ASSERT(r == NULL && err.message[0] != '\0');
+		if (signp_review_peek_uid(&uid, data, size) == SIGN_OK)
+			FUZZ_ASSERT(uid.size > 0 && uid.size <= SIGNP_REVIEW_MAX_UID &&
+				strlen(uid.ptr) == uid.size);
+		else
+			FUZZ_ASSERT(uid.size == 0);
+		sign_buf_dispose(&uid);
 		return 0;
 	}
 	FUZZ_ASSERT(r != NULL);

@@ -310,6 +310,52 @@ static void test_bounds(void **state)
 	free(big);
 }
 
+/* The uid of a refused review, for a denial that says why. */
+static void test_peek_uid(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *uid;
+	} cases[] = {
+		{ POD_RQ("{\"spec\":{\"containers\":[{\"image\":7}]}}"), "u" },
+		{ RQ("\"uid\":\"" UID "\",\"kind\":\"Pod\""), UID },
+		{ "{\"request\":{\"uid\":\"x\"}}", "x" },
+		{ "", NULL },
+		{ "[]", NULL },
+		{ "{\"request\":[]}", NULL },
+		{ RQ("\"uid\":7"), NULL },
+		{ RQ("\"uid\":\"\""), NULL },
+		{ RQ("\"uid\":\"a\",\"uid\":\"b\""), NULL },
+	};
+	sign_buf b = SIGN_BUF_INIT;
+	char *big;
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = signp_review_peek_uid(&b, cases[i].body, strlen(cases[i].body));
+		if (cases[i].uid == NULL) {
+			assert_int_equal(rc, SIGN_ENOTFOUND);
+			assert_int_equal(b.size, 0);
+		} else {
+			assert_int_equal(rc, SIGN_OK);
+			assert_string_equal(b.ptr, cases[i].uid);
+		}
+		signp_buf_clear(&b);
+	}
+	big = calloc(1, SIGNP_REVIEW_MAX_UID + 64);
+	assert_non_null(big);
+	memcpy(big, "{\"request\":{\"uid\":\"", 19);
+	memset(big + 19, 'u', SIGNP_REVIEW_MAX_UID + 1);
+	memcpy(big + 19 + SIGNP_REVIEW_MAX_UID + 1, "\"}}", 3);
+	assert_int_equal(signp_review_peek_uid(&b, big, strlen(big)), SIGN_ENOTFOUND);
+	big[19 + SIGNP_REVIEW_MAX_UID] = '"';
+	memcpy(big + 19 + SIGNP_REVIEW_MAX_UID, "\"}}", 4);
+	assert_int_equal(signp_review_peek_uid(&b, big, strlen(big)), SIGN_OK);
+	assert_int_equal(b.size, SIGNP_REVIEW_MAX_UID);
+	free(big);
+	sign_buf_dispose(&b);
+}
+
 static void test_pointer_escape(void **state)
 {
 	sign_buf b = SIGN_BUF_INIT;
@@ -443,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_no_images),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_peek_uid),
 		cmocka_unit_test(test_pointer_escape),
 		cmocka_unit_test(test_response),
 		cmocka_unit_test(test_answer),
