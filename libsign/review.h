@@ -50,7 +50,9 @@ typedef struct signp_review signp_review;
  * holds nothing to verify (the webhook's rules normally keep such kinds
  * away).  A container without an image (or with "") adds none: image is
  * optional in a workload's template, and the Pods made from it come to
- * the webhook themselves.
+ * the webhook themselves.  (The validating webhook runs after every
+ * mutating one, so its review holds the images that will run; the
+ * mutating one's may still change.)
  *
  * A key given twice in any object is refused: the API server's decoder and
  * this one must not see two different images in one container.
