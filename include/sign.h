@@ -235,9 +235,21 @@ typedef struct sign_verify_options {
 	 * so expired trust data is never accepted; such a check caches
 	 * nothing.  Version 1 callers leave it out. */
 	int64_t at;
+	/* Since version 3 (version 1 and 2 callers leave them out). */
+	const char *root_ca;          /* a CA certificate file pinning the root: the root
+	                               * must list a certificate with CN = GUN that chains
+	                               * to this CA, and carry a valid signature by its key
+	                               * (as config.json's trust_pinning ca); with root_keys,
+	                               * meeting either pin is enough */
+	const char *const *signers;   /* NULL-terminated delegation roles ("targets/releases",
+	                               * "targets"): the tag (or digest) must be signed, for
+	                               * the verified digest, in at least threshold of them,
+	                               * each role's metadata verified through the delegation
+	                               * chain; NULL: any role the trust data accepts */
+	unsigned int threshold;       /* how many of signers; 0: all of them */
 } sign_verify_options;
-#define SIGN_VERIFY_OPTIONS_VERSION 2
-#define SIGN_VERIFY_OPTIONS_INIT { SIGN_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+#define SIGN_VERIFY_OPTIONS_VERSION 3
+#define SIGN_VERIFY_OPTIONS_INIT { SIGN_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, 0 }
 
 typedef struct sign_verify_result {
 	unsigned int version;    /* SIGN_VERIFY_RESULT_VERSION */

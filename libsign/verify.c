@@ -268,17 +268,19 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 			out->version);
 	memset(out, 0, sizeof(*out));
 	out->version = SIGN_VERIFY_RESULT_VERSION;
-	if (opts != NULL && opts->version == 1) {
-		/* version 1 ends before at */
-		memcpy(&dflt, opts, offsetof(sign_verify_options, at));
+	if (opts != NULL && (opts->version == 1 || opts->version == 2)) {
+		/* version 1 ends before at, version 2 before root_ca */
+		memcpy(&dflt, opts, opts->version == 1 ? offsetof(sign_verify_options, at)
+			: offsetof(sign_verify_options, root_ca));
 		dflt.version = SIGN_VERIFY_OPTIONS_VERSION;
-		dflt.at = 0;
 		opts = &dflt;
 	}
 	if (opts == NULL)
 		opts = &dflt;
 	if (opts->version != SIGN_VERIFY_OPTIONS_VERSION)
 		return signp_err(err, SIGN_EINVAL, "verify: unsupported options version");
+	if (opts->root_ca != NULL || opts->signers != NULL)
+		return signp_err(err, SIGN_EINVAL, "verify: root_ca and signers are not supported yet");
 	if (opts->at < 0 || (opts->at > 0 && opts->at < signp_now() - 60))
 		return signp_err(err, SIGN_EINVAL,
 			"verify: the time to check at is in the past: expired trust data is never accepted");
