@@ -55,6 +55,9 @@ struct signp_http {
 	char *user_agent;
 	long timeout;
 	long connect_timeout;
+	/* the owner's deadline (monotonic ms, 0: none), read before each
+	 * transfer (signp_http_set_deadline); NULL: none */
+	const int64_t *deadline_ms;
 	long requests;
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
