@@ -288,6 +288,12 @@ void signp_http_set_deadline(signp_http *h, const int64_t *deadline_ms)
 	h->deadline_ms = deadline_ms;
 }
 
+int signp_http_deadline_within(const signp_http *h, long ms)
+{
+	int64_t dl = h->deadline_ms != NULL ? *h->deadline_ms : 0;
+	return dl > 0 && signp_monotonic_ms() + ms >= dl;
+}
+
 /* The handle's timeouts on c, capped by the time left before its owner's
  * deadline; -1 (errbuf says why) when that time is already up. */
 static int apply_deadline(signp_http *r, CURL *c)

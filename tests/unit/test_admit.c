@@ -11,8 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include "memtrust.h"
 
@@ -671,6 +674,102 @@ static void test_ctx_deadline(void **state)
 	sign_ctx_free(ctx);
 }
 
+/* A loopback TCP socket bound to a free port (listening when listen_too:
+ * connections are queued and never answered). */
+static int loopback_socket(int listen_too, int *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (listen_too)
+		assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* A registry that accepts connections and never answers: the review's
+ * deadline ends it, and the image is denied (fail closed). */
+static void test_registry_silent(void **state)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	sign_admission_stats st;
+	char pol[512], path[1300], image[64], want[256], *body;
+	const char *imgs[2] = { image, NULL };
+	sign_error err;
+	int port, fd = loopback_socket(1, &port);
+	int64_t now;
+	eng e;
+	(void)state;
+	eng_open(&e, 0, 0);
+	snprintf(path, sizeof(path), "%s/silent.yaml", dir);
+	snprintf(pol, sizeof(pol), "rules:\n- images: [\"127.0.0.1:%d/*\"]\n  trust: registry\n", port);
+	write_policy(path, pol);
+	memset(&err, 0, sizeof(err));
+	if (sign_admission_load_policy(e.adm, path, &err) != SIGN_OK)
+		fail_msg("policy: %s", err.message);
+	snprintf(image, sizeof(image), "127.0.0.1:%d/app:v1", port);
+	body = pod_review("uid-1", "team", imgs);
+	now = sign_admission_now_ms();
+	assert_int_equal(sign_admission_review(&d, e.w, body, strlen(body), SIGN_ADMISSION_VALIDATE,
+		now, now + 300, &err), SIGN_OK);
+	free(body);
+	close(fd);
+	assert_allowed(&d, 0);
+	assert_int_equal(d.deadline_exceeded, 1);
+	assert_true(d.upstream_errors >= 1);
+	snprintf(want, sizeof(want), "deadline exceeded: %s not verified within 300 ms", image);
+	assert_message(&d, want);
+	stats(&st, &e);
+	assert_int_equal(st.in_flight, 0);
+	assert_int_equal(st.deadline_exceeded, 1);
+	sign_admission_decision_dispose(&d);
+	eng_close(&e);
+}
+
+/* A registry that is down: denied at once, with the reason. */
+static void test_registry_down(void **state)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	char pol[512], path[1300], image[64], want[256], *body;
+	const char *imgs[2] = { image, NULL };
+	sign_error err;
+	int port, fd = loopback_socket(0, &port);
+	json_t *j;
+	const char *m;
+	eng e;
+	(void)state;
+	close(fd); /* nobody listens there now */
+	eng_open(&e, 0, 0);
+	snprintf(path, sizeof(path), "%s/down.yaml", dir);
+	snprintf(pol, sizeof(pol), "rules:\n- images: [\"127.0.0.1:%d/*\"]\n  trust: registry\n", port);
+	write_policy(path, pol);
+	memset(&err, 0, sizeof(err));
+	if (sign_admission_load_policy(e.adm, path, &err) != SIGN_OK)
+		fail_msg("policy: %s", err.message);
+	snprintf(image, sizeof(image), "127.0.0.1:%d/app:v1", port);
+	body = pod_review("uid-1", "team", imgs);
+	review_body(&d, e.w, body, strlen(body), SIGN_ADMISSION_VALIDATE, sign_admission_now_ms() + 60000);
+	free(body);
+	assert_allowed(&d, 0);
+	assert_int_equal(d.deadline_exceeded, 0);
+	assert_true(d.upstream_errors >= 1);
+	snprintf(want, sizeof(want), "image %s (rule 1): resolving tag v1: ", image);
+	j = answer_json(&d);
+	m = json_string_value(json_object_get(json_object_get(json_object_get(j, "response"), "status"),
+		"message"));
+	if (m == NULL || strncmp(m, want, strlen(want)) != 0 || strstr(m, "registry 127.0.0.1:") == NULL)
+		fail_msg("message: %s", m ? m : "(none)");
+	json_decref(j);
+	sign_admission_decision_dispose(&d);
+	eng_close(&e);
+}
+
 /* ---- N reviews of one image at once: one verification ---- */
 
 typedef struct racer {
@@ -843,6 +942,8 @@ int main(void)
 		cmocka_unit_test(test_policy_reload),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_ctx_deadline),
+		cmocka_unit_test(test_registry_silent),
+		cmocka_unit_test(test_registry_down),
 		cmocka_unit_test(test_singleflight_engine),
 		cmocka_unit_test(test_singleflight_cache),
 		cmocka_unit_test(test_cache_bound),
