@@ -605,7 +605,7 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 				rv->d->upstream_errors++;
 				atomic_fetch_add(&adm->upstream_errors, 1);
 			}
-			if (past(rv))
+			if (is_upstream(r) && past(rv))
 				return deny_deadline(rv, im);
 			return set_reason(im, "image %s (%s): resolving tag %s: %s", im->image, label,
 				tag, e.message);
@@ -659,9 +659,11 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 			textf(text, sizeof(text), "verifying %s: %s", vref->ptr, e.message);
 		/* a verdict cut short by this review's deadline says nothing of
 		 * the image: the reviews waiting for it look again */
-		signp_admit_cache_finish(cache, flight, 0, 0, text, past(rv));
-		if (past(rv))
+		if (is_upstream(r) && past(rv)) {
+			signp_admit_cache_finish(cache, flight, 0, 0, text, 1);
 			return deny_deadline(rv, im);
+		}
+		signp_admit_cache_finish(cache, flight, 0, 0, text, 0);
 		if ((r = set_reason(im, "image %s (%s): %s", im->image, label, text)) != SIGN_OK)
 			return r;
 		break;
@@ -933,6 +935,9 @@ SIGN_EXTERN(int) sign_admission_review(sign_admission_decision *out, sign_admiss
 	if (strcmp(signp_review_operation(r), "DELETE") == 0 ||
 	    strcmp(signp_review_operation(r), "CONNECT") == 0) {
 		/* nothing new to run */
+		allowed = 1;
+	} else if (signp_policy_ns_exempt(rv.pol->p, rv.ns) && !signp_review_has_pod_spec(r)) {
+		/* the operator exempted the namespace: whatever the kind */
 		allowed = 1;
 	} else if (!signp_review_has_pod_spec(r)) {
 		char m[512];

@@ -493,6 +493,18 @@ static void test_kinds_and_bodies(void **state)
 	assert_message(&d, "kind Service (group \"\") holds no pod spec: sign admission reviews Pods "
 		"and workloads; narrow the webhook's rules");
 
+	/* in an exempt namespace, any kind passes */
+	{
+		char *svc2 = strdup(svc), *at = strstr(svc2, "\"team\"");
+		char body[1024];
+		assert_non_null(at);
+		*at = '\0';
+		snprintf(body, sizeof(body), "%s\"kube-system\"%s", svc2, at + 6);
+		free(svc2);
+		review_body(&d, e.w, body, strlen(body), SIGN_ADMISSION_VALIDATE, 0);
+		assert_allowed(&d, 1);
+	}
+
 	review_body(&d, e.w, del, strlen(del), SIGN_ADMISSION_VALIDATE, 0);
 	assert_allowed(&d, 1);
 	assert_int_equal(d.images, 0);
