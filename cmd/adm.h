@@ -105,6 +105,7 @@ typedef struct adm_config {
 	const char *audit_log;    /* or NULL */
 	size_t workers;
 	int64_t deadline_ms;
+	int verbose;              /* -v: a line per review taken */
 } adm_config;
 
 /* Serve until SIGTERM or SIGINT; returns the exit code (messages printed). */

@@ -35,6 +35,7 @@
 #include <event2/thread.h>
 
 #define BACKSTOP_MS 200
+#define FLUSH_S 5
 #define HTTP_TIMEOUT_S 30
 #define MAX_HEADERS (64 * 1024)
 
@@ -70,7 +71,9 @@ struct adm_server {
 	adm_pool pool;
 	adm_metrics metrics;
 	size_t pending;             /* reviews taken and not yet answered */
+	size_t writing;             /* review answers sent and not yet written out */
 	int draining;
+	struct event *flush_timer;  /* draining: the longest wait for answers to go out */
 	FILE *audit_log;
 	struct event *sig_term, *sig_int, *sig_hup, *tls_timer;
 };
@@ -158,11 +161,34 @@ static void write_audit(adm_server *s, const sign_admission_decision *d)
 	}
 }
 
+static void maybe_stop(adm_server *s);
+
+static void sent_cb(struct evhttp_request *req, void *arg)
+{
+	adm_server *s = arg;
+	(void)req;
+	if (s->writing > 0)
+		s->writing--;
+	maybe_stop(s);
+}
+
+/* Draining waits for review answers to be written out, not only queued:
+ * evhttp calls sent_cb when the last byte went.  A request whose client
+ * went away has no connection, and its answer is dropped at once. */
+static void track(adm_server *s, struct evhttp_request *req)
+{
+	if (evhttp_request_get_connection(req) == NULL)
+		return;
+	evhttp_request_set_on_complete_cb(req, sent_cb, s);
+	s->writing++;
+}
+
 /* Send a decision (the engine's or a refusal), count it, write its audit line. */
 static void send_decision(adm_server *s, struct evhttp_request *req, int rc,
 	const sign_admission_decision *d, const sign_error *err, double t0)
 {
 	int result;
+	track(s, req);
 	if (rc != SIGN_OK || d->answer.size == 0) {
 		reply_error(req, 500, err->message[0] ? err->message : "no decision could be written");
 		result = ADM_RESULT_ERROR;
@@ -211,8 +237,7 @@ static void job_release(adm_job *j)
 	j->backstop = NULL;
 	s->pending--;
 	job_unref(j);
-	if (s->draining && s->pending == 0)
-		event_base_loopexit(s->base, NULL);
+	maybe_stop(s);
 }
 
 /* worker thread */
@@ -320,6 +345,9 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 		return;
 	}
 	s->pending++;
+	if (s->cfg->verbose)
+		adm_log("review of %zu bytes taken for %s (%zu pending)", len,
+			mode == SIGN_ADMISSION_MUTATE ? "/mutate" : "/validate", s->pending);
 	if (adm_pool_push(&s->pool, j) != 0) {
 		/* the queue is full: answered at once, never queued */
 		atomic_store(&j->state, JOB_LATE);
@@ -472,8 +500,33 @@ static void term_cb(evutil_socket_t fd, short what, void *arg)
 		s->bound = NULL;
 	}
 	adm_log("draining %zu review%s", s->pending, s->pending == 1 ? "" : "s");
-	if (s->pending == 0)
+	maybe_stop(s);
+}
+
+static void flush_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	adm_server *s = arg;
+	(void)fd;
+	(void)what;
+	adm_log("%zu answer%s not written out in time; stopping anyway", s->writing,
+		s->writing == 1 ? "" : "s");
+	event_base_loopexit(s->base, NULL);
+}
+
+/* Draining ends when every review was answered and its answer written out
+ * (at most FLUSH_S seconds after the last answer: a client that stopped
+ * reading does not hold the server). */
+static void maybe_stop(adm_server *s)
+{
+	struct timeval tv = { FLUSH_S, 0 };
+	if (!s->draining || s->pending > 0)
+		return;
+	if (s->writing == 0) {
 		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	if (s->flush_timer == NULL && (s->flush_timer = evtimer_new(s->base, flush_timeout_cb, s)) != NULL)
+		evtimer_add(s->flush_timer, &tv);
 }
 
 /* ---- start and stop ---- */
@@ -616,6 +669,8 @@ out:
 		event_free(s.sig_hup);
 	if (s.tls_timer)
 		event_free(s.tls_timer);
+	if (s.flush_timer)
+		event_free(s.flush_timer);
 	if (s.http)
 		evhttp_free(s.http);
 	if (s.base)

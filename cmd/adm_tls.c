@@ -66,6 +66,12 @@ static SSL_CTX *load_pair(const char *cert, const char *key, char *subject, size
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			snprintf(why, n, "key %s and certificate %s: the key does not match the "
+				"certificate", key, cert);
+			goto fail;
+		}
 		snprintf(what, sizeof(what), "reading the key %s", key);
 		ssl_why(why, n, what);
 		goto fail;

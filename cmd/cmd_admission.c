@@ -89,7 +89,7 @@ int cmd_admission(cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, 9000 };
+	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, 9000, 0 };
 	sign_admission_options ao = SIGN_ADMISSION_OPTIONS_INIT;
 	sign_ctx_options co = c->opts;
 	sign_admission *adm = NULL;
@@ -158,6 +158,7 @@ int cmd_admission(cli *c, int argc, char **argv)
 
 	/* the global options, for every worker; the policy's rules name their
 	 * own trust servers */
+	cfg.verbose = c->verbose;
 	co.trust_server = NULL;
 	co.passphrase_cb = NULL;
 	co.log_cb = adm_log_cb;
