@@ -360,12 +360,14 @@ printf '%s\n' "$AUD" >"$OUT"
 expect "audit line of the unsigned Pod: result denied" jq -e '.result | test("^den")' "$OUT"
 expect "… the image" jq -e --arg i "$REG/team/plain:v1" '.images == [$i]' "$OUT"
 expect "… the reason" jq -e '[.. | strings | select(test("never signed"))] | length > 0' "$OUT"
+audit_of "$UID_" >/dev/null
 expect "one audit line per decision" test "$(wc -l <"$MAIN_AUDIT")" -eq "$NREQ"
 expect "every audit line is JSON" jq -e -s 'length > 0' "$MAIN_AUDIT"
 
 # --- a registry down or silent: a deny within the deadline; the server keeps serving ------------
 # a second server with --deadline 2 (the first keeps the default); curl
 # gives up after 10 s, which must not be reached
+ADM_GLOBAL="--home $WORK/home-admission2 --timeout 5"
 start_admission adm-deadline "$POLICY" --deadline 2
 post_within() {
 	: >"$ADM_BODY"
