@@ -96,7 +96,10 @@ NG="$WORK/nginx"
 mkdir -p "$NG/www" "$NG/tmp"
 cp "$WORK/answer.json" "$NG/www/answer.json"
 NGPORT=$("$TOOLS/freeport")
+# (as root, nginx's workers would otherwise drop to nobody, who cannot read
+# the work folder; as another user the directive is ignored with a notice)
 cat >"$NG/nginx.conf" <<CONF
+user $(id -un) $(id -gn);
 worker_processes $CORES;
 daemon off;
 pid $NG/nginx.pid;

@@ -177,8 +177,12 @@ static int post(poster *p)
 	if (atomic_exchange(&g_told, 1) == 0) {
 		if (rc != CURLE_OK)
 			fprintf(stderr, "admtime: POST %s: %s\n", g_url, p->errbuf[0] ? p->errbuf : curl_easy_strerror(rc));
-		else
+		else {
+			for (char *c = p->ans.buf; *c; c++)
+				if (*c == '\n' || *c == '\r')
+					*c = ' ';
 			fprintf(stderr, "admtime: POST %s: HTTP %ld: %.300s\n", g_url, code, p->ans.buf);
+		}
 	}
 	return -1;
 }
