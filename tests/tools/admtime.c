@@ -220,13 +220,15 @@ static int uncached(long n, const char *home, const char *const *insecure, const
 	double *vms = calloc((size_t)n, sizeof(double)), *rms = calloc((size_t)n, sizeof(double));
 	long vfail = 0, rfail = 0;
 	poster *p = calloc(1, sizeof(*p));
+	int rc = 2;
 	if (vms == NULL || rms == NULL || p == NULL || poster_init(p) != 0) {
 		fprintf(stderr, "admtime: out of memory\n");
-		return 2;
+		goto out;
 	}
 	/* untimed: the server's TLS connection, the library's first use */
+	rc = 1;
 	if (post(p) != 0 || verify_once(home, insecure, ref) != 0)
-		return 1;
+		goto out;
 	for (long i = 0; i < n; i++) {
 		double t = now_ms();
 		vfail += verify_once(home, insecure, ref) != 0;
@@ -237,11 +239,14 @@ static int uncached(long n, const char *home, const char *const *insecure, const
 	}
 	report("verify", vms, n, vfail);
 	report("review", rms, n, rfail);
-	poster_free(p);
+	rc = vfail + rfail ? 1 : 0;
+out:
+	if (p != NULL)
+		poster_free(p);
 	free(p);
 	free(vms);
 	free(rms);
-	return vfail + rfail ? 1 : 0;
+	return rc;
 }
 
 static atomic_long g_total;
@@ -263,6 +268,8 @@ static int load(long n, long c)
 	double t0;
 	if (ps == NULL || th == NULL) {
 		fprintf(stderr, "admtime: out of memory\n");
+		free(ps);
+		free(th);
 		return 2;
 	}
 	atomic_store(&g_total, n);
@@ -270,6 +277,7 @@ static int load(long n, long c)
 	for (long i = 0; i < c; i++) {
 		if (poster_init(&ps[i]) != 0 || pthread_create(&th[i], NULL, load_thread, &ps[i]) != 0) {
 			fprintf(stderr, "admtime: could not start client %ld\n", i);
+			poster_free(&ps[i]);
 			atomic_store(&g_total, 0);
 			break;
 		}
@@ -316,6 +324,7 @@ int main(int argc, char **argv)
 		g_ca = argv[i + 5];
 		if ((g_body = slurp(argv[i + 6], &g_body_len)) == NULL) {
 			fprintf(stderr, "admtime: cannot read %s\n", argv[i + 6]);
+			sign_global_cleanup();
 			return 2;
 		}
 		rc = uncached(n, argv[i + 2], insecure, argv[i + 3]);
@@ -327,6 +336,7 @@ int main(int argc, char **argv)
 		g_ca = argv[i + 4];
 		if ((g_body = slurp(argv[i + 5], &g_body_len)) == NULL) {
 			fprintf(stderr, "admtime: cannot read %s\n", argv[i + 5]);
+			sign_global_cleanup();
 			return 2;
 		}
 		rc = load(n, c);
