@@ -40,7 +40,7 @@ wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 wrk_p99() {
 	awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
 		if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000;
-		printf "%.2f", v }' "$1"
+		printf "%.2f\n", v }' "$1"
 }
 wrk_errors() {
 	awk '/Non-2xx or 3xx responses:/ { n += $NF }
