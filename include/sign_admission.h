@@ -12,7 +12,7 @@
  * back.
  *
  * Thread safety: one sign_admission is shared by all threads;
- * sign_admission_load_policy(), sign_admission_stats() and
+ * sign_admission_load_policy(), sign_admission_stats_get() and
  * sign_admission_refuse() may be called from any thread at any time.  A
  * sign_admission_worker (its HTTP handles and connections) is used by one
  * thread at a time.
@@ -37,6 +37,24 @@
  * The review is allowed when every image is.  In SIGN_ADMISSION_MUTATE
  * mode an allowed answer carries a JSONPatch that replaces each verified
  * image given by tag with repository@digest.
+ *
+ * Before the images: a DELETE or CONNECT review is allowed (nothing new
+ * runs); in an exempt namespace any kind is allowed; a kind without a pod
+ * spec (a Service, a custom resource) is denied with the reason (narrow
+ * the webhook's rules); a body that is no review is a denial with the
+ * parser's reason when its request.uid can be read, else a 400.
+ *
+ * What is verified: a tag as "repository:tag@digest" (the tag must be
+ * signed for exactly the digest resolved), an image given by digest as
+ * "repository@digest" ("repository:tag@digest" when it gives both).  A
+ * `trust: layout` rule verifies "oci:LAYOUT:tag@digest" instead, the
+ * layout's GUN being local/<folder name> (sign_verify's default for oci:
+ * references): the layout stands in for the registry, for tests.
+ * Messages name rules by their number in the file, from 1, and their name
+ * when they have one: "image R (rule 2 \"team\"): <why>"; several refused
+ * images are joined with "; ", the whole bounded (4 KiB).  A review that
+ * waited for another's verification of the same image counts that result
+ * as a cache hit.
  */
 #ifndef SIGN_ADMISSION_H
 #define SIGN_ADMISSION_H
@@ -109,9 +127,13 @@ typedef struct sign_admission_decision {
 	                           * HTTP errors, timeouts): not verdicts on an image */
 	int deadline_exceeded;    /* the deadline denied an image */
 	sign_buf answer;          /* the HTTP response body (JSON) */
-	sign_buf audit;           /* one JSON object, no newline: time, uid, namespace,
-	                           * kind, name, operation, mode, images, digests,
-	                           * rules, result, reasons, latency_ms */
+	sign_buf audit;           /* one JSON object, no newline: time (RFC 3339 UTC),
+	                           * uid, namespace, kind, name, operation, mode
+	                           * ("validate"/"mutate"), images[], digests[] (null
+	                           * where none), rules[] (per image: the rule's name,
+	                           * else its number from 1, or "exempt"/"default"),
+	                           * result ("allow"/"deny"/"error" for a 400),
+	                           * reasons[], cached[] (per image), latency_ms */
 } sign_admission_decision;
 
 #define SIGN_ADMISSION_DECISION_VERSION 1
@@ -158,10 +180,12 @@ typedef struct sign_admission_stats {
 	uint64_t cache_size;      /* entries held now */
 	uint64_t policy_generation; /* 1 for the first policy, +1 per reload that took */
 	uint64_t policy_reload_failures;
+	uint64_t policy_rules;    /* rules of the policy in force (its default rule not
+	                           * counted), for `sign admission --check` */
 } sign_admission_stats;
 
 #define SIGN_ADMISSION_STATS_VERSION 1
-#define SIGN_ADMISSION_STATS_INIT { SIGN_ADMISSION_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define SIGN_ADMISSION_STATS_INIT { SIGN_ADMISSION_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 SIGN_EXTERN(int) sign_admission_stats_get(sign_admission_stats *out, sign_admission *adm);
 

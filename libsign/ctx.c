@@ -369,6 +369,7 @@ int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, si
 		o.scheme_hint = hint.ptr;
 	r = signp_registry_new(out, &o, err);
 	if (r == SIGN_OK) {
+		signp_http_set_deadline(*out, &ctx->deadline_ms);
 		signp_strlcpy(ctx->regs[ctx->nregs].host, host, sizeof(ctx->regs[0].host));
 		ctx->regs[ctx->nregs].reg = *out;
 		if (o.scheme_hint)
@@ -431,6 +432,7 @@ int signp_ctx_notary(signp_registry **out, sign_ctx *ctx, const char *url, const
 	o.docker_auth_config = ctx->docker_auth_config;
 	if ((r = signp_registry_new(out, &o, err)) != SIGN_OK)
 		return r;
+	signp_http_set_deadline(*out, &ctx->deadline_ms);
 	signp_strlcpy(ctx->regs[ctx->nregs].host, key, sizeof(ctx->regs[0].host));
 	ctx->regs[ctx->nregs].reg = *out;
 	/* the URL fixes the scheme: nothing to remember */
@@ -445,6 +447,18 @@ void *signp_ctx_memo_get(sign_ctx *ctx, const char *key)
 		if (strcmp(ctx->memo[i].key, key) == 0)
 			return ctx->memo[i].obj;
 	return NULL;
+}
+
+void signp_ctx_memo_clear(sign_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nmemo; i++)
+		ctx->memo[i].destroy(ctx->memo[i].obj);
+	ctx->nmemo = 0;
+}
+
+void signp_ctx_set_deadline(sign_ctx *ctx, int64_t deadline_ms)
+{
+	ctx->deadline_ms = deadline_ms > 0 ? deadline_ms : 0;
 }
 
 void signp_ctx_memo_put(sign_ctx *ctx, const char *key, void *obj, void (*destroy)(void *obj))

@@ -45,6 +45,9 @@ struct sign_ctx {
 		void (*destroy)(void *obj);
 	} memo[8];
 	size_t nmemo;
+	/* every HTTP transfer of the context's handles ends by then
+	 * (signp_monotonic_ms clock; 0: no deadline): signp_ctx_set_deadline */
+	int64_t deadline_ms;
 };
 
 /* An object remembered on the context under key (borrowed), or NULL. */
@@ -53,6 +56,17 @@ void *signp_ctx_memo_get(sign_ctx *ctx, const char *key);
  * destroy (at sign_ctx_free, or when full, oldest first; at once when the
  * key is too long to keep). */
 void signp_ctx_memo_put(sign_ctx *ctx, const char *key, void *obj, void (*destroy)(void *obj));
+
+/* Forget every remembered object (freed now): what was verified before is
+ * looked at again.  A long-lived context (an admission worker's) calls it
+ * between operations, so that trust data never outlives one of them. */
+void signp_ctx_memo_clear(sign_ctx *ctx);
+
+/* Bound every HTTP transfer of the context (its registry and trust server
+ * handles, present and future) by deadline_ms, a signp_monotonic_ms time;
+ * 0 removes the bound.  A transfer that would start past it fails at once
+ * with SIGN_ENET "... deadline exceeded". */
+void signp_ctx_set_deadline(sign_ctx *ctx, int64_t deadline_ms);
 
 struct signp_key;
 /* Decrypt the private keys ids[0..n) (one passphrase kind) in parallel

@@ -172,7 +172,8 @@ int signp_http_send_url(signp_http *r, const signp_http_req *q, const char *url,
 		if (q->src != NULL && q->src->ferr)
 			return signp_err_errno(err, SIGN_EIO, "reading the upload for registry %s", r->host);
 		if (cc != CURLE_OK) {
-			if (q->idempotent && attempt < RETRIES_MAX && is_retryable_net(cc)) {
+			if (q->idempotent && attempt < RETRIES_MAX && is_retryable_net(cc) &&
+			    !signp_http_deadline_within(r, attempt == 0 ? 200 : 600)) {
 				sleep_ms(attempt == 0 ? 200 : 600);
 				attempt++;
 				continue;
@@ -196,6 +197,8 @@ int signp_http_send_url(signp_http *r, const signp_http_req *q, const char *url,
 			long ms = attempt == 0 ? 200 : 600;
 			if (x->retry_after >= 0)
 				ms = x->retry_after > 2 ? 2000 : x->retry_after * 1000;
+			if (signp_http_deadline_within(r, ms))
+				return SIGN_OK; /* no time for another try: this answer stands */
 			sleep_ms(ms);
 			attempt++;
 			continue;

@@ -37,6 +37,14 @@ typedef struct signp_http_options {
 	const char *label;         /* what the server is called in messages: NULL "registry" */
 } signp_http_options;
 
+/* Bound every transfer of h by *deadline_ms (CLOCK_MONOTONIC milliseconds,
+ * 0: no deadline), read before each transfer: its timeouts are capped by
+ * the time left, and one started past it fails at once ("deadline
+ * exceeded").  deadline_ms must outlive h; NULL removes the bound. */
+void signp_http_set_deadline(signp_http *h, const int64_t *deadline_ms);
+/* CLOCK_MONOTONIC in milliseconds: the clock of deadlines. */
+int64_t signp_monotonic_ms(void);
+
 /* A request body: memory or a file. */
 typedef struct signp_http_body {
 	const unsigned char *data;

@@ -55,6 +55,9 @@ struct signp_http {
 	char *user_agent;
 	long timeout;
 	long connect_timeout;
+	/* the owner's deadline (monotonic ms, 0: none), read before each
+	 * transfer (signp_http_set_deadline); NULL: none */
+	const int64_t *deadline_ms;
 	long requests;
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
@@ -79,6 +82,9 @@ int signp_http_early_take(signp_http *h, struct early *e, const char *path, size
 /* Forget e: on h->curl it is let end first, so that the one connection
  * stays up; on the second connection it is stopped. */
 void signp_http_early_drop(signp_http *h, struct early *e);
+/* Would waiting ms more pass the owner's deadline (signp_http_set_deadline)?
+ * A retry's back-off is skipped then: the deadline ends the request. */
+int signp_http_deadline_within(const signp_http *h, long ms);
 /* Stop e where it is and forget it. */
 void signp_http_early_abort(signp_http *h, struct early *e);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -274,6 +275,47 @@ static void transfer_done(signp_http *r, CURL *c, signp_http_xfer *x, struct cur
 
 static void ahead_finish(signp_http *r);
 
+int64_t signp_monotonic_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void signp_http_set_deadline(signp_http *h, const int64_t *deadline_ms)
+{
+	h->deadline_ms = deadline_ms;
+}
+
+int signp_http_deadline_within(const signp_http *h, long ms)
+{
+	int64_t dl = h->deadline_ms != NULL ? *h->deadline_ms : 0;
+	return dl > 0 && signp_monotonic_ms() + ms >= dl;
+}
+
+/* The handle's timeouts on c, capped by the time left before its owner's
+ * deadline; -1 (errbuf says why) when that time is already up. */
+static int apply_deadline(signp_http *r, CURL *c)
+{
+	long long total = (long long)r->timeout * 1000, conn = (long long)r->connect_timeout * 1000;
+	int64_t dl = r->deadline_ms != NULL ? *r->deadline_ms : 0;
+	if (dl > 0) {
+		int64_t left = dl - signp_monotonic_ms();
+		if (left <= 0) {
+			snprintf(r->errbuf, sizeof(r->errbuf), "deadline exceeded");
+			return -1;
+		}
+		if (total <= 0 || left < total)
+			total = left;
+		if (conn <= 0 || left < conn)
+			conn = left;
+	}
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)conn);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)total);
+	return 0;
+}
+
 /* Set c (r->curl, or the second connection's handle) up for one exchange;
  * *hout: the header list to free after. */
 static CURLcode setup_easy(signp_http *r, CURL *c, const signp_http_req *q, const char *url,
@@ -316,8 +358,10 @@ static CURLcode setup_easy(signp_http *r, CURL *c, const signp_http_req *q, cons
 
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, r->timeout);
+	if (apply_deadline(r, c) != 0) {
+		slist_free_wipe(h);
+		return CURLE_OPERATION_TIMEDOUT;
+	}
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
