@@ -176,8 +176,9 @@ expect "… denied" denied
 expect "… names the image and says it was never signed" says "$I" "never signed"
 I="$REG/legacy/app:v3"
 review "notary: a tag moved to unsigned bytes" /validate Pod default l4 "$I"
-expect "… denied" denied
-expect "… names the image" says "$I"
+expect "… denied (the tag is resolved at the registry, not taken from notary)" denied
+expect "… names the image, the signed digest and the one served" says "$I" \
+	"is signed for $D_L3, not for the digest $D_L3_NOW given"
 review "notary: its signed digest, by digest" /validate Pod default l5 "$REG/legacy/app@$D_L3"
 expect "… allowed" allowed
 review "notary: the bytes the tag points at now, by digest" /validate Pod default l6 "$REG/legacy/app@$D_L3_NOW"
@@ -194,7 +195,8 @@ review "rootCA: the root's certificate chains to the CA" /validate Pod default c
 expect "… allowed" allowed
 review "rootCA: another CA" /validate Pod default c2 "$REG/ca-other/app:v1"
 expect "… denied" denied
-expect "… names the image and the CA pin" says "$REG/ca-other/app:v1" "CA"
+expect "… names the image and the CA pin" says "$REG/ca-other/app:v1" \
+	"nor a certificate for this GUN that chains to the pinned CA"
 
 # --- signers and threshold ----------------------------------------------------------------------
 review "signers [targets/alice]: signed by alice" /validate Pod default s1 "$P:rel"
@@ -204,12 +206,14 @@ expect "… to its digest" patch_is \
 	"[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"$P@$D_REL\"}]"
 review "signers [targets/alice]: signed by the repository key only" /validate Pod default s2 "$P:v1"
 expect "… denied" denied
-expect "… names the image and the role" says "$P:v1" "targets/alice"
+expect "… names the image and the missing role" says "$P:v1" \
+	"is signed by 0 of the required signers (none), 1 needed: missing targets/alice"
 review "signers [alice, bob], threshold 2: signed by both" /validate Pod default s3 "$P2:rel"
 expect "… allowed" allowed
 review "signers [alice, bob], threshold 2: alice alone" /validate Pod default s4 "$P2:rel1"
 expect "… denied" denied
-expect "… names the image and a missing role" says "$P2:rel1" "targets/bob"
+expect "… names the image, who signed and who did not" says "$P2:rel1" \
+	"is signed by 1 of the required signers (targets/alice), 2 needed: missing targets/bob"
 
 expect "the server still runs" kill -0 "$ADM_PID"
 expect "… no crash report" no_crash
