@@ -300,13 +300,18 @@ expect "… names the image and says no signed tag has that digest" says \
 # --- a tag moved to an unsigned image after an allow: denied on the next review -----------
 review "team/later:v1 while signed" /validate Pod default later "$REG/team/later:v1"
 expect "… allowed" allowed
-review "… again (the cache may answer)" /validate Pod default later "$REG/team/later:v1"
+review "… again: from the cache" /validate Pod default later "$REG/team/later:v1"
 expect "… allowed" allowed
+audit_of "$UID_" >"$WORK/later.audit"
+expect "… its audit line says the cache answered" jqe '.cached == [true]' "$WORK/later.audit"
 D_LATER_NOW=$(seed "$REG/team/later:v1" 17)
 review "… the tag moved to an unsigned image" /validate Pod default later "$REG/team/later:v1"
 expect "… denied: the cache does not allow it" denied
 expect "… names the image and both digests" says "$REG/team/later:v1" \
 	"is signed for $D_LATER, not for the digest $D_LATER_NOW"
+audit_of "$UID_" >"$WORK/later.audit"
+expect "… its audit line: the digest served now, not from the cache" \
+	jqe --arg d "$D_LATER_NOW" '.digests == [$d] and .cached == [false]' "$WORK/later.audit"
 review "… through /mutate too" /mutate Pod default later "$REG/team/later:v1"
 expect "… denied" denied
 expect "… without a patch" no_patch
