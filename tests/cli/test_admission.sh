@@ -81,6 +81,20 @@ jqe() { jq -e "$@" >/dev/null; }
 # alive: the server process still runs
 alive() { kill -0 "$ADM_PID" 2>/dev/null; }
 # no_crash: the server's log holds no sanitizer or abort report
+# stop_clean NAME PID LOG: SIGTERM the server; it exits 0 and its log says
+# it stopped, with no sanitizer report (under SANITIZE=1: no leak after all
+# the reviews above)
+stop_clean() {
+	local rc
+	kill -TERM "$2"
+	wait "$2"
+	rc=$?
+	cp "$3" "$ERR"
+	: >"$OUT"
+	expect "$1: exits 0 on SIGTERM" test "$rc" -eq 0
+	expect "… says it stopped" has "sign admission: stopped" "$3"
+	expect "… no sanitizer or crash report" lacks "Sanitizer\|runtime error\|Aborted\|Segmentation" "$3"
+}
 no_crash() { lacks "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ADM_LOG"; }
 
 # --- fixtures: images in a real registry, signed with sign push -----------------
@@ -378,6 +392,7 @@ expect "every audit line is JSON" jqe -s 'length > 0' "$MAIN_AUDIT"
 # gives up after 10 s, which must not be reached
 ADM_GLOBAL="--home $WORK/home-admission2 --timeout 5"
 start_admission adm-deadline "$POLICY" --deadline 2
+DL_PID=$ADM_PID DL_LOG=$ADM_LOG
 post_within() {
 	: >"$ADM_BODY"
 	ADM_CODE=$(curl -sS --max-time 10 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
@@ -426,5 +441,8 @@ ADM_URL=$MAIN_URL ADM_PID=$MAIN_PID ADM_LOG=$MAIN_LOG ADM_AUDIT=$MAIN_AUDIT
 review "the first server still answers" /validate Pod default last "$REG/team/web:v2"
 expect "… allowed" allowed
 expect "… no crash report" no_crash
+
+stop_clean "the first server" "$MAIN_PID" "$MAIN_LOG"
+stop_clean "the deadline server" "$DL_PID" "$DL_LOG"
 
 finish

@@ -52,6 +52,20 @@ says() {
 	done
 }
 patch_is() { [ "$(adm_patch | jq -cS .)" = "$(printf '%s' "$1" | jq -cS .)" ]; }
+# stop_clean NAME PID LOG: SIGTERM the server; it exits 0 and its log says
+# it stopped, with no sanitizer report (under SANITIZE=1: no leak after all
+# the reviews above)
+stop_clean() {
+	local rc
+	kill -TERM "$2"
+	wait "$2"
+	rc=$?
+	cp "$3" "$ERR"
+	: >"$OUT"
+	expect "$1: exits 0 on SIGTERM" test "$rc" -eq 0
+	expect "… says it stopped" has "sign admission: stopped" "$3"
+	expect "… no sanitizer or crash report" lacks "Sanitizer\|runtime error\|Aborted\|Segmentation" "$3"
+}
 no_crash() { lacks "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ADM_LOG"; }
 # key_of HOME ROLE [GUN]: key ID of the home's key for ROLE (and GUN)
 key_of() {
@@ -217,5 +231,7 @@ expect "… names the image, who signed and who did not" says "$P2:rel1" \
 
 expect "the server still runs" kill -0 "$ADM_PID"
 expect "… no crash report" no_crash
+
+stop_clean "the server" "$ADM_PID" "$ADM_LOG"
 
 finish
