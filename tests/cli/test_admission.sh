@@ -149,6 +149,9 @@ run "harness: sign push vendor/other:v1" 0 push "$REG/vendor/other:v1"
 # the tag that will move after an allow
 D_LATER=$(seed "$REG/team/later:v1" 13)
 run "harness: sign push team/later:v1" 0 push "$REG/team/later:v1"
+# reviewed by many at once, never before
+D_BURST=$(seed "$REG/team/burst:v1" 18)
+run "harness: sign push team/burst:v1" 0 push "$REG/team/burst:v1"
 # unsigned images under allow and deny rules
 seed "$REG/public/tool:v1" 14 >/dev/null
 seed "$REG/blocked/tool:v1" 15 >/dev/null
@@ -441,6 +444,57 @@ ADM_URL=$MAIN_URL ADM_PID=$MAIN_PID ADM_LOG=$MAIN_LOG ADM_AUDIT=$MAIN_AUDIT
 review "the first server still answers" /validate Pod default last "$REG/team/web:v2"
 expect "… allowed" allowed
 expect "… no crash report" no_crash
+
+# --- concurrent reviews of one image share one verification -----------------------------------
+# metric NAME: its value in the server's /metrics
+metric() {
+	adm_get /metrics
+	sed -n "s/^$1 \([0-9][0-9]*\)\$/\1/p" "$ADM_BODY" | head -1
+}
+V0=$(metric sign_admission_verifications_total)
+expect "harness: verifications_total read from /metrics" test -n "$V0"
+BURST=""
+for n in 1 2 3 4 5 6 7 8; do
+	adm_review Pod default "burst-$n" "$REG/team/burst:v1" >"$WORK/burst.$n.json"
+	curl -sS --max-time 60 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
+		--data-binary "@$WORK/burst.$n.json" -o "$WORK/burst.$n.out" "$ADM_URL/validate" 2>/dev/null &
+	BURST="$BURST $!"
+done
+for p in $BURST; do
+	wait "$p"
+done
+all_burst_allowed() {
+	local n
+	for n in 1 2 3 4 5 6 7 8; do
+		[ "$(jq -r .response.allowed "$WORK/burst.$n.out" 2>/dev/null)" = true ] || return 1
+		[ "$(jq -r .response.uid "$WORK/burst.$n.out")" = "$(jq -r .request.uid "$WORK/burst.$n.json")" ] || return 1
+	done
+}
+cat "$WORK"/burst.*.out >"$OUT" 2>/dev/null
+expect "8 concurrent reviews of an image never reviewed: all allowed" all_burst_allowed
+V1=$(metric sign_admission_verifications_total)
+expect "… with one verification between them" test "$((V1 - V0))" -eq 1
+
+# --- SIGHUP: results cached under the old policy are not reused ---------------------------
+# team/* now pins another root: team/app:v1, allowed (and cached) so far, is denied
+review "team/app:v1 before the reload" /validate Pod default app "$REG/team/app:v1"
+expect "… allowed" allowed
+review "… again" /validate Pod default app "$REG/team/app:v1"
+expect "… allowed" allowed
+audit_of "$UID_" >"$WORK/hup.audit"
+expect "… from the cache" jqe '.cached == [true]' "$WORK/hup.audit"
+sed "s|^  name: team\$|  name: team\n  rootKeys: [$WORK/other-root.pub]|" "$POLICY" >"$WORK/policy.new"
+expect "harness: the new policy pins team/*" has "rootKeys: \[$WORK/other-root.pub\]" "$WORK/policy.new"
+cp "$WORK/policy.new" "$POLICY"
+kill -HUP "$MAIN_PID"
+if wait_log "$MAIN_LOG" "policy reloaded: generation 2"; then
+	ok "SIGHUP: the new policy is in force"
+else
+	bad "SIGHUP: the new policy is in force" "no log line"
+fi
+review "team/app:v1, cached as allowed under the old policy" /validate Pod default app "$REG/team/app:v1"
+expect "… denied under the new one" denied
+expect "… names the image and the pin" says "$REG/team/app:v1" "no root version is signed by the pinned root key"
 
 stop_clean "the first server" "$MAIN_PID" "$MAIN_LOG"
 stop_clean "the deadline server" "$DL_PID" "$DL_LOG"
