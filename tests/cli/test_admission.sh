@@ -17,7 +17,10 @@
 #   - a registry that is down or silent gives a deny within --deadline, and
 #     the server keeps serving;
 #   - the audit line of a decision (uid, namespace, kind, name, images,
-#     digests, rule, result, latency_ms).
+#     digests, rule, result, latency_ms);
+#   - concurrent reviews of one new image share one verification, and after
+#     SIGHUP a stricter policy denies what the cache held as allowed;
+#   - each server stops on SIGTERM with exit 0 and no sanitizer report.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/admission.sh"
 
