@@ -5,7 +5,8 @@
 # posted over real HTTPS (curl) to a real `sign admission`:
 #   - trust: notary (sign push --trust-server): a signed tag is allowed and
 #     /mutate pins it; unsigned, revoked and moved tags are denied, and so is
-#     a notary root that rootKeys do not pin;
+#     a notary root that rootKeys do not pin, and an image whose rule names
+#     a notary server that is down;
 #   - rootCA: a root whose certificate chains to the CA is allowed, one that
 #     does not is denied;
 #   - signers and threshold: a tag signed by the required delegation role is
@@ -89,6 +90,8 @@ run "harness: sign push --trust-server legacy/app:v3" 0 sign_ts --home "$A" push
 D_L3_NOW=$(seed "$REG/legacy/app:v3" 5) # moved behind the trust data's back
 seed "$REG/legacy-pinned/app:v1" 6 >/dev/null
 run "harness: sign push --trust-server legacy-pinned/app:v1" 0 sign_ts --home "$A" push "$REG/legacy-pinned/app:v1"
+seed "$REG/legacy-down/app:v1" 14 >/dev/null # its rule names a notary server no one runs
+NOTARY_DOWN="http://127.0.0.1:$("$TOOLS/freeport")"
 "$SIGN" --home "$A" key export "$(key_of "$A" root)" --public >"$WORK/root.pub"
 "$SIGN" --home "$WORK/home-other" key generate --role root >"$WORK/other-id"
 "$SIGN" --home "$WORK/home-other" key export "$(cat "$WORK/other-id")" --public >"$WORK/other-root.pub"
@@ -151,6 +154,10 @@ rules:
   trust: notary
   server: $NOTARY_URL
   rootKeys: [$WORK/other-root.pub]
+- images: ["$REG/legacy-down/*"]
+  name: legacy-down
+  trust: notary
+  server: $NOTARY_DOWN
 - images: ["$REG/ca/*"]
   name: ca
   trust: registry
@@ -203,6 +210,12 @@ I="$REG/legacy-pinned/app:v1"
 review "notary: rootKeys pin another root" /validate Pod default l7 "$I"
 expect "… denied" denied
 expect "… names the image and the pin" says "$I" "no root version is signed by the pinned root key"
+I="$REG/legacy-down/app:v1"
+review "notary: the rule's server is down" /validate Pod default l8 "$I"
+expect "… denied" denied
+expect "… names the image and the server it could not reach" says "$I" "connecting to notary server ${NOTARY_DOWN#http://}"
+review "… and the next review of a signed tag" /validate Pod default l9 "$REG/legacy/app:v1"
+expect "… is allowed" allowed
 
 # --- rootCA -----------------------------------------------------------------------------------
 review "rootCA: the root's certificate chains to the CA" /validate Pod default c1 "$REG/ca/app:v1"
