@@ -164,6 +164,7 @@ done
 expect "the policy names no /etc/sign file once the test keys replace them" lacks "/etc/sign/" "$WORK/policy.yaml"
 export SIGN_HOME="$WORK/home"
 run "sign admission --check passes the ConfigMap's policy" 0 "$SIGN" admission --check --policy "$WORK/policy.yaml"
+expect "… and counts its rules" has "^policy $WORK/policy.yaml: 5 rules, OK$" "$OUT"
 sed 's/trust: notary/trust: notray/' "$WORK/policy.yaml" >"$WORK/bad-policy.yaml"
 run "… and refuses a broken one with 2" 2 "$SIGN" admission --check --policy "$WORK/bad-policy.yaml"
 expect "… saying where and why" has "^sign: .*rules\[1\]\.trust: .*notray" "$ERR"
