@@ -7,7 +7,7 @@
 #      static file and against sign admission, the same TLS certificate,
 #      workers, load and request body (an AdmissionReview naming its image
 #      by digest, as /mutate leaves it)
-#   2. an uncached decision (--cache-ttl -1) against the library's own
+#   2. an uncached decision (--cache-ttl 0) against the library's own
 #      verify of the same image, in process (tests/tools/admtime.c)
 #   3. the server's RSS over BENCH_ADM_REVIEWS (default 1,000,000) cached
 #      reviews after a warm-up of BENCH_ADM_WARMUP (default 50,000), and
@@ -164,14 +164,14 @@ fi
 # ---------------------------------------------------------------------------
 echo
 echo "== sign admission: uncached decision for one image against the library's verify ($N rounds, medians)"
-start_admission uncached "$WORK/policy.yaml" --workers "$CORES" --cache-ttl -1
+start_admission uncached "$WORK/policy.yaml" --workers "$CORES" --cache-ttl 0
 UNCACHED_URL=$ADM_URL
 UNCACHED_PID=$ADM_PID
 out=$("$AT" uncached "$N" "$WORK/lib-home" "$BYTAG" "$UNCACHED_URL/validate" "$ADM_CA" "$WORK/review-tag.json")
 vm=$(echo "$out" | awk '$1 == "verify" { print $2 }')
 rm_=$(echo "$out" | awk '$1 == "review" { print $2 }')
 echo "library sign_verify    ${vm:-?} ms, $(echo "$out" | awk '$1 == "verify" { print $5 }') failures   ($AT uncached $N HOME $BYTAG ...: a fresh sign_ctx each, in process)"
-echo "uncached review        ${rm_:-?} ms, $(echo "$out" | awk '$1 == "review" { print $5 }') errors, p99 $(echo "$out" | awk '$1 == "review" { print $4 }') ms   (POST $UNCACHED_URL/validate over one keep-alive connection; sign admission --cache-ttl -1; a Pod running $BYTAG)"
+echo "uncached review        ${rm_:-?} ms, $(echo "$out" | awk '$1 == "review" { print $5 }') errors, p99 $(echo "$out" | awk '$1 == "review" { print $4 }') ms   (POST $UNCACHED_URL/validate over one keep-alive connection; sign admission --cache-ttl 0; a Pod running $BYTAG)"
 echo "difference             $(awk -v a="${rm_:-0}" -v b="${vm:-0}" 'BEGIN { printf "%.2f", a - b }') ms   (goal: within 2)"
 cv=$("$TOOLS/timeit" "$N" "$SIGN" --home "$WORK/lib-home" verify "$BYTAG")
 echo "CLI sign verify        $(echo "$cv" | cut -d' ' -f1) ms   ($TOOLS/timeit $N $SIGN --home H verify $BYTAG: a process each)"
