@@ -175,6 +175,8 @@ echo "uncached review        ${rm_:-?} ms, $(echo "$out" | awk '$1 == "review" {
 echo "difference             $(awk -v a="${rm_:-0}" -v b="${vm:-0}" 'BEGIN { printf "%.2f", a - b }') ms   (goal: within 2)"
 cv=$("$TOOLS/timeit" "$N" "$SIGN" --home "$WORK/lib-home" verify "$BYTAG")
 echo "CLI sign verify        $(echo "$cv" | cut -d' ' -f1) ms   ($TOOLS/timeit $N $SIGN --home H verify $BYTAG: a process each)"
+adm_get /metrics
+echo "server's own count     $(awk '/^sign_admission_verifications_total / { print $2 }' "$ADM_BODY") verifications, $(awk '/^sign_admission_cache_hits_total / { print $2 }' "$ADM_BODY") cache hits for $((N + 1)) reviews   (GET $UNCACHED_URL/metrics)"
 kill "$UNCACHED_PID" 2>/dev/null
 wait "$UNCACHED_PID" 2>/dev/null
 
@@ -187,7 +189,9 @@ r0=$(vmrss "$CACHED_PID")
 r1=$(vmrss "$CACHED_PID")
 read -r done_ errs secs <"$WORK/load"
 echo "RSS after warm-up      $r0 KiB   ($AT load $WARMUP $CONNS $CACHED_URL/validate CA REVIEW; VmRSS of /proc/$CACHED_PID/status)"
-echo "RSS after $REVIEWS    $r1 KiB   ($AT load $REVIEWS $CONNS $CACHED_URL/validate CA REVIEW: $secs s)"
+echo "RSS after the reviews  $r1 KiB   ($AT load $REVIEWS $CONNS $CACHED_URL/validate CA REVIEW: $secs s)"
 echo "growth                 $(awk -v a="$r1" -v b="$r0" 'BEGIN { if (b > 0) printf "%.2f", (a - b) * 100 / b; else print "n/a" }') %   (goal: <= 5)"
 echo "errors                 $errs of $done_   (answers not 200 or not allowed; goal: 0)"
-[ -s "$WORK/load.err" ] && sed 's/^/  first error: /' "$WORK/load.err" | head -2
+if [ -s "$WORK/load.err" ]; then
+	sed 's/^/  first error: /' "$WORK/load.err" | head -2
+fi
