@@ -169,10 +169,10 @@ UNCACHED_URL=$ADM_URL
 UNCACHED_PID=$ADM_PID
 out=$("$AT" uncached "$N" "$WORK/lib-home" "$BYTAG" "$UNCACHED_URL/validate" "$ADM_CA" "$WORK/review-tag.json")
 vm=$(echo "$out" | awk '$1 == "verify" { print $2 }')
-rm_=$(echo "$out" | awk '$1 == "review" { print $2 }')
+rv=$(echo "$out" | awk '$1 == "review" { print $2 }')
 echo "library sign_verify    ${vm:-?} ms, $(echo "$out" | awk '$1 == "verify" { print $5 }') failures   ($AT uncached $N HOME $BYTAG ...: a fresh sign_ctx each, in process)"
-echo "uncached review        ${rm_:-?} ms, $(echo "$out" | awk '$1 == "review" { print $5 }') errors, p99 $(echo "$out" | awk '$1 == "review" { print $4 }') ms   (POST $UNCACHED_URL/validate over one keep-alive connection; sign admission --cache-ttl 0; a Pod running $BYTAG)"
-echo "difference             $(awk -v a="${rm_:-0}" -v b="${vm:-0}" 'BEGIN { printf "%.2f", a - b }') ms   (goal: within 2)"
+echo "uncached review        ${rv:-?} ms, $(echo "$out" | awk '$1 == "review" { print $5 }') errors, p99 $(echo "$out" | awk '$1 == "review" { print $4 }') ms   (POST $UNCACHED_URL/validate over one keep-alive connection; sign admission --cache-ttl 0; a Pod running $BYTAG)"
+echo "difference             $(awk -v a="${rv:-0}" -v b="${vm:-0}" 'BEGIN { printf "%.2f", a - b }') ms   (goal: within 2)"
 cv=$("$TOOLS/timeit" "$N" "$SIGN" --home "$WORK/lib-home" verify "$BYTAG")
 echo "CLI sign verify        $(echo "$cv" | cut -d' ' -f1) ms   ($TOOLS/timeit $N $SIGN --home H verify $BYTAG: a process each)"
 adm_get /metrics
