@@ -556,6 +556,11 @@ static int review_verify(adm_review *rv, adm_image *im, const signp_policy_rule 
 			return r;
 		return set_reason(im, "image %s (%s): %s", im->image, label, e.message);
 	}
+	/* a worker meets many registries over its life, a context holds a
+	 * few handles: start afresh when an image could find no free slot
+	 * (a registry and a trust server) */
+	if (ctx->nregs + 2 > SIGN_MAX_REGISTRIES)
+		signp_ctx_drop_registries(ctx);
 	if (past(rv))
 		return deny_deadline(rv, im);
 	r = review_cached(rv, im, rule, label, ctx, &ref, &where, &vref, &key);

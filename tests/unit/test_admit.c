@@ -20,6 +20,7 @@
 #include "memtrust.h"
 
 #include "admit.h"
+#include "ctx.h"
 #include "http.h"
 #include "review.h"
 #include "sign_admission.h"
@@ -782,6 +783,46 @@ static void test_registry_down(void **state)
 	eng_close(&e);
 }
 
+/* A worker meets more registries than a context has slots for: each
+ * review of each still reaches its registry (down here: refused). */
+static void test_many_registries(void **state)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	char path[1300], image[64];
+	const char *imgs[2] = { image, NULL };
+	sign_error err;
+	eng e;
+	(void)state;
+	eng_open(&e, 0, 0);
+	snprintf(path, sizeof(path), "%s/any.yaml", dir);
+	write_policy(path, "rules:\n- images: [\"*\"]\n  trust: registry\n");
+	memset(&err, 0, sizeof(err));
+	if (sign_admission_load_policy(e.adm, path, &err) != SIGN_OK)
+		fail_msg("policy: %s", err.message);
+	for (int i = 0; i < 2 * SIGN_MAX_REGISTRIES; i++) {
+		int port, fd = loopback_socket(0, &port);
+		char want[256], *body;
+		json_t *j;
+		const char *m;
+		close(fd);
+		snprintf(image, sizeof(image), "127.0.0.1:%d/app:v1", port);
+		body = pod_review("uid-1", "team", imgs);
+		review_body(&d, e.w, body, strlen(body), SIGN_ADMISSION_VALIDATE, sign_admission_now_ms() + 60000);
+		free(body);
+		assert_allowed(&d, 0);
+		snprintf(want, sizeof(want), "image %s (rule 1): resolving tag v1: connecting to registry 127.0.0.1:%d",
+			image, port);
+		j = answer_json(&d);
+		m = json_string_value(json_object_get(json_object_get(json_object_get(j, "response"), "status"),
+			"message"));
+		if (m == NULL || strncmp(m, want, strlen(want)) != 0)
+			fail_msg("review %d: %s", i, m ? m : "(none)");
+		json_decref(j);
+	}
+	sign_admission_decision_dispose(&d);
+	eng_close(&e);
+}
+
 /* ---- N reviews of one image at once: one verification ---- */
 
 typedef struct racer {
@@ -956,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_ctx_deadline),
 		cmocka_unit_test(test_registry_silent),
 		cmocka_unit_test(test_registry_down),
+		cmocka_unit_test(test_many_registries),
 		cmocka_unit_test(test_singleflight_engine),
 		cmocka_unit_test(test_singleflight_cache),
 		cmocka_unit_test(test_cache_bound),
