@@ -2,8 +2,8 @@
  * test_admit.c - the admission decision engine (sign_admission.h) over an
  * OCI layout made here, standing in for the registry (`trust: layout`
  * rules): no network.  An owner home signs tags into the layout; the
- * engine verifies from a home of its own.  Tags: v1 and v3 signed, v2 and
- * v4 not (v4 is signed later, by the cache bound test).
+ * engine verifies from a home of its own.  Tags: v1, v3 and v5 signed, v2
+ * and v4 not (v4 is signed later, by the cache bound test).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +30,7 @@
 static char dir[1024];
 static char layout[1200], owner_home[1200], engine_home[1200];
 static char policy_path[1200], bad_policy_path[1200];
-static char d1[80], d2[80], d3[80], d4[80];
+static char d1[80], d2[80], d3[80], d4[80], d5[80];
 static size_t s2;
 static sign_ctx *owner;
 
@@ -140,9 +140,11 @@ static int group_setup(void **state)
 	s2 = mk_image("v2", 2, d2);
 	mk_image("v3", 3, d3);
 	mk_image("v4", 4, d4);
+	mk_image("v5", 5, d5);
 	owner = mt_ctx(owner_home, 0);
 	push("v1");
 	push("v3");
+	push("v5");
 	snprintf(pol, sizeof(pol),
 		"rules:\n"
 		"- images: [\"registry.example.com/team/*\"]\n"
@@ -174,7 +176,7 @@ typedef struct eng {
 	sign_admission_worker *w;
 } eng;
 
-static void eng_open(eng *e, long ttl, size_t entries)
+static void eng_open_ex(eng *e, long ttl, size_t entries, long resolve_ttl)
 {
 	sign_ctx_options co = SIGN_CTX_OPTIONS_INIT;
 	sign_admission_options o = SIGN_ADMISSION_OPTIONS_INIT;
@@ -185,12 +187,18 @@ static void eng_open(eng *e, long ttl, size_t entries)
 	o.ctx = &co;
 	o.cache_ttl_seconds = ttl;
 	o.cache_entries = entries;
+	o.resolve_ttl_seconds = resolve_ttl;
 	if (sign_admission_new(&e->adm, &o, &err) != SIGN_OK)
 		fail_msg("sign_admission_new: %s", err.message);
 	if (sign_admission_load_policy(e->adm, policy_path, &err) != SIGN_OK)
 		fail_msg("load policy: %s", err.message);
 	if (sign_admission_worker_new(&e->w, e->adm, &err) != SIGN_OK)
 		fail_msg("worker: %s", err.message);
+}
+
+static void eng_open(eng *e, long ttl, size_t entries)
+{
+	eng_open_ex(e, ttl, entries, 0);
 }
 
 static void eng_close(eng *e)
@@ -958,6 +966,67 @@ static void test_cache_bound(void **state)
 	signp_admit_cache_free(c);
 }
 
+/* resolve_ttl_seconds: a tag's resolution is reused that long (a tag moved
+ * meanwhile is still seen where it was); without it, never. */
+static void test_resolve_ttl(void **state)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	eng e, f;
+	(void)state;
+	eng_open_ex(&e, 0, 0, 3600);
+	review1(&d, &e, IMG ":v5", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	set_tag("v5", d2, s2);
+	review1(&d, &e, IMG ":v5", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	assert_int_equal(d.cache_hits, 1);
+	eng_open(&f, 0, 0);
+	review1(&d, &f, IMG ":v5", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 0);
+	eng_close(&f);
+	eng_close(&e);
+	sign_admission_decision_dispose(&d);
+}
+
+/* Options refused. */
+static void test_bad_options(void **state)
+{
+	sign_admission_options o = SIGN_ADMISSION_OPTIONS_INIT;
+	sign_admission *adm = NULL;
+	sign_error err;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	o.cache_ttl_seconds = -2;
+	assert_int_equal(sign_admission_new(&adm, &o, &err), SIGN_EINVAL);
+	assert_null(adm);
+	assert_string_equal(err.message, "admission: a negative cache lifetime (cache_ttl_seconds -1 "
+		"turns the cache off)");
+	o.cache_ttl_seconds = 0;
+	o.version = 99;
+	assert_int_equal(sign_admission_new(&adm, &o, &err), SIGN_EINVAL);
+	assert_string_equal(err.message, "admission: unsupported options version");
+}
+
+/* The cache off (-1): nothing kept, every review verifies. */
+static void test_cache_off(void **state)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	sign_admission_stats st;
+	eng e;
+	(void)state;
+	eng_open(&e, -1, 0);
+	review1(&d, &e, IMG ":v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	review1(&d, &e, IMG ":v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	assert_int_equal(d.cache_hits, 0);
+	stats(&st, &e);
+	assert_int_equal(st.verifications, 2);
+	assert_int_equal(st.cache_size, 0);
+	sign_admission_decision_dispose(&d);
+	eng_close(&e);
+}
+
 /* The engine's bound: two entries, three signed images. */
 static void test_engine_cache_bound(void **state)
 {
@@ -1003,6 +1072,9 @@ int main(void)
 		cmocka_unit_test(test_cache_bound),
 		cmocka_unit_test(test_tag_moved),
 		cmocka_unit_test(test_engine_cache_bound),
+		cmocka_unit_test(test_resolve_ttl),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_cache_off),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
