@@ -16,6 +16,12 @@ PKGS     = openssl libcurl jansson libsodium yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# `sign admission`'s HTTPS server (cmd/adm_*.c): libevent's evhttp with
+# bufferevent_openssl and its pthreads locking.  The CLI links it; libsign
+# does not.
+EVENT_PKGS    = libevent_openssl libevent_pthreads
+EVENT_CFLAGS := $(shell pkg-config --cflags $(EVENT_PKGS) 2>/dev/null)
+EVENT_LIBS   := $(shell pkg-config --libs $(EVENT_PKGS) 2>/dev/null)
 
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wvla
@@ -68,7 +74,7 @@ TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 HDRS     = $(wildcard include/*.h libsign/*.h cmd/*.h)
 # The CLI sees only the public header: no -Ilibsign for cmd/.
-CMD_CFLAGS = $(filter-out -Ilibsign,$(ALL_CFLAGS))
+CMD_CFLAGS = $(filter-out -Ilibsign,$(ALL_CFLAGS)) $(EVENT_CFLAGS)
 # libsign.so exports what the version script libsign.sym lists, under its
 # version node, and nothing else (tests/cli/test_build.sh checks it).
 LIB_SYMS = libsign.sym
@@ -88,7 +94,7 @@ $(B)/obj/lib/%.o: libsign/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSIGN_BUILDING_LIBRARY -c -o $@ $<
 
-$(B)/obj/cmd/%.o: cmd/%.c include/sign.h cmd/cli.h
+$(B)/obj/cmd/%.o: cmd/%.c include/sign.h include/sign_admission.h $(wildcard cmd/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CMD_CFLAGS) -c -o $@ $<
 
@@ -104,7 +110,7 @@ $(B)/libsign.so: $(LIB_OBJ) $(LIB_SYMS)
 SIGN_LIBS ?= $(PKG_LIBS)
 
 $(B)/sign: $(CMD_OBJ) $(B)/libsign.a
-	$(SIGN_LINK) $(CC) $(ALL_LDFLAGS) $(SIGN_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(SIGN_LIBS)
+	$(SIGN_LINK) $(CC) $(ALL_LDFLAGS) $(SIGN_LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libsign.a $(EVENT_LIBS) $(SIGN_LIBS)
 
 PC_GEN = printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: libsign\nDescription: sign and verify container images\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsign\nLibs.private: -pthread\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' '$(VERSION)' '$(PKGS)'
@@ -141,7 +147,7 @@ $(B)/obj/hooks/cmd/main.o: cmd/main.c include/sign.h cmd/cli.h
 	$(CC) $(CMD_CFLAGS) -DSIGN_TEST_HOOKS -c -o $@ $<
 $(B)/tools/sign-hooks: $(HOOK_OBJ) $(filter-out $(B)/obj/cmd/main.o,$(CMD_OBJ)) $(filter-out $(B)/obj/lib/rotate.o,$(LIB_OBJ))
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(PKG_LIBS)
 
 deps:
 	./scripts/install-deps.sh build $(if $(filter 1,$(STATIC)),static)

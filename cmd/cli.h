@@ -31,6 +31,7 @@ int cmd_trust(cli *c, int argc, char **argv);
 int cmd_migrate(cli *c, int argc, char **argv);
 int cmd_signer(cli *c, int argc, char **argv);
 int cmd_revoke(cli *c, int argc, char **argv);
+int cmd_admission(cli *c, int argc, char **argv);
 
 /* Print "sign: <message>" (+ hint) to stderr; return the exit code for rc. */
 int cli_fail(const cli *c, int rc, const sign_error *err);

@@ -1,6 +1,6 @@
 /*
- * cmd_verify.c - sign verify [--root-key FILE]... [--key PUB] [--offline]
- *                [--at TIME] REF...
+ * cmd_verify.c - sign verify [--root-key FILE]... [--root-ca FILE] [--key PUB]
+ *                [--signer ROLE]... [--threshold N] [--offline] [--at TIME] REF...
  */
 #include "cli.h"
 
@@ -11,8 +11,36 @@
 #include <time.h>
 
 static const char usage[] =
-	"usage: sign verify [--root-key FILE]... [--key PUBKEY] [--offline] [--gun GUN]\n"
+	"usage: sign verify [--root-key FILE]... [--root-ca FILE] [--key PUBKEY] [--offline]\n"
+	"                   [--signer ROLE]... [--threshold N] [--gun GUN]\n"
 	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] REF...\n";
+
+/* --signer NAME: a role name as is (targets, targets/NAME), or a signer's
+ * name as `sign signer add` takes it, for targets/NAME.  A new string. */
+static char *signer_role(const char *name)
+{
+	size_t n = strlen(name);
+	char *s;
+	if (strcmp(name, "targets") == 0 || strncmp(name, "targets/", 8) == 0)
+		return strdup(name);
+	if ((s = malloc(n + 9)) != NULL) {
+		memcpy(s, "targets/", 8);
+		memcpy(s + 8, name, n + 1);
+	}
+	return s;
+}
+
+/* --threshold: a count, 1 to 1000; 0 when malformed (0 itself means all,
+ * the default: not needed on the command line). */
+static unsigned int parse_threshold(const char *s)
+{
+	char *end;
+	long v;
+	if (s[0] < '0' || s[0] > '9')
+		return 0;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v >= 1 && v <= 1000 ? (unsigned int)v : 0;
+}
 
 /* --at: "+N" with a unit (s, m, h, d) from now, or an RFC 3339 UTC time.
  * 0 when malformed; whether it lies ahead is the library's check. */
@@ -50,12 +78,15 @@ int cmd_verify(cli *c, int argc, char **argv)
 		{ "offline", no_argument, NULL, 'O' },
 		{ "gun", required_argument, NULL, 'g' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "root-ca", required_argument, NULL, 'C' },
+		{ "signer", required_argument, NULL, 's' },
+		{ "threshold", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_verify_options o = SIGN_VERIFY_OPTIONS_INIT;
-	const char **roots = NULL;
-	size_t nroots = 0;
+	const char **roots = NULL, **signers = NULL;
+	size_t nroots = 0, nsigners = 0;
 	sign_error err;
 	int ch, rc, worst = EXIT_OK;
 
@@ -64,8 +95,25 @@ int cmd_verify(cli *c, int argc, char **argv)
 		switch (ch) {
 		case 'r':
 			if (cli_list_add(&roots, &nroots, optarg) != 0) {
-				free(roots);
-				return EXIT_USAGE;
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'C': o.root_ca = optarg; break;
+		case 's': {
+			char *role = signer_role(optarg);
+			if (role == NULL || cli_list_add(&signers, &nsigners, role) != 0) {
+				free(role);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		}
+		case 't':
+			if ((o.threshold = parse_threshold(optarg)) == 0) {
+				rc = cli_usage(usage, "--threshold wants a number of signers from 1 to 1000, not '%s'",
+					optarg);
+				goto out;
 			}
 			break;
 		case 'k': o.key = optarg; break;
@@ -73,23 +121,32 @@ int cmd_verify(cli *c, int argc, char **argv)
 		case 'g': o.gun = optarg; break;
 		case 'a':
 			if ((o.at = parse_at(optarg)) == 0) {
-				free(roots);
-				return cli_usage(usage, "--at wants +N with a unit (s, m, h, d) or "
+				rc = cli_usage(usage, "--at wants +N with a unit (s, m, h, d) or "
 					"an RFC 3339 UTC time such as 2027-01-31T00:00:00Z, not '%s'", optarg);
+				goto out;
 			}
 			break;
-		case 'h': fputs(usage, stdout); free(roots); return EXIT_OK;
-		default: free(roots); return cli_usage(usage, "bad option");
+		case 'h': fputs(usage, stdout); rc = EXIT_OK; goto out;
+		default: rc = cli_usage(usage, "bad option"); goto out;
 		}
 	}
 	o.root_keys = roots;
+	o.signers = signers;
+	if (o.threshold > 0 && signers == NULL) {
+		rc = cli_usage(usage, "--threshold counts --signer roles: give them");
+		goto out;
+	}
+	if (o.key && (o.root_ca || signers)) {
+		rc = cli_usage(usage, "--key checks the detached signature only: it takes no --root-ca or --signer");
+		goto out;
+	}
 	if (optind >= argc) {
-		free(roots);
-		return cli_usage(usage, "verify needs at least one REF");
+		rc = cli_usage(usage, "verify needs at least one REF");
+		goto out;
 	}
 	if ((rc = cli_open(c, &err)) != SIGN_OK) {
-		free(roots);
-		return cli_fail(c, rc, &err);
+		rc = cli_fail(c, rc, &err);
+		goto out;
 	}
 	if (c->json)
 		printf("{\"results\":[");
@@ -142,6 +199,11 @@ int cmd_verify(cli *c, int argc, char **argv)
 	}
 	if (c->json)
 		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
+	rc = worst;
+out:
 	free(roots);
-	return worst;
+	for (size_t i = 0; i < nsigners; i++)
+		free((char *)signers[i]);
+	free(signers);
+	return rc;
 }

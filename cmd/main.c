@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  migrate GUN --from-trust-server URL               move a Notary-hosted GUN into the registry\n"
 	"  signer add|remove|list                            signers (delegations) of a GUN\n"
 	"  revoke REF                                        remove a tag's signature\n"
+	"  admission --listen ADDR:PORT --policy FILE ...    Kubernetes admission webhook (HTTPS)\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR                 keys and trust state (default $SIGN_HOME or ~/.sign)\n"
@@ -51,6 +52,7 @@ static const struct {
 	{ "migrate", cmd_migrate },
 	{ "signer", cmd_signer },
 	{ "revoke", cmd_revoke },
+	{ "admission", cmd_admission },
 };
 
 int cli_exit_code(int rc)

@@ -180,10 +180,12 @@ typedef struct sign_admission_stats {
 	uint64_t cache_size;      /* entries held now */
 	uint64_t policy_generation; /* 1 for the first policy, +1 per reload that took */
 	uint64_t policy_reload_failures;
+	uint64_t policy_rules;    /* rules of the policy in force (its default rule not
+	                           * counted), for `sign admission --check` */
 } sign_admission_stats;
 
 #define SIGN_ADMISSION_STATS_VERSION 1
-#define SIGN_ADMISSION_STATS_INIT { SIGN_ADMISSION_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define SIGN_ADMISSION_STATS_INIT { SIGN_ADMISSION_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 SIGN_EXTERN(int) sign_admission_stats_get(sign_admission_stats *out, sign_admission *adm);
 

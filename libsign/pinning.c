@@ -8,11 +8,12 @@
  *      "ca":    {"<gun prefix>": "<CA bundle file>"},
  *      "disable_tofu": true }}
  *
- * --root-key > `sign trust pin` > certs for the exact GUN > the longest
- * matching "prefix*" certs > the longest matching CA prefix > trust on
- * first use (unless disable_tofu, or SIGN_DISABLE_TOFU=1).  Key IDs may be
- * canonical (the public key's, as `sign key list` shows) or the TUF ID of
- * the root certificate (as root.json lists it).
+ * --root-key and --root-ca (either is enough) > `sign trust pin` > certs
+ * for the exact GUN > the longest matching "prefix*" certs > the longest
+ * matching CA prefix > trust on first use (unless disable_tofu, or
+ * SIGN_DISABLE_TOFU=1).  Key IDs may be canonical (the public key's, as
+ * `sign key list` shows) or the TUF ID of the root certificate (as
+ * root.json lists it).
  *
  * A pin is met only by a signature (signp_pin_check_root): the root must
  * list a pinned key AND carry a valid signature made by that key.  Which
@@ -97,6 +98,23 @@ out:
 	return r;
 }
 
+/* Does a CA bundle hold at least one PEM certificate? */
+static int ca_has_cert(const sign_buf *pem)
+{
+	BIO *bio;
+	X509 *c = NULL;
+	int ok;
+	if (pem->size == 0 || pem->size > INT32_MAX ||
+	    (bio = BIO_new_mem_buf(pem->ptr, (int)pem->size)) == NULL)
+		return 0;
+	c = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	ok = c != NULL;
+	X509_free(c);
+	BIO_free(bio);
+	ERR_clear_error();
+	return ok;
+}
+
 static int add_ids(json_t *dst, const json_t *src)
 {
 	const json_t *id;
@@ -109,6 +127,12 @@ static int add_ids(json_t *dst, const json_t *src)
 
 int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 	const char *const *root_key_files, sign_error *err)
+{
+	return signp_pin_resolve_ca(out, ctx, gun, root_key_files, NULL, err);
+}
+
+int signp_pin_resolve_ca(signp_pin *out, sign_ctx *ctx, const char *gun,
+	const char *const *root_key_files, const char *root_ca, sign_error *err)
 {
 	sign_buf path = SIGN_BUF_INIT, data = SIGN_BUF_INIT;
 	json_t *cfg = NULL, *tp, *certs, *ca, *v;
@@ -130,13 +154,32 @@ int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 		}
 		signp_strlcpy(out->rule, "--root-key", sizeof(out->rule));
 	}
+	/* 1b. --root-ca (the caller's CA, beside or instead of its keys:
+	 * either pin is enough), read bounded, as a config.json CA is */
+	if (root_ca != NULL) {
+		if (root_ca[0] == '\0' || strlen(root_ca) >= sizeof(out->ca_file)) {
+			r = signp_err(err, SIGN_EINVAL, "reading root CA: the file name is empty or too long");
+			goto out;
+		}
+		signp_strlcpy(out->ca_file, root_ca, sizeof(out->ca_file));
+		if ((r = signp_read_file(&out->ca_pem, root_ca, SIGN_MAX_CA_BUNDLE, err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "reading root CA %s", root_ca);
+			goto out;
+		}
+		if (!ca_has_cert(&out->ca_pem)) {
+			r = signp_err(err, SIGN_EINVAL, "reading root CA %s: no PEM certificate in it", root_ca);
+			goto out;
+		}
+		signp_strlcpy(out->rule, out->nkeys > 0 ? "--root-key or --root-ca" : "--root-ca",
+			sizeof(out->rule));
+	}
 	if ((r = config_load(&cfg, ctx, err)) != SIGN_OK)
 		goto out;
 	tp = json_object_get(cfg, "trust_pinning");
 	out->disable_tofu = json_is_true(json_object_get(tp, "disable_tofu"));
 	if (ctx->disable_tofu)
 		out->disable_tofu = 1;
-	if (out->nkeys > 0)
+	if (out->nkeys > 0 || out->ca_file[0])
 		goto out;
 	/* 2. sign trust pin: the pinned keys themselves ("root_keys", PEM), or
 	 * for a file written before they were kept, their IDs */

@@ -29,6 +29,11 @@ typedef struct signp_pin {
 
 int signp_pin_resolve(signp_pin *out, sign_ctx *ctx, const char *gun,
 	const char *const *root_key_files, sign_error *err);
+/* The same, with a caller's CA file (sign_verify_options.root_ca) pinning
+ * beside root_key_files: either meets the pin, and config.json's rules
+ * are not consulted (its disable_tofu still is). */
+int signp_pin_resolve_ca(signp_pin *out, sign_ctx *ctx, const char *gun,
+	const char *const *root_key_files, const char *root_ca, sign_error *err);
 void signp_pin_dispose(signp_pin *p);
 /* Is any pin (keys, key IDs or CA) set? */
 int signp_pin_active(const signp_pin *p);

@@ -571,7 +571,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	cs.gun = gun;
 	cs.now = now;
 
-	if ((r = signp_pin_resolve(&pin, ctx, gun, opts ? opts->root_key_files : NULL, err)) != SIGN_OK)
+	if ((r = signp_pin_resolve_ca(&pin, ctx, gun, opts ? opts->root_key_files : NULL,
+		     opts ? opts->root_ca_file : NULL, err)) != SIGN_OK)
 		goto out;
 	have_pin = 1;
 
@@ -762,4 +763,141 @@ int signp_trust_find_digest(signp_target *out, char name_out[136], const signp_t
 	}
 	return signp_err(err, SIGN_EVERIFY, "%s@%s is not signed: no tag of the trust data has that digest",
 		t->gun, digest);
+}
+
+/* ---- required signers (sign_verify_options.signers) ---- */
+
+/* what a delegation's name may hold after "targets/" (one level: the
+ * loader verifies no deeper delegation) */
+#define ROLE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+
+int signp_trust_find_in_role(signp_target *out, const signp_trust *t, const char *role,
+	const char *tag)
+{
+	return lookup_in(out, t, role, tag);
+}
+
+int signp_trust_find_digest_in_role(signp_target *out, char name_out[136], const signp_trust *t,
+	const char *role, const char *digest)
+{
+	const signp_tuf_file *f = strcmp(role, "targets") == 0 ? t->targets : deleg_file(t, role);
+	const char *name;
+	json_t *e;
+	if (f == NULL)
+		return 0;
+	json_object_foreach(json_object_get(f->signed_obj, "targets"), name, e) {
+		(void)e;
+		if (lookup_in(out, t, role, name) && strcmp(out->digest, digest) == 0) {
+			signp_strlcpy(name_out, name, 136);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int signp_trust_signers_check_args(const char *const *signers, unsigned int threshold,
+	sign_error *err)
+{
+	size_t n = 0;
+	if (signers == NULL) {
+		if (threshold > 0)
+			return signp_err(err, SIGN_EINVAL, "signers: a threshold of %u without signers",
+				threshold);
+		return SIGN_OK;
+	}
+	for (const char *const *s = signers; *s; s++, n++) {
+		const char *name = *s;
+		if (n == SIGN_TRUST_MAX_DELEG + 1)
+			return signp_err(err, SIGN_EINVAL, "signers: more than %d roles",
+				SIGN_TRUST_MAX_DELEG + 1);
+		if (strcmp(name, "targets") != 0 &&
+		    (!signp_str_has_prefix(name, "targets/") || name[8] == '\0' || strlen(name) >= 128 ||
+			    strspn(name + 8, ROLE_CHARS) != strlen(name + 8) || strstr(name, "..") != NULL))
+			return signp_err(err, SIGN_EINVAL,
+				"signers: \"%.128s\" is not a role name (targets or targets/NAME)", name);
+		for (const char *const *p = signers; p < s; p++)
+			if (strcmp(*p, name) == 0)
+				return signp_err(err, SIGN_EINVAL, "signers: %s is given twice (each role counts once)",
+					name);
+	}
+	if (n == 0)
+		return signp_err(err, SIGN_EINVAL, "signers: an empty list of roles");
+	if (threshold > n)
+		return signp_err(err, SIGN_EINVAL, "signers: threshold %u but only %zu role%s given",
+			threshold, n, n == 1 ? "" : "s");
+	return SIGN_OK;
+}
+
+/* Why role does not sign tag (or, tag NULL, digest) with digest, into
+ * why; "" when it does. */
+static void role_signs(char *why, size_t size, const signp_trust *t, const char *role,
+	const char *tag, const char *digest)
+{
+	signp_target tg;
+	why[0] = '\0';
+	if (strcmp(role, "targets") != 0) {
+		const json_t *dr = find_deleg_role(t->targets, role);
+		if (dr == NULL) {
+			snprintf(why, size, "not delegated");
+			return;
+		}
+		if (deleg_file(t, role) == NULL) {
+			snprintf(why, size, t->snapshot && meta_of(t->snapshot, role) ?
+				"its metadata did not verify" : "has signed nothing");
+			return;
+		}
+		if (tag != NULL && !path_allowed(dr, tag)) {
+			snprintf(why, size, "%.100s is outside its paths", tag);
+			return;
+		}
+	}
+	if (tag != NULL) {
+		if (!lookup_in(&tg, t, role, tag))
+			snprintf(why, size, "does not sign %.100s", tag);
+		else if (strcmp(tg.digest, digest) != 0)
+			snprintf(why, size, "signs %.100s for %.80s", tag, tg.digest);
+		return;
+	}
+	{
+		char name[136];
+		if (!signp_trust_find_digest_in_role(&tg, name, t, role, digest))
+			snprintf(why, size, "signs no tag with that digest");
+	}
+}
+
+int signp_trust_check_signers(const signp_trust *t, const char *what, const char *tag,
+	const char *digest, const char *const *signers, unsigned int threshold, sign_error *err)
+{
+	sign_buf ok = SIGN_BUF_INIT, missing = SIGN_BUF_INIT;
+	size_t n = 0, nok = 0;
+	int r;
+	char why[300];
+
+	if ((r = signp_trust_signers_check_args(signers, threshold, err)) != SIGN_OK || signers == NULL)
+		return r;
+	for (const char *const *s = signers; *s; s++, n++) {
+		role_signs(why, sizeof(why), t, *s, tag, digest);
+		if (why[0] == '\0') {
+			nok++;
+			r = signp_buf_printf(&ok, "%s%s", ok.size ? ", " : "", *s);
+		} else {
+			r = signp_buf_printf(&missing, "%s%s (%s)", missing.size ? ", " : "", *s, why);
+		}
+		if (r != SIGN_OK) {
+			r = signp_err(err, SIGN_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (threshold == 0)
+		threshold = (unsigned int)n;
+	if (nok >= threshold) {
+		r = SIGN_OK;
+		goto out;
+	}
+	r = signp_err(err, SIGN_EVERIFY, "%s is signed by %zu of the required signers (%s), %u needed: missing %s",
+		what, nok, nok ? ok.ptr : "none", threshold, missing.ptr);
+out:
+	sign_buf_dispose(&ok);
+	sign_buf_dispose(&missing);
+	return r;
 }

@@ -35,6 +35,7 @@ typedef struct signp_trust {
 
 typedef struct signp_trust_load_opts {
 	const char *const *root_key_files; /* --root-key */
+	const char *root_ca_file;          /* --root-ca: either pin is enough */
 	int offline;
 	int allow_missing;    /* a GUN with no collection gives SIGN_ENOTFOUND, not EVERIFY */
 	int publisher;        /* the publisher re-signing: an expired timestamp is
@@ -72,6 +73,27 @@ int signp_trust_find_target(signp_target *out, const signp_trust *t, const char 
 /* First target (any name) whose sha256 equals digest. */
 int signp_trust_find_digest(signp_target *out, char name_out[136], const signp_trust *t,
 	const char *digest, sign_error *err);
+
+/* The entry of one role for tag: "targets", or a delegation that loaded
+ * and verified and whose paths allow tag.  1 found, 0 not. */
+int signp_trust_find_in_role(signp_target *out, const signp_trust *t, const char *role,
+	const char *tag);
+/* The same for the first target of role (any name, its name to
+ * name_out) whose digest is digest. */
+int signp_trust_find_digest_in_role(signp_target *out, char name_out[136], const signp_trust *t,
+	const char *role, const char *digest);
+/* Are signers (NULL-terminated role names, or NULL) and threshold a valid
+ * requirement?  SIGN_EINVAL, saying why, when a name is no role name or
+ * is given twice, the list is empty or has more than 65 roles, threshold
+ * exceeds their number, or a threshold comes without signers. */
+int signp_trust_signers_check_args(const char *const *signers, unsigned int threshold,
+	sign_error *err);
+/* Is tag (or, tag NULL, a target with digest) signed with digest in at
+ * least threshold (0: all) of signers?  what names it in the message.
+ * SIGN_OK (also for signers NULL), SIGN_EINVAL for bad arguments, or
+ * SIGN_EVERIFY naming the roles that signed and, with why, the missing. */
+int signp_trust_check_signers(const signp_trust *t, const char *what, const char *tag,
+	const char *digest, const char *const *signers, unsigned int threshold, sign_error *err);
 
 /* f carries role's threshold of valid signatures by the keys root lists
  * for role. */

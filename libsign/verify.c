@@ -240,6 +240,18 @@ static void warm(void *arg)
 	signp_crypto_warm();
 }
 
+/* The entry of the first of signers (NULL: none) that signs tag, or with
+ * tag NULL, a target with digest (its name to name_out). */
+static int find_in_signers(signp_target *tg, char name_out[136], const signp_trust *t,
+	const char *const *signers, const char *tag, const char *digest)
+{
+	for (const char *const *s = signers; s && *s; s++)
+		if (tag ? signp_trust_find_in_role(tg, t, *s, tag) :
+			  signp_trust_find_digest_in_role(tg, name_out, t, *s, digest))
+			return 1;
+	return 0;
+}
+
 SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, sign_error *err)
 {
@@ -256,8 +268,8 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	size_t nkeys = 0;
 	const json_t *id;
 	size_t i;
-	int r, borrowed = 0;
-	char memo[1024];
+	int r, borrowed = 0, memo_ok = 0;
+	char memo[1024], what[700];
 	ahead_arg ahead;
 
 	signp_err_clear(err);
@@ -279,8 +291,13 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		opts = &dflt;
 	if (opts->version != SIGN_VERIFY_OPTIONS_VERSION)
 		return signp_err(err, SIGN_EINVAL, "verify: unsupported options version");
-	if (opts->root_ca != NULL || opts->signers != NULL)
-		return signp_err(err, SIGN_EINVAL, "verify: root_ca and signers are not supported yet");
+	if ((r = signp_trust_signers_check_args(opts->signers, opts->threshold, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "verify");
+		return r;
+	}
+	if (opts->key && (opts->root_ca || opts->signers))
+		return signp_err(err, SIGN_EINVAL,
+			"verify: a key-only check (key) reads no trust data: it takes no root_ca or signers");
 	if (opts->at < 0 || (opts->at > 0 && opts->at < signp_now() - 60))
 		return signp_err(err, SIGN_EINVAL,
 			"verify: the time to check at is in the past: expired trust data is never accepted");
@@ -303,6 +320,7 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		(void)signp_store_add_idle(st, warm, NULL);
 	memset(&lo, 0, sizeof(lo));
 	lo.root_key_files = opts->root_keys;
+	lo.root_ca_file = opts->root_ca;
 	lo.offline = opts->offline;
 	lo.at = opts->at;
 	ahead.st = st;
@@ -318,7 +336,13 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 		size_t n = strlen(memo);
 		snprintf(memo + n, sizeof(memo) - n, "|%s", *rk);
 	}
-	if ((t = signp_trust_memo_get(ctx, memo)) != NULL) {
+	if (opts->root_ca) {
+		size_t n = strlen(memo);
+		snprintf(memo + n, sizeof(memo) - n, "|ca=%s", opts->root_ca);
+	}
+	/* a key cut short could stand for other pins: no memo then */
+	memo_ok = strlen(memo) < sizeof(memo) - 1;
+	if (memo_ok && (t = signp_trust_memo_get(ctx, memo)) != NULL) {
 		borrowed = 1;
 	} else if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
 		goto out;
@@ -328,13 +352,22 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	if (ref.tag[0] || !ref.digest[0]) {
 		const char *tag = ref.tag[0] ? ref.tag : "latest";
 		signp_strlcpy(out->tag, tag, sizeof(out->tag));
-		if ((r = signp_trust_find_target(&tg, t, tag, err)) != SIGN_OK)
-			goto out;
+		if ((r = signp_trust_find_target(&tg, t, tag, err)) != SIGN_OK) {
+			/* not where docker pull looks: the first required signer
+			 * that signs it names the digest the others must sign */
+			if (!find_in_signers(&tg, NULL, t, opts->signers, tag, NULL))
+				goto out;
+			signp_err_clear(err);
+		}
 		if (ref.digest[0] && strcmp(ref.digest, tg.digest) != 0) {
 			r = signp_err(err, SIGN_EVERIFY, "%s:%s is signed for %s, not for the digest %s given",
 				ref.gun, tag, tg.digest, ref.digest);
 			goto out;
 		}
+		snprintf(what, sizeof(what), "%s:%s", ref.gun, tag);
+		if ((r = signp_trust_check_signers(t, what, tag, tg.digest, opts->signers,
+			     opts->threshold, err)) != SIGN_OK)
+			goto out;
 		if (!opts->offline && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 			if ((r = signp_store_resolve(st, tag, served, NULL, NULL, err)) != SIGN_OK) {
 				signp_err_prefix(err, r, "resolving %s:%s", ref.gun, tag);
@@ -349,9 +382,16 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 			}
 		}
 	} else {
-		if ((r = signp_trust_find_digest(&tg, tagname, t, ref.digest, err)) != SIGN_OK)
-			goto out;
+		if ((r = signp_trust_find_digest(&tg, tagname, t, ref.digest, err)) != SIGN_OK) {
+			if (!find_in_signers(&tg, tagname, t, opts->signers, NULL, ref.digest))
+				goto out;
+			signp_err_clear(err);
+		}
 		signp_strlcpy(out->tag, tagname, sizeof(out->tag));
+		snprintf(what, sizeof(what), "%s@%s", ref.gun, ref.digest);
+		if ((r = signp_trust_check_signers(t, what, NULL, tg.digest, opts->signers,
+			     opts->threshold, err)) != SIGN_OK)
+			goto out;
 	}
 	signp_strlcpy(out->role, tg.role, sizeof(out->role));
 	/* step 6 */
@@ -410,7 +450,7 @@ out:
 	signp_ctx_counters(ctx, &out->requests, &out->connections);
 	signp_ctx_remember_schemes(ctx);
 	if (t && !borrowed) {
-		if (r == SIGN_OK || r == SIGN_EVERIFY)
+		if (memo_ok && (r == SIGN_OK || r == SIGN_EVERIFY))
 			signp_trust_memo_put(ctx, memo, t); /* verified: reuse for the next REF */
 		else
 			signp_trust_free(t);

@@ -4,8 +4,8 @@
 # `make fuzz` and .ci/run.  Needs root (or sudo) only when something is missing.
 set -eu
 
-build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libyaml-dev libcmocka-dev pkg-config make gcc"
-test="docker-registry skopeo curl openssl time mandoc apache2-utils notary faketime strace"
+build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libyaml-dev libevent-dev libcmocka-dev pkg-config make gcc"
+test="docker-registry skopeo curl openssl time mandoc apache2-utils notary faketime strace jq"
 # `make STATIC=1` builds a lean libcurl from Debian's source (build-curl.sh)
 static="libcurl4-openssl-dev dpkg-dev patch xz-utils"
 # `make fuzz`: clang (14 on Debian 12) and libFuzzer's runtime, which is in

@@ -71,8 +71,8 @@ if [ -x "$WORK/example" ]; then
 	expect "… says the tag moved" has "^verification failed: .*local/layout:v1 moved: it now points to sha256:[0-9a-f]* but the signed digest is sha256:" "$ERR"
 	run "… and a usage error with 2" 2 "$WORK/example"
 	expect "… prints its usage" has "^usage: .*example REF \[ROOT.pub\]" "$ERR"
-	# a caller built before sign_verify_options version 2 (the at field)
-	sed 's/SIGN_VERIFY_OPTIONS_INIT/{ 1, NULL, NULL, NULL, 0, 0 }/' "$WORK/example.c" >"$WORK/example1.c"
+	# a caller that declares version 1 of sign_verify_options (before at, root_ca, signers)
+	sed 's/SIGN_VERIFY_OPTIONS_INIT/{ 1, NULL, NULL, NULL, 0, 0, NULL, NULL, 0 }/' "$WORK/example.c" >"$WORK/example1.c"
 	run "the example with version 1 options compiles" 0 \
 		${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -I"$TOP/include" -o "$WORK/example1" "$WORK/example1.c" \
 		"$BUILD/libsign.a" $(pkg-config --cflags --libs openssl libcurl jansson libsodium)
