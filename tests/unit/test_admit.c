@@ -1027,6 +1027,86 @@ static void test_cache_off(void **state)
 	eng_close(&e);
 }
 
+/* The public half of the owner's key of role into path. */
+static void export_pub(const char *role, const char *path)
+{
+	sign_buf list = SIGN_BUF_INIT, pem = SIGN_BUF_INIT;
+	sign_error err;
+	json_t *keys, *k;
+	size_t i;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sign_key_list(&list, owner, &err), SIGN_OK);
+	keys = json_loadb(list.ptr, list.size, 0, NULL);
+	assert_non_null(keys);
+	json_array_foreach(keys, i, k) {
+		if (strcmp(json_string_value(json_object_get(k, "role")), role) == 0) {
+			assert_int_equal(sign_key_export(&pem, owner, json_string_value(json_object_get(k,
+				"keyid")), SIGN_KEY_FORMAT_PUBLIC, &err), SIGN_OK);
+			break;
+		}
+	}
+	assert_true(pem.size > 0);
+	write_all(path, pem.ptr, pem.size);
+	json_decref(keys);
+	sign_buf_dispose(&list);
+	sign_buf_dispose(&pem);
+}
+
+/* A reason of d's answer: the one that starts with prefix, holding part. */
+static void assert_reason(const sign_admission_decision *d, const char *prefix, const char *part)
+{
+	json_t *j = answer_json(d);
+	const char *m = json_string_value(json_object_get(json_object_get(json_object_get(j, "response"),
+		"status"), "message"));
+	if (m == NULL || strncmp(m, prefix, strlen(prefix)) != 0 || strstr(m, part) == NULL)
+		fail_msg("want \"%s...%s...\", got \"%s\"", prefix, part, m ? m : "(none)");
+	json_decref(j);
+}
+
+/* Rules with pins (rootKeys), signers and threshold. */
+static void test_pins_and_signers(void **state)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	char root[1300], repo[1300], path[1300], pol[8192], want[2048];
+	sign_error err;
+	eng e;
+	(void)state;
+	snprintf(root, sizeof(root), "%s/root.pub", dir);
+	snprintf(repo, sizeof(repo), "%s/repo.pub", dir);
+	export_pub("root", root);
+	export_pub("targets", repo);
+	snprintf(path, sizeof(path), "%s/pins.yaml", dir);
+	snprintf(pol, sizeof(pol),
+		"rules:\n"
+		"- images: [\"registry.example.com/team/*\"]\n"
+		"  trust: layout\n  layout: %s\n  rootKeys: [%s]\n  signers: [targets]\n  threshold: 1\n"
+		"- images: [\"registry.example.com/wrong/*\"]\n"
+		"  trust: layout\n  layout: %s\n  rootKeys: [%s]\n"
+		"- images: [\"registry.example.com/alice/*\"]\n"
+		"  name: alice\n  trust: layout\n  layout: %s\n  signers: [targets/alice]\n",
+		layout, root, layout, repo, layout);
+	write_policy(path, pol);
+	eng_open(&e, 0, 0);
+	memset(&err, 0, sizeof(err));
+	if (sign_admission_load_policy(e.adm, path, &err) != SIGN_OK)
+		fail_msg("policy: %s", err.message);
+	review1(&d, &e, IMG ":v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	review1(&d, &e, "registry.example.com/wrong/app:v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 0);
+	snprintf(want, sizeof(want), "image registry.example.com/wrong/app:v1 (rule 2): verifying "
+		"oci:%s:v1@%s: ", layout, d1);
+	assert_reason(&d, want, "pinned root key");
+	review1(&d, &e, "registry.example.com/alice/app:v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 0);
+	snprintf(want, sizeof(want), "image registry.example.com/alice/app:v1 (rule 3 \"alice\"): "
+		"verifying oci:%s:v1@%s: local/img:v1 is signed by 0 of the required signers (none), "
+		"1 needed: missing targets/alice", layout, d1);
+	assert_reason(&d, want, "");
+	sign_admission_decision_dispose(&d);
+	eng_close(&e);
+}
+
 /* The engine's bound: two entries, three signed images. */
 static void test_engine_cache_bound(void **state)
 {
@@ -1075,6 +1155,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_ttl),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_cache_off),
+		cmocka_unit_test(test_pins_and_signers),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
