@@ -343,6 +343,7 @@ static void test_signed_allowed(void **state)
 	assert_int_equal(st.cache_misses, 1);
 	assert_int_equal(st.cache_size, 1);
 	assert_int_equal(st.policy_generation, 1);
+	assert_int_equal(st.policy_rules, 3);
 	assert_int_equal(st.in_flight, 0);
 	sign_admission_decision_dispose(&d);
 	eng_close(&e);
