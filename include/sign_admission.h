@@ -74,7 +74,9 @@ typedef struct sign_admission_options {
 	 * (the trust cache and pins), insecure_registries, ca_file,
 	 * docker_config / docker_auth_config, timeout_seconds, log_cb.  Its
 	 * trust_server is ignored (each rule names its own); passphrase_cb is
-	 * never called.  Copied: it need not outlive sign_admission_new. */
+	 * never called; log_cb may be called from several workers' threads at
+	 * once.  Copied (docker_auth_config too, wiped at sign_admission_free):
+	 * it need not outlive sign_admission_new. */
 	const sign_ctx_options *ctx;
 	size_t cache_entries;        /* verification results kept; 0: 10000 */
 	long cache_ttl_seconds;      /* longest a result is reused; 0: 60; -1: no cache */
