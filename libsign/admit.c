@@ -481,6 +481,22 @@ static int resolve_tag(adm_review *rv, sign_ctx *ctx, const signp_ref *sref, con
 	return r;
 }
 
+int64_t signp_admit_keep_until(int64_t now_ms, long ttl_seconds, int64_t expires, int64_t now_unix)
+{
+	int64_t life;
+	if (ttl_seconds <= 0)
+		return 0;
+	life = (int64_t)ttl_seconds * 1000;
+	if (expires > 0) {
+		int64_t left = expires - now_unix;
+		if (left <= 0)
+			return 0;
+		if (left < (int64_t)ttl_seconds)
+			life = left * 1000;
+	}
+	return now_ms + life;
+}
+
 /* Verify vref under rule (the flight's owner). */
 static int run_verify(adm_review *rv, sign_ctx *ctx, const signp_policy_rule *rule,
 	const char *vref, const char *digest, int64_t *keep_until, sign_error *err)
@@ -518,15 +534,9 @@ static int run_verify(adm_review *rv, sign_ctx *ctx, const signp_policy_rule *ru
 		r = signp_err(err, SIGN_EVERIFY, "verifying %s: the tag moved during the review: it "
 			"pointed to %s, then to %s", vref, digest, res.digest);
 	*keep_until = 0;
-	if (r == SIGN_OK && rv->adm->cache_ttl > 0) {
-		int64_t now = sign_admission_now_ms(), life = (int64_t)rv->adm->cache_ttl * 1000;
-		if (rule->trust != SIGNP_POLICY_TRUST_KEY && res.timestamp_expires > 0) {
-			int64_t left = (res.timestamp_expires - signp_now()) * 1000;
-			if (left < life)
-				life = left;
-		}
-		*keep_until = life > 0 ? now + life : 0;
-	}
+	if (r == SIGN_OK)
+		*keep_until = signp_admit_keep_until(sign_admission_now_ms(), rv->adm->cache_ttl,
+			rule->trust == SIGNP_POLICY_TRUST_KEY ? 0 : res.timestamp_expires, signp_now());
 	sign_verify_result_dispose(&res);
 	return r;
 }

@@ -1103,6 +1103,23 @@ static void test_pins_and_signers(void **state)
 	eng_close(&e);
 }
 
+/* A success is kept until min(now + ttl, the timestamp's expiry). */
+static void test_keep_until(void **state)
+{
+	(void)state;
+	/* the ttl when the trust data lasts longer, or for a key */
+	assert_int_equal(signp_admit_keep_until(5000, 60, 1000000 + 3600, 1000000), 65000);
+	assert_int_equal(signp_admit_keep_until(5000, 60, 0, 1000000), 65000);
+	/* the expiry when it comes first */
+	assert_int_equal(signp_admit_keep_until(5000, 60, 1000000 + 10, 1000000), 15000);
+	/* expired or expiring now: not kept */
+	assert_int_equal(signp_admit_keep_until(5000, 60, 1000000, 1000000), 0);
+	assert_int_equal(signp_admit_keep_until(5000, 60, 999999, 1000000), 0);
+	/* the cache off */
+	assert_int_equal(signp_admit_keep_until(5000, -1, 0, 1000000), 0);
+	assert_int_equal(signp_admit_keep_until(5000, 0, 0, 1000000), 0);
+}
+
 /* The engine's bound: two entries, three signed images. */
 static void test_engine_cache_bound(void **state)
 {
@@ -1146,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_singleflight_engine),
 		cmocka_unit_test(test_singleflight_cache),
 		cmocka_unit_test(test_cache_bound),
+		cmocka_unit_test(test_keep_until),
 		cmocka_unit_test(test_tag_moved),
 		cmocka_unit_test(test_engine_cache_bound),
 		cmocka_unit_test(test_resolve_ttl),
