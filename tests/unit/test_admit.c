@@ -880,6 +880,71 @@ static void test_singleflight_engine(void **state)
 	eng_close(&e);
 }
 
+/* Reviews go on while the policy is reloaded again and again: each ends
+ * under the policy it started with, none fails. */
+#define LOOPS 40
+
+typedef struct looper {
+	sign_admission *adm;
+	int allowed;
+} looper;
+
+static void *review_loop(void *arg)
+{
+	looper *l = arg;
+	sign_admission_worker *w = NULL;
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	const char *imgs[3] = { IMG ":v1", "registry.example.com/public/x:1", NULL };
+	char *body = pod_review("uid-1", "team", imgs);
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	if (sign_admission_worker_new(&w, l->adm, &err) == SIGN_OK) {
+		for (int i = 0; i < LOOPS; i++) {
+			int64_t now = sign_admission_now_ms();
+			if (sign_admission_review(&d, w, body, strlen(body), SIGN_ADMISSION_MUTATE, now,
+				now + 60000, &err) == SIGN_OK && d.allowed)
+				l->allowed++;
+		}
+	}
+	free(body);
+	sign_admission_decision_dispose(&d);
+	sign_admission_worker_free(w);
+	return NULL;
+}
+
+static void test_reload_under_load(void **state)
+{
+	pthread_t t[4];
+	looper ls[4];
+	sign_admission_stats st;
+	sign_error err;
+	eng e;
+	(void)state;
+	eng_open(&e, 0, 0);
+	for (int i = 0; i < 4; i++) {
+		ls[i].adm = e.adm;
+		ls[i].allowed = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, review_loop, &ls[i]), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		memset(&err, 0, sizeof(err));
+		if (sign_admission_load_policy(e.adm, policy_path, &err) != SIGN_OK)
+			fail_msg("reload %d: %s", i, err.message);
+		assert_int_equal(sign_admission_load_policy(e.adm, bad_policy_path, &err), SIGN_EFORMAT);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(ls[i].allowed, LOOPS);
+	}
+	stats(&st, &e);
+	assert_int_equal(st.policy_generation, 21);
+	assert_int_equal(st.policy_reload_failures, 20);
+	assert_int_equal(st.allowed, 4 * LOOPS);
+	assert_int_equal(st.in_flight, 0);
+	assert_true(st.cache_size <= 21);
+	eng_close(&e);
+}
+
 /* The cache layer itself: waiters block on the flight and share its end. */
 typedef struct waiter {
 	signp_admit_cache *c;
@@ -1162,6 +1227,7 @@ int main(void)
 		cmocka_unit_test(test_many_registries),
 		cmocka_unit_test(test_singleflight_engine),
 		cmocka_unit_test(test_singleflight_cache),
+		cmocka_unit_test(test_reload_under_load),
 		cmocka_unit_test(test_cache_bound),
 		cmocka_unit_test(test_keep_until),
 		cmocka_unit_test(test_tag_moved),
