@@ -35,7 +35,8 @@ static const char usage[] =
 	"                          registry on every review)\n"
 	"  --audit-log FILE        also append the audit lines to FILE\n"
 	"  --check                 load the policy (and the files it names), print\n"
-	"                          \"policy FILE: N rules, OK\" and exit\n"
+	"                          \"policy FILE: N rules, OK\" and exit; with --tls-cert\n"
+	"                          and --tls-key, check that pair too\n"
 	"\n"
 	"Registries are reached with the global options (--insecure-registry, --ca-file,\n"
 	"--timeout, --home for the trust cache) and the docker config's credentials.\n"
@@ -172,6 +173,22 @@ int cmd_admission(cli *c, int argc, char **argv)
 		return EXIT_USAGE; /* a policy that cannot be served is an operational error */
 	}
 	if (check) {
+		if (cfg.cert != NULL || cfg.key != NULL) {
+			adm_tls t;
+			char why[1000];
+			if (cfg.cert == NULL || cfg.key == NULL) {
+				sign_admission_free(adm);
+				return cli_usage(usage, "--check: give both --tls-cert and --tls-key, or neither");
+			}
+			if (adm_tls_init(&t, cfg.cert, cfg.key, why, sizeof(why)) != 0) {
+				fprintf(stderr, "sign: TLS certificate: %s\n", why);
+				adm_tls_free(&t);
+				sign_admission_free(adm);
+				return EXIT_USAGE;
+			}
+			printf("certificate %s (%s) and key %s: OK\n", cfg.cert, t.subject, cfg.key);
+			adm_tls_free(&t);
+		}
 		(void)sign_admission_stats_get(&st, adm);
 		printf("policy %s: %llu rule%s, OK\n", cfg.policy, (unsigned long long)st.policy_rules,
 			st.policy_rules == 1 ? "" : "s");

@@ -296,6 +296,7 @@ SIGN_EXTERN(int) sign_admission_stats_get(sign_admission_stats *out, sign_admiss
 	out->cache_size = adm->cache != NULL ? signp_admit_cache_size(adm->cache) : 0;
 	pthread_mutex_lock(&adm->mu);
 	out->policy_generation = adm->generation;
+	out->policy_rules = adm->pol != NULL ? signp_policy_rule_count(adm->pol->p) : 0;
 	pthread_mutex_unlock(&adm->mu);
 	out->policy_reload_failures = atomic_load(&adm->reload_failures);
 	return SIGN_OK;

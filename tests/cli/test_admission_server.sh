@@ -28,6 +28,11 @@ YML
 run "--check on a good policy" 0 "$SIGN" admission --check --policy "$POLICY"
 expect "… says how many rules and OK" has "^policy $POLICY: 2 rules, OK$" "$OUT"
 
+run "--check with a certificate and its key" 0 "$SIGN" admission --check --policy "$POLICY" \
+	--tls-cert "$CERT_A" --tls-key "$KEY_A"
+expect "… says the pair is OK" has "^certificate $CERT_A (/CN=sign admission test) and key $KEY_A: OK$" "$OUT"
+expect "… and the policy" has "^policy $POLICY: 2 rules, OK$" "$OUT"
+
 BROKEN="$WORK/broken.yaml"
 printf 'rules:\n- images: ["registry.example.com/*"]\n  action: perhaps\n' >"$BROKEN"
 run "--check on a broken policy exits 2" 2 "$SIGN" admission --check --policy "$BROKEN"
@@ -47,6 +52,10 @@ CERT_O=$ADM_CERT
 KEY_O=$ADM_KEY
 run "a key that does not match the certificate exits 2" 2 "$SIGN" admission \
 	--listen 127.0.0.1:0 --tls-cert "$CERT_A" --tls-key "$KEY_O" --policy "$POLICY"
+expect "… saying so" has "^sign: TLS certificate: .*the key does not match the certificate" "$ERR"
+
+run "--check with a key that does not match exits 2" 2 "$SIGN" admission --check --policy "$POLICY" \
+	--tls-cert "$CERT_A" --tls-key "$KEY_O"
 expect "… saying so" has "^sign: TLS certificate: .*the key does not match the certificate" "$ERR"
 
 run "a certificate file that is no certificate exits 2" 2 "$SIGN" admission \
@@ -318,6 +327,17 @@ ADM_GLOBAL="-v --insecure-registry $HANG"
 start_admission drain "$WORK/silent.yaml" --deadline 2
 ADM_GLOBAL=""
 DRAIN_PID=$ADM_PID
+# a client that gives up before the answer: the answer is dropped, and the
+# server goes on
+adm_review Pod default gone "$HANG/hang/gone:1" >"$WORK/gone.json"
+curl -sS --max-time 1 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
+	--data-binary "@$WORK/gone.json" "$ADM_URL/validate" >"$OUT" 2>"$ERR"
+expect "a client that gives up before the deadline gets nothing" has "Operation timed out" "$ERR"
+wait_log "$ADM_AUDIT" "$(jq -r .request.uid "$WORK/gone.json")"
+expect "… the server decides it all the same (audit)" has "$(jq -r .request.uid "$WORK/gone.json")" "$ADM_AUDIT"
+adm_get /healthz
+expect "… and keeps serving" test "$ADM_CODE:$(cat "$ADM_BODY")" = "200:ok"
+
 adm_review Pod default silent "$HANG/hang/app:1" >"$WORK/silent.json"
 adm_post /validate "$WORK/silent.json" &
 POST_PID=$!
