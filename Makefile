@@ -207,6 +207,7 @@ demo: deps
 	./scripts/demo.sh $(B)
 
 bench: test-deps
+	./scripts/install-deps.sh bench
 	$(MAKE) all-tests
 	$(MAKE) STATIC=1 all
 	./tests/bench.sh $(B) build/static

@@ -1,7 +1,7 @@
 #!/bin/sh
-# install-deps.sh [build] [test] [static] [fuzz] - install the Debian packages sign needs
+# install-deps.sh [build] [test] [static] [fuzz] [bench] - install the Debian packages sign needs
 # that are missing.  Called by `make deps`, `make check`, `make demo`,
-# `make fuzz` and .ci/run.  Needs root (or sudo) only when something is missing.
+# `make fuzz`, `make bench` and .ci/run.  Needs root (or sudo) only when something is missing.
 set -eu
 
 build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libyaml-dev libevent-dev libcmocka-dev pkg-config make gcc"
@@ -11,6 +11,9 @@ static="libcurl4-openssl-dev dpkg-dev patch xz-utils"
 # `make fuzz`: clang (14 on Debian 12) and libFuzzer's runtime, which is in
 # libclang-rt-14-dev (libclang_rt.fuzzer-x86_64.a), only recommended by clang
 fuzz="clang libclang-rt-14-dev"
+# `make bench`, sign admission against nginx over the same TLS set-up:
+# HTTP load generators (wrk, hey) and the reference static-file server
+bench="wrk hey nginx-light"
 
 want=""
 for group in "$@"; do
@@ -19,6 +22,7 @@ for group in "$@"; do
 	test) want="$want $test" ;;
 	static) want="$want $static" ;;
 	fuzz) want="$want $fuzz" ;;
+	bench) want="$want $bench" ;;
 	*) echo "install-deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done

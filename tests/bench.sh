@@ -217,3 +217,8 @@ if [ -n "$SS" ]; then
 	echo "speed-up, STATIC=1          $(ratio "$(field "$vn" 1)" "$(field "$vss" 1)")x   (goal: >= 20)"
 fi
 finish >/dev/null
+
+# sign admission against nginx, cached and uncached, and its RSS over many
+# reviews: a script of its own, also run by itself
+echo
+bash "$(dirname "$0")/bench_admission.sh" "$SIGN_BUILD"

@@ -14,7 +14,7 @@ for page in "$MAN"/*.1 "$MAN"/*.3 "$MAN"/*.5; do
 	run "mandoc -Tlint $name" 0 mandoc -Tlint -W warning "$page"
 	expect "… $name has no warnings" test ! -s "$OUT" -a ! -s "$ERR"
 done
-for page in sign.1 sign-formats.5 libsign.3; do
+for page in sign.1 sign-formats.5 libsign.3 sign-admission.1 sign-policy.5; do
 	expect "man/$page exists" test -f "$MAN/$page"
 done
 
@@ -24,7 +24,7 @@ expect "… prints the usage" has "^usage: sign" "$OUT"
 cp "$OUT" "$WORK/usage"
 # the commands the usage lists, plus the ones the brief fixes
 cmds=$(sed -n '/^commands:/,/^$/p' "$WORK/usage" | awk 'NR > 1 && NF { print $1 }')
-for c in push verify inspect key trust; do
+for c in push verify inspect key trust admission; do
 	echo "$cmds" | grep -qx "$c" || cmds="$cmds $c"
 done
 for c in $cmds; do
@@ -40,6 +40,31 @@ for c in $cmds; do
 		expect "sign-$c.1 documents $opt" has "Fl -${opt#--}\\b" "$page"
 	done
 done
+# the policy format: its page refers to the command, and the command's to it
+expect "sign.1 refers to sign-policy(5)" has "^\.Xr sign-policy 5" "$MAN/sign.1"
+expect "sign-admission.1 refers to sign-policy(5)" has "^\.Xr sign-policy 5" "$MAN/sign-admission.1"
+expect "sign-policy.5 refers to sign-admission(1)" has "^\.Xr sign-admission 1" "$MAN/sign-policy.5"
+expect "sign-formats.5 points to sign-policy(5)" has "^\.Xr sign-policy 5" "$MAN/sign-formats.5"
+# every key of a rule that policy.h lists is documented
+for key in images name action trust rootKeys rootCA signers threshold server key layout exemptNamespaces; do
+	expect "sign-policy.5 documents $key" has "^\.It Cm $key\$" "$MAN/sign-policy.5"
+done
+# its examples are policies the server takes, once the key files they name
+# (/etc/sign/*.pub) are test keys
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/policy-test.key" 2>/dev/null
+openssl pkey -in "$WORK/policy-test.key" -pubout -out "$WORK/policy-test.pub" 2>/dev/null
+examples=0
+while read -r start; do
+	examples=$((examples + 1))
+	awk -v s="$start" 'NR > s && /^\.Ed/ { exit } NR > s' "$MAN/sign-policy.5" |
+		sed "s|/etc/sign/[a-z-]*\.pub|$WORK/policy-test.pub|g" >"$WORK/policy-example-$examples"
+	if grep -q '^rules:\|^{"rules"' "$WORK/policy-example-$examples"; then
+		run "sign-policy.5's example $examples passes sign admission --check" 0 \
+			"$SIGN" admission --check --policy "$WORK/policy-example-$examples"
+		expect "… saying so" has "^policy .*: [0-9]* rules\?, OK$" "$OUT"
+	fi
+done < <(grep -n '^\.Bd -literal' "$MAN/sign-policy.5" | cut -d: -f1)
+expect "sign-policy.5 has examples" test "$examples" -ge 3
 for opt in $(sed -n '/^global options:/,/^$/p' "$WORK/usage" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	expect "sign.1 documents $opt" has "Fl -${opt#--}\\b" "$MAN/sign.1"
 done

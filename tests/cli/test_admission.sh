@@ -1,0 +1,416 @@
+#!/bin/bash
+# test_admission.sh - `sign admission` (issue 13) end to end: a real
+# docker-registry on loopback, images signed with `sign push`, and
+# AdmissionReviews posted over real HTTPS (curl) to a real `sign admission`:
+#   - a Pod whose image is signed is allowed; unsigned, tampered (the tag
+#     moved behind the trust data's back, the targets role altered in the
+#     registry), wrong-root (rootKeys pin another key), revoked and expired
+#     images are denied, the message naming the image and the reason;
+#   - a Deployment, a CronJob and an initContainer (an unsigned one denies
+#     the whole Pod);
+#   - /mutate: each tag replaced by the digest `sign verify` prints; an image
+#     given by digest verifies by that digest and gets no patch op;
+#   - a tag moved to an unsigned image after an allow is denied next time;
+#   - exempt namespaces and allow rules pass, deny rules and images no rule
+#     matches are denied;
+#   - a trust: key rule (a detached signature by a key file);
+#   - a registry that is down or silent gives a deny within --deadline, and
+#     the server keeps serving;
+#   - the audit line of a decision (uid, namespace, kind, name, images,
+#     digests, rule, result, latency_ms).
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/admission.sh"
+
+# --- helpers -----------------------------------------------------------------
+# review NAME PATH KIND NS OBJNAME IMAGE...: an AdmissionReview of KIND posted
+# to PATH; the answer's body is left in $OUT (and in $ADM_BODY), the server's
+# log in $ERR, for bad() to show.  Records a check that an answer came (HTTP
+# 200 with the review's uid).  REQ is the review's file, UID its uid.
+NREQ=0
+review() {
+	local name=$1 path=$2
+	shift 2
+	NREQ=$((NREQ + 1))
+	REQ="$WORK/review.$NREQ.json"
+	adm_review "$@" >"$REQ"
+	post_review "$name" "$path"
+}
+# review_init: the same with the last image as an initContainer
+review_init() {
+	local name=$1 path=$2
+	shift 2
+	NREQ=$((NREQ + 1))
+	REQ="$WORK/review.$NREQ.json"
+	adm_review_init "$@" >"$REQ"
+	post_review "$name" "$path"
+}
+post_review() {
+	UID_=$(jq -r .request.uid "$REQ")
+	adm_post "$2" "$REQ"
+	cp "$ADM_BODY" "$OUT"
+	cp "$ADM_LOG" "$ERR"
+	expect "$1: answered (HTTP 200, same uid)" answered
+}
+answered() { [ "$ADM_CODE" = 200 ] && [ "$(adm_uid)" = "$UID_" ]; }
+allowed() { [ "$(adm_allowed)" = true ]; }
+denied() { [ "$(adm_allowed)" = false ]; }
+# says TEXT...: the answer's message holds each TEXT (fixed strings)
+says() {
+	local m t
+	m=$(adm_message)
+	for t; do
+		case $m in
+		*"$t"*) ;;
+		*) echo "# message lacks: $t" >&2; return 1 ;;
+		esac
+	done
+}
+# says_re ERE: the answer's message matches ERE
+says_re() { adm_message | grep -Eq -- "$1"; }
+# patch_is JSON: the answer's decoded JSONPatch equals JSON (compared by jq)
+patch_is() { [ "$(adm_patch | jq -cS .)" = "$(printf '%s' "$1" | jq -cS .)" ]; }
+no_patch() { [ -z "$(jq -r '.response.patch // empty' "$ADM_BODY")" ]; }
+# audit_of UID: the audit line of that review (awaited: it may be written
+# just after the answer), on stdout
+audit_of() {
+	wait_log "$ADM_AUDIT" "\"$1\"" || return 1
+	grep -F "\"$1\"" "$ADM_AUDIT" | head -1
+}
+# alive: the server process still runs
+alive() { kill -0 "$ADM_PID" 2>/dev/null; }
+# no_crash: the server's log holds no sanitizer or abort report
+no_crash() { lacks "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ADM_LOG"; }
+
+# --- fixtures: images in a real registry, signed with sign push -----------------
+start_registry reg
+A="$WORK/home-publisher"
+push() { "$SIGN" --home "$A" push "$@" >"$WORK/push.out" 2>"$WORK/push.err"; }
+
+D_APP=$(seed "$REG/team/app:v1" 1)
+run "harness: sign push team/app:v1" 0 push "$REG/team/app:v1"
+D_WEB=$(seed "$REG/team/web:v2" 2)
+run "harness: sign push team/web:v2" 0 push "$REG/team/web:v2"
+D_PLAIN=$(seed "$REG/team/plain:v1" 3) # never signed
+# tampered: the tag points at other bytes than the signed ones
+D_MOVED_SIGNED=$(seed "$REG/team/moved:v1" 4)
+run "harness: sign push team/moved:v1" 0 push "$REG/team/moved:v1"
+D_MOVED_NOW=$(seed "$REG/team/moved:v1" 5)
+# tampered: the targets role altered in the registry
+seed "$REG/team/tampered:v1" 6 >/dev/null
+run "harness: sign push team/tampered:v1" 0 push "$REG/team/tampered:v1"
+run "harness: forge tamper targets" 0 "$TOOLS/forge" tamper "$A" "$REG/team/tampered:v1" targets
+# revoked
+seed "$REG/team/revoked:v1" 7 >/dev/null
+run "harness: sign push team/revoked:v1" 0 push "$REG/team/revoked:v1"
+run "harness: sign revoke team/revoked:v1" 0 "$SIGN" --home "$A" revoke "$REG/team/revoked:v1"
+# expired: the timestamp re-signed with an expiry in the past
+seed "$REG/team/expired:v1" 8 >/dev/null
+run "harness: sign push team/expired:v1" 0 push "$REG/team/expired:v1"
+run "harness: forge expire" 0 "$TOOLS/forge" expire "$A" "$REG/team/expired:v1"
+# pinned repositories: the publisher's root, and another root
+D_PIN=$(seed "$REG/pinned/app:v1" 9)
+run "harness: sign push pinned/app:v1" 0 push "$REG/pinned/app:v1"
+seed "$REG/wrongroot/app:v1" 10 >/dev/null
+run "harness: sign push wrongroot/app:v1" 0 push "$REG/wrongroot/app:v1"
+# key_of HOME ROLE [GUN]: key ID of the home's key for ROLE (and GUN)
+key_of() {
+	"$SIGN" --home "$1" -o json key list | jq -r --arg r "$2" --arg g "${3:-}" \
+		'[.[] | select(.role == $r and ($g == "" or .gun == $g))][0].keyid // empty'
+}
+"$SIGN" --home "$A" key export "$(key_of "$A" root)" --public >"$WORK/root.pub"
+expect "harness: the publisher's root public key" has "BEGIN PUBLIC KEY" "$WORK/root.pub"
+OTHER=$("$SIGN" --home "$WORK/home-other" key generate --role root)
+"$SIGN" --home "$WORK/home-other" key export "$OTHER" --public >"$WORK/other-root.pub"
+expect "harness: another root public key" has "BEGIN PUBLIC KEY" "$WORK/other-root.pub"
+# trust: key: a detached signature by the repository key of vendor/app
+D_VENDOR=$(seed "$REG/vendor/app:v1" 11)
+run "harness: sign push vendor/app:v1" 0 push "$REG/vendor/app:v1"
+"$SIGN" --home "$A" key export "$(key_of "$A" targets "$REG/vendor/app")" --public >"$WORK/vendor.pub"
+expect "harness: the vendor key" has "BEGIN PUBLIC KEY" "$WORK/vendor.pub"
+# vendor/other is signed too, but by its own repository key: not the vendor key
+seed "$REG/vendor/other:v1" 12 >/dev/null
+run "harness: sign push vendor/other:v1" 0 push "$REG/vendor/other:v1"
+# the tag that will move after an allow
+D_LATER=$(seed "$REG/team/later:v1" 13)
+run "harness: sign push team/later:v1" 0 push "$REG/team/later:v1"
+# unsigned images under allow and deny rules
+seed "$REG/public/tool:v1" 14 >/dev/null
+seed "$REG/blocked/tool:v1" 15 >/dev/null
+# workloads
+D_JOB=$(seed "$REG/team/job:v1" 16)
+run "harness: sign push team/job:v1" 0 push "$REG/team/job:v1"
+
+# what sign verify says of them (the engine's reasons are its messages)
+run "harness: sign verify team/app:v1" 0 "$SIGN" --home "$WORK/home-v" verify "$REG/team/app:v1"
+expect "… prints the digest the registry serves" has "^$REG/team/app@$D_APP\$" "$OUT"
+run "harness: sign verify refuses the moved tag" 1 "$SIGN" --home "$WORK/home-v" verify "$REG/team/moved:v1"
+expect "… it moved" has "moved: it now points to $D_MOVED_NOW but the signed digest is $D_MOVED_SIGNED" "$ERR"
+
+# --- the server -----------------------------------------------------------------------
+adm_certs "$WORK/certs"
+# A DOWN host (no one listens) and a SILENT one (tests/tools/hostile hang:
+# accepts, reads, never answers) get rules of their own.
+DOWN="127.0.0.1:$("$TOOLS/freeport")"
+HD="$WORK/hostile-hang"
+mkdir -p "$HD"
+"$TOOLS/hostile" "$HD/port" hang >"$HD/log" 2>&1 &
+PIDS="$PIDS $!"
+wait_log "$HD/log" "listening" || { echo "could not start hostile hang" >&2; cat "$HD/log" >&2; exit 1; }
+SILENT="127.0.0.1:$(cat "$HD/port")"
+
+POLICY="$WORK/policy.yaml"
+cat >"$POLICY" <<YAML
+rules:
+- images: ["$REG/team/*"]
+  name: team
+  trust: registry
+- images: ["$REG/pinned/*"]
+  name: pinned
+  trust: registry
+  rootKeys: [$WORK/root.pub]
+- images: ["$REG/wrongroot/*"]
+  name: wrongroot
+  trust: registry
+  rootKeys: [$WORK/other-root.pub]
+- images: ["$REG/vendor/*"]
+  name: vendor
+  trust: key
+  key: $WORK/vendor.pub
+- images: ["$REG/public/*"]
+  action: allow
+- images: ["$REG/blocked/*"]
+  name: blocked
+  action: deny
+- images: ["$DOWN/*", "$SILENT/*"]
+  name: faulty
+  trust: registry
+exemptNamespaces: [kube-system]
+YAML
+ADM_GLOBAL="--home $WORK/home-admission --timeout 5"
+start_admission adm "$POLICY"
+MAIN_URL=$ADM_URL MAIN_PID=$ADM_PID MAIN_LOG=$ADM_LOG MAIN_AUDIT=$ADM_AUDIT
+
+# --- a signed Pod is allowed; the others are denied, with the image and the reason ------
+I="$REG/team/app:v1"
+review "signed Pod" /validate Pod default app "$I"
+expect "… allowed" allowed
+APP_UID=$UID_
+
+I="$REG/team/plain:v1"
+review "unsigned Pod" /validate Pod default plain "$I"
+expect "… denied" denied
+expect "… names the image and says it was never signed" says "$I" "never signed"
+
+I="$REG/team/moved:v1"
+review "tag moved behind the trust data (tampered)" /validate Pod default moved "$I"
+expect "… denied" denied
+expect "… names the image, the digest served and the signed one" says "$I" \
+	"moved: it now points to $D_MOVED_NOW but the signed digest is $D_MOVED_SIGNED"
+
+I="$REG/team/tampered:v1"
+review "targets role altered in the registry (tampered)" /validate Pod default tampered "$I"
+expect "… denied" denied
+expect "… names the image and the role whose checksum failed" says "$I" "sha512 checksum for targets did not match"
+
+I="$REG/wrongroot/app:v1"
+review "rootKeys pin another root (wrong root)" /validate Pod default wrongroot "$I"
+expect "… denied" denied
+expect "… names the image and the pin" says "$I" "no root version is signed by the pinned root key"
+
+I="$REG/pinned/app:v1"
+review "rootKeys pin the publisher's root" /validate Pod default pinned "$I"
+expect "… allowed" allowed
+
+I="$REG/team/revoked:v1"
+review "revoked tag" /validate Pod default revoked "$I"
+expect "… denied" denied
+expect "… names the image and says it is not signed" says "$I" "is not signed: no trust data for that tag"
+
+I="$REG/team/expired:v1"
+review "expired timestamp" /validate Pod default expired "$I"
+expect "… denied" denied
+expect "… names the image and the expired role" says "$I" "timestamp: expired at"
+
+# --- workloads and initContainers ----------------------------------------------------
+review "Deployment of signed images" /validate Deployment default web "$REG/team/web:v2" "$REG/team/app:v1"
+expect "… allowed" allowed
+review "Deployment with an unsigned image" /validate Deployment default web2 "$REG/team/web:v2" "$REG/team/plain:v1"
+expect "… denied" denied
+expect "… names the unsigned image and why" says "$REG/team/plain:v1" "never signed"
+review "CronJob of a signed image" /validate CronJob default nightly "$REG/team/job:v1"
+expect "… allowed" allowed
+review "CronJob of an unsigned image" /validate CronJob default nightly2 "$REG/team/plain:v1"
+expect "… denied" denied
+expect "… names the image and why" says "$REG/team/plain:v1" "never signed"
+review_init "Pod with a signed initContainer" /validate Pod default init "$REG/team/app:v1" "$REG/team/job:v1"
+expect "… allowed" allowed
+review_init "Pod with an unsigned initContainer" /validate Pod default init2 "$REG/team/app:v1" "$REG/team/plain:v1"
+expect "… the whole Pod is denied" denied
+expect "… names the initContainer's image and why" says "$REG/team/plain:v1" "never signed"
+review_init "Deployment with an unsigned initContainer" /validate Deployment default init3 "$REG/team/web:v2" "$REG/team/plain:v1"
+expect "… denied" denied
+expect "… names the initContainer's image" says "$REG/team/plain:v1"
+
+# --- /mutate: tags pinned to the verified digests -----------------------------------------
+run "harness: sign verify prints the digests" 0 "$SIGN" --home "$WORK/home-v" verify "$REG/team/app:v1" "$REG/team/web:v2"
+V_APP=$(sed -n "s|^$REG/team/app@||p" "$OUT")
+V_WEB=$(sed -n "s|^$REG/team/web@||p" "$OUT")
+expect "harness: … the ones seeded" test "$V_APP" = "$D_APP" -a "$V_WEB" = "$D_WEB"
+review "/mutate a Pod of two tags" /mutate Pod default m1 "$REG/team/app:v1" "$REG/team/web:v2"
+expect "… allowed" allowed
+expect "… the patch pins both tags to the digests sign verify prints" patch_is \
+	"[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"$REG/team/app@$V_APP\"},
+	  {\"op\":\"replace\",\"path\":\"/spec/containers/1/image\",\"value\":\"$REG/team/web@$V_WEB\"}]"
+expect "… a JSONPatch" test "$(jq -r .response.patchType "$ADM_BODY")" = JSONPatch
+review "/mutate a Pod with one image by digest" /mutate Pod default m2 "$REG/team/app@$D_APP" "$REG/team/web:v2"
+expect "… allowed" allowed
+expect "… no op for the image given by digest" patch_is \
+	"[{\"op\":\"replace\",\"path\":\"/spec/containers/1/image\",\"value\":\"$REG/team/web@$V_WEB\"}]"
+review "/mutate a Pod of images by digest only" /mutate Pod default m3 "$REG/team/app@$D_APP"
+expect "… allowed" allowed
+expect "… without a patch" no_patch
+review "/mutate a Deployment" /mutate Deployment default m4 "$REG/team/app:v1"
+expect "… allowed" allowed
+expect "… the patch points into the pod template" patch_is \
+	"[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"$REG/team/app@$V_APP\"}]"
+review "/mutate a CronJob" /mutate CronJob default m5 "$REG/team/job:v1"
+expect "… allowed" allowed
+expect "… the patch points into the job template" patch_is \
+	"[{\"op\":\"replace\",\"path\":\"/spec/jobTemplate/spec/template/spec/containers/0/image\",\"value\":\"$REG/team/job@$D_JOB\"}]"
+review_init "/mutate a Pod with an initContainer" /mutate Pod default m6 "$REG/team/web:v2" "$REG/team/app:v1"
+expect "… allowed" allowed
+expect "… the initContainer pinned too" patch_is \
+	"[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"$REG/team/web@$V_WEB\"},
+	  {\"op\":\"replace\",\"path\":\"/spec/initContainers/0/image\",\"value\":\"$REG/team/app@$V_APP\"}]"
+review "/mutate an unsigned Pod" /mutate Pod default m7 "$REG/team/plain:v1"
+expect "… denied" denied
+expect "… without a patch" no_patch
+expect "… names the image and why" says "$REG/team/plain:v1" "never signed"
+# by digest: the signed digest of the moved tag verifies, the bytes the tag
+# points at now do not
+review "the moved tag's signed digest, by digest" /validate Pod default d1 "$REG/team/moved@$D_MOVED_SIGNED"
+expect "… allowed: verified by that digest" allowed
+review "the moved tag's new digest, by digest" /validate Pod default d2 "$REG/team/moved@$D_MOVED_NOW"
+expect "… denied" denied
+expect "… names the image and says no signed tag has that digest" says \
+	"$REG/team/moved@$D_MOVED_NOW" "no tag of the trust data has that digest"
+
+# --- a tag moved to an unsigned image after an allow: denied on the next review -----------
+review "team/later:v1 while signed" /validate Pod default later "$REG/team/later:v1"
+expect "… allowed" allowed
+review "… again (the cache may answer)" /validate Pod default later "$REG/team/later:v1"
+expect "… allowed" allowed
+D_LATER_NOW=$(seed "$REG/team/later:v1" 17)
+review "… the tag moved to an unsigned image" /validate Pod default later "$REG/team/later:v1"
+expect "… denied: the cache does not allow it" denied
+expect "… names the image and both digests" says "$REG/team/later:v1" \
+	"moved: it now points to $D_LATER_NOW but the signed digest is $D_LATER"
+review "… through /mutate too" /mutate Pod default later "$REG/team/later:v1"
+expect "… denied" denied
+expect "… without a patch" no_patch
+
+# --- exempt namespaces, allow and deny rules, the default ------------------------------------
+review "unsigned image in an exempt namespace" /validate Pod kube-system plain "$REG/team/plain:v1"
+expect "… allowed" allowed
+review "… the same in another namespace" /validate Pod kube-public plain "$REG/team/plain:v1"
+expect "… denied" denied
+review "unsigned image under an allow rule" /validate Pod default tool "$REG/public/tool:v1"
+expect "… allowed" allowed
+review "… through /mutate: allowed, not pinned (not verified)" /mutate Pod default tool "$REG/public/tool:v1"
+expect "… allowed" allowed
+expect "… without a patch" no_patch
+review "image under a deny rule" /validate Pod default blocked "$REG/blocked/tool:v1"
+expect "… denied" denied
+expect "… names the image" says "$REG/blocked/tool:v1"
+review "image no rule matches" /validate Pod default nginx "nginx:1.25"
+expect "… denied by default" denied
+expect "… names the image and says no policy rule matches" says "nginx:1.25" "no policy rule"
+review "a signed and an unmatched image" /validate Pod default mixed "$REG/team/app:v1" "quay.io/other/x:1"
+expect "… denied" denied
+expect "… names the unmatched image" says "quay.io/other/x:1" "no policy rule"
+
+# --- trust: key ------------------------------------------------------------------------------
+review "trust: key, signed by that key" /validate Pod default vendor "$REG/vendor/app:v1"
+expect "… allowed" allowed
+review "… /mutate pins it" /mutate Pod default vendor "$REG/vendor/app:v1"
+expect "… to its digest" patch_is \
+	"[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"$REG/vendor/app@$D_VENDOR\"}]"
+review "trust: key, signed by another key" /validate Pod default vendor2 "$REG/vendor/other:v1"
+expect "… denied" denied
+expect "… names the image and says no signature is by the key" says "$REG/vendor/other:v1" "no detached signature is by"
+review "trust: key, never signed" /validate Pod default vendor3 "$REG/vendor/none:v1"
+expect "… denied" denied
+expect "… names the image" says "$REG/vendor/none:v1"
+
+# --- the audit line ---------------------------------------------------------------------------
+AUD=$(audit_of "$APP_UID")
+printf '%s\n' "$AUD" >"$OUT"
+expect "audit line of the signed Pod: one JSON object" jq -e 'type == "object"' "$OUT"
+expect "… uid" jq -e --arg u "$APP_UID" '.uid == $u' "$OUT"
+expect "… namespace" jq -e '.namespace == "default"' "$OUT"
+expect "… kind" jq -e '.kind == "Pod"' "$OUT"
+expect "… name" jq -e '.name == "app"' "$OUT"
+expect "… images" jq -e --arg i "$REG/team/app:v1" '.images == [$i]' "$OUT"
+expect "… digests" jq -e --arg d "$D_APP" '[.digests[] | tostring | contains($d)] | any' "$OUT"
+expect "… rule" jq -e '[(.rule // .rules) | .. | strings | select(test("team"))] | length > 0' "$OUT"
+expect "… result" jq -e '.result | test("^allow")' "$OUT"
+expect "… latency_ms" jq -e '.latency_ms | type == "number" and . >= 0' "$OUT"
+AUD=$(audit_of "$(jq -r .request.uid "$WORK/review.2.json")")
+printf '%s\n' "$AUD" >"$OUT"
+expect "audit line of the unsigned Pod: result denied" jq -e '.result | test("^den")' "$OUT"
+expect "… the image" jq -e --arg i "$REG/team/plain:v1" '.images == [$i]' "$OUT"
+expect "… the reason" jq -e '[.. | strings | select(test("never signed"))] | length > 0' "$OUT"
+audit_of "$UID_" >/dev/null
+expect "one audit line per decision" test "$(wc -l <"$MAIN_AUDIT")" -eq "$NREQ"
+expect "every audit line is JSON" jq -e -s 'length > 0' "$MAIN_AUDIT"
+
+# --- a registry down or silent: a deny within the deadline; the server keeps serving ------------
+# a second server with --deadline 2 (the first keeps the default); curl
+# gives up after 10 s, which must not be reached
+ADM_GLOBAL="--home $WORK/home-admission2 --timeout 5"
+start_admission adm-deadline "$POLICY" --deadline 2
+post_within() {
+	: >"$ADM_BODY"
+	ADM_CODE=$(curl -sS --max-time 10 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
+		--data-binary "@$REQ" -o "$ADM_BODY" -w '%{http_code}' "$ADM_URL$1" 2>"$WORK/adm-curl.err")
+	[ -n "$ADM_CODE" ] || ADM_CODE=000
+	cp "$ADM_BODY" "$OUT"
+	cat "$WORK/adm-curl.err" "$ADM_LOG" >"$ERR"
+}
+NREQ=$((NREQ + 1))
+REQ="$WORK/review.$NREQ.json"
+adm_review Pod default down "$DOWN/app:v1" >"$REQ"
+UID_=$(jq -r .request.uid "$REQ")
+post_within /validate
+expect "registry down: answered before curl's 10 s" answered
+expect "… denied" denied
+expect "… names the image and the network error" says_re "$DOWN/app:v1.*(connect|deadline)"
+NREQ=$((NREQ + 1))
+REQ="$WORK/review.$NREQ.json"
+adm_review Pod default silent "$SILENT/app:v1" >"$REQ"
+UID_=$(jq -r .request.uid "$REQ")
+post_within /validate
+expect "registry silent: answered before curl's 10 s" answered
+expect "… denied" denied
+expect "… names the image and says the deadline passed or the request timed out" \
+	says_re "$SILENT/app:v1.*(deadline|timed out)"
+NREQ=$((NREQ + 1))
+REQ="$WORK/review.$NREQ.json"
+adm_review Pod default both "$REG/team/app:v1" "$SILENT/app:v1" >"$REQ"
+UID_=$(jq -r .request.uid "$REQ")
+post_within /mutate
+expect "a signed and a silent image: answered in time" answered
+expect "… denied" denied
+expect "… without a patch" no_patch
+expect "… the server still runs" alive
+review "… and the next review of a signed image" /validate Pod default after "$REG/team/app:v1"
+expect "… is allowed" allowed
+expect "… no crash report" no_crash
+
+# the first server too: still up, still answering
+ADM_URL=$MAIN_URL ADM_PID=$MAIN_PID ADM_LOG=$MAIN_LOG ADM_AUDIT=$MAIN_AUDIT
+review "the first server still answers" /validate Pod default last "$REG/team/web:v2"
+expect "… allowed" allowed
+expect "… no crash report" no_crash
+
+finish
