@@ -72,6 +72,7 @@ struct adm_server {
 	adm_metrics metrics;
 	size_t pending;             /* reviews taken and not yet answered */
 	size_t writing;             /* review answers sent and not yet written out */
+	struct adm_out *outs;       /* those answers (loop thread) */
 	int draining;
 	struct event *flush_timer;  /* draining: the longest wait for answers to go out */
 	FILE *audit_log;
@@ -163,24 +164,67 @@ static void write_audit(adm_server *s, const sign_admission_decision *d)
 
 static void maybe_stop(adm_server *s);
 
-static void sent_cb(struct evhttp_request *req, void *arg)
+/* A review answer on its way out: evhttp calls sent_cb when its last byte
+ * went, or closed_cb when the connection goes first (the request is then
+ * freed without sent_cb). */
+typedef struct adm_out {
+	adm_server *srv;
+	struct evhttp_connection *evcon;
+	struct adm_out *prev, *next;
+} adm_out;
+
+static void out_remove(adm_server *s, adm_out *o)
 {
-	adm_server *s = arg;
-	(void)req;
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		s->outs = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	free(o);
 	if (s->writing > 0)
 		s->writing--;
+}
+
+static void sent_cb(struct evhttp_request *req, void *arg)
+{
+	adm_out *o = arg;
+	adm_server *s = o->srv;
+	(void)req;
+	out_remove(s, o);
 	maybe_stop(s);
 }
 
-/* Draining waits for review answers to be written out, not only queued:
- * evhttp calls sent_cb when the last byte went.  A request whose client
- * went away has no connection, and its answer is dropped at once. */
+static void closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	adm_server *s = arg;
+	adm_out *o = s->outs, *next;
+	for (; o != NULL; o = next) {
+		next = o->next;
+		if (o->evcon == evcon)
+			out_remove(s, o);
+	}
+	maybe_stop(s);
+}
+
+/* Draining waits for review answers to be written out, not only queued.  A
+ * request whose client went away and that evhttp let go has no connection,
+ * and its answer is dropped at once. */
 static void track(adm_server *s, struct evhttp_request *req)
 {
-	if (evhttp_request_get_connection(req) == NULL)
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	adm_out *o;
+	if (evcon == NULL || (o = calloc(1, sizeof(*o))) == NULL)
 		return;
-	evhttp_request_set_on_complete_cb(req, sent_cb, s);
+	o->srv = s;
+	o->evcon = evcon;
+	o->next = s->outs;
+	if (s->outs)
+		s->outs->prev = o;
+	s->outs = o;
 	s->writing++;
+	evhttp_request_set_on_complete_cb(req, sent_cb, o);
+	evhttp_connection_set_closecb(evcon, closed_cb, s);
 }
 
 /* Send a decision (the engine's or a refusal), count it, write its audit line. */
@@ -672,7 +716,12 @@ out:
 	if (s.flush_timer)
 		event_free(s.flush_timer);
 	if (s.http)
-		evhttp_free(s.http);
+		evhttp_free(s.http); /* closed_cb empties s.outs */
+	while (s.outs != NULL) {
+		struct adm_out *o = s.outs;
+		s.outs = o->next;
+		free(o);
+	}
 	if (s.base)
 		event_base_free(s.base);
 	adm_tls_free(&s.tls);

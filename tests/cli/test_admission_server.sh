@@ -323,12 +323,11 @@ rules:
 - images: ["$HANG/*"]
   trust: registry
 YML
-ADM_GLOBAL="-v --insecure-registry $HANG"
-start_admission drain "$WORK/silent.yaml" --deadline 2
-ADM_GLOBAL=""
-DRAIN_PID=$ADM_PID
-# a client that gives up before the answer: the answer is dropped, and the
-# server goes on
+ADM_GLOBAL="--insecure-registry $HANG"
+# a client that gives up before the answer: the answer is dropped, the
+# server goes on, and stops at once
+start_admission gone "$WORK/silent.yaml" --deadline 2
+GONE_PID=$ADM_PID
 adm_review Pod default gone "$HANG/hang/gone:1" >"$WORK/gone.json"
 curl -sS --max-time 1 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
 	--data-binary "@$WORK/gone.json" "$ADM_URL/validate" >"$OUT" 2>"$ERR"
@@ -337,7 +336,15 @@ wait_log "$ADM_AUDIT" "$(jq -r .request.uid "$WORK/gone.json")"
 expect "… the server decides it all the same (audit)" has "$(jq -r .request.uid "$WORK/gone.json")" "$ADM_AUDIT"
 adm_get /healthz
 expect "… and keeps serving" test "$ADM_CODE:$(cat "$ADM_BODY")" = "200:ok"
+kill -TERM "$GONE_PID"
+wait "$GONE_PID"
+expect "… and stops with 0 on SIGTERM" test $? -eq 0
+expect "… not waiting on the answer nobody reads" lacks "not written out" "$ADM_LOG"
 
+ADM_GLOBAL="-v --insecure-registry $HANG"
+start_admission drain "$WORK/silent.yaml" --deadline 2
+ADM_GLOBAL=""
+DRAIN_PID=$ADM_PID
 adm_review Pod default silent "$HANG/hang/app:1" >"$WORK/silent.json"
 adm_post /validate "$WORK/silent.json" &
 POST_PID=$!
