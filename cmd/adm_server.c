@@ -52,6 +52,7 @@ typedef struct adm_job {
 	int64_t received_ms;
 	int64_t deadline_ms;
 	double t0;                  /* seconds, for the histogram */
+	uint64_t seq;               /* the server's count of reviews, for -v's log */
 	sign_admission_decision d;  /* the worker's, read by the loop after DONE */
 	int rc;
 	sign_error err;
@@ -71,6 +72,7 @@ struct adm_server {
 	adm_pool pool;
 	adm_metrics metrics;
 	size_t pending;             /* reviews taken and not yet answered */
+	uint64_t seq;               /* reviews taken so far */
 	size_t writing;             /* review answers sent and not yet written out */
 	struct adm_out *outs;       /* those answers (loop thread) */
 	int draining;
@@ -289,6 +291,8 @@ static void job_run(void *arg, sign_admission_worker *w)
 {
 	adm_job *j = arg;
 	int expect = JOB_PENDING;
+	if (j->srv->cfg->verbose)
+		adm_log("review #%llu started", (unsigned long long)j->seq);
 	if (atomic_load(&j->state) == JOB_PENDING)
 		j->rc = sign_admission_review(&j->d, w, j->body, j->len, j->mode, j->received_ms,
 			j->deadline_ms, &j->err);
@@ -389,11 +393,15 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 		return;
 	}
 	s->pending++;
+	j->seq = ++s->seq;
 	if (s->cfg->verbose)
-		adm_log("review of %zu bytes taken for %s (%zu pending)", len,
+		adm_log("review #%llu of %zu bytes taken for %s (%zu pending)",
+			(unsigned long long)j->seq, len,
 			mode == SIGN_ADMISSION_MUTATE ? "/mutate" : "/validate", s->pending);
 	if (adm_pool_push(&s->pool, j) != 0) {
 		/* the queue is full: answered at once, never queued */
+		if (s->cfg->verbose)
+			adm_log("review #%llu refused: server busy", (unsigned long long)j->seq);
 		atomic_store(&j->state, JOB_LATE);
 		refuse(s, req, j->body, len, "server busy: too many reviews waiting; try again",
 			received, t0);
@@ -680,7 +688,7 @@ int adm_serve(sign_admission *adm, const adm_config *cfg)
 		fprintf(stderr, "sign: --listen %s: %s\n", cfg->listen, strerror(errno));
 		goto out;
 	}
-	if (adm_pool_start(&s.pool, adm, cfg->workers, ADM_QUEUE_MAX, job_run, &err) != SIGN_OK) {
+	if (adm_pool_start(&s.pool, adm, cfg->workers, cfg->queue, job_run, &err) != SIGN_OK) {
 		fprintf(stderr, "sign: %s\n", err.message);
 		goto out;
 	}

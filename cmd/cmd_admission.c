@@ -27,6 +27,8 @@ static const char usage[] =
 	"  --tls-key FILE          its private key (PEM); reloaded with it\n"
 	"  --policy FILE           the policy (YAML or JSON); reloaded on SIGHUP\n"
 	"  --workers N             reviews decided at once (default 4, at most 256)\n"
+	"  --queue N               reviews waiting for a worker (default 256); one more\n"
+	"                          is denied at once (\"server busy\")\n"
 	"  --deadline SECONDS      a review not decided by then is denied (default 9; under\n"
 	"                          the webhook's timeoutSeconds; more than 0, less than 30)\n"
 	"  --cache-entries N       verification results kept (default 10000)\n"
@@ -74,13 +76,14 @@ static int number(const char *opt, const char *v, long lo, long hi, long *out)
 int cmd_admission(cli *c, int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_WORKERS, O_DEADLINE, O_CENTRIES, O_CTTL,
-	       O_RESOLVE, O_AUDIT, O_CHECK };
+	       O_RESOLVE, O_AUDIT, O_CHECK, O_QUEUE };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "tls-cert", required_argument, NULL, O_CERT },
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "workers", required_argument, NULL, O_WORKERS },
+		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "deadline", required_argument, NULL, O_DEADLINE },
 		{ "cache-entries", required_argument, NULL, O_CENTRIES },
 		{ "cache-ttl", required_argument, NULL, O_CTTL },
@@ -90,7 +93,7 @@ int cmd_admission(cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, 9000, 0 };
+	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, ADM_QUEUE_DEFAULT, 9000, 0 };
 	sign_admission_options ao = SIGN_ADMISSION_OPTIONS_INIT;
 	sign_ctx_options co = c->opts;
 	sign_admission *adm = NULL;
@@ -113,6 +116,11 @@ int cmd_admission(cli *c, int argc, char **argv)
 			if ((rc = number("--workers", optarg, 1, ADM_MAX_WORKERS, &n)) != EXIT_OK)
 				return rc;
 			cfg.workers = (size_t)n;
+			break;
+		case O_QUEUE:
+			if ((rc = number("--queue", optarg, 1, ADM_QUEUE_MAX, &n)) != EXIT_OK)
+				return rc;
+			cfg.queue = (size_t)n;
 			break;
 		case O_DEADLINE: {
 			char *end = NULL;

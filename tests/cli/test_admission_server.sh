@@ -77,7 +77,7 @@ run "a bad --listen is refused" 2 "$SIGN" admission --listen nowhere \
 	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY"
 expect "… with the reason" has "^sign: --listen nowhere: want ADDR:PORT" "$ERR"
 run "admission --help" 0 "$SIGN" admission --help
-for o in --listen --tls-cert --tls-key --policy --workers --deadline --cache-entries --cache-ttl \
+for o in --listen --tls-cert --tls-key --policy --workers --queue --deadline --cache-entries --cache-ttl \
 	--resolve-cache --audit-log --check; do
 	expect "… lists $o" has "  $o " "$OUT"
 done
@@ -348,7 +348,7 @@ DRAIN_PID=$ADM_PID
 adm_review Pod default silent "$HANG/hang/app:1" >"$WORK/silent.json"
 adm_post /validate "$WORK/silent.json" &
 POST_PID=$!
-wait_log "$ADM_LOG" "^sign admission: review of [0-9]* bytes taken for /validate (1 pending)$"
+wait_log "$ADM_LOG" "^sign admission: review #1 of [0-9]* bytes taken for /validate (1 pending)$"
 kill -TERM "$DRAIN_PID"
 if wait_log "$ADM_LOG" "^sign admission: draining 1 review$"; then
 	ok "SIGTERM with a review in flight: the server drains it"
@@ -367,6 +367,36 @@ wait "$DRAIN_PID"
 expect "… then the server exits 0" test $? -eq 0
 expect "… saying it stopped" has "^sign admission: stopped$" "$ADM_LOG"
 expect "… after the audit line of that review" has "$(jq -r .request.uid "$WORK/silent.json")" "$ADM_AUDIT"
+
+# ---- a full queue: denied at once ----
+
+ADM_GLOBAL="-v --insecure-registry $HANG"
+start_admission busy "$WORK/silent.yaml" --workers 1 --queue 1 --deadline 5
+ADM_GLOBAL=""
+BUSY_PID=$ADM_PID
+for k in 1 2 3; do
+	adm_review Pod default "busy$k" "$HANG/hang/busy$k:1" >"$WORK/busy$k.json"
+done
+curl -sS --cacert "$ADM_CA" -H 'Content-Type: application/json' --data-binary "@$WORK/busy1.json" \
+	-o "$WORK/busy1.out" "$ADM_URL/validate" 2>/dev/null &
+B1=$!
+wait_log "$ADM_LOG" "^sign admission: review #1 started$"
+curl -sS --cacert "$ADM_CA" -H 'Content-Type: application/json' --data-binary "@$WORK/busy2.json" \
+	-o "$WORK/busy2.out" "$ADM_URL/validate" 2>/dev/null &
+B2=$!
+wait_log "$ADM_LOG" "^sign admission: review #2 of [0-9]* bytes taken for /validate (2 pending)$"
+# the only worker waits on the silent registry, the queue's one place is taken
+adm_post /validate "$WORK/busy3.json"
+expect "a review over a full queue: answered at once, denied" test "$ADM_CODE:$(adm_allowed)" = "200:false"
+expect "… saying the server is busy" eval '[[ "$(adm_message)" == "server busy"* ]]'
+expect "… with its uid" test "$(adm_uid)" = "$(jq -r .request.uid "$WORK/busy3.json")"
+expect "… and the log says so" has "^sign admission: review #3 refused: server busy$" "$ADM_LOG"
+wait "$B1" "$B2"
+expect "… the two before it are decided (denied at their deadline)" \
+	eval '[ "$(jq -r .response.allowed "$WORK/busy1.out"):$(jq -r .response.allowed "$WORK/busy2.out")" = "false:false" ]'
+kill -TERM "$BUSY_PID"
+wait "$BUSY_PID"
+expect "… and the server stops with 0" test $? -eq 0
 
 # the main server stops cleanly too
 kill -TERM "$MAIN_PID"
