@@ -192,6 +192,18 @@ truncate -s $((3 * 1024 * 1024)) "$big"
 adm_post /validate "$big"
 expect "a review of exactly 3 MiB is decided" test "$ADM_CODE:$(adm_allowed)" = "200:true"
 
+# far larger: evhttp refuses it itself, before reading it
+truncate -s $((4 * 1024 * 1024)) "$big"
+adm_post /validate "$big"
+expect "a body of 4 MiB: refused by the HTTP layer (413)" test "$ADM_CODE" = 413
+# headers past 64 KiB
+head -c 70000 /dev/zero | tr '\0' 'a' >"$WORK/hdr"
+ADM_CODE=$(curl -sS --cacert "$ADM_CA" -o /dev/null -w '%{http_code}' -H "X-Big: $(cat "$WORK/hdr")" \
+	"$ADM_URL/healthz" 2>/dev/null)
+expect "headers over 64 KiB: refused" eval '[ "$ADM_CODE" != 200 ]'
+adm_get /healthz
+expect "… and the server goes on" test "$ADM_CODE:$(cat "$ADM_BODY")" = "200:ok"
+
 adm_get /metrics
 expect "the 400s count as errors" has '^sign_admission_reviews_total{result="error"} 3$' "$ADM_BODY"
 
