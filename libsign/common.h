@@ -96,8 +96,11 @@ int signp_mkdirs(const char *path, mode_t mode, sign_error *err);
 int signp_read_file(sign_buf *out, const char *path, size_t max, sign_error *err);
 /* signp_read_file's flags: */
 #define SIGNP_READ_SECRET 1u /* grow by copy and wipe, never realloc: no stray copy */
-#define SIGNP_READ_FOREIGN 2u /* a file of another tool's (docker config): a symbolic
-			       * link is followed, and a path through a non-folder is absent */
+#define SIGNP_READ_FOREIGN 2u /* a file not of the home's: another tool's (docker config)
+			       * or one the caller names (a policy, a --root-key, --root-ca
+			       * or --key file, often a Kubernetes ConfigMap volume's link):
+			       * a symbolic link is followed, and a path through a
+			       * non-folder is absent */
 int signp_read_file_ex(sign_buf *out, const char *path, size_t max, unsigned flags, sign_error *err);
 /* Open a file for reading without blocking (a FIFO or a device does not
  * wait) and check that it is a regular file: the one way every file is

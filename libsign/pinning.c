@@ -147,7 +147,7 @@ int signp_pin_resolve_ca(signp_pin *out, sign_ctx *ctx, const char *gun,
 	/* 1. --root-key */
 	for (const char *const *f = root_key_files; f && *f; f++) {
 		signp_buf_clear(&data);
-		if ((r = signp_read_file(&data, *f, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+		if ((r = signp_read_file_ex(&data, *f, SIGN_MAX_KEYFILE, SIGNP_READ_FOREIGN, err)) != SIGN_OK ||
 		    (r = pin_add_pem(out, data.ptr, data.size, err)) != SIGN_OK) {
 			signp_err_prefix(err, r, "reading root key %s", *f);
 			goto out;
@@ -162,7 +162,7 @@ int signp_pin_resolve_ca(signp_pin *out, sign_ctx *ctx, const char *gun,
 			goto out;
 		}
 		signp_strlcpy(out->ca_file, root_ca, sizeof(out->ca_file));
-		if ((r = signp_read_file(&out->ca_pem, root_ca, SIGN_MAX_CA_BUNDLE, err)) != SIGN_OK) {
+		if ((r = signp_read_file_ex(&out->ca_pem, root_ca, SIGN_MAX_CA_BUNDLE, SIGNP_READ_FOREIGN, err)) != SIGN_OK) {
 			signp_err_prefix(err, r, "reading root CA %s", root_ca);
 			goto out;
 		}
@@ -430,7 +430,7 @@ SIGN_EXTERN(int) sign_trust_pin_rule(sign_ctx *ctx, const char *pattern, const c
 			r = signp_err(err, SIGN_EINVAL, "pinning %s: not a GUN or a prefix ending in *", pattern);
 			goto out;
 		}
-		if ((r = signp_read_file(&data, root_key_file, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+		if ((r = signp_read_file_ex(&data, root_key_file, SIGN_MAX_KEYFILE, SIGNP_READ_FOREIGN, err)) != SIGN_OK ||
 		    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
 			signp_err_prefix(err, r, "reading root key %s", root_key_file);
 			goto out;

@@ -710,7 +710,7 @@ int signp_policy_load(signp_policy **out, const char *path, sign_error *err)
 	if (out == NULL || path == NULL)
 		return signp_err(err, SIGN_EINVAL, "policy: no file");
 	*out = NULL;
-	if ((r = signp_read_file(&b, path, SIGNP_POLICY_MAX_BYTES, err)) != SIGN_OK) {
+	if ((r = signp_read_file_ex(&b, path, SIGNP_POLICY_MAX_BYTES, SIGNP_READ_FOREIGN, err)) != SIGN_OK) {
 		sign_buf_dispose(&b);
 		return signp_err_prefix(err, r, "policy");
 	}

@@ -195,7 +195,7 @@ static int verify_with_key(sign_verify_result *res, signp_store *st, const signp
 	uint64_t size = 0;
 	int r;
 	EVP_PKEY *pk;
-	if ((r = signp_read_file(&data, keyfile, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+	if ((r = signp_read_file_ex(&data, keyfile, SIGN_MAX_KEYFILE, SIGNP_READ_FOREIGN, err)) != SIGN_OK ||
 	    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "reading --key %s", keyfile);
 		goto out;
@@ -611,7 +611,7 @@ SIGN_EXTERN(int) sign_trust_pin(sign_ctx *ctx, const char *gun, const char *root
 	signp_err_clear(err);
 	if (!signp_gun_valid(gun))
 		return signp_err(err, SIGN_EINVAL, "pinning %s: not a valid GUN", gun);
-	if ((r = signp_read_file(&data, root_key_file, SIGN_MAX_KEYFILE, err)) != SIGN_OK ||
+	if ((r = signp_read_file_ex(&data, root_key_file, SIGN_MAX_KEYFILE, SIGNP_READ_FOREIGN, err)) != SIGN_OK ||
 	    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "reading root key %s", root_key_file);
 		goto out;
