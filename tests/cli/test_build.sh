@@ -12,9 +12,10 @@ has_only_flagged_atexit() {
 		grep -B1 'OPENSSL_INIT_NO_ATEXIT' "$TOP/libsign/global.c" | grep -q 'SIGN_GLOBAL_OPENSSL_NO_ATEXIT'
 }
 
-# the functions include/sign.h declares (SIGN_EXTERN(type) name(...))
+# the functions the public headers declare (SIGN_EXTERN(type) name(...)):
+# include/sign.h and include/sign_admission.h
 cmp_decls() {
-	grep -o 'SIGN_EXTERN([^)]*) *sign_[A-Za-z0-9_]*' "$TOP/include/sign.h" |
+	grep -ho 'SIGN_EXTERN([^)]*) *sign_[A-Za-z0-9_]*' "$TOP"/include/*.h |
 		sed 's/.* *\(sign_[A-Za-z0-9_]*\)$/\1/' | sort >"$WORK/declared"
 	diff -u "$WORK/declared" "$WORK/listed"
 }
@@ -23,7 +24,7 @@ cmp_decls() {
 sed -n 's/^[[:space:]]*\(sign_[A-Za-z0-9_]*\);$/\1/p' "$TOP/libsign.sym" | sort >"$WORK/listed"
 expect "libsign.sym lists the public functions" test -s "$WORK/listed"
 expect "… under one version node, everything else local" has "^LIBSIGN_0 {" "$TOP/libsign.sym"
-expect "… every function sign.h declares, and only those" cmp_decls
+expect "… every function the public headers declare, and only those" cmp_decls
 nm -D --defined-only "$BUILD/libsign.so" | awk '$2 != "A" {print $3}' | sed 's/@.*//' | grep -v '^_' | sort >"$WORK/exports"
 run "libsign.so exports exactly libsign.sym" 0 diff -u "$WORK/listed" "$WORK/exports"
 nm -D --defined-only "$BUILD/libsign.so" | awk '$2 != "A" {print $3}' | grep -v '@@LIBSIGN_0$' >"$WORK/unversioned" || true
@@ -63,7 +64,7 @@ make -s -n -B -C "$TOP" $san "$SIGN_BUILD/obj/cmd/main.o" "$SIGN_BUILD/obj/hooks
 	grep -- ' -c -o .*cmd/main.o' >"$OUT" || true
 expect "… and compiled without -Ilibsign" cmd_flags_ok
 run "make install DESTDIR PREFIX" 0 make -s -C "$TOP" install $san DESTDIR="$WORK/inst" PREFIX=/opt/sign
-for f in bin/sign lib/libsign.a lib/libsign.so.0 lib/libsign.so include/sign.h lib/pkgconfig/libsign.pc \
+for f in bin/sign lib/libsign.a lib/libsign.so.0 lib/libsign.so include/sign.h include/sign_admission.h lib/pkgconfig/libsign.pc \
 	share/man/man1/sign.1 share/man/man5/sign-formats.5 share/man/man3/libsign.3; do
 	expect "installed $f" test -e "$WORK/inst/opt/sign/$f"
 done
