@@ -36,6 +36,9 @@
 
 #define BACKSTOP_MS 200
 #define FLUSH_S 5
+/* bodies of the reviews taken and not answered, together: a flood of 3 MiB
+ * bodies is refused ("server busy") rather than held in memory */
+#define MAX_PENDING_BYTES (128u << 20)
 #define HTTP_TIMEOUT_S 30
 #define MAX_HEADERS (64 * 1024)
 
@@ -73,6 +76,7 @@ struct adm_server {
 	adm_metrics metrics;
 	size_t pending;             /* reviews taken and not yet answered */
 	uint64_t seq;               /* reviews taken so far */
+	size_t pending_bytes;       /* their bodies */
 	size_t writing;             /* review answers sent and not yet written out */
 	struct adm_out *outs;       /* those answers (loop thread) */
 	int draining;
@@ -282,6 +286,7 @@ static void job_release(adm_job *j)
 	j->done_ev = NULL;
 	j->backstop = NULL;
 	s->pending--;
+	s->pending_bytes -= j->len;
 	job_unref(j);
 	maybe_stop(s);
 }
@@ -393,12 +398,14 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 		return;
 	}
 	s->pending++;
+	s->pending_bytes += len;
 	j->seq = ++s->seq;
 	if (s->cfg->verbose)
 		adm_log("review #%llu of %zu bytes taken for %s (%zu pending)",
 			(unsigned long long)j->seq, len,
 			mode == SIGN_ADMISSION_MUTATE ? "/mutate" : "/validate", s->pending);
-	if (adm_pool_push(&s->pool, j) != 0) {
+	if ((s->pending > 1 && s->pending_bytes > MAX_PENDING_BYTES) ||
+	    adm_pool_push(&s->pool, j) != 0) {
 		/* the queue is full: answered at once, never queued */
 		if (s->cfg->verbose)
 			adm_log("review #%llu refused: server busy", (unsigned long long)j->seq);
