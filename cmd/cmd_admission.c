@@ -32,7 +32,7 @@ static const char usage[] =
 	"  --deadline SECONDS      a review not decided by then is denied (default 9; under\n"
 	"                          the webhook's timeoutSeconds; more than 0, less than 30)\n"
 	"  --cache-entries N       verification results kept (default 10000)\n"
-	"  --cache-ttl SECONDS     longest a result is reused (default 60; 0: no cache)\n"
+	"  --cache-ttl SECONDS     longest a result is reused (default 60; 0 or -1: no cache)\n"
 	"  --resolve-cache SECONDS reuse a tag's digest this long (default 0: ask the\n"
 	"                          registry on every review)\n"
 	"  --audit-log FILE        also append the audit lines to FILE\n"
@@ -141,9 +141,9 @@ int cmd_admission(cli *c, int argc, char **argv)
 			ao.cache_entries = (size_t)n;
 			break;
 		case O_CTTL:
-			if ((rc = number("--cache-ttl", optarg, 0, 86400L * 365, &n)) != EXIT_OK)
+			if ((rc = number("--cache-ttl", optarg, -1, 86400L * 365, &n)) != EXIT_OK)
 				return rc;
-			ao.cache_ttl_seconds = n == 0 ? -1 : n;
+			ao.cache_ttl_seconds = n <= 0 ? -1 : n;
 			break;
 		case O_RESOLVE:
 			if ((rc = number("--resolve-cache", optarg, 0, 86400L, &n)) != EXIT_OK)

@@ -71,6 +71,9 @@ expect "… with the reason" has "^sign: --deadline 0: want seconds" "$ERR"
 run "--workers 0 is refused" 2 "$SIGN" admission --listen 127.0.0.1:0 \
 	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY" --workers 0
 expect "… with the reason" has "^sign: --workers 0: want a whole number from 1 to 256" "$ERR"
+run "--cache-ttl -2 is refused" 2 "$SIGN" admission --listen 127.0.0.1:0 \
+	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY" --cache-ttl -2
+expect "… with the reason" has "^sign: --cache-ttl -2: want a whole number from -1 to " "$ERR"
 run "no --tls-cert is a usage error" 2 "$SIGN" admission --listen 127.0.0.1:0 --policy "$POLICY"
 expect "… naming what is missing" has "^sign: admission needs --listen ADDR:PORT, --tls-cert FILE and --tls-key FILE" "$ERR"
 run "a bad --listen is refused" 2 "$SIGN" admission --listen nowhere \
