@@ -13,9 +13,9 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: sign [global options] admission --listen ADDR:PORT --tls-cert FILE --tls-key FILE\n"
-	"                                      --policy FILE [options]\n"
-	"       sign [global options] admission --check --policy FILE\n"
+	"usage: sign admission --listen ADDR:PORT --tls-cert FILE --tls-key FILE --policy FILE\n"
+	"                      [options]\n"
+	"       sign admission --check --policy FILE [--tls-cert FILE --tls-key FILE]\n"
 	"\n"
 	"A Kubernetes admission webhook over HTTPS: POST /validate (allow or deny a Pod or\n"
 	"workload whose images do not verify under the policy), POST /mutate (the same, and\n"
