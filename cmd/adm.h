@@ -20,8 +20,10 @@
 /* The API server sends at most 3 MiB; evhttp reads one byte more, so that
  * a larger body is told apart and answered by us. */
 #define ADM_MAX_BODY (3u << 20)
-/* Reviews waiting for a worker; one more is refused at once ("server busy"). */
-#define ADM_QUEUE_MAX 256
+/* Reviews waiting for a worker (--queue); one more is refused at once
+ * ("server busy"). */
+#define ADM_QUEUE_DEFAULT 256
+#define ADM_QUEUE_MAX 65536
 #define ADM_MAX_WORKERS 256
 
 /* "sign admission: ..." on stderr, one line. */
@@ -104,6 +106,7 @@ typedef struct adm_config {
 	const char *policy;
 	const char *audit_log;    /* or NULL */
 	size_t workers;
+	size_t queue;             /* reviews waiting for a worker, at most */
 	int64_t deadline_ms;
 	int verbose;              /* -v: a line per review taken */
 } adm_config;

@@ -37,6 +37,9 @@
 
 #define BACKSTOP_MS 200
 #define FLUSH_S 5
+/* bodies of the reviews taken and not answered, together: a flood of 3 MiB
+ * bodies is refused ("server busy") rather than held in memory */
+#define MAX_PENDING_BYTES (128u << 20)
 #define HTTP_TIMEOUT_S 30
 #define MAX_HEADERS (64 * 1024)
 
@@ -53,6 +56,7 @@ typedef struct adm_job {
 	int64_t received_ms;
 	int64_t deadline_ms;
 	double t0;                  /* seconds, for the histogram */
+	uint64_t seq;               /* the server's count of reviews, for -v's log */
 	sign_admission_decision d;  /* the worker's, read by the loop after DONE */
 	int rc;
 	sign_error err;
@@ -72,7 +76,10 @@ struct adm_server {
 	adm_pool pool;
 	adm_metrics metrics;
 	size_t pending;             /* reviews taken and not yet answered */
+	uint64_t seq;               /* reviews taken so far */
+	size_t pending_bytes;       /* their bodies */
 	size_t writing;             /* review answers sent and not yet written out */
+	struct adm_out *outs;       /* those answers (loop thread) */
 	int draining;
 	struct event *flush_timer;  /* draining: the longest wait for answers to go out */
 	FILE *audit_log;
@@ -164,24 +171,67 @@ static void write_audit(adm_server *s, const sign_admission_decision *d)
 
 static void maybe_stop(adm_server *s);
 
-static void sent_cb(struct evhttp_request *req, void *arg)
+/* A review answer on its way out: evhttp calls sent_cb when its last byte
+ * went, or closed_cb when the connection goes first (the request is then
+ * freed without sent_cb). */
+typedef struct adm_out {
+	adm_server *srv;
+	struct evhttp_connection *evcon;
+	struct adm_out *prev, *next;
+} adm_out;
+
+static void out_remove(adm_server *s, adm_out *o)
 {
-	adm_server *s = arg;
-	(void)req;
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		s->outs = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	free(o);
 	if (s->writing > 0)
 		s->writing--;
+}
+
+static void sent_cb(struct evhttp_request *req, void *arg)
+{
+	adm_out *o = arg;
+	adm_server *s = o->srv;
+	(void)req;
+	out_remove(s, o);
 	maybe_stop(s);
 }
 
-/* Draining waits for review answers to be written out, not only queued:
- * evhttp calls sent_cb when the last byte went.  A request whose client
- * went away has no connection, and its answer is dropped at once. */
+static void closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	adm_server *s = arg;
+	adm_out *o = s->outs, *next;
+	for (; o != NULL; o = next) {
+		next = o->next;
+		if (o->evcon == evcon)
+			out_remove(s, o);
+	}
+	maybe_stop(s);
+}
+
+/* Draining waits for review answers to be written out, not only queued.  A
+ * request whose client went away and that evhttp let go has no connection,
+ * and its answer is dropped at once. */
 static void track(adm_server *s, struct evhttp_request *req)
 {
-	if (evhttp_request_get_connection(req) == NULL)
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	adm_out *o;
+	if (evcon == NULL || (o = calloc(1, sizeof(*o))) == NULL)
 		return;
-	evhttp_request_set_on_complete_cb(req, sent_cb, s);
+	o->srv = s;
+	o->evcon = evcon;
+	o->next = s->outs;
+	if (s->outs)
+		s->outs->prev = o;
+	s->outs = o;
 	s->writing++;
+	evhttp_request_set_on_complete_cb(req, sent_cb, o);
+	evhttp_connection_set_closecb(evcon, closed_cb, s);
 }
 
 /* Send a decision (the engine's or a refusal), count it, write its audit line. */
@@ -237,6 +287,7 @@ static void job_release(adm_job *j)
 	j->done_ev = NULL;
 	j->backstop = NULL;
 	s->pending--;
+	s->pending_bytes -= j->len;
 	job_unref(j);
 	maybe_stop(s);
 }
@@ -246,6 +297,8 @@ static void job_run(void *arg, sign_admission_worker *w)
 {
 	adm_job *j = arg;
 	int expect = JOB_PENDING;
+	if (j->srv->cfg->verbose)
+		adm_log("review #%llu started", (unsigned long long)j->seq);
 	if (atomic_load(&j->state) == JOB_PENDING)
 		j->rc = sign_admission_review(&j->d, w, j->body, j->len, j->mode, j->received_ms,
 			j->deadline_ms, &j->err);
@@ -346,11 +399,17 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 		return;
 	}
 	s->pending++;
+	s->pending_bytes += len;
+	j->seq = ++s->seq;
 	if (s->cfg->verbose)
-		adm_log("review of %zu bytes taken for %s (%zu pending)", len,
+		adm_log("review #%llu of %zu bytes taken for %s (%zu pending)",
+			(unsigned long long)j->seq, len,
 			mode == SIGN_ADMISSION_MUTATE ? "/mutate" : "/validate", s->pending);
-	if (adm_pool_push(&s->pool, j) != 0) {
+	if ((s->pending > 1 && s->pending_bytes > MAX_PENDING_BYTES) ||
+	    adm_pool_push(&s->pool, j) != 0) {
 		/* the queue is full: answered at once, never queued */
+		if (s->cfg->verbose)
+			adm_log("review #%llu refused: server busy", (unsigned long long)j->seq);
 		atomic_store(&j->state, JOB_LATE);
 		refuse(s, req, j->body, len, "server busy: too many reviews waiting; try again",
 			received, t0);
@@ -645,7 +704,7 @@ int adm_serve(sign_admission *adm, const adm_config *cfg)
 		fprintf(stderr, "sign: --listen %s: %s\n", cfg->listen, strerror(errno));
 		goto out;
 	}
-	if (adm_pool_start(&s.pool, adm, cfg->workers, ADM_QUEUE_MAX, job_run, &err) != SIGN_OK) {
+	if (adm_pool_start(&s.pool, adm, cfg->workers, cfg->queue, job_run, &err) != SIGN_OK) {
 		fprintf(stderr, "sign: %s\n", err.message);
 		goto out;
 	}
@@ -681,7 +740,12 @@ out:
 	if (s.flush_timer)
 		event_free(s.flush_timer);
 	if (s.http)
-		evhttp_free(s.http);
+		evhttp_free(s.http); /* closed_cb empties s.outs */
+	while (s.outs != NULL) {
+		struct adm_out *o = s.outs;
+		s.outs = o->next;
+		free(o);
+	}
 	if (s.base)
 		event_base_free(s.base);
 	adm_tls_free(&s.tls);

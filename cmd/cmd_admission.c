@@ -13,9 +13,9 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: sign admission --listen ADDR:PORT --tls-cert FILE --tls-key FILE\n"
-	"                      --policy FILE [options]\n"
-	"       sign admission --check --policy FILE\n"
+	"usage: sign admission --listen ADDR:PORT --tls-cert FILE --tls-key FILE --policy FILE\n"
+	"                      [options]\n"
+	"       sign admission --check --policy FILE [--tls-cert FILE --tls-key FILE]\n"
 	"\n"
 	"A Kubernetes admission webhook over HTTPS: POST /validate (allow or deny a Pod or\n"
 	"workload whose images do not verify under the policy), POST /mutate (the same, and\n"
@@ -27,15 +27,18 @@ static const char usage[] =
 	"  --tls-key FILE          its private key (PEM); reloaded with it\n"
 	"  --policy FILE           the policy (YAML or JSON); reloaded on SIGHUP\n"
 	"  --workers N             reviews decided at once (default 4, at most 256)\n"
+	"  --queue N               reviews waiting for a worker (default 256); one more\n"
+	"                          is denied at once (\"server busy\")\n"
 	"  --deadline SECONDS      a review not decided by then is denied (default 9; under\n"
 	"                          the webhook's timeoutSeconds; more than 0, less than 30)\n"
 	"  --cache-entries N       verification results kept (default 10000)\n"
-	"  --cache-ttl SECONDS     longest a result is reused (default 60; 0: no cache)\n"
+	"  --cache-ttl SECONDS     longest a result is reused (default 60; 0 or -1: no cache)\n"
 	"  --resolve-cache SECONDS reuse a tag's digest this long (default 0: ask the\n"
 	"                          registry on every review)\n"
 	"  --audit-log FILE        also append the audit lines to FILE\n"
 	"  --check                 load the policy (and the files it names), print\n"
-	"                          \"policy FILE: N rules, OK\" and exit\n"
+	"                          \"policy FILE: N rules, OK\" and exit; with --tls-cert\n"
+	"                          and --tls-key, check that pair too\n"
 	"\n"
 	"Registries are reached with the global options (--insecure-registry, --ca-file,\n"
 	"--timeout, --home for the trust cache) and the docker config's credentials.\n"
@@ -73,13 +76,14 @@ static int number(const char *opt, const char *v, long lo, long hi, long *out)
 int cmd_admission(cli *c, int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_WORKERS, O_DEADLINE, O_CENTRIES, O_CTTL,
-	       O_RESOLVE, O_AUDIT, O_CHECK };
+	       O_RESOLVE, O_AUDIT, O_CHECK, O_QUEUE };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "tls-cert", required_argument, NULL, O_CERT },
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "workers", required_argument, NULL, O_WORKERS },
+		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "deadline", required_argument, NULL, O_DEADLINE },
 		{ "cache-entries", required_argument, NULL, O_CENTRIES },
 		{ "cache-ttl", required_argument, NULL, O_CTTL },
@@ -89,7 +93,7 @@ int cmd_admission(cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, 9000, 0 };
+	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, ADM_QUEUE_DEFAULT, 9000, 0 };
 	sign_admission_options ao = SIGN_ADMISSION_OPTIONS_INIT;
 	sign_ctx_options co = c->opts;
 	sign_admission *adm = NULL;
@@ -113,6 +117,11 @@ int cmd_admission(cli *c, int argc, char **argv)
 				return rc;
 			cfg.workers = (size_t)n;
 			break;
+		case O_QUEUE:
+			if ((rc = number("--queue", optarg, 1, ADM_QUEUE_MAX, &n)) != EXIT_OK)
+				return rc;
+			cfg.queue = (size_t)n;
+			break;
 		case O_DEADLINE: {
 			char *end = NULL;
 			double d;
@@ -132,9 +141,9 @@ int cmd_admission(cli *c, int argc, char **argv)
 			ao.cache_entries = (size_t)n;
 			break;
 		case O_CTTL:
-			if ((rc = number("--cache-ttl", optarg, 0, 86400L * 365, &n)) != EXIT_OK)
+			if ((rc = number("--cache-ttl", optarg, -1, 86400L * 365, &n)) != EXIT_OK)
 				return rc;
-			ao.cache_ttl_seconds = n == 0 ? -1 : n;
+			ao.cache_ttl_seconds = n <= 0 ? -1 : n;
 			break;
 		case O_RESOLVE:
 			if ((rc = number("--resolve-cache", optarg, 0, 86400L, &n)) != EXIT_OK)
@@ -172,6 +181,22 @@ int cmd_admission(cli *c, int argc, char **argv)
 		return EXIT_USAGE; /* a policy that cannot be served is an operational error */
 	}
 	if (check) {
+		if (cfg.cert != NULL || cfg.key != NULL) {
+			adm_tls t;
+			char why[1000];
+			if (cfg.cert == NULL || cfg.key == NULL) {
+				sign_admission_free(adm);
+				return cli_usage(usage, "--check: give both --tls-cert and --tls-key, or neither");
+			}
+			if (adm_tls_init(&t, cfg.cert, cfg.key, why, sizeof(why)) != 0) {
+				fprintf(stderr, "sign: TLS certificate: %s\n", why);
+				adm_tls_free(&t);
+				sign_admission_free(adm);
+				return EXIT_USAGE;
+			}
+			printf("certificate %s (%s) and key %s: OK\n", cfg.cert, t.subject, cfg.key);
+			adm_tls_free(&t);
+		}
 		(void)sign_admission_stats_get(&st, adm);
 		printf("policy %s: %llu rule%s, OK\n", cfg.policy, (unsigned long long)st.policy_rules,
 			st.policy_rules == 1 ? "" : "s");

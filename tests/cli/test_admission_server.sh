@@ -28,6 +28,11 @@ YML
 run "--check on a good policy" 0 "$SIGN" admission --check --policy "$POLICY"
 expect "… says how many rules and OK" has "^policy $POLICY: 2 rules, OK$" "$OUT"
 
+run "--check with a certificate and its key" 0 "$SIGN" admission --check --policy "$POLICY" \
+	--tls-cert "$CERT_A" --tls-key "$KEY_A"
+expect "… says the pair is OK" has "^certificate $CERT_A (/CN=sign admission test) and key $KEY_A: OK$" "$OUT"
+expect "… and the policy" has "^policy $POLICY: 2 rules, OK$" "$OUT"
+
 BROKEN="$WORK/broken.yaml"
 printf 'rules:\n- images: ["registry.example.com/*"]\n  action: perhaps\n' >"$BROKEN"
 run "--check on a broken policy exits 2" 2 "$SIGN" admission --check --policy "$BROKEN"
@@ -49,6 +54,10 @@ run "a key that does not match the certificate exits 2" 2 "$SIGN" admission \
 	--listen 127.0.0.1:0 --tls-cert "$CERT_A" --tls-key "$KEY_O" --policy "$POLICY"
 expect "… saying so" has "^sign: TLS certificate: .*the key does not match the certificate" "$ERR"
 
+run "--check with a key that does not match exits 2" 2 "$SIGN" admission --check --policy "$POLICY" \
+	--tls-cert "$CERT_A" --tls-key "$KEY_O"
+expect "… saying so" has "^sign: TLS certificate: .*the key does not match the certificate" "$ERR"
+
 run "a certificate file that is no certificate exits 2" 2 "$SIGN" admission \
 	--listen 127.0.0.1:0 --tls-cert "$POLICY" --tls-key "$KEY_A" --policy "$POLICY"
 expect "… naming it" has "^sign: TLS certificate: reading the certificate .*policy.yaml" "$ERR"
@@ -62,13 +71,16 @@ expect "… with the reason" has "^sign: --deadline 0: want seconds" "$ERR"
 run "--workers 0 is refused" 2 "$SIGN" admission --listen 127.0.0.1:0 \
 	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY" --workers 0
 expect "… with the reason" has "^sign: --workers 0: want a whole number from 1 to 256" "$ERR"
+run "--cache-ttl -2 is refused" 2 "$SIGN" admission --listen 127.0.0.1:0 \
+	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY" --cache-ttl -2
+expect "… with the reason" has "^sign: --cache-ttl -2: want a whole number from -1 to " "$ERR"
 run "no --tls-cert is a usage error" 2 "$SIGN" admission --listen 127.0.0.1:0 --policy "$POLICY"
 expect "… naming what is missing" has "^sign: admission needs --listen ADDR:PORT, --tls-cert FILE and --tls-key FILE" "$ERR"
 run "a bad --listen is refused" 2 "$SIGN" admission --listen nowhere \
 	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY"
 expect "… with the reason" has "^sign: --listen nowhere: want ADDR:PORT" "$ERR"
 run "admission --help" 0 "$SIGN" admission --help
-for o in --listen --tls-cert --tls-key --policy --workers --deadline --cache-entries --cache-ttl \
+for o in --listen --tls-cert --tls-key --policy --workers --queue --deadline --cache-entries --cache-ttl \
 	--resolve-cache --audit-log --check; do
 	expect "… lists $o" has "  $o " "$OUT"
 done
@@ -182,6 +194,18 @@ expect "… saying so" test "$(adm_error)" = "request body over 3 MiB"
 truncate -s $((3 * 1024 * 1024)) "$big"
 adm_post /validate "$big"
 expect "a review of exactly 3 MiB is decided" test "$ADM_CODE:$(adm_allowed)" = "200:true"
+
+# far larger: evhttp refuses it itself, before reading it
+truncate -s $((4 * 1024 * 1024)) "$big"
+adm_post /validate "$big"
+expect "a body of 4 MiB: refused by the HTTP layer (413)" test "$ADM_CODE" = 413
+# headers past 64 KiB
+head -c 70000 /dev/zero | tr '\0' 'a' >"$WORK/hdr"
+ADM_CODE=$(curl -sS --cacert "$ADM_CA" -o /dev/null -w '%{http_code}' -H "X-Big: $(cat "$WORK/hdr")" \
+	"$ADM_URL/healthz" 2>/dev/null)
+expect "headers over 64 KiB: refused" eval '[ "$ADM_CODE" != 200 ]'
+adm_get /healthz
+expect "… and the server goes on" test "$ADM_CODE:$(cat "$ADM_BODY")" = "200:ok"
 
 adm_get /metrics
 expect "the 400s count as errors" has '^sign_admission_reviews_total{result="error"} 3$' "$ADM_BODY"
@@ -314,6 +338,24 @@ rules:
 - images: ["$HANG/*"]
   trust: registry
 YML
+ADM_GLOBAL="--insecure-registry $HANG"
+# a client that gives up before the answer: the answer is dropped, the
+# server goes on, and stops at once
+start_admission gone "$WORK/silent.yaml" --deadline 2
+GONE_PID=$ADM_PID
+adm_review Pod default gone "$HANG/hang/gone:1" >"$WORK/gone.json"
+curl -sS --max-time 1 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
+	--data-binary "@$WORK/gone.json" "$ADM_URL/validate" >"$OUT" 2>"$ERR"
+expect "a client that gives up before the deadline gets nothing" has "Operation timed out" "$ERR"
+wait_log "$ADM_AUDIT" "$(jq -r .request.uid "$WORK/gone.json")"
+expect "… the server decides it all the same (audit)" has "$(jq -r .request.uid "$WORK/gone.json")" "$ADM_AUDIT"
+adm_get /healthz
+expect "… and keeps serving" test "$ADM_CODE:$(cat "$ADM_BODY")" = "200:ok"
+kill -TERM "$GONE_PID"
+wait "$GONE_PID"
+expect "… and stops with 0 on SIGTERM" test $? -eq 0
+expect "… not waiting on the answer nobody reads" lacks "not written out" "$ADM_LOG"
+
 ADM_GLOBAL="-v --insecure-registry $HANG"
 start_admission drain "$WORK/silent.yaml" --deadline 2
 ADM_GLOBAL=""
@@ -321,7 +363,7 @@ DRAIN_PID=$ADM_PID
 adm_review Pod default silent "$HANG/hang/app:1" >"$WORK/silent.json"
 adm_post /validate "$WORK/silent.json" &
 POST_PID=$!
-wait_log "$ADM_LOG" "^sign admission: review of [0-9]* bytes taken for /validate (1 pending)$"
+wait_log "$ADM_LOG" "^sign admission: review #1 of [0-9]* bytes taken for /validate (1 pending)$"
 kill -TERM "$DRAIN_PID"
 if wait_log "$ADM_LOG" "^sign admission: draining 1 review$"; then
 	ok "SIGTERM with a review in flight: the server drains it"
@@ -340,6 +382,36 @@ wait "$DRAIN_PID"
 expect "… then the server exits 0" test $? -eq 0
 expect "… saying it stopped" has "^sign admission: stopped$" "$ADM_LOG"
 expect "… after the audit line of that review" has "$(jq -r .request.uid "$WORK/silent.json")" "$ADM_AUDIT"
+
+# ---- a full queue: denied at once ----
+
+ADM_GLOBAL="-v --insecure-registry $HANG"
+start_admission busy "$WORK/silent.yaml" --workers 1 --queue 1 --deadline 5
+ADM_GLOBAL=""
+BUSY_PID=$ADM_PID
+for k in 1 2 3; do
+	adm_review Pod default "busy$k" "$HANG/hang/busy$k:1" >"$WORK/busy$k.json"
+done
+curl -sS --cacert "$ADM_CA" -H 'Content-Type: application/json' --data-binary "@$WORK/busy1.json" \
+	-o "$WORK/busy1.out" "$ADM_URL/validate" 2>/dev/null &
+B1=$!
+wait_log "$ADM_LOG" "^sign admission: review #1 started$"
+curl -sS --cacert "$ADM_CA" -H 'Content-Type: application/json' --data-binary "@$WORK/busy2.json" \
+	-o "$WORK/busy2.out" "$ADM_URL/validate" 2>/dev/null &
+B2=$!
+wait_log "$ADM_LOG" "^sign admission: review #2 of [0-9]* bytes taken for /validate (2 pending)$"
+# the only worker waits on the silent registry, the queue's one place is taken
+adm_post /validate "$WORK/busy3.json"
+expect "a review over a full queue: answered at once, denied" test "$ADM_CODE:$(adm_allowed)" = "200:false"
+expect "… saying the server is busy" eval '[[ "$(adm_message)" == "server busy"* ]]'
+expect "… with its uid" test "$(adm_uid)" = "$(jq -r .request.uid "$WORK/busy3.json")"
+expect "… and the log says so" has "^sign admission: review #3 refused: server busy$" "$ADM_LOG"
+wait "$B1" "$B2"
+expect "… the two before it are decided (denied at their deadline)" \
+	eval '[ "$(jq -r .response.allowed "$WORK/busy1.out"):$(jq -r .response.allowed "$WORK/busy2.out")" = "false:false" ]'
+kill -TERM "$BUSY_PID"
+wait "$BUSY_PID"
+expect "… and the server stops with 0" test $? -eq 0
 
 # the main server stops cleanly too
 kill -TERM "$MAIN_PID"

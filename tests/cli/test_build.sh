@@ -12,7 +12,8 @@ has_only_flagged_atexit() {
 		grep -B1 'OPENSSL_INIT_NO_ATEXIT' "$TOP/libsign/global.c" | grep -q 'SIGN_GLOBAL_OPENSSL_NO_ATEXIT'
 }
 
-# the functions include/sign.h declares (SIGN_EXTERN(type) name(...))
+# the functions the public headers declare (SIGN_EXTERN(type) name(...)):
+# include/sign.h and include/sign_admission.h
 cmp_decls() {
 	grep -ho 'SIGN_EXTERN([^)]*) *sign_[A-Za-z0-9_]*' "$TOP"/include/*.h |
 		sed 's/.* *\(sign_[A-Za-z0-9_]*\)$/\1/' | sort >"$WORK/declared"
@@ -51,16 +52,19 @@ fi
 san=""
 case "$SIGN_BUILD" in *san*) san="SANITIZE=1" ;; esac
 
-# the CLI uses the public headers only: cmd/ includes no header but its own
-# (cli.h, adm.h: files in cmd/) and is compiled without -Ilibsign
+# the CLI uses the public header only: cmd/ includes no internal header and
+# is compiled without -Ilibsign (its own headers, cli.h and the admission
+# server's adm.h, live in cmd/ and share no name with a libsign/ one)
 grep -h '^#include "' "$TOP"/cmd/*.c "$TOP"/cmd/*.h | sed 's/^#include "\([^"]*\)".*/\1/' |
-	while read -r h; do [ -f "$TOP/cmd/$h" ] || echo "$h"; done >"$OUT" || true
+	while read -r h; do
+		[ -f "$TOP/cmd/$h" ] && [ ! -e "$TOP/libsign/$h" ] || echo "$h"
+	done >"$OUT"
 expect "cmd/ includes no library-internal header" test ! -s "$OUT"
 make -s -n -B -C "$TOP" $san "$SIGN_BUILD/obj/cmd/main.o" "$SIGN_BUILD/obj/hooks/cmd/main.o" 2>&1 |
 	grep -- ' -c -o .*cmd/main.o' >"$OUT" || true
 expect "… and compiled without -Ilibsign" cmd_flags_ok
 run "make install DESTDIR PREFIX" 0 make -s -C "$TOP" install $san DESTDIR="$WORK/inst" PREFIX=/opt/sign
-for f in bin/sign lib/libsign.a lib/libsign.so.0 lib/libsign.so include/sign.h lib/pkgconfig/libsign.pc \
+for f in bin/sign lib/libsign.a lib/libsign.so.0 lib/libsign.so include/sign.h include/sign_admission.h lib/pkgconfig/libsign.pc \
 	share/man/man1/sign.1 share/man/man5/sign-formats.5 share/man/man3/libsign.3; do
 	expect "installed $f" test -e "$WORK/inst/opt/sign/$f"
 done
