@@ -45,12 +45,12 @@
  * the webhook's rules); a body that is no review is a denial with the
  * parser's reason when its request.uid can be read, else a 400.
  *
- * What is verified: a tag as "repository:tag" (sign_verify checks that
- * the tag is signed for the digest the registry serves, and the engine
- * that this is the digest it resolved, its cache key and the pin), an
- * image given by digest as "repository@digest" ("repository:tag@digest"
- * when it gives both: the tag must be signed for that digest).  A
- * `trust: layout` rule verifies "oci:LAYOUT:tag" instead, the
+ * What is verified: a tag as "repository:tag@digest" with the digest
+ * resolved (the tag must be signed for exactly that digest, whatever the
+ * backend: "R:tag is signed for D1, not for the digest D2 given" when it
+ * moved), an image given by digest as "repository@digest"
+ * ("repository:tag@digest" when it gives both).  A `trust: layout` rule
+ * verifies "oci:LAYOUT:tag@digest" instead, the
  * layout's GUN being local/<folder name> (sign_verify's default for oci:
  * references): the layout stands in for the registry, for tests.
  * Messages name rules by their number in the file, from 1, and their name

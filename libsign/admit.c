@@ -527,12 +527,11 @@ static int run_verify(adm_review *rv, sign_ctx *ctx, const signp_policy_rule *ru
 	rv->d->verifications++;
 	r = sign_verify(&res, ctx, vref, &vo, err);
 	atomic_fetch_sub(&rv->adm->in_flight, 1);
-	/* a tag is verified as sign verify does it (the tag signed for what the
-	 * registry serves), and must have stayed where this review found it:
-	 * the cache key and the pin are that digest */
+	/* the cache key and the pin are that digest: sign_verify checked it,
+	 * and so does this, whatever the backend */
 	if (r == SIGN_OK && strcmp(res.digest, digest) != 0)
-		r = signp_err(err, SIGN_EVERIFY, "verifying %s: the tag moved during the review: it "
-			"pointed to %s, then to %s", vref, digest, res.digest);
+		r = signp_err(err, SIGN_EVERIFY, "verifying %s: verified %s, not the digest %s resolved",
+			vref, res.digest, digest);
 	*keep_until = 0;
 	if (r == SIGN_OK)
 		*keep_until = signp_admit_keep_until(sign_admission_now_ms(), rv->adm->cache_ttl,
@@ -633,12 +632,11 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 				tag, e.message);
 		}
 	}
-	/* a tag alone: "repository:tag", so that sign_verify says what it says
-	 * of a tag (moved, unsigned), its digest checked against ours after;
-	 * an image that names a digest: that digest ("repository:tag@digest"
-	 * when it gives both: the tag must be signed for it) */
-	if ((!ref->digest[0] ? signp_buf_printf(vref, "%s:%s", where->ptr, tag) :
-	     tag[0] ? signp_buf_printf(vref, "%s:%s@%s", where->ptr, tag, im->digest) :
+	/* a tag with the digest resolved (or given): the tag must be signed for
+	 * exactly that digest, whatever the backend (a notary server's
+	 * collection says nothing of what the registry serves); an image given
+	 * by digest alone: that digest */
+	if ((tag[0] ? signp_buf_printf(vref, "%s:%s@%s", where->ptr, tag, im->digest) :
 		      signp_buf_printf(vref, "%s@%s", where->ptr, im->digest)) != SIGN_OK ||
 	    signp_buf_printf(key, "%llu|%d|%s|%s|%s", (unsigned long long)rv->pol->generation,
 		rule->index, where->ptr, tag, im->digest) != SIGN_OK)

@@ -398,8 +398,8 @@ static void test_unsigned_denied(void **state)
 	eng_open(&e, 0, 0);
 	review1(&d, &e, IMG ":v2", "team", SIGN_ADMISSION_MUTATE);
 	assert_allowed(&d, 0);
-	snprintf(want, sizeof(want), "image " IMG ":v2 (rule 1): verifying oci:%s:v2: "
-		"local/img:v2 is not signed: no trust data for that tag", layout);
+	snprintf(want, sizeof(want), "image " IMG ":v2 (rule 1): verifying oci:%s:v2@%s: "
+		"local/img:v2 is not signed: no trust data for that tag", layout, d2);
 	assert_message(&d, want);
 	a = audit_json(&d);
 	assert_string_equal(json_string_value(json_object_get(a, "result")), "deny");
@@ -463,8 +463,8 @@ static void test_rules(void **state)
 		char want[3000];
 		snprintf(want, sizeof(want), "image registry.example.com/evil/x:1 (rule 3 \"no-evil\"): "
 			"denied by the policy; image quay.io/other/thing:2: no policy rule matches (denied "
-			"by default); image " IMG ":v2 (rule 1): verifying oci:%s:v2: "
-			"local/img:v2 is not signed: no trust data for that tag", layout);
+			"by default); image " IMG ":v2 (rule 1): verifying oci:%s:v2@%s: "
+			"local/img:v2 is not signed: no trust data for that tag", layout, d2);
 		assert_message(&d, want);
 	}
 	a = audit_json(&d);
@@ -594,9 +594,8 @@ static void test_tag_moved(void **state)
 	assert_allowed(&d, 0);
 	assert_int_equal(d.cache_hits, 0);
 	assert_int_equal(d.verifications, 1);
-	/* as sign verify says it */
-	snprintf(want, sizeof(want), "image " IMG ":v3 (rule 1): verifying oci:%s:v3: local/img:v3 moved: "
-		"it now points to %s but the signed digest is %s", layout, d2, d3);
+	snprintf(want, sizeof(want), "image " IMG ":v3 (rule 1): verifying oci:%s:v3@%s: local/img:v3 is "
+		"signed for %s, not for the digest %s given", layout, d2, d3, d2);
 	assert_message(&d, want);
 	sign_admission_decision_dispose(&d);
 	eng_close(&e);
@@ -1156,13 +1155,13 @@ static void test_pins_and_signers(void **state)
 	review1(&d, &e, "registry.example.com/wrong/app:v1", "team", SIGN_ADMISSION_VALIDATE);
 	assert_allowed(&d, 0);
 	snprintf(want, sizeof(want), "image registry.example.com/wrong/app:v1 (rule 2): verifying "
-		"oci:%s:v1: ", layout);
+		"oci:%s:v1@%s: ", layout, d1);
 	assert_reason(&d, want, "pinned root key");
 	review1(&d, &e, "registry.example.com/alice/app:v1", "team", SIGN_ADMISSION_VALIDATE);
 	assert_allowed(&d, 0);
 	snprintf(want, sizeof(want), "image registry.example.com/alice/app:v1 (rule 3 \"alice\"): "
-		"verifying oci:%s:v1: local/img:v1 is signed by 0 of the required signers (none), "
-		"1 needed: missing targets/alice", layout);
+		"verifying oci:%s:v1@%s: local/img:v1 is signed by 0 of the required signers (none), "
+		"1 needed: missing targets/alice", layout, d1);
 	assert_reason(&d, want, "");
 	sign_admission_decision_dispose(&d);
 	eng_close(&e);
