@@ -221,7 +221,6 @@ install: all
 	ln -sf libsign.so.0 $(DESTDIR)$(LIBDIR)/libsign.so
 	install -m 0644 include/sign.h $(DESTDIR)$(INCDIR)/sign.h
 	install -m 0644 include/sign_admission.h $(DESTDIR)$(INCDIR)/sign_admission.h
-	install -m 0644 include/sign_admission.h $(DESTDIR)$(INCDIR)/sign_admission.h
 	$(PC_GEN) > $(DESTDIR)$(PKGDIR)/libsign.pc
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
