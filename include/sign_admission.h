@@ -161,6 +161,21 @@ SIGN_EXTERN(int) sign_admission_review(sign_admission_decision *out, sign_admiss
 	int64_t deadline_ms, sign_error *err) SIGN_WARN_UNUSED;
 
 /*
+ * The same review decided from what is known without a request upstream,
+ * with no worker, from any thread: a body that is no review, an exempt
+ * namespace, allow and deny rules, and verifications the cache holds (an
+ * image given by digest; a tag only while resolve_ttl_seconds lets its
+ * resolution be reused).  A server answers these where it reads them and
+ * hands the rest to its workers.  SIGN_OK with out->http_status 0 when
+ * that is not enough (nothing is counted or written then: give the body to
+ * sign_admission_review); else as sign_admission_review.  Never waits for
+ * another review's verification.
+ */
+SIGN_EXTERN(int) sign_admission_review_cached(sign_admission_decision *out, sign_admission *adm,
+	const void *body, size_t len, sign_admission_mode mode, int64_t received_ms,
+	sign_error *err) SIGN_WARN_UNUSED;
+
+/*
  * A denial without a verification, for a body the server will not review
  * (it is draining, its workers missed the deadline): an AdmissionReview
  * answer with the body's uid, allowed false and message, or, when the body

@@ -407,6 +407,8 @@ typedef struct adm_review {
 	sign_admission_decision *d;
 	const char *ns;
 	int64_t received_ms, deadline_ms;
+	int fast;        /* sign_admission_review_cached: no worker, no request upstream */
+	int need_worker; /* fast, and an image needs a request upstream */
 } adm_review;
 
 static int set_reason(adm_image *im, const char *fmt, ...) SIGN_ATTR_PRINTF(2, 3);
@@ -467,6 +469,12 @@ static int resolve_tag(adm_review *rv, sign_ctx *ctx, const signp_ref *sref, con
 			sign_buf_dispose(&key);
 			return SIGN_OK;
 		}
+	}
+	if (rv->fast) {
+		/* a HEAD is a worker's job */
+		sign_buf_dispose(&key);
+		rv->need_worker = 1;
+		return SIGN_OK;
 	}
 	if ((r = signp_store_open(&st, ctx, sref, 0, err)) == SIGN_OK)
 		r = signp_store_resolve(st, tag, digest, mt, &size, err);
@@ -567,6 +575,13 @@ static int review_verify(adm_review *rv, adm_image *im, const signp_policy_rule 
 	memset(&e, 0, sizeof(e));
 	if ((r = signp_ref_parse(&ref, im->image, NULL, &e)) != SIGN_OK)
 		return set_reason(im, "image %s (%s): %s", im->image, label, e.message);
+	if (rv->fast) {
+		r = review_cached(rv, im, rule, label, NULL, &ref, &where, &vref, &key);
+		sign_buf_dispose(&where);
+		sign_buf_dispose(&vref);
+		sign_buf_dispose(&key);
+		return r;
+	}
 	if ((r = worker_ctx(&ctx, rv->w, rule, &e)) != SIGN_OK) {
 		if (r == SIGN_ENOMEM)
 			return r;
@@ -618,6 +633,8 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 		if ((r = signp_ref_parse(&sref, sstr.ptr, NULL, &e)) == SIGN_OK)
 			r = resolve_tag(rv, ctx, &sref, tag, im->digest, &e);
 		sign_buf_dispose(&sstr);
+		if (r == SIGN_OK && rv->need_worker)
+			return SIGN_OK;
 		if (r != SIGN_OK) {
 			im->digest[0] = '\0';
 			if (r == SIGN_ENOMEM)
@@ -642,7 +659,17 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 		rule->index, where->ptr, tag, im->digest) != SIGN_OK)
 		return SIGN_ENOMEM;
 
-	switch (signp_admit_cache_claim(cache, key->ptr, sign_admission_now_ms(), rv->deadline_ms, &ok,
+	if (rv->fast) {
+		/* a success the cache holds, or a worker's review: a fast
+		 * review neither verifies nor waits for another's verification */
+		if (adm->cache == NULL ||
+		    !signp_admit_cache_get(adm->cache, key->ptr, sign_admission_now_ms(), text, sizeof(text))) {
+			rv->need_worker = 1;
+			return SIGN_OK;
+		}
+		im->allowed = im->cached = 1;
+		rv->d->cache_hits++;
+	} else switch (signp_admit_cache_claim(cache, key->ptr, sign_admission_now_ms(), rv->deadline_ms, &ok,
 		text, sizeof(text), &flight)) {
 	case SIGNP_ADMIT_HIT:
 		im->allowed = im->cached = 1;
@@ -905,11 +932,12 @@ static int check_decision(const sign_admission_decision *out, sign_error *err)
 	return SIGN_OK;
 }
 
-SIGN_EXTERN(int) sign_admission_review(sign_admission_decision *out, sign_admission_worker *w,
+/* A review by worker w, or, fast (w NULL), from what is known without a
+ * request upstream: out->http_status stays 0 when that is not enough. */
+static int review_run(sign_admission_decision *out, sign_admission *adm, sign_admission_worker *w,
 	const void *body, size_t len, sign_admission_mode mode, int64_t received_ms,
 	int64_t deadline_ms, sign_error *err)
 {
-	sign_admission *adm;
 	signp_review *r = NULL;
 	adm_review rv;
 	adm_image *ims = NULL;
@@ -923,10 +951,9 @@ SIGN_EXTERN(int) sign_admission_review(sign_admission_decision *out, sign_admiss
 	memset(&rv, 0, sizeof(rv));
 	if ((rc = check_decision(out, err)) != SIGN_OK)
 		return rc;
-	if (w == NULL || (body == NULL && len > 0) ||
+	if (adm == NULL || (body == NULL && len > 0) ||
 	    (mode != SIGN_ADMISSION_VALIDATE && mode != SIGN_ADMISSION_MUTATE))
 		return signp_err(err, SIGN_EINVAL, "admission review: bad arguments");
-	adm = w->adm;
 	decision_reset(out);
 	if (len > SIGNP_REVIEW_MAX_BODY) {
 		char m[160];
@@ -950,8 +977,11 @@ SIGN_EXTERN(int) sign_admission_review(sign_admission_decision *out, sign_admiss
 	rv.ns = signp_review_namespace(r);
 	rv.received_ms = received_ms;
 	rv.deadline_ms = deadline_ms;
-	w->deadline_ms = deadline_ms;
-	w->review++;
+	rv.fast = w == NULL;
+	if (w != NULL) {
+		w->deadline_ms = deadline_ms;
+		w->review++;
+	}
 	if ((rv.pol = policy_get(adm)) == NULL) {
 		rc = refuse_body(adm, out, r, NULL, 0, "sign admission: no policy in force", mode,
 			received_ms, err);
@@ -986,11 +1016,19 @@ SIGN_EXTERN(int) sign_admission_review(sign_admission_decision *out, sign_admiss
 				rc = signp_err(err, SIGN_ENOMEM, "admission review: out of memory");
 				goto done;
 			}
+			if (rv.need_worker) {
+				/* undecided: nothing counted, nothing written */
+				decision_reset(out);
+				rc = SIGN_OK;
+				goto done;
+			}
 			allowed = allowed && ims[i].allowed;
 			reasons[i] = ims[i].reason;
 			pinned[i] = mode == SIGN_ADMISSION_MUTATE ? ims[i].pinned : NULL;
 		}
 	}
+	if (rv.fast)
+		atomic_fetch_add(&adm->cache_hits, out->cache_hits);
 	out->images = n;
 	if (!allowed && join_reasons(&msg, reasons, n) != SIGN_OK) {
 		rc = signp_err(err, SIGN_ENOMEM, "admission review: out of memory");
@@ -1015,10 +1053,27 @@ done:
 	free(pinned);
 	sign_buf_dispose(&msg);
 	signp_review_free(r);
-	w->deadline_ms = 0;
+	if (w != NULL)
+		w->deadline_ms = 0;
 	if (rc != SIGN_OK && rc != SIGN_ENOMEM && rc != SIGN_EINVAL)
 		rc = signp_err(err, rc, "admission review: cannot write the answer");
 	return rc;
+}
+
+SIGN_EXTERN(int) sign_admission_review(sign_admission_decision *out, sign_admission_worker *w,
+	const void *body, size_t len, sign_admission_mode mode, int64_t received_ms,
+	int64_t deadline_ms, sign_error *err)
+{
+	signp_err_clear(err);
+	if (w == NULL)
+		return signp_err(err, SIGN_EINVAL, "admission review: bad arguments");
+	return review_run(out, w->adm, w, body, len, mode, received_ms, deadline_ms, err);
+}
+
+SIGN_EXTERN(int) sign_admission_review_cached(sign_admission_decision *out, sign_admission *adm,
+	const void *body, size_t len, sign_admission_mode mode, int64_t received_ms, sign_error *err)
+{
+	return review_run(out, adm, NULL, body, len, mode, received_ms, 0, err);
 }
 
 SIGN_EXTERN(void) sign_admission_decision_dispose(sign_admission_decision *d)

@@ -1168,6 +1168,96 @@ static void test_pins_and_signers(void **state)
 }
 
 /* A success is kept until min(now + ttl, the timestamp's expiry). */
+/* sign_admission_review_cached: what the cache holds, without a worker;
+ * the rest is left undecided, uncounted */
+static void cached1(sign_admission_decision *d, eng *e, const char *image, const char *ns,
+	sign_admission_mode mode)
+{
+	const char *imgs[2] = { image, NULL };
+	char *body = pod_review("uid-1", ns, imgs);
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	if (sign_admission_review_cached(d, e->adm, body, strlen(body), mode, sign_admission_now_ms(),
+		&err) != SIGN_OK)
+		fail_msg("review_cached: %s", err.message);
+	free(body);
+}
+
+static void test_review_cached(void **state)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	sign_admission_stats st;
+	char bydigest[600], two[2][600];
+	const char *imgs[3];
+	char *body;
+	sign_error err;
+	json_t *a;
+	eng e;
+	(void)state;
+	eng_open(&e, 0, 0);
+	snprintf(bydigest, sizeof(bydigest), IMG "@%s", d1);
+
+	/* nothing cached: undecided, nothing counted or written */
+	cached1(&d, &e, bydigest, "team", SIGN_ADMISSION_VALIDATE);
+	assert_int_equal(d.http_status, 0);
+	assert_int_equal(d.answer.size, 0);
+	assert_int_equal(d.audit.size, 0);
+	stats(&st, &e);
+	assert_int_equal(st.allowed + st.denied + st.cache_hits + st.cache_misses + st.verifications, 0);
+
+	/* a worker verifies it; then the fast review answers from the cache */
+	review1(&d, &e, bydigest, "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	cached1(&d, &e, bydigest, "team", SIGN_ADMISSION_MUTATE);
+	assert_allowed(&d, 1);
+	assert_int_equal(d.cache_hits, 1);
+	assert_int_equal(d.verifications, 0);
+	a = audit_json(&d);
+	assert_true(json_is_true(json_array_get(json_object_get(a, "cached"), 0)));
+	assert_string_equal(json_string_value(json_object_get(a, "mode")), "mutate");
+	json_decref(a);
+	stats(&st, &e);
+	assert_int_equal(st.allowed, 2);
+	assert_int_equal(st.cache_hits, 1);
+	assert_int_equal(st.verifications, 1);
+
+	/* a tag needs a HEAD, cached or not: a worker's */
+	review1(&d, &e, IMG ":v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	cached1(&d, &e, IMG ":v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_int_equal(d.http_status, 0);
+
+	/* one image cached and one not: undecided as a whole */
+	snprintf(two[0], sizeof(two[0]), "%s", bydigest);
+	snprintf(two[1], sizeof(two[1]), IMG "@%s", d2);
+	imgs[0] = two[0];
+	imgs[1] = two[1];
+	imgs[2] = NULL;
+	body = pod_review("uid-1", "team", imgs);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sign_admission_review_cached(&d, e.adm, body, strlen(body),
+		SIGN_ADMISSION_VALIDATE, sign_admission_now_ms(), &err), SIGN_OK);
+	assert_int_equal(d.http_status, 0);
+	free(body);
+
+	/* decided without a request: exempt namespaces, the default rule,
+	 * a body that is no review */
+	cached1(&d, &e, "quay.io/other/app:v1", "kube-system", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 1);
+	cached1(&d, &e, "quay.io/other/app:v1", "team", SIGN_ADMISSION_VALIDATE);
+	assert_allowed(&d, 0);
+	assert_message(&d, "image quay.io/other/app:v1: no policy rule matches (denied by default)");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sign_admission_review_cached(&d, e.adm, "{", 1, SIGN_ADMISSION_VALIDATE,
+		sign_admission_now_ms(), &err), SIGN_OK);
+	assert_int_equal(d.http_status, 400);
+	stats(&st, &e);
+	assert_int_equal(st.verifications, 2);
+	assert_int_equal(st.bad_requests, 1);
+	sign_admission_decision_dispose(&d);
+	eng_close(&e);
+}
+
 static void test_keep_until(void **state)
 {
 	(void)state;
@@ -1235,6 +1325,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_cache_off),
 		cmocka_unit_test(test_pins_and_signers),
+		cmocka_unit_test(test_review_cached),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
