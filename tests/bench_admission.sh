@@ -7,7 +7,7 @@
 #      static file and against sign admission, the same TLS certificate,
 #      workers, load and request body (an AdmissionReview naming its image
 #      by digest, as /mutate leaves it)
-#   2. an uncached decision (--cache-ttl -1) against the library's own
+#   2. an uncached decision (--cache-ttl 0) against the library's own
 #      verify of the same image, in process (tests/tools/admtime.c)
 #   3. the server's RSS over BENCH_ADM_REVIEWS (default 1,000,000) cached
 #      reviews after a warm-up of BENCH_ADM_WARMUP (default 50,000), and
@@ -164,17 +164,19 @@ fi
 # ---------------------------------------------------------------------------
 echo
 echo "== sign admission: uncached decision for one image against the library's verify ($N rounds, medians)"
-start_admission uncached "$WORK/policy.yaml" --workers "$CORES" --cache-ttl -1
+start_admission uncached "$WORK/policy.yaml" --workers "$CORES" --cache-ttl 0
 UNCACHED_URL=$ADM_URL
 UNCACHED_PID=$ADM_PID
 out=$("$AT" uncached "$N" "$WORK/lib-home" "$BYTAG" "$UNCACHED_URL/validate" "$ADM_CA" "$WORK/review-tag.json")
 vm=$(echo "$out" | awk '$1 == "verify" { print $2 }')
-rm_=$(echo "$out" | awk '$1 == "review" { print $2 }')
+rv=$(echo "$out" | awk '$1 == "review" { print $2 }')
 echo "library sign_verify    ${vm:-?} ms, $(echo "$out" | awk '$1 == "verify" { print $5 }') failures   ($AT uncached $N HOME $BYTAG ...: a fresh sign_ctx each, in process)"
-echo "uncached review        ${rm_:-?} ms, $(echo "$out" | awk '$1 == "review" { print $5 }') errors, p99 $(echo "$out" | awk '$1 == "review" { print $4 }') ms   (POST $UNCACHED_URL/validate over one keep-alive connection; sign admission --cache-ttl -1; a Pod running $BYTAG)"
-echo "difference             $(awk -v a="${rm_:-0}" -v b="${vm:-0}" 'BEGIN { printf "%.2f", a - b }') ms   (goal: within 2)"
+echo "uncached review        ${rv:-?} ms, $(echo "$out" | awk '$1 == "review" { print $5 }') errors, p99 $(echo "$out" | awk '$1 == "review" { print $4 }') ms   (POST $UNCACHED_URL/validate over one keep-alive connection; sign admission --cache-ttl 0; a Pod running $BYTAG)"
+echo "difference             $(awk -v a="${rv:-0}" -v b="${vm:-0}" 'BEGIN { printf "%.2f", a - b }') ms   (goal: within 2)"
 cv=$("$TOOLS/timeit" "$N" "$SIGN" --home "$WORK/lib-home" verify "$BYTAG")
 echo "CLI sign verify        $(echo "$cv" | cut -d' ' -f1) ms   ($TOOLS/timeit $N $SIGN --home H verify $BYTAG: a process each)"
+adm_get /metrics
+echo "server's own count     $(awk '/^sign_admission_verifications_total / { print $2 }' "$ADM_BODY") verifications, $(awk '/^sign_admission_cache_hits_total / { print $2 }' "$ADM_BODY") cache hits for $((N + 1)) reviews   (GET $UNCACHED_URL/metrics)"
 kill "$UNCACHED_PID" 2>/dev/null
 wait "$UNCACHED_PID" 2>/dev/null
 
@@ -187,7 +189,9 @@ r0=$(vmrss "$CACHED_PID")
 r1=$(vmrss "$CACHED_PID")
 read -r done_ errs secs <"$WORK/load"
 echo "RSS after warm-up      $r0 KiB   ($AT load $WARMUP $CONNS $CACHED_URL/validate CA REVIEW; VmRSS of /proc/$CACHED_PID/status)"
-echo "RSS after $REVIEWS    $r1 KiB   ($AT load $REVIEWS $CONNS $CACHED_URL/validate CA REVIEW: $secs s)"
+echo "RSS after the reviews  $r1 KiB   ($AT load $REVIEWS $CONNS $CACHED_URL/validate CA REVIEW: $secs s)"
 echo "growth                 $(awk -v a="$r1" -v b="$r0" 'BEGIN { if (b > 0) printf "%.2f", (a - b) * 100 / b; else print "n/a" }') %   (goal: <= 5)"
 echo "errors                 $errs of $done_   (answers not 200 or not allowed; goal: 0)"
-[ -s "$WORK/load.err" ] && sed 's/^/  first error: /' "$WORK/load.err" | head -2
+if [ -s "$WORK/load.err" ]; then
+	sed 's/^/  first error: /' "$WORK/load.err" | head -2
+fi

@@ -5,7 +5,8 @@
 # posted over real HTTPS (curl) to a real `sign admission`:
 #   - trust: notary (sign push --trust-server): a signed tag is allowed and
 #     /mutate pins it; unsigned, revoked and moved tags are denied, and so is
-#     a notary root that rootKeys do not pin;
+#     a notary root that rootKeys do not pin, and an image whose rule names
+#     a notary server that is down;
 #   - rootCA: a root whose certificate chains to the CA is allowed, one that
 #     does not is denied;
 #   - signers and threshold: a tag signed by the required delegation role is
@@ -52,6 +53,20 @@ says() {
 	done
 }
 patch_is() { [ "$(adm_patch | jq -cS .)" = "$(printf '%s' "$1" | jq -cS .)" ]; }
+# stop_clean NAME PID LOG: SIGTERM the server; it exits 0 and its log says
+# it stopped, with no sanitizer report (under SANITIZE=1: no leak after all
+# the reviews above)
+stop_clean() {
+	local rc
+	kill -TERM "$2"
+	wait "$2"
+	rc=$?
+	cp "$3" "$ERR"
+	: >"$OUT"
+	expect "$1: exits 0 on SIGTERM" test "$rc" -eq 0
+	expect "… says it stopped" has "sign admission: stopped" "$3"
+	expect "… no sanitizer or crash report" lacks "Sanitizer\|runtime error\|Aborted\|Segmentation" "$3"
+}
 no_crash() { lacks "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ADM_LOG"; }
 # key_of HOME ROLE [GUN]: key ID of the home's key for ROLE (and GUN)
 key_of() {
@@ -75,6 +90,8 @@ run "harness: sign push --trust-server legacy/app:v3" 0 sign_ts --home "$A" push
 D_L3_NOW=$(seed "$REG/legacy/app:v3" 5) # moved behind the trust data's back
 seed "$REG/legacy-pinned/app:v1" 6 >/dev/null
 run "harness: sign push --trust-server legacy-pinned/app:v1" 0 sign_ts --home "$A" push "$REG/legacy-pinned/app:v1"
+seed "$REG/legacy-down/app:v1" 14 >/dev/null # its rule names a notary server no one runs
+NOTARY_DOWN="http://127.0.0.1:$("$TOOLS/freeport")"
 "$SIGN" --home "$A" key export "$(key_of "$A" root)" --public >"$WORK/root.pub"
 "$SIGN" --home "$WORK/home-other" key generate --role root >"$WORK/other-id"
 "$SIGN" --home "$WORK/home-other" key export "$(cat "$WORK/other-id")" --public >"$WORK/other-root.pub"
@@ -137,6 +154,10 @@ rules:
   trust: notary
   server: $NOTARY_URL
   rootKeys: [$WORK/other-root.pub]
+- images: ["$REG/legacy-down/*"]
+  name: legacy-down
+  trust: notary
+  server: $NOTARY_DOWN
 - images: ["$REG/ca/*"]
   name: ca
   trust: registry
@@ -176,8 +197,9 @@ expect "… denied" denied
 expect "… names the image and says it was never signed" says "$I" "never signed"
 I="$REG/legacy/app:v3"
 review "notary: a tag moved to unsigned bytes" /validate Pod default l4 "$I"
-expect "… denied" denied
-expect "… names the image" says "$I"
+expect "… denied (the tag is resolved at the registry, not taken from notary)" denied
+expect "… names the image, the signed digest and the one served" says "$I" \
+	"is signed for $D_L3, not for the digest $D_L3_NOW given"
 review "notary: its signed digest, by digest" /validate Pod default l5 "$REG/legacy/app@$D_L3"
 expect "… allowed" allowed
 review "notary: the bytes the tag points at now, by digest" /validate Pod default l6 "$REG/legacy/app@$D_L3_NOW"
@@ -188,13 +210,20 @@ I="$REG/legacy-pinned/app:v1"
 review "notary: rootKeys pin another root" /validate Pod default l7 "$I"
 expect "… denied" denied
 expect "… names the image and the pin" says "$I" "no root version is signed by the pinned root key"
+I="$REG/legacy-down/app:v1"
+review "notary: the rule's server is down" /validate Pod default l8 "$I"
+expect "… denied" denied
+expect "… names the image and the server it could not reach" says "$I" "connecting to notary server ${NOTARY_DOWN#http://}"
+review "… and the next review of a signed tag" /validate Pod default l9 "$REG/legacy/app:v1"
+expect "… is allowed" allowed
 
 # --- rootCA -----------------------------------------------------------------------------------
 review "rootCA: the root's certificate chains to the CA" /validate Pod default c1 "$REG/ca/app:v1"
 expect "… allowed" allowed
 review "rootCA: another CA" /validate Pod default c2 "$REG/ca-other/app:v1"
 expect "… denied" denied
-expect "… names the image and the CA pin" says "$REG/ca-other/app:v1" "CA"
+expect "… names the image and the CA pin" says "$REG/ca-other/app:v1" \
+	"nor a certificate for this GUN that chains to the pinned CA"
 
 # --- signers and threshold ----------------------------------------------------------------------
 review "signers [targets/alice]: signed by alice" /validate Pod default s1 "$P:rel"
@@ -204,14 +233,18 @@ expect "… to its digest" patch_is \
 	"[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"$P@$D_REL\"}]"
 review "signers [targets/alice]: signed by the repository key only" /validate Pod default s2 "$P:v1"
 expect "… denied" denied
-expect "… names the image and the role" says "$P:v1" "targets/alice"
+expect "… names the image and the missing role" says "$P:v1" \
+	"is signed by 0 of the required signers (none), 1 needed: missing targets/alice"
 review "signers [alice, bob], threshold 2: signed by both" /validate Pod default s3 "$P2:rel"
 expect "… allowed" allowed
 review "signers [alice, bob], threshold 2: alice alone" /validate Pod default s4 "$P2:rel1"
 expect "… denied" denied
-expect "… names the image and a missing role" says "$P2:rel1" "targets/bob"
+expect "… names the image, who signed and who did not" says "$P2:rel1" \
+	"is signed by 1 of the required signers (targets/alice), 2 needed: missing targets/bob"
 
 expect "the server still runs" kill -0 "$ADM_PID"
 expect "… no crash report" no_crash
+
+stop_clean "the server" "$ADM_PID" "$ADM_LOG"
 
 finish

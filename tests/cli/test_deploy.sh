@@ -164,6 +164,7 @@ done
 expect "the policy names no /etc/sign file once the test keys replace them" lacks "/etc/sign/" "$WORK/policy.yaml"
 export SIGN_HOME="$WORK/home"
 run "sign admission --check passes the ConfigMap's policy" 0 "$SIGN" admission --check --policy "$WORK/policy.yaml"
+expect "… and counts its rules" has "^policy $WORK/policy.yaml: 5 rules, OK$" "$OUT"
 sed 's/trust: notary/trust: notray/' "$WORK/policy.yaml" >"$WORK/bad-policy.yaml"
 run "… and refuses a broken one with 2" 2 "$SIGN" admission --check --policy "$WORK/bad-policy.yaml"
 expect "… saying where and why" has "^sign: .*rules\[1\]\.trust: .*notray" "$ERR"
@@ -248,5 +249,70 @@ expect "… reuses the CA" has "^make-cert.sh: reusing the CA in $O" "$ERR"
 expect "… so the caBundles stay" cmp -s "$O/validatingwebhook.yaml" "$WORK/first-webhook.yaml"
 expect "… and makes a new serving certificate" not_same "$WORK/first.crt" "$O/tls.crt"
 run "… that verifies for $SVC" 0 openssl verify -CAfile "$O/ca.crt" -verify_hostname "$SVC" "$O/tls.crt"
+
+# --- the Deployment's command, with make-cert.sh's certificate -----------------------------------
+# sign admission run with the Deployment's own arguments, the test's files in
+# place of the Pod's (the port is any free one): the API server's view of it,
+# by the Service's name, under the caBundle's CA.
+. "$TOP/tests/lib/admission.sh"
+mapfile -t dargs < <(jq -r "$C | .args[]" "$ALL")
+cmdline=()
+for ((i = 0; i < ${#dargs[@]}; i++)); do
+	a=${dargs[$i]}
+	cmdline+=("$a")
+	case $a in
+	--listen) cmdline+=(127.0.0.1:0) ;;
+	--tls-cert) cmdline+=("$O/tls.crt") ;;
+	--tls-key) cmdline+=("$O/tls.key") ;;
+	--policy) cmdline+=("$WORK/policy.yaml") ;;
+	--home) cmdline+=("$WORK/pod/home") ;;
+	*) continue ;;
+	esac
+	i=$((i + 1))
+done
+DLOG="$WORK/deployed.log"
+: >"$DLOG"
+"$SIGN" "${cmdline[@]}" >"$WORK/deployed.audit" 2>"$DLOG" &
+DPID=$!
+PIDS="$PIDS $DPID"
+wait_log "$DLOG" 'sign admission: listening on\|^sign: '
+dport=$(sed -n 's|^sign admission: listening on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$DLOG" | head -1)
+cp "$DLOG" "$ERR"
+expect "sign admission starts with the Deployment's arguments" test -n "$dport"
+if [ -n "$dport" ]; then
+	ADM_URL="https://$SVC:$dport"
+	ADM_CA="$O/ca.crt"
+	svc_get() { # PATH: GET by the Service's name, verified under the caBundle's CA
+		curl -sS --max-time 60 --cacert "$ADM_CA" --resolve "$SVC:$dport:127.0.0.1" \
+			-o "$ADM_BODY" -w '%{http_code}' "$ADM_URL$1" 2>"$ERR"
+	}
+	svc_post() { # PATH FILE
+		curl -sS --max-time 60 --cacert "$ADM_CA" --resolve "$SVC:$dport:127.0.0.1" \
+			-H 'Content-Type: application/json' --data-binary "@$2" \
+			-o "$ADM_BODY" -w '%{http_code}' "$ADM_URL$1" 2>"$ERR"
+	}
+	for probe in livenessProbe readinessProbe; do
+		path=$(jq -r "$C | .$probe.httpGet.path" "$ALL")
+		expect "its $probe ($path) answers 200 over TLS verified for $SVC" test "$(svc_get "$path")" = 200
+	done
+	vpath=$(jq -r "$V | .[0].clientConfig.service.path" "$ALL")
+	mpath=$(jq -r "$M | .[0].clientConfig.service.path" "$ALL")
+	adm_review Pod shop web registry.example.com/public/web:1.0 >"$WORK/r-public.json"
+	expect "the validating webhook's path answers a review" test "$(svc_post "$vpath" "$WORK/r-public.json")" = 200
+	expect "… allowing an image the ConfigMap's policy allows" test "$(adm_allowed)" = true
+	adm_review Pod shop web nginx:1.27 >"$WORK/r-other.json"
+	expect "… and the mutating webhook's path too" test "$(svc_post "$mpath" "$WORK/r-other.json")" = 200
+	expect "… denying an image no other rule matches" test "$(adm_allowed)" = false
+	adm_message >"$OUT"
+	expect "… by the policy's last rule, saying so" has '^image nginx:1.27 (rule 5 "default"): denied by the policy' "$OUT"
+	adm_review Pod kube-system dns nginx:1.27 >"$WORK/r-exempt.json"
+	svc_post "$vpath" "$WORK/r-exempt.json" >/dev/null
+	expect "… and allowing it in an exempt namespace" test "$(adm_allowed)" = true
+	kill -TERM "$DPID"
+	wait "$DPID"
+	expect "SIGTERM stops it, exit 0" test $? -eq 0
+	expect "… after draining" has "^sign admission: stopped" "$DLOG"
+	expect "one audit line per review" test "$(grep -c '^{' "$WORK/deployed.audit")" -eq 3
+fi
 
 finish

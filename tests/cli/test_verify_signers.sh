@@ -12,7 +12,7 @@
 #     delegated, or listing the tag with another digest, does not count;
 #     the message names the roles that signed and the ones missing;
 #     duplicates and a threshold above the roles are usage errors;
-#   - the same with --offline and through a trust server.
+#   - the same with --offline and through a trust server (notary-server).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/notary.sh"
 
@@ -223,4 +223,12 @@ expect "[notary] … names them" has "n-sig:rel is signed by 1 of the required s
 run "[notary] … --threshold 1" 0 sign_ts --home "$WORK/n-v" verify --signer alice --signer bob --threshold 1 "$NP:rel"
 run "[notary] a role not delegated" 1 sign_ts --home "$WORK/n-v" verify --signer carol "$NP:rel"
 expect "[notary] … says so" has "missing targets/carol (not delegated)" "$ERR"
+sign_ts --home "$WORK/n-tofu" verify "$NP:v1" >/dev/null 2>&1
+root_cert "$WORK/n-tofu" "$NP" "$WORK/n-rootcert.pem"
+expect "[notary] the GUN's root certificate" has "BEGIN CERTIFICATE" "$WORK/n-rootcert.pem"
+notofu "$WORK/n-ca"
+run "[notary] --root-ca: verifies" 0 sign_ts --home "$WORK/n-ca" verify --root-ca "$WORK/n-rootcert.pem" "$NP:v1"
+notofu "$WORK/n-ca-other"
+run "[notary] --root-ca another CA: refused" 1 sign_ts --home "$WORK/n-ca-other" verify --root-ca "$WORK/oca.pem" "$NP:v1"
+expect "[notary] … names the pin" has "no root version is signed by the pinned root key (pinned by --root-ca)" "$ERR"
 finish

@@ -58,6 +58,10 @@ static int matches(const char *pattern, const char *s)
 /* A plain scalar under the YAML 1.2 core schema. */
 static json_t *plain_scalar(const char *s, size_t len)
 {
+	/* every typed form starts with one of these: the rest are strings,
+	 * without a regular expression per scalar */
+	if (len > 0 && strchr("~nNtTfF+-.0123456789", s[0]) == NULL)
+		return json_stringn(s, len);
 	if (len == 0 || strcmp(s, "~") == 0 || matches("^(null|Null|NULL)$", s))
 		return json_null();
 	if (matches("^(true|True|TRUE)$", s))
