@@ -33,7 +33,8 @@
  *      min(now + cache_ttl_seconds, the trust data's timestamp expiry).
  *      Failures are not cached.
  *   4. past the review's deadline, whatever is still unverified is denied
- *      ("deadline exceeded"): fail closed.
+ *      ("image R (rule N): deadline exceeded: not verified within M ms"):
+ *      fail closed.
  * The review is allowed when every image is.  In SIGN_ADMISSION_MUTATE
  * mode an allowed answer carries a JSONPatch that replaces each verified
  * image given by tag with repository@digest.
@@ -44,10 +45,12 @@
  * the webhook's rules); a body that is no review is a denial with the
  * parser's reason when its request.uid can be read, else a 400.
  *
- * What is verified: a tag as "repository:tag@digest" (the tag must be
- * signed for exactly the digest resolved), an image given by digest as
- * "repository@digest" ("repository:tag@digest" when it gives both).  A
- * `trust: layout` rule verifies "oci:LAYOUT:tag@digest" instead, the
+ * What is verified: a tag as "repository:tag" (sign_verify checks that
+ * the tag is signed for the digest the registry serves, and the engine
+ * that this is the digest it resolved, its cache key and the pin), an
+ * image given by digest as "repository@digest" ("repository:tag@digest"
+ * when it gives both: the tag must be signed for that digest).  A
+ * `trust: layout` rule verifies "oci:LAYOUT:tag" instead, the
  * layout's GUN being local/<folder name> (sign_verify's default for oci:
  * references): the layout stands in for the registry, for tests.
  * Messages name rules by their number in the file, from 1, and their name
@@ -74,7 +77,9 @@ typedef struct sign_admission_options {
 	 * (the trust cache and pins), insecure_registries, ca_file,
 	 * docker_config / docker_auth_config, timeout_seconds, log_cb.  Its
 	 * trust_server is ignored (each rule names its own); passphrase_cb is
-	 * never called.  Copied: it need not outlive sign_admission_new. */
+	 * never called; log_cb may be called from several workers' threads at
+	 * once.  Copied (docker_auth_config too, wiped at sign_admission_free):
+	 * it need not outlive sign_admission_new. */
 	const sign_ctx_options *ctx;
 	size_t cache_entries;        /* verification results kept; 0: 10000 */
 	long cache_ttl_seconds;      /* longest a result is reused; 0: 60; -1: no cache */

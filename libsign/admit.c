@@ -442,12 +442,12 @@ static int past(const adm_review *rv)
 	return rv->deadline_ms > 0 && sign_admission_now_ms() >= rv->deadline_ms;
 }
 
-static int deny_deadline(adm_review *rv, adm_image *im)
+static int deny_deadline(adm_review *rv, adm_image *im, const char *label)
 {
 	rv->d->deadline_exceeded = 1;
 	atomic_fetch_add(&rv->adm->deadline_exceeded, 1);
-	return set_reason(im, "deadline exceeded: %s not verified within %lld ms", im->image,
-		(long long)(rv->deadline_ms - rv->received_ms));
+	return set_reason(im, "image %s (%s): deadline exceeded: not verified within %lld ms",
+		im->image, label, (long long)(rv->deadline_ms - rv->received_ms));
 }
 
 /* The digest tag names now, in the layout or registry of sref. */
@@ -481,9 +481,25 @@ static int resolve_tag(adm_review *rv, sign_ctx *ctx, const signp_ref *sref, con
 	return r;
 }
 
+int64_t signp_admit_keep_until(int64_t now_ms, long ttl_seconds, int64_t expires, int64_t now_unix)
+{
+	int64_t life;
+	if (ttl_seconds <= 0)
+		return 0;
+	life = (int64_t)ttl_seconds * 1000;
+	if (expires > 0) {
+		int64_t left = expires - now_unix;
+		if (left <= 0)
+			return 0;
+		if (left < (int64_t)ttl_seconds)
+			life = left * 1000;
+	}
+	return now_ms + life;
+}
+
 /* Verify vref under rule (the flight's owner). */
 static int run_verify(adm_review *rv, sign_ctx *ctx, const signp_policy_rule *rule,
-	const char *vref, int64_t *keep_until, sign_error *err)
+	const char *vref, const char *digest, int64_t *keep_until, sign_error *err)
 {
 	const char *roots[SIGNP_POLICY_MAX_LIST + 1], *signers[SIGNP_POLICY_MAX_LIST + 1];
 	sign_verify_options vo = SIGN_VERIFY_OPTIONS_INIT;
@@ -511,16 +527,16 @@ static int run_verify(adm_review *rv, sign_ctx *ctx, const signp_policy_rule *ru
 	rv->d->verifications++;
 	r = sign_verify(&res, ctx, vref, &vo, err);
 	atomic_fetch_sub(&rv->adm->in_flight, 1);
+	/* a tag is verified as sign verify does it (the tag signed for what the
+	 * registry serves), and must have stayed where this review found it:
+	 * the cache key and the pin are that digest */
+	if (r == SIGN_OK && strcmp(res.digest, digest) != 0)
+		r = signp_err(err, SIGN_EVERIFY, "verifying %s: the tag moved during the review: it "
+			"pointed to %s, then to %s", vref, digest, res.digest);
 	*keep_until = 0;
-	if (r == SIGN_OK && rv->adm->cache_ttl > 0) {
-		int64_t now = sign_admission_now_ms(), life = (int64_t)rv->adm->cache_ttl * 1000;
-		if (rule->trust != SIGNP_POLICY_TRUST_KEY && res.timestamp_expires > 0) {
-			int64_t left = (res.timestamp_expires - signp_now()) * 1000;
-			if (left < life)
-				life = left;
-		}
-		*keep_until = life > 0 ? now + life : 0;
-	}
+	if (r == SIGN_OK)
+		*keep_until = signp_admit_keep_until(sign_admission_now_ms(), rv->adm->cache_ttl,
+			rule->trust == SIGNP_POLICY_TRUST_KEY ? 0 : res.timestamp_expires, signp_now());
 	sign_verify_result_dispose(&res);
 	return r;
 }
@@ -557,8 +573,13 @@ static int review_verify(adm_review *rv, adm_image *im, const signp_policy_rule 
 			return r;
 		return set_reason(im, "image %s (%s): %s", im->image, label, e.message);
 	}
+	/* a worker meets many registries over its life, a context holds a
+	 * few handles: start afresh when an image could find no free slot
+	 * (a registry and a trust server) */
+	if (ctx->nregs + 2 > SIGN_MAX_REGISTRIES)
+		signp_ctx_drop_registries(ctx);
 	if (past(rv))
-		return deny_deadline(rv, im);
+		return deny_deadline(rv, im, label);
 	r = review_cached(rv, im, rule, label, ctx, &ref, &where, &vref, &key);
 	sign_buf_dispose(&where);
 	sign_buf_dispose(&vref);
@@ -607,12 +628,17 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 				atomic_fetch_add(&adm->upstream_errors, 1);
 			}
 			if (is_upstream(r) && past(rv))
-				return deny_deadline(rv, im);
+				return deny_deadline(rv, im, label);
 			return set_reason(im, "image %s (%s): resolving tag %s: %s", im->image, label,
 				tag, e.message);
 		}
 	}
-	if ((tag[0] ? signp_buf_printf(vref, "%s:%s@%s", where->ptr, tag, im->digest) :
+	/* a tag alone: "repository:tag", so that sign_verify says what it says
+	 * of a tag (moved, unsigned), its digest checked against ours after;
+	 * an image that names a digest: that digest ("repository:tag@digest"
+	 * when it gives both: the tag must be signed for it) */
+	if ((!ref->digest[0] ? signp_buf_printf(vref, "%s:%s", where->ptr, tag) :
+	     tag[0] ? signp_buf_printf(vref, "%s:%s@%s", where->ptr, tag, im->digest) :
 		      signp_buf_printf(vref, "%s@%s", where->ptr, im->digest)) != SIGN_OK ||
 	    signp_buf_printf(key, "%llu|%d|%s|%s|%s", (unsigned long long)rv->pol->generation,
 		rule->index, where->ptr, tag, im->digest) != SIGN_OK)
@@ -637,13 +663,13 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 		break;
 	case SIGNP_ADMIT_TIMEOUT:
 		atomic_fetch_add(&adm->cache_misses, 1);
-		return deny_deadline(rv, im);
+		return deny_deadline(rv, im, label);
 	case SIGNP_ADMIT_NOMEM:
 		return SIGN_ENOMEM;
 	case SIGNP_ADMIT_RUN:
 		atomic_fetch_add(&adm->cache_misses, 1);
 		memset(&e, 0, sizeof(e));
-		r = run_verify(rv, ctx, rule, vref->ptr, &keep_until, &e);
+		r = run_verify(rv, ctx, rule, vref->ptr, im->digest, &keep_until, &e);
 		if (r == SIGN_OK) {
 			signp_admit_cache_finish(cache, flight, 1, keep_until, NULL, 0);
 			im->allowed = 1;
@@ -662,7 +688,7 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 		 * the image: the reviews waiting for it look again */
 		if (is_upstream(r) && past(rv)) {
 			signp_admit_cache_finish(cache, flight, 0, 0, text, 1);
-			return deny_deadline(rv, im);
+			return deny_deadline(rv, im, label);
 		}
 		signp_admit_cache_finish(cache, flight, 0, 0, text, 0);
 		if ((r = set_reason(im, "image %s (%s): %s", im->image, label, text)) != SIGN_OK)
@@ -709,7 +735,7 @@ static int review_image(adm_review *rv, adm_image *im)
 	if (rule->action == SIGNP_POLICY_DENY)
 		return set_reason(im, "image %s (%s): denied by the policy", im->image, label);
 	if (past(rv))
-		return deny_deadline(rv, im);
+		return deny_deadline(rv, im, label);
 	return review_verify(rv, im, rule, label);
 }
 

@@ -69,4 +69,13 @@ int signp_admit_cache_get(signp_admit_cache *c, const char *key, int64_t now_ms,
 void signp_admit_cache_put(signp_admit_cache *c, const char *key, int64_t keep_until_ms,
 	const char *text);
 
+/*
+ * Until when (signp_monotonic_ms clock) a verification that succeeded at
+ * now_ms may answer for its key: now + ttl_seconds, but no later than the
+ * trust data's timestamp expiry (expires, unix seconds, at now_unix; 0: no
+ * expiry, as for a key-only verification).  0: not kept (ttl_seconds not
+ * positive, or the trust data expires now).
+ */
+int64_t signp_admit_keep_until(int64_t now_ms, long ttl_seconds, int64_t expires, int64_t now_unix);
+
 #endif

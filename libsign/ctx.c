@@ -456,6 +456,14 @@ void signp_ctx_memo_clear(sign_ctx *ctx)
 	ctx->nmemo = 0;
 }
 
+void signp_ctx_drop_registries(sign_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nregs; i++)
+		signp_registry_free(ctx->regs[i].reg);
+	memset(ctx->regs, 0, sizeof(ctx->regs));
+	ctx->nregs = 0;
+}
+
 void signp_ctx_set_deadline(sign_ctx *ctx, int64_t deadline_ms)
 {
 	ctx->deadline_ms = deadline_ms > 0 ? deadline_ms : 0;

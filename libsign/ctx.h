@@ -62,6 +62,13 @@ void signp_ctx_memo_put(sign_ctx *ctx, const char *key, void *obj, void (*destro
  * between operations, so that trust data never outlives one of them. */
 void signp_ctx_memo_clear(sign_ctx *ctx);
 
+/* Close every registry and trust server handle of the context (their
+ * connections and tokens go): a long-lived context (an admission
+ * worker's) calls it between operations when its SIGN_MAX_REGISTRIES
+ * slots run short, as each server it meets takes one.  No handle may be in
+ * use. */
+void signp_ctx_drop_registries(sign_ctx *ctx);
+
 /* Bound every HTTP transfer of the context (its registry and trust server
  * handles, present and future) by deadline_ms, a signp_monotonic_ms time;
  * 0 removes the bound.  A transfer that would start past it fails at once
