@@ -356,6 +356,28 @@ review "a signed and an unmatched image" /validate Pod default mixed "$REG/team/
 expect "… denied" denied
 expect "… names the unmatched image" says "quay.io/other/x:1" "no policy rule"
 
+# --- kinds without a pod spec: a reasoned deny, fail closed ----------------------------------
+# unknown_kind NAME OBJNAME GROUP KIND [NS]: a review of that kind (the
+# webhook's rules should never send them; if they do, nothing is let
+# through unlooked-at).  Made from a Pod's review with jq.
+unknown_kind() {
+	NREQ=$((NREQ + 1))
+	REQ="$WORK/review.$NREQ.json"
+	adm_review Pod "${5:-default}" "$2" "$REG/team/app:v1" |
+		jq --arg g "$3" --arg k "$4" '.request.kind = {group: $g, version: "v1", kind: $k} |
+			.request.resource = {group: $g, version: "v1", resource: ($k | ascii_downcase + "s")}' >"$REQ"
+	post_review "$1" /validate
+}
+unknown_kind "a Service" svc "" Service
+expect "… denied" denied
+expect "… saying which kind and why" says 'kind Service (group "") holds no pod spec' "sign admission reviews Pods and workloads"
+unknown_kind "a custom resource named Deployment in another group" crd example.com Deployment
+expect "… denied" denied
+expect "… saying which kind, its group and why" says 'kind Deployment (group "example.com") holds no pod spec'
+unknown_kind "… the same in an exempt namespace" crd example.com Deployment kube-system
+expect "… allowed: the operator exempted it" allowed
+expect "the server still serves after them" alive
+
 # --- trust: key ------------------------------------------------------------------------------
 review "trust: key, signed by that key" /validate Pod default vendor "$REG/vendor/app:v1"
 expect "… allowed" allowed
