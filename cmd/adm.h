@@ -40,6 +40,7 @@ typedef struct adm_metrics {
 	uint64_t count;
 	double sum;
 	uint64_t backstop;  /* reviews the server itself denied at the deadline */
+	uint64_t fast;      /* reviews answered by the I/O thread, without a worker */
 } adm_metrics;
 
 void adm_metrics_observe(adm_metrics *m, int result, double seconds);

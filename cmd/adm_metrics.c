@@ -62,6 +62,9 @@ int adm_metrics_write(struct evbuffer *out, const adm_metrics *m, const sign_adm
 		"sign_admission_review_duration_seconds_sum %.6f\n"
 		"sign_admission_review_duration_seconds_count %" PRIu64 "\n",
 		m->count, m->sum, m->count) < 0;
+	bad |= metric(out, "sign_admission_reviews_fast_total", "counter",
+		"Reviews answered where they were read, without a worker (cache hits, rules, "
+		"bad bodies).", m->fast);
 	bad |= metric(out, "sign_admission_cache_hits_total", "counter",
 		"Image verdicts answered from the verification cache.", st->cache_hits);
 	bad |= metric(out, "sign_admission_cache_misses_total", "counter",

@@ -373,6 +373,27 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 		free(j);
 		return;
 	}
+	{
+		/* what needs no request upstream is answered here, in the loop,
+		 * without a worker and the two thread switches it costs */
+		sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+		sign_error err;
+		memset(&err, 0, sizeof(err));
+		if (sign_admission_review_cached(&d, s->adm, j->body, len, mode, received, &err) ==
+			    SIGN_OK && d.http_status != 0) {
+			s->metrics.fast++;
+			if (s->cfg->verbose)
+				adm_log("review of %zu bytes for %s answered without a worker", len,
+					mode == SIGN_ADMISSION_MUTATE ? "/mutate" : "/validate");
+			send_decision(s, req, SIGN_OK, &d, &err, t0);
+			sign_admission_decision_dispose(&d);
+			free(j->body);
+			free(j);
+			return;
+		}
+		/* undecided (or no decision could be written): a worker decides */
+		sign_admission_decision_dispose(&d);
+	}
 	j->srv = s;
 	j->req = req;
 	j->mode = mode;
