@@ -1,7 +1,8 @@
 /*
  * adm_metrics.c - the metrics of `sign admission` in Prometheus' text
- * format 0.0.4: reviews by result and their latency (kept by the loop
- * thread, which answers every review), and the engine's counters.
+ * format 0.0.4: reviews by result and their latency (kept by each event
+ * loop for the reviews it answers, summed when written), and the engine's
+ * counters.
  */
 #include "adm.h"
 
@@ -28,6 +29,18 @@ void adm_metrics_observe(adm_metrics *m, int result, double seconds)
 	}
 	m->count++;
 	m->sum += seconds;
+}
+
+void adm_metrics_add(adm_metrics *to, const adm_metrics *from)
+{
+	for (int r = 0; r < ADM_NRESULTS; r++)
+		to->reviews[r] += from->reviews[r];
+	for (size_t i = 0; i < ADM_NBUCKETS; i++)
+		to->buckets[i] += from->buckets[i];
+	to->count += from->count;
+	to->sum += from->sum;
+	to->backstop += from->backstop;
+	to->fast += from->fast;
 }
 
 static int metric(struct evbuffer *out, const char *name, const char *type, const char *help,
