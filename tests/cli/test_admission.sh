@@ -6,13 +6,14 @@
 #     moved behind the trust data's back, the targets role altered in the
 #     registry), wrong-root (rootKeys pin another key), revoked and expired
 #     images are denied, the message naming the image and the reason;
-#   - a Deployment, a CronJob and an initContainer (an unsigned one denies
-#     the whole Pod);
+#   - a Deployment, a CronJob, an initContainer (an unsigned one denies
+#     the whole Pod) and an ephemeral container (`kubectl debug`'s UPDATE of
+#     pods/ephemeralcontainers);
 #   - /mutate: each tag replaced by the digest `sign verify` prints; an image
 #     given by digest verifies by that digest and gets no patch op;
 #   - a tag moved to an unsigned image after an allow is denied next time;
 #   - exempt namespaces and allow rules pass, deny rules and images no rule
-#     matches are denied;
+#     matches are denied, and so are kinds that hold no pod spec;
 #   - a trust: key rule (a detached signature by a key file);
 #   - a registry that is down or silent gives a deny within --deadline, and
 #     the server keeps serving;
@@ -273,6 +274,25 @@ review_init "Deployment with an unsigned initContainer" /validate Deployment def
 expect "… denied" denied
 expect "… names the initContainer's image" says "$REG/team/plain:v1"
 
+# ephemeralContainers: `kubectl debug` adds one by an UPDATE of the
+# pods/ephemeralcontainers subresource, whose review carries the whole Pod
+# eph NAME PATH IMAGE: such a review of a Pod running app:v1, adding IMAGE
+eph() {
+	NREQ=$((NREQ + 1))
+	REQ="$WORK/review.$NREQ.json"
+	adm_review Pod default debugged "$REG/team/app:v1" |
+		jq --arg img "$3" '.request.operation = "UPDATE" | .request.subResource = "ephemeralcontainers" |
+			.request.object.spec.ephemeralContainers = [{name: "debugger", image: $img}]' >"$REQ"
+	post_review "$1" "$2"
+}
+eph "an ephemeral container of an unsigned image" /validate "$REG/team/plain:v1"
+expect "… denied" denied
+expect "… names the ephemeral container's image and why" says "$REG/team/plain:v1" "never signed"
+eph "an ephemeral container of a signed image, through /mutate" /mutate "$REG/team/job:v1"
+expect "… allowed" allowed
+expect "… pinned at the ephemeral container's path" \
+	eval 'adm_patch | jq -e --arg v "$REG/team/job@$D_JOB" '"'"'any(.[]; .path == "/spec/ephemeralContainers/0/image" and .value == $v)'"'"' >/dev/null'
+
 # --- /mutate: tags pinned to the verified digests -----------------------------------------
 run "harness: sign verify prints the digests" 0 "$SIGN" --home "$WORK/home-v" verify "$REG/team/app:v1" "$REG/team/web:v2"
 V_APP=$(sed -n "s|^$REG/team/app@||p" "$OUT")
@@ -355,6 +375,28 @@ expect "… names the image and says no policy rule matches" says "nginx:1.25" "
 review "a signed and an unmatched image" /validate Pod default mixed "$REG/team/app:v1" "quay.io/other/x:1"
 expect "… denied" denied
 expect "… names the unmatched image" says "quay.io/other/x:1" "no policy rule"
+
+# --- kinds without a pod spec: a reasoned deny, fail closed ----------------------------------
+# unknown_kind NAME OBJNAME GROUP KIND [NS]: a review of that kind (the
+# webhook's rules should never send them; if they do, nothing is let
+# through unlooked-at).  Made from a Pod's review with jq.
+unknown_kind() {
+	NREQ=$((NREQ + 1))
+	REQ="$WORK/review.$NREQ.json"
+	adm_review Pod "${5:-default}" "$2" "$REG/team/app:v1" |
+		jq --arg g "$3" --arg k "$4" '.request.kind = {group: $g, version: "v1", kind: $k} |
+			.request.resource = {group: $g, version: "v1", resource: ($k | ascii_downcase + "s")}' >"$REQ"
+	post_review "$1" /validate
+}
+unknown_kind "a Service" svc "" Service
+expect "… denied" denied
+expect "… saying which kind and why" says 'kind Service (group "") holds no pod spec' "sign admission reviews Pods and workloads"
+unknown_kind "a custom resource named Deployment in another group" crd example.com Deployment
+expect "… denied" denied
+expect "… saying which kind, its group and why" says 'kind Deployment (group "example.com") holds no pod spec'
+unknown_kind "… the same in an exempt namespace" crd example.com Deployment kube-system
+expect "… allowed: the operator exempted it" allowed
+expect "the server still serves after them" alive
 
 # --- trust: key ------------------------------------------------------------------------------
 review "trust: key, signed by that key" /validate Pod default vendor "$REG/vendor/app:v1"

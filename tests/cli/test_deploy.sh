@@ -155,8 +155,9 @@ expect "… exempting kube-system and $NS" jqe '.[0].exemptNamespaces | index("k
 for f in $(jq -r '.[0].rules[] | (.rootKeys // [])[], (.key // empty), (.rootCA // empty)' "$WORK/policy.json"); do
 	k=${f##*/}
 	expect "the ConfigMap holds the key file $f names" jqe "$CM | .data[\"$k\"] != null" "$ALL"
-	jqok "… and the Deployment mounts it there, read-only" \
-		"$C | .volumeMounts | any(.mountPath == \"$f\" and .subPath == \"$k\" and .readOnly == true)"
+	expect "… and the Deployment mounts it there, read-only" mounted_ro "$f" configMap sign-admission-policy
+	jqok "… with the ConfigMap's folder, not a subPath (edits must reach the server)" \
+		"$C | .volumeMounts | any(.mountPath == \"${f%/*}\" and .subPath == null and .readOnly == true)"
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/$k.key" 2>/dev/null
 	openssl pkey -in "$WORK/$k.key" -pubout -out "$WORK/$k" 2>/dev/null
 	sed -i "s|$f|$WORK/$k|g" "$WORK/policy.yaml"
@@ -168,6 +169,22 @@ expect "… and counts its rules" has "^policy $WORK/policy.yaml: 5 rules, OK$" 
 sed 's/trust: notary/trust: notray/' "$WORK/policy.yaml" >"$WORK/bad-policy.yaml"
 run "… and refuses a broken one with 2" 2 "$SIGN" admission --check --policy "$WORK/bad-policy.yaml"
 expect "… saying where and why" has "^sign: .*rules\[1\]\.trust: .*notray" "$ERR"
+# the ConfigMap as the kubelet mounts it: each file a symbolic link through
+# ..data to a timestamped folder; sign reads the policy and its key files
+# through the links
+CMV="$WORK/cm-volume"
+mkdir -p "$CMV/..2026_12_03_v1"
+for f in $(jq -r '.[0].rules[] | (.rootKeys // [])[], (.key // empty), (.rootCA // empty)' "$WORK/policy.json"); do
+	k=${f##*/}
+	cp "$WORK/$k" "$CMV/..2026_12_03_v1/$k"
+	ln -s "..data/$k" "$CMV/$k"
+done
+sed "s|$WORK/|$CMV/|g" "$WORK/policy.yaml" >"$CMV/..2026_12_03_v1/policy.yaml"
+ln -s ..2026_12_03_v1 "$CMV/..data"
+ln -s ..data/policy.yaml "$CMV/policy.yaml"
+expect "harness: the volume's policy names the volume's key files" has "$CMV/team-root.pub" "$CMV/policy.yaml"
+run "… a policy in a ConfigMap volume (symbolic links) passes --check" 0 "$SIGN" admission --check --policy "$CMV/policy.yaml"
+expect "… with its 5 rules" has "^policy $CMV/policy.yaml: 5 rules, OK$" "$OUT"
 
 # --- the home the Deployment gives sign -------------------------------------------------------
 # The image's 0700 folder with world-writable emptyDirs as trust/ and cache/
