@@ -25,11 +25,15 @@
 #define ADM_QUEUE_DEFAULT 256
 #define ADM_QUEUE_MAX 65536
 #define ADM_MAX_WORKERS 256
+/* --io-threads: event loops, each a thread doing TLS and HTTP (default: the
+ * online CPUs, at most this) */
+#define ADM_MAX_IO_THREADS 16
 
 /* "sign admission: ..." on stderr, one line. */
 void adm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- adm_metrics.c: counters and the latency histogram (loop thread) ---- */
+/* ---- adm_metrics.c: counters and the latency histogram (one per event loop,
+ * summed for /metrics) ---- */
 
 enum { ADM_RESULT_ALLOW, ADM_RESULT_DENY, ADM_RESULT_ERROR, ADM_NRESULTS };
 #define ADM_NBUCKETS 14
@@ -40,9 +44,12 @@ typedef struct adm_metrics {
 	uint64_t count;
 	double sum;
 	uint64_t backstop;  /* reviews the server itself denied at the deadline */
+	uint64_t fast;      /* reviews answered by the I/O thread, without a worker */
 } adm_metrics;
 
 void adm_metrics_observe(adm_metrics *m, int result, double seconds);
+/* to += from */
+void adm_metrics_add(adm_metrics *to, const adm_metrics *from);
 /* The Prometheus text format (0.0.4) of m and of the engine's stats. */
 int adm_metrics_write(struct evbuffer *out, const adm_metrics *m, const sign_admission_stats *st);
 
@@ -59,6 +66,7 @@ typedef struct adm_filesig {
 typedef struct adm_tls {
 	const char *cert_path;
 	const char *key_path;
+	pthread_mutex_t mu; /* ctx is swapped under it, read under it by adm_tls_ssl */
 	SSL_CTX *ctx;       /* for new connections; SSL_new takes its own reference */
 	adm_filesig cert_sig, key_sig;
 	char subject[256];  /* of the certificate in force, for the log */
@@ -70,6 +78,9 @@ int adm_tls_init(adm_tls *t, const char *cert, const char *key, char *why, size_
 /* Look at the files: 0 unchanged, 1 a new pair is in force, -1 they changed
  * but the new pair was refused (why; the old one stays). */
 int adm_tls_check(adm_tls *t, char *why, size_t whylen);
+/* A new connection's SSL on the pair in force, from any thread (NULL when
+ * out of memory).  adm_tls_check is called from one thread at a time. */
+SSL *adm_tls_ssl(adm_tls *t);
 void adm_tls_free(adm_tls *t);
 
 /* ---- adm_pool.c: a bounded queue and the worker threads ---- */
@@ -109,6 +120,7 @@ typedef struct adm_config {
 	size_t queue;             /* reviews waiting for a worker, at most */
 	int64_t deadline_ms;
 	int verbose;              /* -v: a line per review taken */
+	size_t io_threads;        /* event loops (threads), 1 or more */
 } adm_config;
 
 /* Serve until SIGTERM or SIGINT; returns the exit code (messages printed). */

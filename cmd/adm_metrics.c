@@ -1,7 +1,8 @@
 /*
  * adm_metrics.c - the metrics of `sign admission` in Prometheus' text
- * format 0.0.4: reviews by result and their latency (kept by the loop
- * thread, which answers every review), and the engine's counters.
+ * format 0.0.4: reviews by result and their latency (kept by each event
+ * loop for the reviews it answers, summed when written), and the engine's
+ * counters.
  */
 #include "adm.h"
 
@@ -28,6 +29,18 @@ void adm_metrics_observe(adm_metrics *m, int result, double seconds)
 	}
 	m->count++;
 	m->sum += seconds;
+}
+
+void adm_metrics_add(adm_metrics *to, const adm_metrics *from)
+{
+	for (int r = 0; r < ADM_NRESULTS; r++)
+		to->reviews[r] += from->reviews[r];
+	for (size_t i = 0; i < ADM_NBUCKETS; i++)
+		to->buckets[i] += from->buckets[i];
+	to->count += from->count;
+	to->sum += from->sum;
+	to->backstop += from->backstop;
+	to->fast += from->fast;
 }
 
 static int metric(struct evbuffer *out, const char *name, const char *type, const char *help,
@@ -62,6 +75,9 @@ int adm_metrics_write(struct evbuffer *out, const adm_metrics *m, const sign_adm
 		"sign_admission_review_duration_seconds_sum %.6f\n"
 		"sign_admission_review_duration_seconds_count %" PRIu64 "\n",
 		m->count, m->sum, m->count) < 0;
+	bad |= metric(out, "sign_admission_reviews_fast_total", "counter",
+		"Reviews answered where they were read, without a worker (cache hits, rules, "
+		"bad bodies).", m->fast);
 	bad |= metric(out, "sign_admission_cache_hits_total", "counter",
 		"Image verdicts answered from the verification cache.", st->cache_hits);
 	bad |= metric(out, "sign_admission_cache_misses_total", "counter",

@@ -1,10 +1,21 @@
 /*
  * adm_server.c - the HTTPS server of `sign admission`, on libevent's evhttp
- * with bufferevent_openssl.  One thread runs the event loop: it accepts,
- * reads requests, answers the cheap routes, and hands each review to the
- * worker pool (adm_pool.c).  A worker's decision comes back to the loop
- * through an event made active from the worker's thread; only the loop
- * thread touches requests, the histogram and the audit output.
+ * with bufferevent_openssl.  --io-threads event loops, each a thread with
+ * its own event_base, evhttp and listening socket on the same address
+ * (SO_REUSEPORT: the kernel spreads the connections evenly over the
+ * sockets, where one socket shared by all loops would wake every loop for
+ * each connection and let the least busy take most of them).  A loop
+ * accepts, does TLS, reads requests, answers the cheap routes and every
+ * review the engine decides without a request upstream
+ * (sign_admission_review_cached: cache hits, rules, bad bodies), and hands
+ * the rest to the worker pool (adm_pool.c).  A worker's decision comes
+ * back to the loop that owns the request through an event of that loop
+ * made active from the worker's thread; only a loop's thread touches its
+ * requests.  Each loop keeps its own metrics under its own mutex (summed
+ * for /metrics); audit lines are written whole under one mutex.  The first
+ * loop runs in the main thread: it handles the signals (SIGHUP reloads the
+ * policy, SIGTERM and SIGINT tell every loop to drain) and checks the
+ * certificate files every second.
  *
  * A review's state is one atomic word: the worker sets it from PENDING to
  * DONE when its decision is ready, the loop's backstop timer from PENDING
@@ -46,9 +57,10 @@
 enum { JOB_PENDING, JOB_DONE, JOB_LATE };
 
 typedef struct adm_server adm_server;
+typedef struct adm_loop adm_loop;
 
 typedef struct adm_job {
-	adm_server *srv;
+	adm_loop *loop;             /* the loop that owns req */
 	struct evhttp_request *req;
 	unsigned char *body;
 	size_t len;
@@ -66,24 +78,41 @@ typedef struct adm_job {
 	struct event *backstop;
 } adm_job;
 
-struct adm_server {
-	const adm_config *cfg;
-	sign_admission *adm;
+/* One event loop and what only its thread touches (but metrics, under mu). */
+struct adm_loop {
+	adm_server *srv;
+	size_t index;               /* 1 for the first loop, for -v's log */
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	adm_tls tls;
-	adm_pool pool;
+	pthread_mutex_t mu;         /* metrics: written by this loop, read by /metrics */
 	adm_metrics metrics;
-	size_t pending;             /* reviews taken and not yet answered */
-	uint64_t seq;               /* reviews taken so far */
+	size_t pending;             /* reviews taken here and not yet answered */
 	size_t pending_bytes;       /* their bodies */
 	size_t writing;             /* review answers sent and not yet written out */
-	struct adm_out *outs;       /* those answers (loop thread) */
+	struct adm_out *outs;       /* those answers */
 	int draining;
+	struct event *drain_ev;     /* made active by the first loop on SIGTERM */
 	struct event *flush_timer;  /* draining: the longest wait for answers to go out */
+	pthread_t thread;
+	int running;                /* thread started (loops other than the first) */
+};
+
+struct adm_server {
+	const adm_config *cfg;
+	sign_admission *adm;
+	adm_tls tls;
+	adm_pool pool;
+	adm_loop *loops;            /* cfg->io_threads; loops[0] runs in the main thread */
+	size_t nloops;
+	atomic_ullong seq;          /* reviews taken so far */
+	atomic_size_t pending;      /* reviews taken and not yet answered, all loops */
+	atomic_int draining;
+	size_t drain_pending;       /* reviews pending at SIGTERM, for the log */
+	atomic_size_t closed;       /* loops that stopped accepting, draining */
+	pthread_mutex_t audit_mu;   /* an audit line is written whole */
 	FILE *audit_log;
-	struct event *sig_term, *sig_int, *sig_hup, *tls_timer;
+	struct event *sig_term, *sig_int, *sig_hup, *tls_timer; /* on loops[0] */
 };
 
 void adm_log(const char *fmt, ...)
@@ -155,10 +184,12 @@ static void reply_error(struct evhttp_request *req, int code, const char *messag
 	evbuffer_free(out);
 }
 
+/* under audit_mu: a line is written whole, whichever loop answers */
 static void write_audit(adm_server *s, const sign_admission_decision *d)
 {
 	if (d->audit.size == 0)
 		return;
+	pthread_mutex_lock(&s->audit_mu);
 	fwrite(d->audit.ptr, 1, d->audit.size, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
@@ -167,79 +198,88 @@ static void write_audit(adm_server *s, const sign_admission_decision *d)
 		fputc('\n', s->audit_log);
 		fflush(s->audit_log);
 	}
+	pthread_mutex_unlock(&s->audit_mu);
 }
 
-static void maybe_stop(adm_server *s);
+static void observe(adm_loop *l, int result, double t0)
+{
+	double took = now_s() - t0;
+	pthread_mutex_lock(&l->mu);
+	adm_metrics_observe(&l->metrics, result, took);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void maybe_stop(adm_loop *l);
 
 /* A review answer on its way out: evhttp calls sent_cb when its last byte
  * went, or closed_cb when the connection goes first (the request is then
  * freed without sent_cb). */
 typedef struct adm_out {
-	adm_server *srv;
+	adm_loop *loop;
 	struct evhttp_connection *evcon;
 	struct adm_out *prev, *next;
 } adm_out;
 
-static void out_remove(adm_server *s, adm_out *o)
+static void out_remove(adm_loop *l, adm_out *o)
 {
 	if (o->prev)
 		o->prev->next = o->next;
 	else
-		s->outs = o->next;
+		l->outs = o->next;
 	if (o->next)
 		o->next->prev = o->prev;
 	free(o);
-	if (s->writing > 0)
-		s->writing--;
+	if (l->writing > 0)
+		l->writing--;
 }
 
 static void sent_cb(struct evhttp_request *req, void *arg)
 {
 	adm_out *o = arg;
-	adm_server *s = o->srv;
+	adm_loop *l = o->loop;
 	(void)req;
-	out_remove(s, o);
-	maybe_stop(s);
+	out_remove(l, o);
+	maybe_stop(l);
 }
 
 static void closed_cb(struct evhttp_connection *evcon, void *arg)
 {
-	adm_server *s = arg;
-	adm_out *o = s->outs, *next;
+	adm_loop *l = arg;
+	adm_out *o = l->outs, *next;
 	for (; o != NULL; o = next) {
 		next = o->next;
 		if (o->evcon == evcon)
-			out_remove(s, o);
+			out_remove(l, o);
 	}
-	maybe_stop(s);
+	maybe_stop(l);
 }
 
 /* Draining waits for review answers to be written out, not only queued.  A
  * request whose client went away and that evhttp let go has no connection,
  * and its answer is dropped at once. */
-static void track(adm_server *s, struct evhttp_request *req)
+static void track(adm_loop *l, struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	adm_out *o;
 	if (evcon == NULL || (o = calloc(1, sizeof(*o))) == NULL)
 		return;
-	o->srv = s;
+	o->loop = l;
 	o->evcon = evcon;
-	o->next = s->outs;
-	if (s->outs)
-		s->outs->prev = o;
-	s->outs = o;
-	s->writing++;
+	o->next = l->outs;
+	if (l->outs)
+		l->outs->prev = o;
+	l->outs = o;
+	l->writing++;
 	evhttp_request_set_on_complete_cb(req, sent_cb, o);
-	evhttp_connection_set_closecb(evcon, closed_cb, s);
+	evhttp_connection_set_closecb(evcon, closed_cb, l);
 }
 
 /* Send a decision (the engine's or a refusal), count it, write its audit line. */
-static void send_decision(adm_server *s, struct evhttp_request *req, int rc,
+static void send_decision(adm_loop *l, struct evhttp_request *req, int rc,
 	const sign_admission_decision *d, const sign_error *err, double t0)
 {
 	int result;
-	track(s, req);
+	track(l, req);
 	if (rc != SIGN_OK || d->answer.size == 0) {
 		reply_error(req, 500, err->message[0] ? err->message : "no decision could be written");
 		result = ADM_RESULT_ERROR;
@@ -249,21 +289,21 @@ static void send_decision(adm_server *s, struct evhttp_request *req, int rc,
 		result = d->http_status != 200 ? ADM_RESULT_ERROR :
 			d->allowed ? ADM_RESULT_ALLOW : ADM_RESULT_DENY;
 	}
-	adm_metrics_observe(&s->metrics, result, now_s() - t0);
+	observe(l, result, t0);
 	if (rc == SIGN_OK)
-		write_audit(s, d);
+		write_audit(l->srv, d);
 }
 
 /* A refusal without a worker: busy, draining, past the deadline. */
-static void refuse(adm_server *s, struct evhttp_request *req, const void *body, size_t len,
+static void refuse(adm_loop *l, struct evhttp_request *req, const void *body, size_t len,
 	const char *message, int64_t received_ms, double t0)
 {
 	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
 	sign_error err;
 	int rc;
 	memset(&err, 0, sizeof(err));
-	rc = sign_admission_refuse(&d, s->adm, body, len, message, received_ms, &err);
-	send_decision(s, req, rc, &d, &err, t0);
+	rc = sign_admission_refuse(&d, l->srv->adm, body, len, message, received_ms, &err);
+	send_decision(l, req, rc, &d, &err, t0);
 	sign_admission_decision_dispose(&d);
 }
 
@@ -278,18 +318,19 @@ static void job_unref(adm_job *j)
 	free(j);
 }
 
-/* The loop is done with the job: its events go (loop thread only). */
+/* The loop is done with the job: its events go (its loop's thread only). */
 static void job_release(adm_job *j)
 {
-	adm_server *s = j->srv;
+	adm_loop *l = j->loop;
 	event_free(j->done_ev);
 	event_free(j->backstop);
 	j->done_ev = NULL;
 	j->backstop = NULL;
-	s->pending--;
-	s->pending_bytes -= j->len;
+	l->pending--;
+	l->pending_bytes -= j->len;
+	atomic_fetch_sub(&l->srv->pending, 1);
 	job_unref(j);
-	maybe_stop(s);
+	maybe_stop(l);
 }
 
 /* worker thread */
@@ -297,32 +338,32 @@ static void job_run(void *arg, sign_admission_worker *w)
 {
 	adm_job *j = arg;
 	int expect = JOB_PENDING;
-	if (j->srv->cfg->verbose)
+	if (j->loop->srv->cfg->verbose)
 		adm_log("review #%llu started", (unsigned long long)j->seq);
 	if (atomic_load(&j->state) == JOB_PENDING)
 		j->rc = sign_admission_review(&j->d, w, j->body, j->len, j->mode, j->received_ms,
 			j->deadline_ms, &j->err);
 	if (atomic_compare_exchange_strong(&j->state, &expect, JOB_DONE))
-		event_active(j->done_ev, 0, 0);
+		event_active(j->done_ev, 0, 0); /* wakes the loop that owns the request */
 	/* else the loop answered at the deadline: this result is dropped */
 	job_unref(j);
 }
 
-/* loop thread: the worker's decision is ready */
+/* the job's loop: the worker's decision is ready */
 static void job_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	adm_job *j = arg;
 	(void)fd;
 	(void)what;
-	send_decision(j->srv, j->req, j->rc, &j->d, &j->err, j->t0);
+	send_decision(j->loop, j->req, j->rc, &j->d, &j->err, j->t0);
 	job_release(j);
 }
 
-/* loop thread: the deadline passed with no decision */
+/* the job's loop: the deadline passed with no decision */
 static void job_backstop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	adm_job *j = arg;
-	adm_server *s = j->srv;
+	adm_loop *l = j->loop;
 	int expect = JOB_PENDING;
 	char msg[200];
 	(void)fd;
@@ -330,14 +371,47 @@ static void job_backstop_cb(evutil_socket_t fd, short what, void *arg)
 	if (!atomic_compare_exchange_strong(&j->state, &expect, JOB_LATE))
 		return; /* the decision is on its way (job_done_cb) */
 	snprintf(msg, sizeof(msg), "deadline exceeded: no decision within %.3g s; denied (fail closed)",
-		(double)s->cfg->deadline_ms / 1000.0);
-	s->metrics.backstop++;
-	refuse(s, j->req, j->body, j->len, msg, j->received_ms, j->t0);
+		(double)l->srv->cfg->deadline_ms / 1000.0);
+	pthread_mutex_lock(&l->mu);
+	l->metrics.backstop++;
+	pthread_mutex_unlock(&l->mu);
+	refuse(l, j->req, j->body, j->len, msg, j->received_ms, j->t0);
 	job_release(j);
 }
 
-static void review(adm_server *s, struct evhttp_request *req, sign_admission_mode mode)
+static const char *route_of(sign_admission_mode mode)
 {
+	return mode == SIGN_ADMISSION_MUTATE ? "/mutate" : "/validate";
+}
+
+/* What needs no request upstream is answered here, in the loop, without a
+ * worker and the two thread switches it costs: 1 when answered, 0 when a
+ * worker must decide (or no decision could be written: the worker tries). */
+static int review_here(adm_loop *l, struct evhttp_request *req, const unsigned char *body,
+	size_t len, sign_admission_mode mode, int64_t received, double t0)
+{
+	sign_admission_decision d = SIGN_ADMISSION_DECISION_INIT;
+	sign_error err;
+	int done = 0;
+	memset(&err, 0, sizeof(err));
+	if (sign_admission_review_cached(&d, l->srv->adm, body, len, mode, received, &err) ==
+		    SIGN_OK && d.http_status != 0) {
+		pthread_mutex_lock(&l->mu);
+		l->metrics.fast++;
+		pthread_mutex_unlock(&l->mu);
+		if (l->srv->cfg->verbose)
+			adm_log("review of %zu bytes for %s answered without a worker (I/O thread %zu)",
+				len, route_of(mode), l->index);
+		send_decision(l, req, SIGN_OK, &d, &err, t0);
+		done = 1;
+	}
+	sign_admission_decision_dispose(&d);
+	return done;
+}
+
+static void review(adm_loop *l, struct evhttp_request *req, sign_admission_mode mode)
+{
+	adm_server *s = l->srv;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
 	double t0 = now_s();
@@ -347,33 +421,38 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 
 	if (len > ADM_MAX_BODY) {
 		reply_error(req, 400, "request body over 3 MiB");
-		adm_metrics_observe(&s->metrics, ADM_RESULT_ERROR, now_s() - t0);
+		observe(l, ADM_RESULT_ERROR, t0);
 		return;
 	}
 	j = calloc(1, sizeof(*j));
 	if (j == NULL || (j->body = malloc(len + 1)) == NULL) {
 		free(j);
 		reply_error(req, 503, "server out of memory");
-		adm_metrics_observe(&s->metrics, ADM_RESULT_ERROR, now_s() - t0);
+		observe(l, ADM_RESULT_ERROR, t0);
 		return;
 	}
 	if (evbuffer_remove(in, j->body, len) != (ev_ssize_t)len) {
 		free(j->body);
 		free(j);
 		reply_error(req, 400, "request body could not be read");
-		adm_metrics_observe(&s->metrics, ADM_RESULT_ERROR, now_s() - t0);
+		observe(l, ADM_RESULT_ERROR, t0);
 		return;
 	}
 	j->body[len] = '\0';
 	j->len = len;
-	if (s->draining) {
-		refuse(s, req, j->body, len, "server shutting down: the review was not started",
+	if (l->draining) {
+		refuse(l, req, j->body, len, "server shutting down: the review was not started",
 			received, t0);
 		free(j->body);
 		free(j);
 		return;
 	}
-	j->srv = s;
+	if (review_here(l, req, j->body, len, mode, received, t0)) {
+		free(j->body);
+		free(j);
+		return;
+	}
+	j->loop = l;
 	j->req = req;
 	j->mode = mode;
 	j->received_ms = received;
@@ -383,8 +462,8 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 	j->d.version = SIGN_ADMISSION_DECISION_VERSION;
 	atomic_init(&j->state, JOB_PENDING);
 	atomic_init(&j->refs, 2);
-	j->done_ev = event_new(s->base, -1, 0, job_done_cb, j);
-	j->backstop = evtimer_new(s->base, job_backstop_cb, j);
+	j->done_ev = event_new(l->base, -1, 0, job_done_cb, j);
+	j->backstop = evtimer_new(l->base, job_backstop_cb, j);
 	tv.tv_sec = (s->cfg->deadline_ms + BACKSTOP_MS) / 1000;
 	tv.tv_usec = (suseconds_t)((s->cfg->deadline_ms + BACKSTOP_MS) % 1000) * 1000;
 	if (j->done_ev == NULL || j->backstop == NULL || evtimer_add(j->backstop, &tv) != 0) {
@@ -392,26 +471,29 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 			event_free(j->done_ev);
 		if (j->backstop)
 			event_free(j->backstop);
-		refuse(s, req, j->body, len, "server out of resources: the review was not started",
+		refuse(l, req, j->body, len, "server out of resources: the review was not started",
 			received, t0);
 		free(j->body);
 		free(j);
 		return;
 	}
-	s->pending++;
-	s->pending_bytes += len;
-	j->seq = ++s->seq;
-	if (s->cfg->verbose)
-		adm_log("review #%llu of %zu bytes taken for %s (%zu pending)",
-			(unsigned long long)j->seq, len,
-			mode == SIGN_ADMISSION_MUTATE ? "/mutate" : "/validate", s->pending);
-	if ((s->pending > 1 && s->pending_bytes > MAX_PENDING_BYTES) ||
+	l->pending++;
+	l->pending_bytes += len;
+	j->seq = atomic_fetch_add(&s->seq, 1) + 1;
+	{
+		size_t all = atomic_fetch_add(&s->pending, 1) + 1;
+		if (s->cfg->verbose)
+			adm_log("review #%llu of %zu bytes taken for %s (%zu pending)",
+				(unsigned long long)j->seq, len, route_of(mode), all);
+	}
+	/* each loop holds at most its share of the bodies' bound */
+	if ((l->pending > 1 && l->pending_bytes > MAX_PENDING_BYTES / s->nloops) ||
 	    adm_pool_push(&s->pool, j) != 0) {
 		/* the queue is full: answered at once, never queued */
 		if (s->cfg->verbose)
 			adm_log("review #%llu refused: server busy", (unsigned long long)j->seq);
 		atomic_store(&j->state, JOB_LATE);
-		refuse(s, req, j->body, len, "server busy: too many reviews waiting; try again",
+		refuse(l, req, j->body, len, "server busy: too many reviews waiting; try again",
 			received, t0);
 		job_unref(j); /* the worker's reference: no worker will see it */
 		job_release(j);
@@ -420,12 +502,20 @@ static void review(adm_server *s, struct evhttp_request *req, sign_admission_mod
 
 /* ---- routes ---- */
 
+/* every loop's metrics, summed: each read under its loop's mutex */
 static void metrics_route(adm_server *s, struct evhttp_request *req)
 {
 	sign_admission_stats st = SIGN_ADMISSION_STATS_INIT;
+	adm_metrics sum;
 	struct evbuffer *out = evbuffer_new();
+	memset(&sum, 0, sizeof(sum));
+	for (size_t i = 0; i < s->nloops; i++) {
+		pthread_mutex_lock(&s->loops[i].mu);
+		adm_metrics_add(&sum, &s->loops[i].metrics);
+		pthread_mutex_unlock(&s->loops[i].mu);
+	}
 	if (out == NULL || sign_admission_stats_get(&st, s->adm) != SIGN_OK ||
-	    adm_metrics_write(out, &s->metrics, &st) != 0) {
+	    adm_metrics_write(out, &sum, &st) != 0) {
 		if (out)
 			evbuffer_free(out);
 		reply_error(req, 500, "metrics could not be written");
@@ -439,7 +529,8 @@ static void metrics_route(adm_server *s, struct evhttp_request *req)
 
 static void route_cb(struct evhttp_request *req, void *arg)
 {
-	adm_server *s = arg;
+	adm_loop *l = arg;
+	adm_server *s = l->srv;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
@@ -468,17 +559,17 @@ static void route_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/validate") == 0) {
-		review(s, req, SIGN_ADMISSION_VALIDATE);
+		review(l, req, SIGN_ADMISSION_VALIDATE);
 	} else if (strcmp(path, "/mutate") == 0) {
-		review(s, req, SIGN_ADMISSION_MUTATE);
+		review(l, req, SIGN_ADMISSION_MUTATE);
 	} else if (strcmp(path, "/healthz") == 0) {
 		reply(req, 200, "OK", "text/plain; charset=utf-8", "ok\n", 3);
 	} else if (strcmp(path, "/readyz") == 0) {
 		sign_admission_stats st = SIGN_ADMISSION_STATS_INIT;
 		if (sign_admission_stats_get(&st, s->adm) == SIGN_OK && st.policy_generation > 0 &&
-		    !s->draining)
+		    !l->draining)
 			reply(req, 200, "OK", "text/plain; charset=utf-8", "ready\n", 6);
-		else if (s->draining)
+		else if (l->draining)
 			reply(req, 503, "Service Unavailable", "text/plain; charset=utf-8",
 				"draining\n", 9);
 		else
@@ -493,8 +584,8 @@ static void route_cb(struct evhttp_request *req, void *arg)
 
 static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 {
-	adm_server *s = arg;
-	SSL *ssl = SSL_new(s->tls.ctx);
+	adm_loop *l = arg;
+	SSL *ssl = adm_tls_ssl(&l->srv->tls);
 	struct bufferevent *bev;
 	if (ssl == NULL)
 		return NULL;
@@ -547,46 +638,63 @@ static void hup_cb(evutil_socket_t fd, short what, void *arg)
 			(unsigned long long)st.policy_generation);
 }
 
+/* a loop: stop accepting, answer what was taken, then end */
+static void drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	adm_loop *l = arg;
+	(void)fd;
+	(void)what;
+	if (l->draining)
+		return;
+	l->draining = 1;
+	if (l->bound != NULL) {
+		evhttp_del_accept_socket(l->http, l->bound);
+		l->bound = NULL;
+	}
+	/* the last loop to close its socket says so: no connection is taken now */
+	if (atomic_fetch_add(&l->srv->closed, 1) + 1 == l->srv->nloops)
+		adm_log("draining %zu review%s", l->srv->drain_pending,
+			l->srv->drain_pending == 1 ? "" : "s");
+	maybe_stop(l);
+}
+
+/* the first loop: SIGTERM or SIGINT, told to every loop */
 static void term_cb(evutil_socket_t fd, short what, void *arg)
 {
 	adm_server *s = arg;
 	(void)fd;
 	(void)what;
-	if (s->draining)
+	if (atomic_exchange(&s->draining, 1))
 		return;
-	s->draining = 1;
-	if (s->bound != NULL) {
-		evhttp_del_accept_socket(s->http, s->bound);
-		s->bound = NULL;
-	}
-	adm_log("draining %zu review%s", s->pending, s->pending == 1 ? "" : "s");
-	maybe_stop(s);
+	s->drain_pending = atomic_load(&s->pending);
+	for (size_t i = 0; i < s->nloops; i++)
+		event_active(s->loops[i].drain_ev, 0, 0);
 }
 
 static void flush_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
-	adm_server *s = arg;
+	adm_loop *l = arg;
 	(void)fd;
 	(void)what;
-	adm_log("%zu answer%s not written out in time; stopping anyway", s->writing,
-		s->writing == 1 ? "" : "s");
-	event_base_loopexit(s->base, NULL);
+	adm_log("%zu answer%s not written out in time; stopping anyway", l->writing,
+		l->writing == 1 ? "" : "s");
+	event_base_loopexit(l->base, NULL);
 }
 
-/* Draining ends when every review was answered and its answer written out
- * (at most FLUSH_S seconds after the last answer: a client that stopped
- * reading does not hold the server). */
-static void maybe_stop(adm_server *s)
+/* A loop's draining ends when every review it took was answered and its
+ * answer written out (at most FLUSH_S seconds after the last answer: a
+ * client that stopped reading does not hold the server). */
+static void maybe_stop(adm_loop *l)
 {
 	struct timeval tv = { FLUSH_S, 0 };
-	if (!s->draining || s->pending > 0)
+	if (!l->draining || l->pending > 0)
 		return;
-	if (s->writing == 0) {
-		event_base_loopexit(s->base, NULL);
+	if (l->writing == 0) {
+		event_base_loopexit(l->base, NULL);
 		return;
 	}
-	if (s->flush_timer == NULL && (s->flush_timer = evtimer_new(s->base, flush_timeout_cb, s)) != NULL)
-		evtimer_add(s->flush_timer, &tv);
+	if (l->flush_timer == NULL && (l->flush_timer = evtimer_new(l->base, flush_timeout_cb, l)) != NULL)
+		evtimer_add(l->flush_timer, &tv);
 }
 
 /* ---- start and stop ---- */
@@ -644,90 +752,191 @@ static int bound_port(struct evhttp_bound_socket *b, char *addr, size_t addrlen)
 	}
 }
 
+/* A listening socket on host:port (the first address it resolves to, as
+ * evhttp_bind_socket does), or -1 with errno.  reuseport: SO_REUSEPORT, for
+ * a socket per loop on the same address. */
+static evutil_socket_t listen_on(const char *host, unsigned port, int reuseport)
+{
+	struct evutil_addrinfo hints, *ai = NULL;
+	char portstr[16];
+	evutil_socket_t fd;
+	int one = 1, e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	if (evutil_getaddrinfo(host, portstr, &hints, &ai) != 0 || ai == NULL) {
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		e = errno;
+		evutil_freeaddrinfo(ai);
+		errno = e;
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* answers go out at once: without it, an answer written in two TLS
+	 * records waits for the client's delayed ACK (about 40 ms); accepted
+	 * connections inherit the option from the listener */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
+	    bind(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+		e = errno;
+		evutil_closesocket(fd);
+		evutil_freeaddrinfo(ai);
+		errno = e;
+		return -1;
+	}
+	evutil_freeaddrinfo(ai);
+	return fd;
+}
+
+/* A loop's base and evhttp, accepting on a socket of its own. */
+static int loop_init(adm_server *s, adm_loop *l, const char *host, unsigned port)
+{
+	const adm_config *cfg = s->cfg;
+	evutil_socket_t fd;
+	l->srv = s;
+	l->index = (size_t)(l - s->loops) + 1;
+	pthread_mutex_init(&l->mu, NULL);
+	if ((l->base = event_base_new()) == NULL || (l->http = evhttp_new(l->base)) == NULL ||
+	    (l->drain_ev = event_new(l->base, -1, 0, drain_cb, l)) == NULL) {
+		fprintf(stderr, "sign: starting the event loop failed\n");
+		return -1;
+	}
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+		EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_timeout(l->http, HTTP_TIMEOUT_S);
+	evhttp_set_max_headers_size(l->http, MAX_HEADERS);
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)ADM_MAX_BODY + 1);
+	evhttp_set_default_content_type(l->http, "application/json");
+	evhttp_set_bevcb(l->http, bev_cb, l);
+	evhttp_set_gencb(l->http, route_cb, l);
+	if ((fd = listen_on(host, port, s->nloops > 1)) < 0 ||
+	    (l->bound = evhttp_accept_socket_with_handle(l->http, fd)) == NULL) {
+		int e = errno;
+		if (fd >= 0)
+			evutil_closesocket(fd);
+		fprintf(stderr, "sign: --listen %s: cannot listen there: %s\n", cfg->listen,
+			strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static void *loop_main(void *arg)
+{
+	adm_loop *l = arg;
+	if (event_base_dispatch(l->base) < 0)
+		adm_log("an event loop failed");
+	return NULL;
+}
+
 int adm_serve(sign_admission *adm, const adm_config *cfg)
 {
 	adm_server s;
+	adm_loop *l0;
 	char why[1000], host[256], addr[300];
 	unsigned port = 0;
-	int rc = EXIT_USAGE, got;
+	int rc = EXIT_USAGE, got = -1;
 	sign_error err;
 	sign_admission_stats st = SIGN_ADMISSION_STATS_INIT;
 	struct timeval one = { 1, 0 };
+	sigset_t all, old;
 
 	memset(&s, 0, sizeof(s));
 	memset(&err, 0, sizeof(err));
 	s.cfg = cfg;
 	s.adm = adm;
+	s.nloops = cfg->io_threads < 1 ? 1 : cfg->io_threads;
+	atomic_init(&s.seq, 0);
+	atomic_init(&s.pending, 0);
+	atomic_init(&s.draining, 0);
+	atomic_init(&s.closed, 0);
+	pthread_mutex_init(&s.audit_mu, NULL);
 	if (parse_listen(cfg->listen, host, sizeof(host), &port) != 0) {
 		fprintf(stderr, "sign: --listen %s: want ADDR:PORT\n", cfg->listen);
+		pthread_mutex_destroy(&s.audit_mu);
 		return EXIT_USAGE;
 	}
 	if (adm_tls_init(&s.tls, cfg->cert, cfg->key, why, sizeof(why)) != 0) {
 		fprintf(stderr, "sign: TLS certificate: %s\n", why);
 		adm_tls_free(&s.tls);
+		pthread_mutex_destroy(&s.audit_mu);
 		return EXIT_USAGE;
 	}
 	if (cfg->audit_log != NULL && (s.audit_log = fopen(cfg->audit_log, "ae")) == NULL) {
 		fprintf(stderr, "sign: --audit-log %s: %s\n", cfg->audit_log, strerror(errno));
 		adm_tls_free(&s.tls);
+		pthread_mutex_destroy(&s.audit_mu);
 		return EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (evthread_use_pthreads() != 0 || (s.base = event_base_new()) == NULL ||
-	    (s.http = evhttp_new(s.base)) == NULL) {
+	if (evthread_use_pthreads() != 0 || (s.loops = calloc(s.nloops, sizeof(*s.loops))) == NULL) {
 		fprintf(stderr, "sign: starting the event loop failed\n");
 		goto out;
 	}
-	evhttp_set_allowed_methods(s.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-		EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-		EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(s.http, HTTP_TIMEOUT_S);
-	evhttp_set_max_headers_size(s.http, MAX_HEADERS);
-	evhttp_set_max_body_size(s.http, (ev_ssize_t)ADM_MAX_BODY + 1);
-	evhttp_set_default_content_type(s.http, "application/json");
-	evhttp_set_bevcb(s.http, bev_cb, &s);
-	evhttp_set_gencb(s.http, route_cb, &s);
-	if ((s.bound = evhttp_bind_socket_with_handle(s.http, host, (ev_uint16_t)port)) == NULL) {
-		fprintf(stderr, "sign: --listen %s: cannot listen there: %s\n", cfg->listen,
-			strerror(errno));
-		goto out;
-	}
-	{
-		/* answers go out at once: without it, an answer written in two
-		 * TLS records waits for the client's delayed ACK (about 40 ms);
-		 * accepted connections inherit the option from the listener */
-		int nodelay = 1;
-		(void)setsockopt(evhttp_bound_socket_get_fd(s.bound), IPPROTO_TCP, TCP_NODELAY, &nodelay,
-			sizeof(nodelay));
-	}
-	if ((got = bound_port(s.bound, addr, sizeof(addr))) < 0) {
-		fprintf(stderr, "sign: --listen %s: %s\n", cfg->listen, strerror(errno));
-		goto out;
+	l0 = &s.loops[0];
+	/* the first loop binds (with port 0, any free port), the others take its port */
+	for (size_t i = 0; i < s.nloops; i++) {
+		if (loop_init(&s, &s.loops[i], host, port) != 0)
+			goto out;
+		if (i == 0) {
+			if ((got = bound_port(l0->bound, addr, sizeof(addr))) < 0) {
+				fprintf(stderr, "sign: --listen %s: %s\n", cfg->listen, strerror(errno));
+				goto out;
+			}
+			port = (unsigned)got;
+		}
 	}
 	if (adm_pool_start(&s.pool, adm, cfg->workers, cfg->queue, job_run, &err) != SIGN_OK) {
 		fprintf(stderr, "sign: %s\n", err.message);
 		goto out;
 	}
-	s.sig_term = evsignal_new(s.base, SIGTERM, term_cb, &s);
-	s.sig_int = evsignal_new(s.base, SIGINT, term_cb, &s);
-	s.sig_hup = evsignal_new(s.base, SIGHUP, hup_cb, &s);
-	s.tls_timer = event_new(s.base, -1, EV_PERSIST, tls_timer_cb, &s);
+	s.sig_term = evsignal_new(l0->base, SIGTERM, term_cb, &s);
+	s.sig_int = evsignal_new(l0->base, SIGINT, term_cb, &s);
+	s.sig_hup = evsignal_new(l0->base, SIGHUP, hup_cb, &s);
+	s.tls_timer = event_new(l0->base, -1, EV_PERSIST, tls_timer_cb, &s);
 	if (s.sig_term == NULL || s.sig_int == NULL || s.sig_hup == NULL || s.tls_timer == NULL ||
 	    evsignal_add(s.sig_term, NULL) != 0 || evsignal_add(s.sig_int, NULL) != 0 ||
 	    evsignal_add(s.sig_hup, NULL) != 0 || evtimer_add(s.tls_timer, &one) != 0) {
 		fprintf(stderr, "sign: setting up signals and timers failed\n");
 		goto out;
 	}
+	/* the other loops' threads: signals belong to the first loop's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (size_t i = 1; i < s.nloops; i++) {
+		if (pthread_create(&s.loops[i].thread, NULL, loop_main, &s.loops[i]) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			fprintf(stderr, "sign: starting the event loops: cannot start a thread\n");
+			term_cb(-1, 0, &s);
+			goto out;
+		}
+		s.loops[i].running = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	(void)sign_admission_stats_get(&st, adm);
-	adm_log("listening on https://%s:%d (policy generation %llu, %zu worker%s)", addr, got,
-		(unsigned long long)st.policy_generation, cfg->workers, cfg->workers == 1 ? "" : "s");
-	if (event_base_dispatch(s.base) < 0) {
+	adm_log("listening on https://%s:%d (policy generation %llu, %zu worker%s, %zu I/O thread%s)",
+		addr, got, (unsigned long long)st.policy_generation, cfg->workers,
+		cfg->workers == 1 ? "" : "s", s.nloops, s.nloops == 1 ? "" : "s");
+	if (event_base_dispatch(l0->base) < 0) {
 		fprintf(stderr, "sign: the event loop failed\n");
+		term_cb(-1, 0, &s);
 		goto out;
 	}
 	rc = 0;
 out:
-	/* every review was answered (the loop ends when none is pending) */
+	/* the other loops end once they drained (every review they took was
+	 * answered) */
+	for (size_t i = 1; s.loops != NULL && i < s.nloops; i++)
+		if (s.loops[i].running)
+			pthread_join(s.loops[i].thread, NULL);
 	adm_pool_stop(&s.pool);
 	if (s.sig_term)
 		event_free(s.sig_term);
@@ -737,20 +946,29 @@ out:
 		event_free(s.sig_hup);
 	if (s.tls_timer)
 		event_free(s.tls_timer);
-	if (s.flush_timer)
-		event_free(s.flush_timer);
-	if (s.http)
-		evhttp_free(s.http); /* closed_cb empties s.outs */
-	while (s.outs != NULL) {
-		struct adm_out *o = s.outs;
-		s.outs = o->next;
-		free(o);
+	for (size_t i = 0; s.loops != NULL && i < s.nloops; i++) {
+		adm_loop *l = &s.loops[i];
+		if (l->drain_ev)
+			event_free(l->drain_ev);
+		if (l->flush_timer)
+			event_free(l->flush_timer);
+		if (l->http)
+			evhttp_free(l->http); /* closed_cb empties l->outs */
+		while (l->outs != NULL) {
+			struct adm_out *o = l->outs;
+			l->outs = o->next;
+			free(o);
+		}
+		if (l->base)
+			event_base_free(l->base);
+		if (l->srv)
+			pthread_mutex_destroy(&l->mu);
 	}
-	if (s.base)
-		event_base_free(s.base);
+	free(s.loops);
 	adm_tls_free(&s.tls);
 	if (s.audit_log)
 		fclose(s.audit_log);
+	pthread_mutex_destroy(&s.audit_mu);
 	if (rc == 0)
 		adm_log("stopped");
 	return rc;

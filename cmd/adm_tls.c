@@ -5,6 +5,8 @@
  * the files are compared by what stat(2) says through the links: device,
  * inode, size and mtime).  A new pair is put in force only when its key
  * matches its certificate; new connections get it, open ones keep theirs.
+ * The event loops take the pair in force under a mutex (adm_tls_ssl); the
+ * one thread that checks the files swaps it under the same mutex.
  */
 #include "adm.h"
 
@@ -100,6 +102,7 @@ fail:
 int adm_tls_init(adm_tls *t, const char *cert, const char *key, char *why, size_t whylen)
 {
 	memset(t, 0, sizeof(*t));
+	pthread_mutex_init(&t->mu, NULL);
 	t->cert_path = cert;
 	t->key_path = key;
 	filesig(&t->cert_sig, cert);
@@ -112,7 +115,7 @@ int adm_tls_check(adm_tls *t, char *why, size_t whylen)
 {
 	adm_filesig c, k;
 	char subject[256];
-	SSL_CTX *ctx;
+	SSL_CTX *ctx, *old;
 	filesig(&c, t->cert_path);
 	filesig(&k, t->key_path);
 	if (filesig_same(&c, &t->cert_sig) && filesig_same(&k, &t->key_sig))
@@ -123,14 +126,27 @@ int adm_tls_check(adm_tls *t, char *why, size_t whylen)
 	ctx = load_pair(t->cert_path, t->key_path, subject, sizeof(subject), why, whylen);
 	if (ctx == NULL)
 		return -1;
-	SSL_CTX_free(t->ctx);
+	pthread_mutex_lock(&t->mu);
+	old = t->ctx;
 	t->ctx = ctx;
+	pthread_mutex_unlock(&t->mu);
+	SSL_CTX_free(old); /* connections made on it hold their own reference */
 	memcpy(t->subject, subject, sizeof(subject));
 	return 1;
+}
+
+SSL *adm_tls_ssl(adm_tls *t)
+{
+	SSL *ssl;
+	pthread_mutex_lock(&t->mu);
+	ssl = SSL_new(t->ctx);
+	pthread_mutex_unlock(&t->mu);
+	return ssl;
 }
 
 void adm_tls_free(adm_tls *t)
 {
 	SSL_CTX_free(t->ctx);
 	t->ctx = NULL;
+	pthread_mutex_destroy(&t->mu);
 }

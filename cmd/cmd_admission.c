@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: sign admission --listen ADDR:PORT --tls-cert FILE --tls-key FILE --policy FILE\n"
@@ -27,6 +28,8 @@ static const char usage[] =
 	"  --tls-key FILE          its private key (PEM); reloaded with it\n"
 	"  --policy FILE           the policy (YAML or JSON); reloaded on SIGHUP\n"
 	"  --workers N             reviews decided at once (default 4, at most 256)\n"
+	"  --io-threads N          event loops doing TLS and HTTP, each on its own thread\n"
+	"                          (default: the online CPUs, at most 16)\n"
 	"  --queue N               reviews waiting for a worker (default 256); one more\n"
 	"                          is denied at once (\"server busy\")\n"
 	"  --deadline SECONDS      a review not decided by then is denied (default 9; under\n"
@@ -76,7 +79,7 @@ static int number(const char *opt, const char *v, long lo, long hi, long *out)
 int cmd_admission(cli *c, int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_WORKERS, O_DEADLINE, O_CENTRIES, O_CTTL,
-	       O_RESOLVE, O_AUDIT, O_CHECK, O_QUEUE };
+	       O_RESOLVE, O_AUDIT, O_CHECK, O_QUEUE, O_IO_THREADS };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "tls-cert", required_argument, NULL, O_CERT },
@@ -84,6 +87,7 @@ int cmd_admission(cli *c, int argc, char **argv)
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "queue", required_argument, NULL, O_QUEUE },
+		{ "io-threads", required_argument, NULL, O_IO_THREADS },
 		{ "deadline", required_argument, NULL, O_DEADLINE },
 		{ "cache-entries", required_argument, NULL, O_CENTRIES },
 		{ "cache-ttl", required_argument, NULL, O_CTTL },
@@ -93,7 +97,7 @@ int cmd_admission(cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, ADM_QUEUE_DEFAULT, 9000, 0 };
+	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, ADM_QUEUE_DEFAULT, 9000, 0, 0 };
 	sign_admission_options ao = SIGN_ADMISSION_OPTIONS_INIT;
 	sign_ctx_options co = c->opts;
 	sign_admission *adm = NULL;
@@ -121,6 +125,11 @@ int cmd_admission(cli *c, int argc, char **argv)
 			if ((rc = number("--queue", optarg, 1, ADM_QUEUE_MAX, &n)) != EXIT_OK)
 				return rc;
 			cfg.queue = (size_t)n;
+			break;
+		case O_IO_THREADS:
+			if ((rc = number("--io-threads", optarg, 1, ADM_MAX_IO_THREADS, &n)) != EXIT_OK)
+				return rc;
+			cfg.io_threads = (size_t)n;
 			break;
 		case O_DEADLINE: {
 			char *end = NULL;
@@ -202,6 +211,10 @@ int cmd_admission(cli *c, int argc, char **argv)
 			st.policy_rules == 1 ? "" : "s");
 		sign_admission_free(adm);
 		return EXIT_OK;
+	}
+	if (cfg.io_threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		cfg.io_threads = cpus < 1 ? 1 : cpus > ADM_MAX_IO_THREADS ? ADM_MAX_IO_THREADS : (size_t)cpus;
 	}
 	rc = adm_serve(adm, &cfg);
 	sign_admission_free(adm);

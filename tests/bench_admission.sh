@@ -13,7 +13,8 @@
 #      reviews after a warm-up of BENCH_ADM_WARMUP (default 50,000), and
 #      the answers that were not 200 and allowed
 # BENCH_ADM_SECONDS (default 10) is each wrk run's length, BENCH_RUNS
-# (default 30) the rounds of part 2.
+# (default 30) the rounds of part 2, BENCH_ADM_PARTS (default 123) the parts
+# run (e.g. 1 for the throughput alone).
 set -u
 export SIGN_BUILD=${1:-${SIGN_BUILD:-build}}
 . "$(dirname "$0")/lib/common.sh"
@@ -26,6 +27,8 @@ REVIEWS=${BENCH_ADM_REVIEWS:-1000000}
 WARMUP=${BENCH_ADM_WARMUP:-50000}
 CONNS=16
 LUA="$TOP/tests/bench/review.lua"
+PARTS=${BENCH_ADM_PARTS:-123}
+part() { case "$PARTS" in *"$1"*) return 0 ;; esac; return 1; }
 AT="$TOOLS/admtime"
 
 for t in wrk nginx jq; do
@@ -140,6 +143,7 @@ if [ "$code" != 200 ] || ! cmp -s "$WORK/ng-answer" "$WORK/answer.json"; then
 	die "nginx did not serve the answer file (HTTP $code)"
 fi
 
+if part 1; then
 echo "== sign admission: cached decisions over TLS keep-alive ($CORES cores, $SECS s each)"
 WRK=(wrk -t "$CORES" -c "$CONNS" -d "${SECS}s" --latency -s "$LUA")
 "${WRK[@]}" "$NGURL" -- "$WORK/review-digest.json" >"$WORK/wrk-nginx" 2>&1
@@ -161,7 +165,10 @@ if command -v hey >/dev/null 2>&1; then
 	echo "with hey: nginx ${hn:-?} req/s, sign ${hs:-?} req/s, ratio $(ratio "${hs:-0}" "${hn:-0}"), sign p99 ${hp:-?} ms   (${HEY[*]} URL)"
 fi
 
+fi
+
 # ---------------------------------------------------------------------------
+if part 2; then
 echo
 echo "== sign admission: uncached decision for one image against the library's verify ($N rounds, medians)"
 start_admission uncached "$WORK/policy.yaml" --workers "$CORES" --cache-ttl 0
@@ -179,8 +186,10 @@ adm_get /metrics
 echo "server's own count     $(awk '/^sign_admission_verifications_total / { print $2 }' "$ADM_BODY") verifications, $(awk '/^sign_admission_cache_hits_total / { print $2 }' "$ADM_BODY") cache hits for $((N + 1)) reviews   (GET $UNCACHED_URL/metrics)"
 kill "$UNCACHED_PID" 2>/dev/null
 wait "$UNCACHED_PID" 2>/dev/null
+fi
 
 # ---------------------------------------------------------------------------
+part 3 || exit 0
 echo
 echo "== sign admission: $REVIEWS cached reviews, RSS and errors"
 "$AT" load "$WARMUP" "$CONNS" "$CACHED_URL/validate" "$ADM_CA" "$WORK/review-digest.json" >"$WORK/warm" 2>&1

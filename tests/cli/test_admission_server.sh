@@ -79,9 +79,12 @@ expect "… naming what is missing" has "^sign: admission needs --listen ADDR:PO
 run "a bad --listen is refused" 2 "$SIGN" admission --listen nowhere \
 	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY"
 expect "… with the reason" has "^sign: --listen nowhere: want ADDR:PORT" "$ERR"
+run "--io-threads 0 is refused" 2 "$SIGN" admission --listen 127.0.0.1:0 \
+	--tls-cert "$CERT_A" --tls-key "$KEY_A" --policy "$POLICY" --io-threads 0
+expect "… with the reason" has "^sign: --io-threads 0: want a whole number from 1 to 16" "$ERR"
 run "admission --help" 0 "$SIGN" admission --help
-for o in --listen --tls-cert --tls-key --policy --workers --queue --deadline --cache-entries --cache-ttl \
-	--resolve-cache --audit-log --check; do
+for o in --listen --tls-cert --tls-key --policy --workers --io-threads --queue --deadline --cache-entries \
+	--cache-ttl --resolve-cache --audit-log --check; do
 	expect "… lists $o" has "  $o " "$OUT"
 done
 
@@ -94,13 +97,13 @@ cp "$KEY_A" "$WORK/live/tls.key"
 ADM_CERT="$WORK/live/tls.crt"
 ADM_KEY="$WORK/live/tls.key"
 ADM_GLOBAL="-v"
-start_admission main "$POLICY" --audit-log "$WORK/audit.log"
+start_admission main "$POLICY" --audit-log "$WORK/audit.log" --io-threads 2
 ADM_GLOBAL=""
 MAIN_PID=$ADM_PID
 MAIN_URL=$ADM_URL
 echo "# server at $ADM_URL"
-expect "the start line names the policy generation and the workers" \
-	has "^sign admission: listening on https://127.0.0.1:[0-9]* (policy generation 1, 4 workers)$" "$ADM_LOG"
+expect "the start line names the policy generation, the workers and the I/O threads" \
+	has "^sign admission: listening on https://127.0.0.1:[0-9]* (policy generation 1, 4 workers, 2 I/O threads)$" "$ADM_LOG"
 
 adm_get /healthz
 expect "GET /healthz: 200 ok" test "$ADM_CODE:$(cat "$ADM_BODY")" = "200:ok"
@@ -341,8 +344,10 @@ YML
 ADM_GLOBAL="--insecure-registry $HANG"
 # a client that gives up before the answer: the answer is dropped, the
 # server goes on, and stops at once
-start_admission gone "$WORK/silent.yaml" --deadline 2
+start_admission gone "$WORK/silent.yaml" --deadline 2 --io-threads 1
 GONE_PID=$ADM_PID
+expect "--io-threads 1: one event loop, as the start line says" \
+	has "^sign admission: listening on .*, 1 I/O thread)$" "$ADM_LOG"
 adm_review Pod default gone "$HANG/hang/gone:1" >"$WORK/gone.json"
 curl -sS --max-time 1 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
 	--data-binary "@$WORK/gone.json" "$ADM_URL/validate" >"$OUT" 2>"$ERR"
@@ -357,7 +362,7 @@ expect "… and stops with 0 on SIGTERM" test $? -eq 0
 expect "… not waiting on the answer nobody reads" lacks "not written out" "$ADM_LOG"
 
 ADM_GLOBAL="-v --insecure-registry $HANG"
-start_admission drain "$WORK/silent.yaml" --deadline 2
+start_admission drain "$WORK/silent.yaml" --deadline 2 --io-threads 2
 ADM_GLOBAL=""
 DRAIN_PID=$ADM_PID
 adm_review Pod default silent "$HANG/hang/app:1" >"$WORK/silent.json"
@@ -413,10 +418,73 @@ kill -TERM "$BUSY_PID"
 wait "$BUSY_PID"
 expect "… and the server stops with 0" test $? -eq 0
 
+# ---- --io-threads 2: connections on both loops, cached reviews without a worker ----
+
+# each curl is a connection of its own; SO_REUSEPORT spreads them over the
+# two loops' sockets by their ports (all 40 on one loop: 1 chance in 2^39)
+ADM_URL=$MAIN_URL
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$2"; }
+adm_get /metrics
+cp "$ADM_BODY" "$WORK/metrics-p0"
+PAR=40
+pids=""
+for k in $(seq 1 $PAR); do
+	adm_review Pod default "par$k" registry.example.com/public/app:1 >"$WORK/par$k.json"
+done
+for k in $(seq 1 $PAR); do
+	curl -sS --max-time 60 --cacert "$ADM_CA" -H 'Content-Type: application/json' \
+		--data-binary "@$WORK/par$k.json" -o "$WORK/par$k.out" "$ADM_URL/validate" 2>/dev/null &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+n=0
+for k in $(seq 1 $PAR); do
+	[ "$(jq -r '.response.allowed | type' "$WORK/par$k.out" 2>/dev/null)" = boolean ] &&
+		[ "$(jq -r .response.uid "$WORK/par$k.out")" = "$(jq -r .request.uid "$WORK/par$k.json")" ] &&
+		n=$((n + 1))
+done
+expect "$PAR reviews on parallel connections with --io-threads 2: each answered, with its uid" \
+	test "$n" = "$PAR"
+expect "… both I/O threads answered some (-v)" \
+	eval 'has "answered without a worker (I/O thread 1)$" "$WORK/main.log" &&
+	has "answered without a worker (I/O thread 2)$" "$WORK/main.log"'
+adm_get /metrics
+cp "$ADM_BODY" "$WORK/metrics-p1"
+reviews() {
+	awk '$1 ~ /^sign_admission_reviews_total\{/ { n += $2 } END { print n + 0 }' "$1"
+}
+d_reviews=$(( $(reviews "$WORK/metrics-p1") - $(reviews "$WORK/metrics-p0") ))
+d_count=$(( $(metric sign_admission_review_duration_seconds_count "$WORK/metrics-p1") -
+	$(metric sign_admission_review_duration_seconds_count "$WORK/metrics-p0") ))
+d_fast=$(( $(metric sign_admission_reviews_fast_total "$WORK/metrics-p1") -
+	$(metric sign_admission_reviews_fast_total "$WORK/metrics-p0") ))
+expect "… /metrics sums both loops: $PAR more reviews (got $d_reviews)" test "$d_reviews" = "$PAR"
+expect "… and $PAR more in the histogram (got $d_count)" test "$d_count" = "$PAR"
+expect "… each answered where it was read, without a worker: reviews_fast_total +$PAR (got $d_fast)" \
+	test "$d_fast" = "$PAR"
+expect "… # TYPE sign_admission_reviews_fast_total counter" \
+	has "^# TYPE sign_admission_reviews_fast_total counter$" "$WORK/metrics-p1"
+expect "… no worker started a review (-v)" lacks "^sign admission: review #[0-9]* started$" "$WORK/main.log"
+for f in "$WORK/audit.log" "$WORK/main.audit"; do
+	nbad=0
+	while IFS= read -r line; do
+		printf '%s\n' "$line" | jq -ec 'type == "object"' >/dev/null 2>&1 || nbad=$((nbad + 1))
+	done <"$f"
+	expect "… every line of $(basename "$f") is one JSON object ($(wc -l <"$f") lines, $nbad not)" \
+		test "$nbad" = 0
+	nmiss=0
+	for k in $(seq 1 $PAR); do
+		[ "$(grep -c -- "$(jq -r .request.uid "$WORK/par$k.json")" "$f")" = 1 ] || nmiss=$((nmiss + 1))
+	done
+	expect "… with each parallel review's line once ($nmiss not)" test "$nmiss" = 0
+done
+
 # the main server stops cleanly too
 kill -TERM "$MAIN_PID"
 wait "$MAIN_PID"
 expect "the main server exits 0 on SIGTERM" test $? -eq 0
 expect "… draining none" has "^sign admission: draining 0 reviews$" "$WORK/main.log"
+expect "… both of its loops stopped" has "^sign admission: stopped$" "$WORK/main.log"
 
 finish
