@@ -63,6 +63,12 @@ typedef struct adm_filesig {
 	int ok;             /* the file could be stat'ed */
 } adm_filesig;
 
+/* What stat(2) says of path, through symbolic links (ok 0 when it cannot
+ * be stat'ed), and whether two such are the same: a file replaced by
+ * rename, a Secret or ConfigMap volume's link swap, or written in place. */
+void adm_filesig_read(adm_filesig *s, const char *path);
+int adm_filesig_same(const adm_filesig *a, const adm_filesig *b);
+
 typedef struct adm_tls {
 	const char *cert_path;
 	const char *key_path;
@@ -120,6 +126,7 @@ typedef struct adm_config {
 	size_t queue;             /* reviews waiting for a worker, at most */
 	int64_t deadline_ms;
 	int verbose;              /* -v: a line per review taken */
+	int watch_policy;         /* --watch-policy: reload when the file changes */
 	size_t io_threads;        /* event loops (threads), 1 or more */
 } adm_config;
 

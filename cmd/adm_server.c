@@ -113,6 +113,7 @@ struct adm_server {
 	pthread_mutex_t audit_mu;   /* an audit line is written whole */
 	FILE *audit_log;
 	struct event *sig_term, *sig_int, *sig_hup, *tls_timer; /* on loops[0] */
+	adm_filesig policy_sig;      /* the policy file as last loaded (loops[0]) */
 };
 
 void adm_log(const char *fmt, ...)
@@ -599,12 +600,37 @@ static struct bufferevent *bev_cb(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* Load the policy again (SIGHUP, or its file changed): all or nothing. */
+static void reload_policy(adm_server *s)
+{
+	sign_error err;
+	sign_admission_stats st = SIGN_ADMISSION_STATS_INIT;
+	int rc;
+	memset(&err, 0, sizeof(err));
+	adm_filesig_read(&s->policy_sig, s->cfg->policy);
+	rc = sign_admission_load_policy(s->adm, s->cfg->policy, &err);
+	(void)sign_admission_stats_get(&st, s->adm);
+	if (rc == SIGN_OK)
+		adm_log("policy reloaded: generation %llu", (unsigned long long)st.policy_generation);
+	else
+		adm_log("policy reload failed: %s; keeping generation %llu",
+			err.message[0] ? err.message : sign_strerror(rc),
+			(unsigned long long)st.policy_generation);
+}
+
 static void tls_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	adm_server *s = arg;
+	adm_filesig pol;
 	char why[1000];
 	(void)fd;
 	(void)what;
+	if (s->cfg->watch_policy)
+		adm_filesig_read(&pol, s->cfg->policy);
+	if (s->cfg->watch_policy && !adm_filesig_same(&pol, &s->policy_sig)) {
+		adm_log("policy file %s changed: loading it", s->cfg->policy);
+		reload_policy(s);
+	}
 	switch (adm_tls_check(&s->tls, why, sizeof(why))) {
 	case 1:
 		adm_log("certificate reloaded: %s", s->tls.subject);
@@ -621,21 +647,9 @@ static void tls_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 static void hup_cb(evutil_socket_t fd, short what, void *arg)
 {
-	adm_server *s = arg;
-	sign_error err;
-	sign_admission_stats st = SIGN_ADMISSION_STATS_INIT;
-	int rc;
 	(void)fd;
 	(void)what;
-	memset(&err, 0, sizeof(err));
-	rc = sign_admission_load_policy(s->adm, s->cfg->policy, &err);
-	(void)sign_admission_stats_get(&st, s->adm);
-	if (rc == SIGN_OK)
-		adm_log("policy reloaded: generation %llu", (unsigned long long)st.policy_generation);
-	else
-		adm_log("policy reload failed: %s; keeping generation %llu",
-			err.message[0] ? err.message : sign_strerror(rc),
-			(unsigned long long)st.policy_generation);
+	reload_policy(arg);
 }
 
 /* a loop: stop accepting, answer what was taken, then end */
@@ -901,6 +915,8 @@ int adm_serve(sign_admission *adm, const adm_config *cfg)
 	s.sig_term = evsignal_new(l0->base, SIGTERM, term_cb, &s);
 	s.sig_int = evsignal_new(l0->base, SIGINT, term_cb, &s);
 	s.sig_hup = evsignal_new(l0->base, SIGHUP, hup_cb, &s);
+	/* the policy cmd_admission.c loaded: a change from now on reloads it */
+	adm_filesig_read(&s.policy_sig, cfg->policy);
 	s.tls_timer = event_new(l0->base, -1, EV_PERSIST, tls_timer_cb, &s);
 	if (s.sig_term == NULL || s.sig_int == NULL || s.sig_hup == NULL || s.tls_timer == NULL ||
 	    evsignal_add(s.sig_term, NULL) != 0 || evsignal_add(s.sig_int, NULL) != 0 ||

@@ -17,7 +17,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-static void filesig(adm_filesig *s, const char *path)
+void adm_filesig_read(adm_filesig *s, const char *path)
 {
 	struct stat st;
 	memset(s, 0, sizeof(*s));
@@ -30,7 +30,7 @@ static void filesig(adm_filesig *s, const char *path)
 	s->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-static int filesig_same(const adm_filesig *a, const adm_filesig *b)
+int adm_filesig_same(const adm_filesig *a, const adm_filesig *b)
 {
 	return a->ok == b->ok && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	       a->mtime_ns == b->mtime_ns;
@@ -105,8 +105,8 @@ int adm_tls_init(adm_tls *t, const char *cert, const char *key, char *why, size_
 	pthread_mutex_init(&t->mu, NULL);
 	t->cert_path = cert;
 	t->key_path = key;
-	filesig(&t->cert_sig, cert);
-	filesig(&t->key_sig, key);
+	adm_filesig_read(&t->cert_sig, cert);
+	adm_filesig_read(&t->key_sig, key);
 	t->ctx = load_pair(cert, key, t->subject, sizeof(t->subject), why, whylen);
 	return t->ctx ? 0 : -1;
 }
@@ -116,9 +116,9 @@ int adm_tls_check(adm_tls *t, char *why, size_t whylen)
 	adm_filesig c, k;
 	char subject[256];
 	SSL_CTX *ctx, *old;
-	filesig(&c, t->cert_path);
-	filesig(&k, t->key_path);
-	if (filesig_same(&c, &t->cert_sig) && filesig_same(&k, &t->key_sig))
+	adm_filesig_read(&c, t->cert_path);
+	adm_filesig_read(&k, t->key_path);
+	if (adm_filesig_same(&c, &t->cert_sig) && adm_filesig_same(&k, &t->key_sig))
 		return 0;
 	/* tried once per change: a bad pair is not retried (and logged) every second */
 	t->cert_sig = c;

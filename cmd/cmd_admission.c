@@ -39,6 +39,8 @@ static const char usage[] =
 	"  --resolve-cache SECONDS reuse a tag's digest this long (default 0: ask the\n"
 	"                          registry on every review)\n"
 	"  --audit-log FILE        also append the audit lines to FILE\n"
+	"  --watch-policy          also reload the policy when its file changes (checked\n"
+	"                          every second, through links: a ConfigMap volume)\n"
 	"  --check                 load the policy (and the files it names), print\n"
 	"                          \"policy FILE: N rules, OK\" and exit; with --tls-cert\n"
 	"                          and --tls-key, check that pair too\n"
@@ -79,7 +81,7 @@ static int number(const char *opt, const char *v, long lo, long hi, long *out)
 int cmd_admission(cli *c, int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_WORKERS, O_DEADLINE, O_CENTRIES, O_CTTL,
-	       O_RESOLVE, O_AUDIT, O_CHECK, O_QUEUE, O_IO_THREADS };
+	       O_RESOLVE, O_AUDIT, O_CHECK, O_QUEUE, O_IO_THREADS, O_WATCH };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "tls-cert", required_argument, NULL, O_CERT },
@@ -94,10 +96,11 @@ int cmd_admission(cli *c, int argc, char **argv)
 		{ "resolve-cache", required_argument, NULL, O_RESOLVE },
 		{ "audit-log", required_argument, NULL, O_AUDIT },
 		{ "check", no_argument, NULL, O_CHECK },
+		{ "watch-policy", no_argument, NULL, O_WATCH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, ADM_QUEUE_DEFAULT, 9000, 0, 0 };
+	adm_config cfg = { NULL, NULL, NULL, NULL, NULL, 4, ADM_QUEUE_DEFAULT, 9000, 0, 0, 0 };
 	sign_admission_options ao = SIGN_ADMISSION_OPTIONS_INIT;
 	sign_ctx_options co = c->opts;
 	sign_admission *adm = NULL;
@@ -116,6 +119,7 @@ int cmd_admission(cli *c, int argc, char **argv)
 		case O_POLICY: cfg.policy = optarg; break;
 		case O_AUDIT: cfg.audit_log = optarg; break;
 		case O_CHECK: check = 1; break;
+		case O_WATCH: cfg.watch_policy = 1; break;
 		case O_WORKERS:
 			if ((rc = number("--workers", optarg, 1, ADM_MAX_WORKERS, &n)) != EXIT_OK)
 				return rc;

@@ -330,6 +330,48 @@ adm_get /metrics
 expect "… the metrics show generation 2" has "^sign_admission_policy_generation 2$" "$ADM_BODY"
 expect "… and one failed reload" has "^sign_admission_policy_reload_failures_total 1$" "$ADM_BODY"
 
+# ---- --watch-policy: a ConfigMap volume's edit reaches the server ----
+# The kubelet's layout: policy.yaml -> ..data/policy.yaml, ..data -> a
+# timestamped folder, swapped by a rename of the ..data link.
+CMV="$WORK/cm"
+mkdir -p "$CMV/..v1" "$CMV/..v2" "$CMV/..v3"
+printf 'rules:\n- images: ["registry.example.com/public/*"]\n  action: allow\n' >"$CMV/..v1/policy.yaml"
+printf 'rules:\n- images: ["registry.example.com/public/*"]\n  action: deny\n' >"$CMV/..v2/policy.yaml"
+printf 'rules: [ {images: ["*"], action: ' >"$CMV/..v3/policy.yaml"
+ln -s ..v1 "$CMV/..data"
+ln -s ..data/policy.yaml "$CMV/policy.yaml"
+cm_swap() { ln -s "$1" "$CMV/..data_tmp" && mv -T "$CMV/..data_tmp" "$CMV/..data"; }
+start_admission watch "$CMV/policy.yaml" --watch-policy
+WATCH_PID=$ADM_PID
+adm_post /validate "$WORK/allow.json"
+expect "--watch-policy, a policy read through a ConfigMap volume's links: allowed under it" \
+	test "$ADM_CODE:$(adm_allowed)" = "200:true"
+cm_swap ..v2
+if wait_log "$ADM_LOG" "^sign admission: policy reloaded: generation 2$"; then
+	ok "… the volume's ..data swapped: the server loads the new policy, no signal"
+else
+	bad "… the volume's ..data swapped: the server loads the new policy, no signal" "no log line"
+fi
+expect "… saying why" has "^sign admission: policy file $CMV/policy.yaml changed: loading it$" "$ADM_LOG"
+adm_post /validate "$WORK/allow.json"
+expect "… which decides from then on: denied" test "$ADM_CODE:$(adm_allowed)" = "200:false"
+expect "… by the new rule" eval '[[ "$(adm_message)" == *"denied by the policy"* ]]'
+cm_swap ..v3
+if wait_log "$ADM_LOG" "^sign admission: policy reload failed: .*; keeping generation 2$"; then
+	ok "… a broken policy swapped in: the server says why and keeps generation 2"
+else
+	bad "… a broken policy swapped in: the server says why and keeps generation 2" "no log line"
+fi
+adm_post /validate "$WORK/allow.json"
+expect "… reviews still decided by generation 2" test "$ADM_CODE:$(adm_allowed)" = "200:false"
+expect "… and the failure is tried once, not every second" \
+	test "$(grep -c "policy reload failed" "$ADM_LOG")" -eq 1
+kill -TERM "$WATCH_PID"
+wait "$WATCH_PID"
+expect "… and the server stops with 0" test $? -eq 0
+ADM_LOG="$WORK/main.log"
+ADM_URL=$MAIN_URL
+
 # ---- SIGTERM drains a review waiting on a silent registry ----
 
 "$TOOLS/hostile" "$WORK/hang.port" hang >"$WORK/hang.log" 2>&1 &

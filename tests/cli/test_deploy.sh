@@ -96,6 +96,10 @@ jqok "… keeping one up during a rollout" "$D | .spec.strategy.rollingUpdate.ma
 jqok "… and a drain (PodDisruptionBudget minAvailable 1 on its Pods)" \
 	"(.[] | select(.kind == \"PodDisruptionBudget\") | .spec) as \$p | \$p.minAvailable == 1 and \$p.selector.matchLabels == ($D | .spec.template.metadata.labels)"
 jqok "… runs sign admission" "$C | .args[0] == \"admission\""
+jqok "… reloading the policy when the ConfigMap's edit reaches it (--watch-policy)" \
+	"$C | .args | index(\"--watch-policy\") != null"
+jqok "… with as many event loops as its CPU limit (--io-threads)" \
+	"$C | (.args | index(\"--io-threads\")) as \$i | \$i != null and .args[\$i + 1] == (.resources.limits.cpu | tostring)"
 jqok "… with --listen, --tls-cert, --tls-key, --policy and --home" \
 	"$C | .args as \$a | all(\"--listen\", \"--tls-cert\", \"--tls-key\", \"--policy\", \"--home\"; . as \$o | \$a | index(\$o) != null)"
 arg() { jq -r "$C | .args as \$a | \$a[(\$a | index(\"$1\")) + 1]" "$ALL"; }
