@@ -16,6 +16,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/notary.sh"
 . "$(dirname "$0")/../lib/admission.sh"
+. "$(dirname "$0")/../lib/admission_checks.sh"
 
 if ! command -v notary-server >/dev/null 2>&1; then
 	echo "# skipped: notary-server not installed (Debian package notary)"
@@ -23,51 +24,6 @@ if ! command -v notary-server >/dev/null 2>&1; then
 	exit $?
 fi
 
-# review NAME PATH KIND NS OBJNAME IMAGE...: an AdmissionReview of KIND posted
-# to PATH; the answer in $OUT, the server's log in $ERR (for bad()).
-NREQ=0
-review() {
-	local name=$1 path=$2
-	shift 2
-	NREQ=$((NREQ + 1))
-	REQ="$WORK/review.$NREQ.json"
-	adm_review "$@" >"$REQ"
-	UID_=$(jq -r .request.uid "$REQ")
-	adm_post "$path" "$REQ"
-	cp "$ADM_BODY" "$OUT"
-	cp "$ADM_LOG" "$ERR"
-	expect "$name: answered (HTTP 200, same uid)" answered
-}
-answered() { [ "$ADM_CODE" = 200 ] && [ "$(adm_uid)" = "$UID_" ]; }
-allowed() { [ "$(adm_allowed)" = true ]; }
-denied() { [ "$(adm_allowed)" = false ]; }
-# says TEXT...: the answer's message holds each TEXT (fixed strings)
-says() {
-	local m t
-	m=$(adm_message)
-	for t; do
-		case $m in
-		*"$t"*) ;;
-		*) echo "# message lacks: $t" >&2; return 1 ;;
-		esac
-	done
-}
-patch_is() { [ "$(adm_patch | jq -cS .)" = "$(printf '%s' "$1" | jq -cS .)" ]; }
-# stop_clean NAME PID LOG: SIGTERM the server; it exits 0 and its log says
-# it stopped, with no sanitizer report (under SANITIZE=1: no leak after all
-# the reviews above)
-stop_clean() {
-	local rc
-	kill -TERM "$2"
-	wait "$2"
-	rc=$?
-	cp "$3" "$ERR"
-	: >"$OUT"
-	expect "$1: exits 0 on SIGTERM" test "$rc" -eq 0
-	expect "… says it stopped" has "sign admission: stopped" "$3"
-	expect "… no sanitizer or crash report" lacks "Sanitizer\|runtime error\|Aborted\|Segmentation" "$3"
-}
-no_crash() { lacks "AddressSanitizer\|runtime error\|LeakSanitizer\|Aborted\|Segmentation" "$ADM_LOG"; }
 # key_of HOME ROLE [GUN]: key ID of the home's key for ROLE (and GUN)
 key_of() {
 	"$SIGN" --home "$1" -o json key list | jq -r --arg r "$2" --arg g "${3:-}" \
