@@ -203,8 +203,7 @@ expect "… names the initContainer's image" says "$REG/team/plain:v1"
 # pods/ephemeralcontainers subresource, whose review carries the whole Pod
 # eph NAME PATH IMAGE: such a review of a Pod running app:v1, adding IMAGE
 eph() {
-	NREQ=$((NREQ + 1))
-	REQ="$WORK/review.$NREQ.json"
+	next_req
 	adm_review Pod default debugged "$REG/team/app:v1" |
 		jq --arg img "$3" '.request.operation = "UPDATE" | .request.subResource = "ephemeralcontainers" |
 			.request.object.spec.ephemeralContainers = [{name: "debugger", image: $img}]' >"$REQ"
@@ -306,8 +305,7 @@ expect "… names the unmatched image" says "quay.io/other/x:1" "no policy rule"
 # webhook's rules should never send them; if they do, nothing is let
 # through unlooked-at).  Made from a Pod's review with jq.
 unknown_kind() {
-	NREQ=$((NREQ + 1))
-	REQ="$WORK/review.$NREQ.json"
+	next_req
 	adm_review Pod "${5:-default}" "$2" "$REG/team/app:v1" |
 		jq --arg g "$3" --arg k "$4" '.request.kind = {group: $g, version: "v1", kind: $k} |
 			.request.resource = {group: $g, version: "v1", resource: ($k | ascii_downcase + "s")}' >"$REQ"
@@ -374,8 +372,7 @@ post_within() {
 	cp "$ADM_BODY" "$OUT"
 	cat "$WORK/adm-curl.err" "$ADM_LOG" >"$ERR"
 }
-NREQ=$((NREQ + 1))
-REQ="$WORK/review.$NREQ.json"
+next_req
 adm_review Pod default down "$DOWN/app:v1" >"$REQ"
 UID_=$(jq -r .request.uid "$REQ")
 post_within /validate
@@ -383,8 +380,7 @@ expect "registry down: answered before curl's 10 s" answered
 expect "… denied" denied
 expect "… names the image" says "$DOWN/app:v1"
 expect "… and the network error or the deadline" says_re "connect|deadline exceeded"
-NREQ=$((NREQ + 1))
-REQ="$WORK/review.$NREQ.json"
+next_req
 adm_review Pod default silent "$SILENT/app:v1" >"$REQ"
 UID_=$(jq -r .request.uid "$REQ")
 post_within /validate
@@ -392,8 +388,7 @@ expect "registry silent: answered before curl's 10 s" answered
 expect "… denied" denied
 expect "… names the image" says "$SILENT/app:v1"
 expect "… says the deadline passed or the request timed out" says_re "deadline exceeded|timed out"
-NREQ=$((NREQ + 1))
-REQ="$WORK/review.$NREQ.json"
+next_req
 adm_review Pod default both "$REG/team/app:v1" "$SILENT/app:v1" >"$REQ"
 UID_=$(jq -r .request.uid "$REQ")
 post_within /mutate

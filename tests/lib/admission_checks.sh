@@ -8,11 +8,15 @@
 # log in $ERR, for bad() to show.  Records a check that an answer came (HTTP
 # 200 with the review's uid).  REQ is the review's file, UID its uid.
 NREQ=0
+# next_req: a fresh file name for the next review, in REQ
+next_req() {
+	NREQ=$((NREQ + 1))
+	REQ="$WORK/review.$NREQ.json"
+}
 review() {
 	local name=$1 path=$2
 	shift 2
-	NREQ=$((NREQ + 1))
-	REQ="$WORK/review.$NREQ.json"
+	next_req
 	adm_review "$@" >"$REQ"
 	post_review "$name" "$path"
 }
@@ -20,8 +24,7 @@ review() {
 review_init() {
 	local name=$1 path=$2
 	shift 2
-	NREQ=$((NREQ + 1))
-	REQ="$WORK/review.$NREQ.json"
+	next_req
 	adm_review_init "$@" >"$REQ"
 	post_review "$name" "$path"
 }
