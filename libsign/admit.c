@@ -609,6 +609,7 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 	sign_admission *adm = rv->adm;
 	signp_admit_cache *cache = adm->cache != NULL ? adm->cache : adm->flights;
 	signp_admit_flight *flight = NULL;
+	signp_admit_claim_result claim;
 	signp_ref sref;
 	sign_error e;
 	char text[ADM_TEXT_MAX];
@@ -667,14 +668,17 @@ static int review_cached(adm_review *rv, adm_image *im, const signp_policy_rule 
 			rv->need_worker = 1;
 			return SIGN_OK;
 		}
-		im->allowed = im->cached = 1;
-		rv->d->cache_hits++;
-	} else switch (signp_admit_cache_claim(cache, key->ptr, sign_admission_now_ms(), rv->deadline_ms, &ok,
-		text, sizeof(text), &flight)) {
+		claim = SIGNP_ADMIT_HIT;
+	} else {
+		claim = signp_admit_cache_claim(cache, key->ptr, sign_admission_now_ms(), rv->deadline_ms,
+			&ok, text, sizeof(text), &flight);
+	}
+	switch (claim) {
 	case SIGNP_ADMIT_HIT:
 		im->allowed = im->cached = 1;
 		rv->d->cache_hits++;
-		atomic_fetch_add(&adm->cache_hits, 1);
+		if (!rv->fast) /* a fast review counts its hits once it is decided */
+			atomic_fetch_add(&adm->cache_hits, 1);
 		break;
 	case SIGNP_ADMIT_SHARED:
 		/* another review's verification, ended while this one waited */
