@@ -27,6 +27,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -37,8 +38,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -53,6 +56,8 @@
 #define MAX_PENDING_BYTES (128u << 20)
 #define HTTP_TIMEOUT_S 30
 #define MAX_HEADERS (64 * 1024)
+/* an answer's head and body are joined into one TLS record up to this size */
+#define JOIN_MAX (64 * 1024)
 
 enum { JOB_PENDING, JOB_DONE, JOB_LATE };
 
@@ -94,6 +99,8 @@ struct adm_loop {
 	int draining;
 	struct event *drain_ev;     /* made active by the first loop on SIGTERM */
 	struct event *flush_timer;  /* draining: the longest wait for answers to go out */
+	struct evbuffer *audit;     /* audit lines of this loop not yet written */
+	struct event *audit_ev;     /* made active by the first of them: writes them */
 	pthread_t thread;
 	int running;                /* thread started (loops other than the first) */
 };
@@ -110,8 +117,8 @@ struct adm_server {
 	atomic_int draining;
 	size_t drain_pending;       /* reviews pending at SIGTERM, for the log */
 	atomic_size_t closed;       /* loops that stopped accepting, draining */
-	pthread_mutex_t audit_mu;   /* an audit line is written whole */
-	FILE *audit_log;
+	pthread_mutex_t audit_mu;   /* a loop's audit lines are written whole */
+	int audit_fd;               /* --audit-log, opened to append, or -1 */
 	struct event *sig_term, *sig_int, *sig_hup, *tls_timer; /* on loops[0] */
 	adm_filesig policy_sig;      /* the policy file as last loaded (loops[0]) */
 };
@@ -135,6 +142,23 @@ static double now_s(void)
 
 /* ---- answers ---- */
 
+/* evhttp_send_reply, with the answer's head and body joined in the
+ * connection's buffer: bufferevent_openssl writes one TLS record per piece
+ * of it, and the head and body as two records cost the client a second
+ * record and the server a second write(2) for every answer. */
+static void send_joined(struct evhttp_request *req, int code, const char *reason,
+	struct evbuffer *body)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	evhttp_send_reply(req, code, reason, body);
+	if (evcon != NULL && (bev = evhttp_connection_get_bufferevent(evcon)) != NULL) {
+		struct evbuffer *out = bufferevent_get_output(bev);
+		if (evbuffer_get_length(out) <= JOIN_MAX)
+			evbuffer_pullup(out, -1);
+	}
+}
+
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
 	const void *body, size_t len)
 {
@@ -146,7 +170,7 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 	if (len > 0)
 		evbuffer_add(out, body, len);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	evhttp_send_reply(req, code, reason, out);
+	send_joined(req, code, reason, out);
 	evbuffer_free(out);
 }
 
@@ -181,25 +205,68 @@ static void reply_error(struct evhttp_request *req, int code, const char *messag
 	}
 	evbuffer_add_printf(out, "\"}\n");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-	evhttp_send_reply(req, code, reason_of(code), out);
+	send_joined(req, code, reason_of(code), out);
 	evbuffer_free(out);
 }
 
-/* under audit_mu: a line is written whole, whichever loop answers */
-static void write_audit(adm_server *s, const sign_admission_decision *d)
+/* All of buf onto fd; what a failing fd does not take is dropped. */
+static void write_all(int fd, const unsigned char *p, size_t n)
 {
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* The loop's audit lines, written together once the decisions of this turn
+ * of the loop were sent (audit_ev is active from the first of them): a
+ * write(2) per turn instead of one per decision.  Under audit_mu, so that
+ * the lines of two loops never interleave. */
+static void audit_flush(adm_loop *l)
+{
+	size_t n = evbuffer_get_length(l->audit);
+	unsigned char *p;
+	if (n == 0 || (p = evbuffer_pullup(l->audit, -1)) == NULL)
+		return;
+	pthread_mutex_lock(&l->srv->audit_mu);
+	write_all(STDOUT_FILENO, p, n);
+	if (l->srv->audit_fd >= 0)
+		write_all(l->srv->audit_fd, p, n);
+	pthread_mutex_unlock(&l->srv->audit_mu);
+	evbuffer_drain(l->audit, n);
+}
+
+static void audit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	audit_flush(arg);
+}
+
+/* A decision's audit line, written by audit_cb before this turn of the loop
+ * ends (at once when it cannot be queued). */
+static void write_audit(adm_loop *l, const sign_admission_decision *d)
+{
+	int first;
 	if (d->audit.size == 0)
 		return;
-	pthread_mutex_lock(&s->audit_mu);
-	fwrite(d->audit.ptr, 1, d->audit.size, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
-	if (s->audit_log != NULL) {
-		fwrite(d->audit.ptr, 1, d->audit.size, s->audit_log);
-		fputc('\n', s->audit_log);
-		fflush(s->audit_log);
+	first = evbuffer_get_length(l->audit) == 0;
+	if (evbuffer_add(l->audit, d->audit.ptr, d->audit.size) != 0 ||
+	    evbuffer_add(l->audit, "\n", 1) != 0) {
+		audit_flush(l);
+		pthread_mutex_lock(&l->srv->audit_mu);
+		write_all(STDOUT_FILENO, (const unsigned char *)d->audit.ptr, d->audit.size);
+		write_all(STDOUT_FILENO, (const unsigned char *)"\n", 1);
+		pthread_mutex_unlock(&l->srv->audit_mu);
+		return;
 	}
-	pthread_mutex_unlock(&s->audit_mu);
+	if (first)
+		event_active(l->audit_ev, 0, 0);
 }
 
 static void observe(adm_loop *l, int result, double t0)
@@ -292,7 +359,7 @@ static void send_decision(adm_loop *l, struct evhttp_request *req, int rc,
 	}
 	observe(l, result, t0);
 	if (rc == SIGN_OK)
-		write_audit(l->srv, d);
+		write_audit(l, d);
 }
 
 /* A refusal without a worker: busy, draining, past the deadline. */
@@ -813,15 +880,26 @@ static evutil_socket_t listen_on(const char *host, unsigned port, int reuseport)
 static int loop_init(adm_server *s, adm_loop *l, const char *host, unsigned port)
 {
 	const adm_config *cfg = s->cfg;
+	struct event_config *ecfg;
 	evutil_socket_t fd;
 	l->srv = s;
 	l->index = (size_t)(l - s->loops) + 1;
 	pthread_mutex_init(&l->mu, NULL);
-	if ((l->base = event_base_new()) == NULL || (l->http = evhttp_new(l->base)) == NULL ||
-	    (l->drain_ev = event_new(l->base, -1, 0, drain_cb, l)) == NULL) {
+	/* the changelist folds the enabling and disabling of a connection's
+	 * events within one turn of the loop into one epoll_ctl(2) */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0 ||
+	    (l->base = event_base_new_with_config(ecfg)) == NULL ||
+	    (l->http = evhttp_new(l->base)) == NULL ||
+	    (l->drain_ev = event_new(l->base, -1, 0, drain_cb, l)) == NULL ||
+	    (l->audit = evbuffer_new()) == NULL ||
+	    (l->audit_ev = event_new(l->base, -1, 0, audit_cb, l)) == NULL) {
+		if (ecfg)
+			event_config_free(ecfg);
 		fprintf(stderr, "sign: starting the event loop failed\n");
 		return -1;
 	}
+	event_config_free(ecfg);
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 		EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 		EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
@@ -848,6 +926,7 @@ static void *loop_main(void *arg)
 	adm_loop *l = arg;
 	if (event_base_dispatch(l->base) < 0)
 		adm_log("an event loop failed");
+	audit_flush(l);
 	return NULL;
 }
 
@@ -884,7 +963,9 @@ int adm_serve(sign_admission *adm, const adm_config *cfg)
 		pthread_mutex_destroy(&s.audit_mu);
 		return EXIT_USAGE;
 	}
-	if (cfg->audit_log != NULL && (s.audit_log = fopen(cfg->audit_log, "ae")) == NULL) {
+	s.audit_fd = -1;
+	if (cfg->audit_log != NULL &&
+	    (s.audit_fd = open(cfg->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		fprintf(stderr, "sign: --audit-log %s: %s\n", cfg->audit_log, strerror(errno));
 		adm_tls_free(&s.tls);
 		pthread_mutex_destroy(&s.audit_mu);
@@ -946,6 +1027,7 @@ int adm_serve(sign_admission *adm, const adm_config *cfg)
 		term_cb(-1, 0, &s);
 		goto out;
 	}
+	audit_flush(l0);
 	rc = 0;
 out:
 	/* the other loops end once they drained (every review they took was
@@ -968,6 +1050,12 @@ out:
 			event_free(l->drain_ev);
 		if (l->flush_timer)
 			event_free(l->flush_timer);
+		if (l->audit_ev)
+			event_free(l->audit_ev);
+		if (l->audit) {
+			audit_flush(l);
+			evbuffer_free(l->audit);
+		}
 		if (l->http)
 			evhttp_free(l->http); /* closed_cb empties l->outs */
 		while (l->outs != NULL) {
@@ -982,8 +1070,8 @@ out:
 	}
 	free(s.loops);
 	adm_tls_free(&s.tls);
-	if (s.audit_log)
-		fclose(s.audit_log);
+	if (s.audit_fd >= 0)
+		close(s.audit_fd);
 	pthread_mutex_destroy(&s.audit_mu);
 	if (rc == 0)
 		adm_log("stopped");
