@@ -12,7 +12,7 @@ VERSION  = 0.1.0
 
 CC      ?= cc
 AR      ?= ar
-PKGS     = openssl libcurl jansson libsodium yaml-0.1
+PKGS     = openssl libcurl jansson libsodium yaml-0.1 yajl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -45,8 +45,10 @@ else ifeq ($(STATIC),1)
 B = build/static
 CURL_PREFIX = $(CURDIR)/$(B)/deps/curl
 STATIC_PC   = PKG_CONFIG_PATH=$(CURL_PREFIX)/lib/pkgconfig pkg-config
-PKG_CFLAGS := -I$(CURL_PREFIX)/include -DCURL_STATICLIB $(shell pkg-config --cflags openssl jansson libsodium yaml-0.1 2>/dev/null)
-PKG_LIBS    = -Wl,-Bstatic $(shell $(STATIC_PC) --static --libs $(PKGS) 2>/dev/null) -Wl,-Bdynamic -lpthread -ldl
+PKG_CFLAGS := -I$(CURL_PREFIX)/include -DCURL_STATICLIB $(shell pkg-config --cflags openssl jansson libsodium yaml-0.1 yajl 2>/dev/null)
+# (Debian's yajl names its archive libyajl_s.a)
+STATIC_LIBS = $(patsubst -lyajl,-l:libyajl_s.a,$(shell $(STATIC_PC) --static --libs $(PKGS) 2>/dev/null))
+PKG_LIBS    = -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lpthread -ldl
 STATIC_DEPS = $(CURL_PREFIX)/lib/libcurl.a
 # Compact relative relocations (DT_RELR, binutils 2.38 and glibc 2.36): the
 # static binary carries 19,000 of them, mostly OpenSSL's tables, and the
@@ -58,7 +60,7 @@ ALL_LDFLAGS += $(RELR)
 # load or bind at start.  scripts/link-static.sh drops glibc's expected NSS
 # notices from that link, and nothing else.
 SIGN_LDFLAGS = -static-pie
-SIGN_LIBS    = $(shell $(STATIC_PC) --static --libs $(PKGS) 2>/dev/null) -lpthread -ldl
+SIGN_LIBS    = $(STATIC_LIBS) -lpthread -ldl
 SIGN_LINK    = ./scripts/link-static.sh
 else
 B = build

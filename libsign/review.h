@@ -54,8 +54,15 @@ typedef struct signp_review signp_review;
  * mutating one, so its review holds the images that will run; the
  * mutating one's may still change.)
  *
- * A key given twice in any object is refused: the API server's decoder and
- * this one must not see two different images in one container.
+ * The body is read in one pass of yajl's event parser, without a tree of
+ * it: the request's fields and the images are kept, the rest is only
+ * checked to be JSON (UTF-8, one value, nesting to 2048 levels, no \u0000
+ * in any string or key).  A key that is read (apiVersion, kind, request,
+ * its uid, kind, group, subResource, namespace, name, operation, object,
+ * the objects on the way to a pod spec, the container lists, a container's
+ * image) given twice in its object is refused: the API server's decoder and
+ * this one must not see two different images in one container.  A key
+ * given twice where nothing is read (a label) changes nothing read.
  *
  * Returns SIGN_OK with *out a new review (free with signp_review_free), or
  * SIGN_EFORMAT with err naming the field ("admission review:

@@ -4,7 +4,7 @@
 # `make fuzz`, `make bench` and .ci/run.  Needs root (or sudo) only when something is missing.
 set -eu
 
-build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libyaml-dev libevent-dev libcmocka-dev pkg-config make gcc"
+build="libssl-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libyaml-dev libyajl-dev libevent-dev libcmocka-dev pkg-config make gcc"
 test="docker-registry skopeo curl openssl time mandoc apache2-utils notary faketime strace jq"
 # `make STATIC=1` builds a lean libcurl from Debian's source (build-curl.sh)
 static="libcurl4-openssl-dev dpkg-dev patch xz-utils"
