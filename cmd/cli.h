@@ -33,6 +33,16 @@ int cmd_signer(cli *c, int argc, char **argv);
 int cmd_revoke(cli *c, int argc, char **argv);
 int cmd_admission(cli *c, int argc, char **argv);
 
+/* References: argv[first..argc), then the lines of --refs-from FROM
+ * ("-": standard input; blank lines and "#" comments skipped), or NULL.
+ * Returns EXIT_OK, or EXIT_USAGE having said why (refs then empty). */
+typedef struct cli_refs {
+	char **v;
+	size_t n, cap;
+} cli_refs;
+int cli_refs_gather(cli_refs *r, int argc, char **argv, int first, const char *from);
+void cli_refs_free(cli_refs *r);
+
 /* Print "sign: <message>" (+ hint) to stderr; return the exit code for rc. */
 int cli_fail(const cli *c, int rc, const sign_error *err);
 /* Usage error: print "sign: <msg>" and the usage line; exit code 2. */

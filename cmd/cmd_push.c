@@ -8,7 +8,8 @@
 
 static const char usage[] =
 	"usage: sign push [--from oci:DIR[:tag]] [--gun GUN] [--recursive] [--key KEYID[,KEYID...]]\n"
-	"                 [--timestamp-lifetime DURATION] [--local-snapshot] [--referrers] REF...\n";
+	"                 [--timestamp-lifetime DURATION] [--local-snapshot] [--referrers]\n"
+	"                 [--refs-from FILE|-] REF...\n";
 
 /* One line per reference: REPO@DIGEST, or one JSON object with -o json. */
 static void print_result(const cli *c, const sign_push_result *res)
@@ -49,12 +50,15 @@ int cmd_push(cli *c, int argc, char **argv)
 		{ "timestamp-lifetime", required_argument, NULL, 't' },
 		{ "local-snapshot", no_argument, NULL, 'S' },
 		{ "referrers", no_argument, NULL, 'R' },
+		{ "refs-from", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
 	sign_push_result res = SIGN_PUSH_RESULT_INIT;
 	sign_error err;
+	const char *from = NULL;
+	cli_refs refs;
 	int ch, rc;
 
 	memset(&err, 0, sizeof(err));
@@ -66,6 +70,7 @@ int cmd_push(cli *c, int argc, char **argv)
 		case 'r': o.recursive = 1; break;
 		case 'S': o.local_snapshot = 1; break;
 		case 'R': o.referrers = 1; break;
+		case 'F': from = optarg; break;
 		case 't':
 			if ((o.timestamp_lifetime = cli_duration(optarg)) <= 0)
 				return cli_usage(usage, "--timestamp-lifetime %s: use e.g. 14d, 36h, 3600", optarg);
@@ -74,16 +79,27 @@ int cmd_push(cli *c, int argc, char **argv)
 		default: return cli_usage(usage, "bad option");
 		}
 	}
-	if (optind >= argc)
+	if (optind >= argc && from == NULL)
 		return cli_usage(usage, "push needs a REF");
-	if ((rc = cli_open(c, &err)) != SIGN_OK)
+	if ((rc = cli_refs_gather(&refs, argc, argv, optind, from)) != EXIT_OK)
+		return rc;
+	if (refs.n == 0) {
+		cli_refs_free(&refs);
+		return cli_usage(usage, "push needs a REF: --refs-from %s holds none", from);
+	}
+	if ((rc = cli_open(c, &err)) != SIGN_OK) {
+		cli_refs_free(&refs);
 		return cli_fail(c, rc, &err);
+	}
 	/* in order, one context: each key is decrypted once; the first
 	 * failure stops the run (the references before it stay signed) */
-	for (int i = optind; i < argc; i++) {
-		if ((rc = sign_push(&res, c->ctx, argv[i], &o, &err)) != SIGN_OK)
-			return cli_fail(c, rc, &err);
-		print_result(c, &res);
+	rc = EXIT_OK;
+	for (size_t i = 0; i < refs.n && rc == EXIT_OK; i++) {
+		if ((rc = sign_push(&res, c->ctx, refs.v[i], &o, &err)) != SIGN_OK)
+			rc = cli_fail(c, rc, &err);
+		else
+			print_result(c, &res);
 	}
-	return EXIT_OK;
+	cli_refs_free(&refs);
+	return rc;
 }

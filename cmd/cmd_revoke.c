@@ -1,36 +1,72 @@
 /*
- * cmd_revoke.c - sign revoke [--gun GUN] REF
+ * cmd_revoke.c - sign revoke [--gun GUN] [--refs-from FILE|-] REF...
  */
 #include "cli.h"
 
+#include <getopt.h>
 #include <jansson.h>
 #include <string.h>
 
-static const char usage[] = "usage: sign revoke [--gun GUN] REF\n";
+static const char usage[] = "usage: sign revoke [--gun GUN] [--refs-from FILE|-] REF...\n";
 
-int cmd_revoke(cli *c, int argc, char **argv)
+static void print_revoked(const cli *c, const sign_buf *out)
 {
-	const char *gun, *arg;
-	sign_buf out = SIGN_BUF_INIT;
-	sign_error err;
-	int rc;
-
-	memset(&err, 0, sizeof(err));
-	if ((rc = cli_gun_and_arg(argc, argv, usage, "revoke needs one REF with a tag", &gun, &arg)) >= 0)
-		return rc;
-	if ((rc = cli_open(c, &err)) != SIGN_OK)
-		return cli_fail(c, rc, &err);
-	if ((rc = sign_revoke(&out, c->ctx, arg, gun, &err)) != SIGN_OK)
-		return cli_fail(c, rc, &err);
 	if (c->json) {
-		printf("%s\n", out.ptr);
+		printf("%s\n", out->ptr);
 	} else if (!c->quiet) {
-		json_t *j = json_loads(out.ptr, 0, NULL);
+		json_t *j = json_loads(out->ptr, 0, NULL);
 		fprintf(stderr, "sign: revoked %s:%s (%s)%s\n", json_string_value(json_object_get(j, "gun")),
 			json_string_value(json_object_get(j, "tag")), json_string_value(json_object_get(j, "digest")),
 			json_is_true(json_object_get(j, "signature_removed")) ? "; its detached signature is deleted" : "");
 		json_decref(j);
 	}
-	sign_buf_dispose(&out);
-	return EXIT_OK;
+	fflush(stdout);
+}
+
+int cmd_revoke(cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "gun", required_argument, NULL, 'g' },
+		{ "refs-from", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *gun = NULL, *from = NULL;
+	sign_error err;
+	cli_refs refs;
+	int ch, rc;
+
+	memset(&err, 0, sizeof(err));
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'g': gun = optarg; break;
+		case 'F': from = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
+	}
+	if (optind >= argc && from == NULL)
+		return cli_usage(usage, "revoke needs a REF with a tag");
+	if ((rc = cli_refs_gather(&refs, argc, argv, optind, from)) != EXIT_OK)
+		return rc;
+	if (refs.n == 0) {
+		cli_refs_free(&refs);
+		return cli_usage(usage, "revoke needs a REF with a tag: --refs-from %s holds none", from);
+	}
+	if ((rc = cli_open(c, &err)) != SIGN_OK) {
+		cli_refs_free(&refs);
+		return cli_fail(c, rc, &err);
+	}
+	/* in order; the first failure stops the run (those before it stay revoked) */
+	rc = EXIT_OK;
+	for (size_t i = 0; i < refs.n && rc == EXIT_OK; i++) {
+		sign_buf out = SIGN_BUF_INIT;
+		if ((rc = sign_revoke(&out, c->ctx, refs.v[i], gun, &err)) != SIGN_OK)
+			rc = cli_fail(c, rc, &err);
+		else
+			print_revoked(c, &out);
+		sign_buf_dispose(&out);
+	}
+	cli_refs_free(&refs);
+	return rc;
 }

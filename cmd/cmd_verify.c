@@ -13,7 +13,7 @@
 static const char usage[] =
 	"usage: sign verify [--root-key FILE]... [--root-ca FILE] [--key PUBKEY] [--offline]\n"
 	"                   [--signer ROLE]... [--threshold N] [--gun GUN]\n"
-	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] REF...\n";
+	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] [--refs-from FILE|-] REF...\n";
 
 /* --signer NAME: a role name as is (targets, targets/NAME), or a signer's
  * name as `sign signer add` takes it, for targets/NAME.  A new string. */
@@ -81,12 +81,15 @@ int cmd_verify(cli *c, int argc, char **argv)
 		{ "root-ca", required_argument, NULL, 'C' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
+		{ "refs-from", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_verify_options o = SIGN_VERIFY_OPTIONS_INIT;
 	const char **roots = NULL, **signers = NULL;
 	size_t nroots = 0, nsigners = 0;
+	const char *from = NULL;
+	cli_refs refs = { NULL, 0, 0 };
 	sign_error err;
 	int ch, rc, worst = EXIT_OK;
 
@@ -118,6 +121,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 			break;
 		case 'k': o.key = optarg; break;
 		case 'O': o.offline = 1; break;
+		case 'F': from = optarg; break;
 		case 'g': o.gun = optarg; break;
 		case 'a':
 			if ((o.at = parse_at(optarg)) == 0) {
@@ -140,8 +144,14 @@ int cmd_verify(cli *c, int argc, char **argv)
 		rc = cli_usage(usage, "--key checks the detached signature only: it takes no --root-ca or --signer");
 		goto out;
 	}
-	if (optind >= argc) {
+	if (optind >= argc && from == NULL) {
 		rc = cli_usage(usage, "verify needs at least one REF");
+		goto out;
+	}
+	if ((rc = cli_refs_gather(&refs, argc, argv, optind, from)) != EXIT_OK)
+		goto out;
+	if (refs.n == 0) {
+		rc = cli_usage(usage, "verify needs at least one REF: --refs-from %s holds none", from);
 		goto out;
 	}
 	if ((rc = cli_open(c, &err)) != SIGN_OK) {
@@ -150,17 +160,17 @@ int cmd_verify(cli *c, int argc, char **argv)
 	}
 	if (c->json)
 		printf("{\"results\":[");
-	for (int i = optind; i < argc; i++) {
+	for (size_t i = 0; i < refs.n; i++) {
 		sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
 		int code;
 		memset(&err, 0, sizeof(err));
-		rc = sign_verify(&res, c->ctx, argv[i], &o, &err);
+		rc = sign_verify(&res, c->ctx, refs.v[i], &o, &err);
 		code = cli_exit_code(rc);
 		if (code > worst)
 			worst = code;
 		if (c->json) {
-			printf("%s{\"reference\":", i > optind ? "," : "");
-			cli_json_str(stdout, argv[i]);
+			printf("%s{\"reference\":", i > 0 ? "," : "");
+			cli_json_str(stdout, refs.v[i]);
 			printf(",\"verified\":%s", rc == SIGN_OK ? "true" : "false");
 			if (rc == SIGN_OK) {
 				printf(",\"repository\":");
@@ -190,7 +200,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		} else if (rc == SIGN_OK) {
 			printf("%s@%s\n", res.repository, res.digest);
 			if (c->verbose)
-				fprintf(stderr, "sign: %s: %ld requests, %ld connections\n", argv[i],
+				fprintf(stderr, "sign: %s: %ld requests, %ld connections\n", refs.v[i],
 					res.requests, res.connections);
 		} else {
 			cli_fail(c, rc, &err);
@@ -201,6 +211,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
 	rc = worst;
 out:
+	cli_refs_free(&refs);
 	free(roots);
 	for (size_t i = 0; i < nsigners; i++)
 		free((char *)signers[i]);
