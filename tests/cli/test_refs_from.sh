@@ -51,6 +51,7 @@ expect "… ok is false" test "$(jq -r .ok "$OUT")" = false
 run "revoke --refs-from -" 0 sh -c "printf '%s\n' '$G:b' | '$SIGN' --home '$P' revoke --refs-from -"
 expect "… says what it revoked" has "^sign: revoked $G:b ($DB)" "$ERR"
 run "… and the tag no longer verifies" 1 "$SIGN" --home "$P" verify "$G:b"
+expect "… says it is not signed" has "^sign: .*batch/app:b is not signed" "$ERR"
 run "… while the others still do" 0 "$SIGN" --home "$P" verify "$G:a" "$G:c"
 
 # refusals, each with its reason, before anything is signed
