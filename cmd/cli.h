@@ -42,6 +42,12 @@ typedef struct cli_refs {
 } cli_refs;
 int cli_refs_gather(cli_refs *r, int argc, char **argv, int first, const char *from);
 void cli_refs_free(cli_refs *r);
+/* What push, verify and revoke do first: the references gathered, none
+ * being the usage error `what` ("push needs a REF"), then the context
+ * opened.  Returns EXIT_OK, or the exit code having said why (refs then
+ * empty). */
+int cli_refs_start(cli *c, cli_refs *r, int argc, char **argv, int first, const char *from,
+	const char *usage, const char *what);
 
 /* Print "sign: <message>" (+ hint) to stderr; return the exit code for rc. */
 int cli_fail(const cli *c, int rc, const sign_error *err);

@@ -79,18 +79,8 @@ int cmd_push(cli *c, int argc, char **argv)
 		default: return cli_usage(usage, "bad option");
 		}
 	}
-	if (optind >= argc && from == NULL)
-		return cli_usage(usage, "push needs a REF");
-	if ((rc = cli_refs_gather(&refs, argc, argv, optind, from)) != EXIT_OK)
+	if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage, "push needs a REF")) != EXIT_OK)
 		return rc;
-	if (refs.n == 0) {
-		cli_refs_free(&refs);
-		return cli_usage(usage, "push needs a REF: --refs-from %s holds none", from);
-	}
-	if ((rc = cli_open(c, &err)) != SIGN_OK) {
-		cli_refs_free(&refs);
-		return cli_fail(c, rc, &err);
-	}
 	/* in order, one context: each key is decrypted once; the first
 	 * failure stops the run (the references before it stay signed) */
 	rc = EXIT_OK;

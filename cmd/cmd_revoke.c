@@ -45,18 +45,9 @@ int cmd_revoke(cli *c, int argc, char **argv)
 		default: return cli_usage(usage, "bad option");
 		}
 	}
-	if (optind >= argc && from == NULL)
-		return cli_usage(usage, "revoke needs a REF with a tag");
-	if ((rc = cli_refs_gather(&refs, argc, argv, optind, from)) != EXIT_OK)
+	if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,
+		     "revoke needs a REF with a tag")) != EXIT_OK)
 		return rc;
-	if (refs.n == 0) {
-		cli_refs_free(&refs);
-		return cli_usage(usage, "revoke needs a REF with a tag: --refs-from %s holds none", from);
-	}
-	if ((rc = cli_open(c, &err)) != SIGN_OK) {
-		cli_refs_free(&refs);
-		return cli_fail(c, rc, &err);
-	}
 	/* in order; the first failure stops the run (those before it stay revoked) */
 	rc = EXIT_OK;
 	for (size_t i = 0; i < refs.n && rc == EXIT_OK; i++) {

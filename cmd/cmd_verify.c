@@ -144,20 +144,9 @@ int cmd_verify(cli *c, int argc, char **argv)
 		rc = cli_usage(usage, "--key checks the detached signature only: it takes no --root-ca or --signer");
 		goto out;
 	}
-	if (optind >= argc && from == NULL) {
-		rc = cli_usage(usage, "verify needs at least one REF");
+	if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,
+		     "verify needs at least one REF")) != EXIT_OK)
 		goto out;
-	}
-	if ((rc = cli_refs_gather(&refs, argc, argv, optind, from)) != EXIT_OK)
-		goto out;
-	if (refs.n == 0) {
-		rc = cli_usage(usage, "verify needs at least one REF: --refs-from %s holds none", from);
-		goto out;
-	}
-	if ((rc = cli_open(c, &err)) != SIGN_OK) {
-		rc = cli_fail(c, rc, &err);
-		goto out;
-	}
 	if (c->json)
 		printf("{\"results\":[");
 	for (size_t i = 0; i < refs.n; i++) {

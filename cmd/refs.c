@@ -130,3 +130,26 @@ int cli_refs_gather(cli_refs *r, int argc, char **argv, int first, const char *f
 		cli_refs_free(r);
 	return rc;
 }
+
+int cli_refs_start(cli *c, cli_refs *r, int argc, char **argv, int first, const char *from,
+	const char *usage, const char *what)
+{
+	sign_error err;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (first >= argc && from == NULL)
+		return cli_usage(usage, "%s", what);
+	if ((rc = cli_refs_gather(r, argc, argv, first, from)) != EXIT_OK)
+		return rc;
+	if (r->n == 0) {
+		cli_refs_free(r);
+		return cli_usage(usage, "%s: --refs-from %s holds none", what, from);
+	}
+	memset(&err, 0, sizeof(err));
+	if ((rc = cli_open(c, &err)) != SIGN_OK) {
+		cli_refs_free(r);
+		return cli_fail(c, rc, &err);
+	}
+	return EXIT_OK;
+}
