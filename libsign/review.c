@@ -121,24 +121,26 @@ enum { V_ABSENT, V_NULL, V_GOOD, V_OTHER };
 enum { F_API, F_REVIEW_KIND, F_UID, F_GROUP, F_KIND, F_SUB, F_NS, F_NAME, F_OP, F_COUNT };
 
 /* Keys of the root, the request and the kind, by the frame they are in;
- * a key's number is its bit in the frame's seen mask. */
+ * a key's number is its bit in the frame's seen mask.  A key read is a
+ * string (field) or opens an object to read from (opens). */
 static const struct {
 	int at;
 	const char *key;
-	int field; /* F_*, or -1 for an object */
+	int field; /* F_*, or -1 */
+	int opens; /* AT_REQUEST, AT_KIND, AT_NODE (request.object), or AT_SKIP */
 } keys[] = {
-	{ AT_ROOT, "apiVersion", F_API },
-	{ AT_ROOT, "kind", F_REVIEW_KIND },
-	{ AT_ROOT, "request", -1 },
-	{ AT_REQUEST, "uid", F_UID },
-	{ AT_REQUEST, "kind", -1 },
-	{ AT_REQUEST, "subResource", F_SUB },
-	{ AT_REQUEST, "namespace", F_NS },
-	{ AT_REQUEST, "name", F_NAME },
-	{ AT_REQUEST, "operation", F_OP },
-	{ AT_REQUEST, "object", -1 },
-	{ AT_KIND, "group", F_GROUP },
-	{ AT_KIND, "kind", F_KIND },
+	{ AT_ROOT, "apiVersion", F_API, AT_SKIP },
+	{ AT_ROOT, "kind", F_REVIEW_KIND, AT_SKIP },
+	{ AT_ROOT, "request", -1, AT_REQUEST },
+	{ AT_REQUEST, "uid", F_UID, AT_SKIP },
+	{ AT_REQUEST, "kind", -1, AT_KIND },
+	{ AT_REQUEST, "subResource", F_SUB, AT_SKIP },
+	{ AT_REQUEST, "namespace", F_NS, AT_SKIP },
+	{ AT_REQUEST, "name", F_NAME, AT_SKIP },
+	{ AT_REQUEST, "operation", F_OP, AT_SKIP },
+	{ AT_REQUEST, "object", -1, AT_NODE },
+	{ AT_KIND, "group", F_GROUP, AT_SKIP },
+	{ AT_KIND, "kind", F_KIND, AT_SKIP },
 };
 
 /* A fault of a list's element: its index and what. */
@@ -352,13 +354,12 @@ static int value(reader *p, int type, const unsigned char *s, size_t len)
 			    (p->field[field] = signp_strndup((const char *)s, len)) == NULL)
 				return p->nomem = 1, 0;
 		} else {
-			int *state = top->at == AT_ROOT ? &p->request :
-				     top->at == AT_REQUEST && strcmp(keys[key].key, "kind") == 0 ? &p->kind :
-												   &p->node[N_OBJECT];
+			int opens = keys[key].opens;
+			int *state = opens == AT_REQUEST ? &p->request :
+				     opens == AT_KIND ? &p->kind : &p->node[N_OBJECT];
 			*state = type == T_MAP ? V_GOOD : v;
 			if (type == T_MAP) {
-				f.at = top->at == AT_ROOT ? AT_REQUEST :
-				       state == &p->kind ? AT_KIND : AT_NODE;
+				f.at = (unsigned char)opens;
 				f.node = N_OBJECT;
 				return push(p, f);
 			}
