@@ -16,21 +16,30 @@ static int journal_reconcile(signp_target_change **extra, size_t *nextra, sign_c
 {
 	const json_t *targets = json_object_get(t->targets->signed_obj, "targets");
 	const char *tag;
-	json_t *e, *tmp;
+	json_t *e, *tmp, *own = NULL;
 	size_t n = 0;
 	*extra = NULL;
 	*nextra = 0;
 	if (req->journal == NULL || json_object_size(req->journal) == 0)
 		return SIGN_OK;
-	if ((*extra = calloc(json_object_size(req->journal), sizeof(**extra))) == NULL)
+	/* the request's own tags, as a set: a batch push has thousands */
+	if ((*extra = calloc(json_object_size(req->journal), sizeof(**extra))) == NULL ||
+	    (own = json_object()) == NULL) {
+		free(*extra);
+		*extra = NULL;
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < req->nchanges; i++)
+		if (json_object_set_new(own, req->changes[i].tag, json_true()) != 0) {
+			json_decref(own);
+			free(*extra);
+			*extra = NULL;
+			return signp_err(err, SIGN_ENOMEM, "out of memory");
+		}
 	json_object_foreach_safe(req->journal, tmp, tag, e) {
 		const char *digest;
 		uint64_t size;
-		int own = 0;
-		for (size_t i = 0; i < req->nchanges; i++)
-			own |= strcmp(req->changes[i].tag, tag) == 0;
-		if (own)
+		if (json_object_get(own, tag))
 			continue;
 		if (!signp_journal_entry(e, &digest, &size)) {
 			json_object_del(req->journal, tag);
@@ -80,6 +89,7 @@ static int journal_reconcile(signp_target_change **extra, size_t *nextra, sign_c
 			break;
 		}
 	}
+	json_decref(own);
 	*nextra = n;
 	return SIGN_OK;
 }
