@@ -49,6 +49,18 @@ void cli_refs_free(cli_refs *r);
 int cli_refs_start(cli *c, cli_refs *r, int argc, char **argv, int first, const char *from,
 	const char *usage, const char *what);
 
+/* A progress line on standard error (progress.c): only on a terminal and
+ * without -q.  cli_progress_cb is a sign_progress_fn (arg: the
+ * cli_progress); cli_progress_end ends the line if one was drawn. */
+typedef struct cli_progress {
+	int on, shown;
+	const char *what;       /* "pushed", "migrated" */
+	int64_t start_ms, last_ms;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const cli *c, const char *what);
+void cli_progress_cb(void *arg, size_t done, size_t total);
+void cli_progress_end(cli_progress *p);
+
 /* Print "sign: <message>" (+ hint) to stderr; return the exit code for rc. */
 int cli_fail(const cli *c, int rc, const sign_error *err);
 /* Usage error: print "sign: <msg>" and the usage line; exit code 2. */

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -55,7 +56,8 @@ int cmd_push(cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_push_options o = SIGN_PUSH_OPTIONS_INIT;
-	sign_push_result res = SIGN_PUSH_RESULT_INIT;
+	sign_push_result *res;
+	cli_progress prog;
 	sign_error err;
 	const char *from = NULL;
 	cli_refs refs;
@@ -81,15 +83,25 @@ int cmd_push(cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage, "push needs a REF")) != EXIT_OK)
 		return rc;
-	/* in order, one context: each key is decrypted once; the first
-	 * failure stops the run (the references before it stay signed) */
-	rc = EXIT_OK;
-	for (size_t i = 0; i < refs.n && rc == EXIT_OK; i++) {
-		if ((rc = sign_push(&res, c->ctx, refs.v[i], &o, &err)) != SIGN_OK)
-			rc = cli_fail(c, rc, &err);
-		else
-			print_result(c, &res);
+	/* one batch: each repository's keys unlocked once and its trust
+	 * data published once; the first failure stops the run (what was
+	 * staged before it is still published) */
+	if ((res = calloc(refs.n, sizeof(*res))) == NULL) {
+		cli_refs_free(&refs);
+		fprintf(stderr, "sign: push: out of memory\n");
+		return EXIT_USAGE;
 	}
+	for (size_t i = 0; i < refs.n; i++)
+		res[i] = (sign_push_result)SIGN_PUSH_RESULT_INIT;
+	cli_progress_init(&prog, c, "pushed");
+	rc = sign_push_batch(res, refs.n, c->ctx, (const char *const *)refs.v, &o,
+		refs.n > 1 ? cli_progress_cb : NULL, &prog, &err);
+	cli_progress_end(&prog);
+	for (size_t i = 0; i < refs.n; i++)
+		if (res[i].digest[0])
+			print_result(c, &res[i]);
+	rc = rc == SIGN_OK ? EXIT_OK : cli_fail(c, rc, &err);
+	free(res);
 	cli_refs_free(&refs);
 	return rc;
 }

@@ -223,6 +223,27 @@ typedef struct sign_push_result {
 SIGN_EXTERN(int) sign_push(sign_push_result *out, sign_ctx *ctx, const char *ref,
 	const sign_push_options *opts, sign_error *err) SIGN_WARN_UNUSED;
 
+/* Progress of a long run: done of total units, called on the caller's
+ * thread between units of work.  The library never draws it. */
+typedef void (*sign_progress_fn)(void *arg, size_t done, size_t total);
+
+/* Push refs[0..n) as one batch: the references are grouped by repository
+ * (GUN), and each group is published once: its keys are unlocked once,
+ * each reference's tag resolved and detached signature written, then
+ * targets, snapshot and timestamp signed and published once for all of
+ * them.  Every reference is parsed before anything is done.  out[0..n)
+ * are results, each set with SIGN_PUSH_RESULT_INIT; out[i].digest is
+ * non-empty exactly when refs[i] was signed and published.  The first
+ * failure stops the run: the group's references staged before it are
+ * still published, later groups are not started, and its error is
+ * returned.  A result's requests count its own reference's requests; a
+ * group's shared ones (opening, publishing) are counted in its first
+ * result.  With opts->keyid each reference is published on its own
+ * (through the delegations that list the key).  progress may be NULL. */
+SIGN_EXTERN(int) sign_push_batch(sign_push_result *out, size_t n, sign_ctx *ctx, const char *const *refs,
+	const sign_push_options *opts, sign_progress_fn progress, void *progress_arg,
+	sign_error *err) SIGN_WARN_UNUSED;
+
 typedef struct sign_verify_options {
 	unsigned int version;
 	const char *const *root_keys; /* NULL-terminated list of pinned root public key files */
