@@ -341,10 +341,44 @@ static void scheme_file(sign_buf *out, const sign_ctx *ctx, const char *host)
 		signp_buf_putc(out, (*p == '/' ) ? '_' : *p);
 }
 
-int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err)
+/* A registry handle for host with the context's settings; scheme: the
+ * scheme to try first, or NULL for the one this home saw last (then said
+ * in hint_out, "" for none). */
+static int registry_new(signp_registry **out, sign_ctx *ctx, const char *host, const char *scheme,
+	char hint_out[8], sign_error *err)
 {
 	signp_registry_options o;
 	sign_buf path = SIGN_BUF_INIT, hint = SIGN_BUF_INIT;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.host = host;
+	o.insecure = signp_ctx_insecure(ctx, host);
+	o.ca_file = ctx->ca_file;
+	o.timeout = ctx->timeout;
+	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
+	o.docker_config = ctx->docker_config;
+	o.docker_auth_config = ctx->docker_auth_config;
+	if (scheme) {
+		o.scheme_hint = scheme;
+	} else {
+		scheme_file(&path, ctx, host);
+		if (signp_read_file(&hint, path.ptr, 16, NULL) == SIGN_OK &&
+		    (strcmp(hint.ptr, "http") == 0 || strcmp(hint.ptr, "https") == 0))
+			o.scheme_hint = hint.ptr;
+	}
+	if (hint_out)
+		signp_strlcpy(hint_out, scheme == NULL && o.scheme_hint ? o.scheme_hint : "", 8);
+	r = signp_registry_new(out, &o, err);
+	if (r == SIGN_OK)
+		signp_http_set_deadline(*out, &ctx->deadline_ms);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&hint);
+	return r;
+}
+
+int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err)
+{
 	int r;
 
 	for (size_t i = 0; i < ctx->nregs; i++) {
@@ -355,30 +389,26 @@ int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, si
 	}
 	if (ctx->nregs == SIGN_MAX_REGISTRIES)
 		return signp_err(err, SIGN_EINVAL, "too many registries in one call");
-	memset(&o, 0, sizeof(o));
-	o.host = host;
-	o.insecure = signp_ctx_insecure(ctx, host);
-	o.ca_file = ctx->ca_file;
-	o.timeout = ctx->timeout;
-	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
-	o.docker_config = ctx->docker_config;
-	o.docker_auth_config = ctx->docker_auth_config;
-	scheme_file(&path, ctx, host);
-	if (signp_read_file(&hint, path.ptr, 16, NULL) == SIGN_OK &&
-	    (strcmp(hint.ptr, "http") == 0 || strcmp(hint.ptr, "https") == 0))
-		o.scheme_hint = hint.ptr;
-	r = signp_registry_new(out, &o, err);
+	r = registry_new(out, ctx, host, NULL, ctx->regs[ctx->nregs].scheme_seen, err);
 	if (r == SIGN_OK) {
-		signp_http_set_deadline(*out, &ctx->deadline_ms);
 		signp_strlcpy(ctx->regs[ctx->nregs].host, host, sizeof(ctx->regs[0].host));
 		ctx->regs[ctx->nregs].reg = *out;
-		if (o.scheme_hint)
-			signp_strlcpy(ctx->regs[ctx->nregs].scheme_seen, o.scheme_hint, 8);
 		ctx->nregs++;
 	}
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&hint);
 	return r;
+}
+
+int signp_ctx_registry_own(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err)
+{
+	signp_registry *shared = NULL;
+	const char *scheme = NULL;
+	for (size_t i = 0; i < ctx->nregs; i++)
+		if (strcmp(ctx->regs[i].host, host) == 0)
+			shared = ctx->regs[i].reg;
+	/* the scheme the context's handle settled on, if it did */
+	if (shared)
+		scheme = signp_registry_scheme(shared);
+	return registry_new(out, ctx, host, scheme, NULL, err);
 }
 
 void signp_ctx_remember_schemes(sign_ctx *ctx)

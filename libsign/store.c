@@ -14,6 +14,7 @@
 
 struct signp_store {
 	signp_store_backend *be; /* owned */
+	signp_registry *own;     /* signp_store_open_own's handle (owned), or NULL */
 	char blob_cache[4096];   /* <home>/cache/blobs: verified blobs by digest, "" for none */
 };
 
@@ -53,12 +54,51 @@ fail:
 	return r;
 }
 
+int signp_store_open_own(signp_store **out, sign_ctx *ctx, const signp_ref *ref, sign_error *err)
+{
+	signp_store *s;
+	signp_registry *reg = NULL;
+	sign_buf cache = SIGN_BUF_INIT;
+	int r;
+
+	*out = NULL;
+	if (ref->layout)
+		return signp_err(err, SIGN_EINVAL, "a layout has no connection of its own");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "opening image store: out of memory");
+	if ((r = signp_ctx_registry_own(&reg, ctx, ref->host, err)) == SIGN_OK) {
+		s->own = reg;
+		r = signp_store_registry_open(&s->be, reg, ref->host, ref->path, err);
+	}
+	if (r != SIGN_OK) {
+		signp_store_free(s);
+		return r;
+	}
+	if (signp_ctx_path(&cache, ctx, "cache/blobs") == SIGN_OK)
+		signp_strlcpy(s->blob_cache, cache.ptr, sizeof(s->blob_cache));
+	sign_buf_dispose(&cache);
+	*out = s;
+	return SIGN_OK;
+}
+
+long signp_store_own_requests(const signp_store *s)
+{
+	return s->own ? signp_registry_requests(s->own) : 0;
+}
+
+void signp_store_own_counters(const signp_store *s, long *requests, long *connections)
+{
+	*requests = s->own ? signp_registry_requests(s->own) : 0;
+	*connections = s->own ? signp_registry_connections(s->own) : 0;
+}
+
 void signp_store_free(signp_store *s)
 {
 	if (s == NULL)
 		return;
 	if (s->be != NULL)
 		s->be->free(s->be);
+	signp_registry_free(s->own);
 	free(s);
 }
 

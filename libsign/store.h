@@ -23,6 +23,14 @@ typedef struct signp_store signp_store;
  * layout folder (with create, a new one is made). */
 int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create,
 	sign_error *err);
+/* The same registry repository over a registry handle of its own (a
+ * connection of its own: signp_ctx_registry_own), for a worker thread of
+ * a batch; the blob cache is the home's, whose folder the context's store
+ * made.  Not for layouts. */
+int signp_store_open_own(signp_store **out, sign_ctx *ctx, const signp_ref *ref, sign_error *err);
+/* Requests made over that handle (0 for other stores); and connections. */
+long signp_store_own_requests(const signp_store *s);
+void signp_store_own_counters(const signp_store *s, long *requests, long *connections);
 void signp_store_free(signp_store *s);
 /* SIGNP_STORE_CAP_* of s. */
 unsigned int signp_store_caps(const signp_store *s);
