@@ -22,6 +22,9 @@
 #include "signer.h"
 #include "update.h"
 #include "upload.h"
+#include "pool.h"
+
+#include <pthread.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,14 +45,28 @@ typedef struct push_group {
 	int created_repository;
 } push_group;
 
+/* The context's requests since mark. */
+static long requests_since(const sign_ctx *ctx, long mark)
+{
+	long now = 0;
+	signp_ctx_counters(ctx, &now, NULL);
+	return now - mark;
+}
+
+/* Sort key: the group's first reference's index, then the reference's. */
+typedef struct push_slot {
+	size_t group, index;
+} push_slot;
+
 /* A platform manifest of an index, signed as the index is (--recursive). */
-static int stage_platforms(push_group *g, const char *refstr, const char *digest, sign_error *err)
+static int stage_platforms(push_group *g, signp_store *st, const char *refstr, const char *digest,
+	sign_error *err)
 {
 	sign_buf body = SIGN_BUF_INIT;
 	char got[80];
 	json_t *doc, *d;
 	size_t i;
-	int r = signp_store_get_manifest(g->st, digest, SIGN_MAX_MANIFEST, &body, NULL, got, err);
+	int r = signp_store_get_manifest(st, digest, SIGN_MAX_MANIFEST, &body, NULL, got, err);
 	doc = r == SIGN_OK ? json_loadb(body.ptr, body.size, 0, NULL) : NULL;
 	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
 		const char *cd = json_string_value(json_object_get(d, "digest"));
@@ -61,22 +78,25 @@ static int stage_platforms(push_group *g, const char *refstr, const char *digest
 		 * hashed (the store refuses content that does not hash to
 		 * it): what is signed is what the registry holds */
 		signp_buf_clear(&body);
-		r = signp_store_get_manifest(g->st, cd, SIGN_MAX_MANIFEST, &body, NULL, pd, err);
+		r = signp_store_get_manifest(st, cd, SIGN_MAX_MANIFEST, &body, NULL, pd, err);
 		if (r == SIGN_OK && strcmp(pd, cd) != 0)
 			r = signp_err(err, SIGN_EREGISTRY, "push %s: platform manifest %s: the registry sent "
 				"content with digest %s", refstr, cd, pd);
 		if (r == SIGN_OK)
-			r = signp_push_signature(&ch, g->st, g->ref.gun, cd, g->k.targets, err);
+			r = signp_push_signature(&ch, st, g->ref.gun, cd, g->k.targets, err);
 	}
 	json_decref(doc);
 	sign_buf_dispose(&body);
 	return r;
 }
 
-/* One reference of the group: its tag resolved (after the upload of
- * --from), the keys unlocked the first time, its detached signature
- * written.  out gets the tag, digest and size to publish. */
-static int stage_ref(push_group *g, sign_push_result *out, const char *refstr, sign_error *err)
+/* One reference of the group, over st (the group's store, or a worker's):
+ * its tag resolved (after the upload of --from), the keys unlocked the
+ * first time, its detached signature written.  out gets the tag, digest
+ * and size to publish.  Once the keys are unlocked, it runs on worker
+ * threads: it then touches only st, out and the keys (read). */
+static int stage_ref(push_group *g, signp_store *st, sign_push_result *out, const char *refstr,
+	sign_error *err)
 {
 	const sign_push_options *opts = g->opts;
 	signp_ref ref;
@@ -89,14 +109,14 @@ static int stage_ref(push_group *g, sign_push_result *out, const char *refstr, s
 	    (r = signp_push_tag(&tag, &ref, refstr, err)) != SIGN_OK)
 		return r;
 	if (opts->from &&
-	    (r = signp_upload_from(g->ctx, opts->from, g->st, tag, up_digest, up_mt, &up_size, err)) != SIGN_OK)
+	    (r = signp_upload_from(g->ctx, opts->from, st, tag, up_digest, up_mt, &up_size, err)) != SIGN_OK)
 		return r;
-	if ((r = signp_push_resolve(out->digest, mt, &out->size, g->st, &ref, refstr, tag, err)) != SIGN_OK)
+	if ((r = signp_push_resolve(out->digest, mt, &out->size, st, &ref, refstr, tag, err)) != SIGN_OK)
 		return r;
 	if (opts->from && strcmp(out->digest, up_digest) != 0) {
 		/* the tag no longer names what we uploaded: sign neither */
 		r = signp_err(err, SIGN_EREGISTRY, "push %s: uploaded %s under tag %s, but the %s now serves "
-			"%s for it; nothing was signed", refstr, up_digest, tag, signp_store_noun(g->st),
+			"%s for it; nothing was signed", refstr, up_digest, tag, signp_store_noun(st),
 			out->digest);
 		signp_err_hint(err, "another writer moved the tag, or the registry is not trustworthy; "
 			"check who pushes to %s", ref.gun);
@@ -126,12 +146,12 @@ static int stage_ref(push_group *g, sign_push_result *out, const char *refstr, s
 	/* the signature goes first: an interrupted push leaves a signature
 	 * that nothing references yet, never a tag without a signature */
 	r = opts->referrers ?
-		signp_push_signature_referrer(&out->new_signature, g->st, g->ref.gun, out->digest, mt,
+		signp_push_signature_referrer(&out->new_signature, st, g->ref.gun, out->digest, mt,
 			out->size, g->k.targets, err) :
-		signp_push_signature(&out->new_signature, g->st, g->ref.gun, out->digest, g->k.targets, err);
+		signp_push_signature(&out->new_signature, st, g->ref.gun, out->digest, g->k.targets, err);
 	if (r == SIGN_OK && opts->recursive &&
 	    (strcmp(mt, SIGN_MT_OCI_INDEX) == 0 || strcmp(mt, SIGN_MT_DOCKER_LIST) == 0))
-		r = stage_platforms(g, refstr, out->digest, err);
+		r = stage_platforms(g, st, refstr, out->digest, err);
 	if (r != SIGN_OK) {
 		out->digest[0] = '\0';
 		return r;
@@ -212,6 +232,107 @@ out:
 	return r;
 }
 
+/* The references after the first of a group, staged over a pool of
+ * threads, each with a connection of its own. */
+#define PUSH_CONNECTIONS 8
+
+typedef struct pool_job {
+	push_group *g;
+	sign_push_result *out;
+	const char *const *refs;
+	const push_slot *slots;  /* the job's references */
+	size_t n;
+	/* progress, as the whole batch's */
+	size_t base, total;
+	sign_progress_fn progress;
+	void *progress_arg;
+	/* the lowest failing reference's error */
+	pthread_mutex_t mu;
+	size_t err_item;
+	int rc;
+	sign_error err;
+} pool_job;
+
+static int pool_stage(void *shared, void *state, size_t item)
+{
+	pool_job *j = shared;
+	signp_store *st = state;
+	sign_push_result *o = &j->out[j->slots[item].index];
+	int own = st != j->g->st, r;
+	long before = 0;
+	sign_error e;
+
+	memset(&e, 0, sizeof(e));
+	if (own)
+		before = signp_store_own_requests(st);
+	else
+		signp_ctx_counters(j->g->ctx, &before, NULL);
+	r = stage_ref(j->g, st, o, j->refs[j->slots[item].index], &e);
+	o->requests = own ? signp_store_own_requests(st) - before : requests_since(j->g->ctx, before);
+	if (r != SIGN_OK) {
+		pthread_mutex_lock(&j->mu);
+		if (item < j->err_item) {
+			j->err_item = item;
+			j->rc = r;
+			j->err = e;
+		}
+		pthread_mutex_unlock(&j->mu);
+	}
+	return r != SIGN_OK;
+}
+
+static void pool_progress(void *arg, size_t done, size_t n)
+{
+	pool_job *j = arg;
+	(void)n;
+	j->progress(j->progress_arg, j->base + done, j->total);
+}
+
+/* Returns how many of the job's references (from the first) staged before
+ * the first failure, all of them when none failed (*rc, err: that failure).
+ * The requests of the calling thread's store are added to *main_requests. */
+static size_t stage_pool(pool_job *j, long *main_requests, int *rc, sign_error *err)
+{
+	void *states[PUSH_CONNECTIONS + 1];
+	size_t nstates = 1, ok;
+
+	j->err_item = j->n;
+	j->rc = SIGN_OK;
+	memset(&j->err, 0, sizeof(j->err));
+	states[0] = j->g->st;
+	/* a registry's references over connections of their own; a layout's,
+	 * and an upload's (--from), on this thread */
+	if ((signp_store_caps(j->g->st) & SIGNP_STORE_CAP_NET) && j->g->opts->from == NULL &&
+	    pthread_mutex_init(&j->mu, NULL) == 0) {
+		while (nstates <= PUSH_CONNECTIONS && nstates <= j->n) {
+			signp_store *w = NULL;
+			sign_error e;
+			if (signp_store_open_own(&w, j->g->ctx, &j->g->ref, &e) != SIGN_OK)
+				break;
+			states[nstates++] = w;
+		}
+	} else if (pthread_mutex_init(&j->mu, NULL) != 0) {
+		*rc = signp_err(err, SIGN_ENOMEM, "push: cannot make a mutex");
+		return 0;
+	}
+	ok = signp_pool_run(j->n, states, nstates, pool_stage, j, j->progress ? pool_progress : NULL, j);
+	for (size_t t = 0; t < nstates; t++) {
+		if (t > 0)
+			signp_store_free(states[t]);
+	}
+	pthread_mutex_destroy(&j->mu);
+	if (nstates == 1) {
+		/* the calling thread's store: its requests are the context's */
+		for (size_t i = 0; i < j->n; i++)
+			*main_requests += j->out[j->slots[i].index].requests;
+	}
+	if (j->rc != SIGN_OK) {
+		*rc = j->rc;
+		*err = j->err;
+	}
+	return ok;
+}
+
 static void group_close(push_group *g)
 {
 	signp_publish_end(g->tx);
@@ -222,18 +343,7 @@ static void group_close(push_group *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* The context's requests since mark. */
-static long requests_since(const sign_ctx *ctx, long mark)
-{
-	long now = 0;
-	signp_ctx_counters(ctx, &now, NULL);
-	return now - mark;
-}
 
-/* Sort key: the group's first reference's index, then the reference's. */
-typedef struct push_slot {
-	size_t group, index;
-} push_slot;
 
 static int slot_cmp(const void *a, const void *b)
 {
@@ -325,7 +435,7 @@ SIGN_EXTERN(int) sign_push_batch(sign_push_result *out, size_t n, sign_ctx *ctx,
 	for (size_t s = 0; s < n && failed == SIGN_OK;) {
 		size_t end = s, staged = 0;
 		sign_push_result **res;
-		long before = 0, mark = 0, shared;
+		long before = 0, mark = 0, shared, main_requests = 0;
 		while (end < n && slots[end].group == slots[s].group)
 			end++;
 		if ((res = calloc(end - s, sizeof(*res))) == NULL) {
@@ -338,15 +448,29 @@ SIGN_EXTERN(int) sign_push_batch(sign_push_result *out, size_t n, sign_ctx *ctx,
 		g->po.allow_missing = 1;
 		r = signp_push_open(&g->ref, &g->st, &g->be, ctx, refs[slots[s].index], opts->gun,
 			opts->from != NULL, err);
-		for (size_t i = s; r == SIGN_OK && i < end; i++) {
+		/* on this thread until the keys are unlocked (the first
+		 * reference that resolves), then over the pool */
+		size_t i = s;
+		for (; r == SIGN_OK && i < end && !g->have_keys; i++) {
 			sign_push_result *o = &out[slots[i].index];
 			signp_ctx_counters(ctx, &mark, NULL);
-			r = stage_ref(g, o, refs[slots[i].index], err);
+			r = stage_ref(g, g->st, o, refs[slots[i].index], err);
 			o->requests = requests_since(ctx, mark);
+			main_requests += o->requests;
 			if (r == SIGN_OK)
 				res[staged++] = o;
 			if (progress)
 				progress(progress_arg, ++done, n);
+		}
+		if (r == SIGN_OK && i < end) {
+			pool_job job = { .g = g, .out = out, .refs = refs, .slots = slots + i, .n = end - i,
+				.base = done, .total = n, .progress = progress, .progress_arg = progress_arg };
+			size_t ok = stage_pool(&job, &main_requests, &r, err);
+			for (size_t j = 0; j < ok; j++)
+				res[staged++] = &out[slots[i + j].index];
+			for (size_t j = ok; j < end - i; j++)
+				out[slots[i + j].index].digest[0] = '\0';
+			done += end - i;
 		}
 		if (r != SIGN_OK) {
 			/* the references staged before the failure are still
@@ -354,10 +478,9 @@ SIGN_EXTERN(int) sign_push_batch(sign_push_result *out, size_t n, sign_ctx *ctx,
 			failed = r;
 			first = *err;
 		}
-		signp_ctx_counters(ctx, &mark, NULL);
 		if (staged && (r = publish_group(g, res, staged, err)) != SIGN_OK) {
-			for (size_t i = 0; i < staged; i++)
-				res[i]->digest[0] = '\0';
+			for (size_t k = 0; k < staged; k++)
+				res[k]->digest[0] = '\0';
 			if (failed == SIGN_OK) {
 				failed = r;
 				first = *err;
@@ -366,9 +489,7 @@ SIGN_EXTERN(int) sign_push_batch(sign_push_result *out, size_t n, sign_ctx *ctx,
 		if (staged) {
 			/* the repository's opening and its publish are counted in
 			 * its first reference's requests */
-			shared = requests_since(ctx, before);
-			for (size_t i = 0; i < staged; i++)
-				shared -= res[i]->requests;
+			shared = requests_since(ctx, before) - main_requests;
 			res[0]->requests += shared;
 			res[0]->created_repository = g->created_repository;
 		}
