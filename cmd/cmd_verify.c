@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+/* References verified per batch: bounds the results held at once. */
+#define VERIFY_WINDOW 1024
+
 static const char usage[] =
 	"usage: sign verify [--root-key FILE]... [--root-ca FILE] [--key PUBKEY] [--offline]\n"
 	"                   [--signer ROLE]... [--threshold N] [--gun GUN]\n"
@@ -68,6 +71,49 @@ static int64_t parse_at(const char *s)
 	tm.tm_mon -= 1;
 	t = timegm(&tm);
 	return t > 0 ? (int64_t)t : 0;
+}
+
+/* One reference's outcome: REPO@DIGEST, or its error; with -o json, its
+ * object in the results array. */
+static void print_one(const cli *c, size_t i, const char *ref, const sign_verify_result *res, int rc,
+	const sign_error *err)
+{
+	int code = cli_exit_code(rc);
+	if (c->json) {
+		printf("%s{\"reference\":", i > 0 ? "," : "");
+		cli_json_str(stdout, ref);
+		printf(",\"verified\":%s", rc == SIGN_OK ? "true" : "false");
+		if (rc == SIGN_OK) {
+			char pull[700];
+			printf(",\"repository\":");
+			cli_json_str(stdout, res->repository);
+			printf(",\"tag\":");
+			cli_json_str(stdout, res->tag);
+			printf(",\"digest\":\"%s\",\"pull\":", res->digest);
+			snprintf(pull, sizeof(pull), "%s@%s", res->repository, res->digest);
+			cli_json_str(stdout, pull);
+			printf(",\"size\":%llu,\"role\":\"%s\",\"signers\":[",
+				(unsigned long long)res->size, res->role);
+			for (size_t s = 0; s < res->nsigners; s++)
+				printf("%s\"%s\"", s ? "," : "", res->signers[s]);
+			printf("],\"requests\":%ld,\"connections\":%ld}", res->requests, res->connections);
+		} else {
+			printf(",\"exit\":%d,\"error\":", code);
+			cli_json_str(stdout, err->message);
+			if (err->hint[0]) {
+				printf(",\"hint\":");
+				cli_json_str(stdout, err->hint);
+			}
+			printf("}");
+		}
+	} else if (rc == SIGN_OK) {
+		printf("%s@%s\n", res->repository, res->digest);
+		if (c->verbose)
+			fprintf(stderr, "sign: %s: %ld requests, %ld connections\n", ref, res->requests,
+				res->connections);
+	} else {
+		cli_fail(c, rc, err);
+	}
 }
 
 int cmd_verify(cli *c, int argc, char **argv)
@@ -149,52 +195,35 @@ int cmd_verify(cli *c, int argc, char **argv)
 		goto out;
 	if (c->json)
 		printf("{\"results\":[");
-	for (size_t i = 0; i < refs.n; i++) {
-		sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
-		int code;
-		memset(&err, 0, sizeof(err));
-		rc = sign_verify(&res, c->ctx, refs.v[i], &o, &err);
-		code = cli_exit_code(rc);
-		if (code > worst)
-			worst = code;
-		if (c->json) {
-			printf("%s{\"reference\":", i > 0 ? "," : "");
-			cli_json_str(stdout, refs.v[i]);
-			printf(",\"verified\":%s", rc == SIGN_OK ? "true" : "false");
-			if (rc == SIGN_OK) {
-				printf(",\"repository\":");
-				cli_json_str(stdout, res.repository);
-				printf(",\"tag\":");
-				cli_json_str(stdout, res.tag);
-				printf(",\"digest\":\"%s\",\"pull\":", res.digest);
-				{
-					char pull[700];
-					snprintf(pull, sizeof(pull), "%s@%s", res.repository, res.digest);
-					cli_json_str(stdout, pull);
-				}
-				printf(",\"size\":%llu,\"role\":\"%s\",\"signers\":[",
-					(unsigned long long)res.size, res.role);
-				for (size_t s = 0; s < res.nsigners; s++)
-					printf("%s\"%s\"", s ? "," : "", res.signers[s]);
-				printf("],\"requests\":%ld,\"connections\":%ld}", res.requests, res.connections);
-			} else {
-				printf(",\"exit\":%d,\"error\":", code);
-				cli_json_str(stdout, err.message);
-				if (err.hint[0]) {
-					printf(",\"hint\":");
-					cli_json_str(stdout, err.hint);
-				}
-				printf("}");
-			}
-		} else if (rc == SIGN_OK) {
-			printf("%s@%s\n", res.repository, res.digest);
-			if (c->verbose)
-				fprintf(stderr, "sign: %s: %ld requests, %ld connections\n", refs.v[i],
-					res.requests, res.connections);
-		} else {
-			cli_fail(c, rc, &err);
+	/* in windows of VERIFY_WINDOW references: each window one batch
+	 * (its registry requests over a pool of connections), printed in
+	 * order */
+	for (size_t w = 0; w < refs.n; w += VERIFY_WINDOW) {
+		size_t m = refs.n - w < VERIFY_WINDOW ? refs.n - w : VERIFY_WINDOW;
+		sign_verify_result *res = calloc(m, sizeof(*res));
+		sign_error *errs = calloc(m, sizeof(*errs));
+		int *rcs = calloc(m, sizeof(*rcs));
+		if (res == NULL || errs == NULL || rcs == NULL) {
+			free(res);
+			free(errs);
+			free(rcs);
+			fprintf(stderr, "sign: verify: out of memory\n");
+			worst = EXIT_USAGE;
+			break;
 		}
-		sign_verify_result_dispose(&res);
+		for (size_t k = 0; k < m; k++)
+			res[k] = (sign_verify_result)SIGN_VERIFY_RESULT_INIT;
+		(void)sign_verify_batch(res, rcs, errs, m, c->ctx, (const char *const *)refs.v + w, &o);
+		for (size_t k = 0; k < m; k++) {
+			int code = cli_exit_code(rcs[k]);
+			if (code > worst)
+				worst = code;
+			print_one(c, w + k, refs.v[w + k], &res[k], rcs[k], &errs[k]);
+			sign_verify_result_dispose(&res[k]);
+		}
+		free(res);
+		free(errs);
+		free(rcs);
 	}
 	if (c->json)
 		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");

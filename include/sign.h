@@ -300,6 +300,18 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
  * kept, ready for another call.  Accepts NULL and an empty result. */
 SIGN_EXTERN(void) sign_verify_result_dispose(sign_verify_result *res);
 
+/* Verify refs[0..n), each as sign_verify does: out[i] (each set with
+ * SIGN_VERIFY_RESULT_INIT, disposed by the caller), its return code in
+ * rcs[i] and its error in errs[i]; one failure does not stop the others.
+ * Each repository's trust data is verified once, on the calling thread,
+ * for its first reference; the other references' registry requests (the
+ * tag's HEAD, the detached signatures) run over a bounded pool of threads,
+ * each with a connection of its own (not with a trust server, nor
+ * offline: there they run in order).  Returns SIGN_OK when every reference
+ * verified, else the first failure's code (in reference order). */
+SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error *errs, size_t n,
+	sign_ctx *ctx, const char *const *refs, const sign_verify_options *opts);
+
 /* Trust data of a GUN as one JSON document (signed tags, keys by role,
  * versions and expiry), like `docker trust inspect`. */
 SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,

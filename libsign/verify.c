@@ -11,6 +11,7 @@
 #include "store.h"
 #include "trust.h"
 #include "tuf.h"
+#include "verify.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -255,6 +256,12 @@ static int find_in_signers(signp_target *tg, char name_out[136], const signp_tru
 SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, sign_error *err)
 {
+	return signp_verify_ref(out, ctx, refstr, opts, NULL, 0, err);
+}
+
+int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_verify_options *opts, signp_store *own, int memo_only, sign_error *err)
+{
 	sign_verify_options dflt = SIGN_VERIFY_OPTIONS_INIT;
 	signp_ref ref;
 	signp_store *st = NULL;
@@ -304,7 +311,9 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	if ((r = signp_ref_parse(&ref, refstr, opts->gun, err)) != SIGN_OK)
 		goto out;
 	signp_ref_repository(out->repository, &ref);
-	if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK)
+	if (own)
+		st = own;
+	else if ((r = signp_store_open(&st, ctx, &ref, 0, err)) != SIGN_OK)
 		goto out;
 	/* Step 6 checks detached signatures (not offline, nor with a trust
 	 * server): OpenSSL's one-time set-up for it runs while the first
@@ -344,6 +353,9 @@ SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char 
 	memo_ok = strlen(memo) < sizeof(memo) - 1;
 	if (memo_ok && (t = signp_trust_memo_get(ctx, memo)) != NULL) {
 		borrowed = 1;
+	} else if (memo_only) {
+		r = signp_err(err, SIGNP_VERIFY_NOMEMO, "%s: its trust data is not verified yet", ref.gun);
+		goto out;
 	} else if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
 		goto out;
 	}
@@ -448,7 +460,16 @@ out:
 	free(pkeys);
 	free(ids);
 	signp_ctx_counters(ctx, &out->requests, &out->connections);
-	signp_ctx_remember_schemes(ctx);
+	if (own) {
+		/* a worker of a batch: its own connection's, and the context
+		 * is not written to */
+		long rq = 0, cn = 0;
+		signp_store_own_counters(own, &rq, &cn);
+		out->requests += rq;
+		out->connections += cn;
+	} else {
+		signp_ctx_remember_schemes(ctx);
+	}
 	if (t && !borrowed) {
 		if (memo_ok && (r == SIGN_OK || r == SIGN_EVERIFY))
 			signp_trust_memo_put(ctx, memo, t); /* verified: reuse for the next REF */
@@ -459,7 +480,8 @@ out:
 		be->free(be);
 	signp_store_drop_idle(st, warm, NULL);
 	signp_store_resolve_ahead_cancel(st);
-	signp_store_free(st);
+	if (st != own)
+		signp_store_free(st);
 	return r;
 }
 

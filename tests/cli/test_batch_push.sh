@@ -43,6 +43,30 @@ expect "… and no progress line when standard error is not a terminal" lacks "p
 run "all $N verify from a fresh home" 0 "$SIGN" --home "$WORK/fresh" verify --refs-from "$WORK/refs"
 expect "… each to the digest its tag was signed for" test "$(cat "$OUT")" = "$(cat "$WORK/want")"
 
+# the verification of a batch runs over several connections: each check
+# still holds for a reference checked on a worker's connection.  t150 is
+# moved to another image; t200's detached signatures are deleted.
+MOVED="${MAN%\}},\"annotations\":{\"n\":\"moved\"}}"
+curl -sf -X PUT -H "Content-Type: $MT" --data-binary "$MOVED" "http://$REG/v2/batch/many/manifests/t150" -o /dev/null
+D200=$(sed -n '200s/.*@//p' "$WORK/want")
+SIGD=$(curl -sfI -H "Accept: $MT" "http://$REG/v2/batch/many/manifests/sha256-${D200#sha256:}.sig" |
+	tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
+curl -sf -X DELETE "http://$REG/v2/batch/many/manifests/$SIGD" -o /dev/null
+run "verify of all $N with t150 moved and t200's signature gone fails" 1 \
+	"$SIGN" --home "$WORK/fresh" -o json verify --refs-from "$WORK/refs"
+expect "… t150 refused: it moved" test "$(jq -r '.results[149].error' "$OUT")" = \
+	"verifying $G:t150: $G:t150 moved: it now points to sha256:$(printf '%s' "$MOVED" | sha256sum | cut -c1-64) but the signed digest is $(sed -n '150s/.*@//p' "$WORK/want")"
+expect "… t200 refused: no detached signature" test "$(jq -r '.results[199].error' "$OUT")" = \
+	"verifying $G:t200: $G@$D200: no detached signature found"
+expect "… the $((N - 2)) others verified, each to its digest" \
+	test "$(jq -r '.results[] | select(.verified) | .pull' "$OUT")" = "$(sed '150d;200d' "$WORK/want")"
+expect "… over more than one connection" \
+	test "$(jq '[.results[] | select(.verified) | .connections] | max' "$OUT")" -gt 1
+# put them back as they were
+body="${MAN%\}},\"annotations\":{\"n\":\"150\"}}"
+curl -sf -X PUT -H "Content-Type: $MT" --data-binary "$body" "http://$REG/v2/batch/many/manifests/t150" -o /dev/null
+run "push t200 again restores its signature" 0 "$SIGN" --home "$P" push "$G:t200"
+
 # 50 more into the repository, and 5 already signed among them
 for i in $(seq 301 350); do
 	body="${MAN%\}},\"annotations\":{\"n\":\"$i\"}}"
