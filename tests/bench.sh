@@ -93,7 +93,7 @@ echo "5 tags in one push     $(field "$r" 1) ms in all, $(awk -v t="$(field "$r"
 # ---------------------------------------------------------------------------
 # Against a Notary server: the same notary-server and data for sign and notary
 . "$(dirname "$0")/lib/notary.sh"
-NT=${BENCH_TAGS:-1000}
+NT=${BENCH_NOTARY_TAGS:-1000}
 start_notary nbench
 G="$REG/nbench"
 seed "$G:v1" 61 >/dev/null
@@ -217,6 +217,12 @@ if [ -n "$SS" ]; then
 	echo "speed-up, STATIC=1          $(ratio "$(field "$vn" 1)" "$(field "$vss" 1)")x   (goal: >= 20)"
 fi
 finish >/dev/null
+
+# thousands of tags: BENCH_TAGS (default 10,000) through sign push
+# --refs-from and notary publish, then verify and push at that scale; a
+# script of its own, also run by itself
+echo
+bash "$(dirname "$0")/bench_scale.sh" "$SIGN_BUILD"
 
 # sign admission against nginx, cached and uncached, and its RSS over many
 # reviews: a script of its own, also run by itself
