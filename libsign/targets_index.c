@@ -55,6 +55,7 @@ struct signp_tindex {
 	size_t nfiles, nentries;
 	const unsigned char *entries, *strings;
 	size_t strings_len;
+	int failed;                   /* a lookup met a forged entry */
 	tix_file files[SIGNP_TINDEX_MAX_FILES];
 };
 
@@ -472,18 +473,31 @@ static int entry_authentic(const signp_tindex *ix, size_t pos)
 	return ok;
 }
 
-int signp_tindex_lookup(const signp_tindex *ix, size_t file, const char *name, char digest[80],
+int signp_tindex_failed(const signp_tindex *ix)
+{
+	return ix->failed;
+}
+
+static int forged(signp_tindex *ix, sign_error *err, const char *why)
+{
+	ix->failed = 1;
+	return bad(err, why);
+}
+
+int signp_tindex_lookup(signp_tindex *ix, size_t file, const char *name, char digest[80],
 	uint64_t *size, sign_error *err)
 {
 	size_t lo = 0, hi = ix->nentries, kl = strlen(name);
 	const unsigned char *n;
 	uint32_t nl, f;
+	if (ix->failed)
+		return bad(err, "a forged entry was met before");
 	if (file >= ix->nfiles)
 		return 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (!entry_at(ix, mid, &n, &nl, &f))
-			return bad(err, "an entry is out of bounds");
+			return forged(ix, err, "an entry is out of bounds");
 		if (key_cmp(n, nl, f, name, kl, (uint32_t)file) < 0)
 			lo = mid + 1;
 		else
@@ -493,12 +507,12 @@ int signp_tindex_lookup(const signp_tindex *ix, size_t file, const char *name, c
 	 * bracket the key */
 	if (lo > 0 && (!entry_authentic(ix, lo - 1) || !entry_at(ix, lo - 1, &n, &nl, &f) ||
 		       key_cmp(n, nl, f, name, kl, (uint32_t)file) >= 0))
-		return bad(err, "an entry's MAC does not verify (tampered)");
+		return forged(ix, err, "an entry's MAC does not verify (tampered)");
 	if (lo == ix->nentries)
 		return 0;
 	if (!entry_authentic(ix, lo) || !entry_at(ix, lo, &n, &nl, &f) ||
 	    key_cmp(n, nl, f, name, kl, (uint32_t)file) < 0)
-		return bad(err, "an entry's MAC does not verify (tampered)");
+		return forged(ix, err, "an entry's MAC does not verify (tampered)");
 	if (key_cmp(n, nl, f, name, kl, (uint32_t)file) != 0)
 		return 0;
 	{

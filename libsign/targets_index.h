@@ -61,8 +61,10 @@ void signp_tindex_skeleton(const signp_tindex *ix, size_t i, const void **bytes,
 
 /* Look name up in file i: 1 found (digest "sha256:<hex>", size), 0 not
  * there, SIGN_EVERIFY (negative) when an entry it read fails its MAC or
- * its bounds: the index must then be dropped, not believed. */
-int signp_tindex_lookup(const signp_tindex *ix, size_t file, const char *name, char digest[80],
+ * its bounds: the index must then be dropped, not believed (and
+ * signp_tindex_failed says so from then on). */
+int signp_tindex_failed(const signp_tindex *ix);
+int signp_tindex_lookup(signp_tindex *ix, size_t file, const char *name, char digest[80],
 	uint64_t *size, sign_error *err);
 
 /* The home's index key: read from path, or made (random, 0600, created

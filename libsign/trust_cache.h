@@ -17,6 +17,15 @@ int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file
 /* Remove a role's cached copy that failed its checks (logged). */
 void signp_trust_cache_drop(sign_ctx *ctx, const char *gun, const char *role);
 
+/* The verified targets index of gun (metadata/targets.index), and the
+ * home's index key (cache/index.key, made on first use) into key
+ * (SIGNP_TINDEX_KEY_BYTES of sodium_malloc memory).  Storing or dropping
+ * a targets or delegation file removes the index first: an index exists
+ * only beside the very files it was built from. */
+int signp_trust_cache_index_path(sign_buf *out, sign_ctx *ctx, const char *gun, sign_error *err);
+int signp_trust_cache_index_key(unsigned char *key, sign_ctx *ctx, sign_error *err);
+void signp_trust_cache_index_drop(sign_ctx *ctx, const char *gun);
+
 /* Does the root memo hold for root at now (the root passed every check
  * and its certificates are in their validity span)? */
 int signp_trust_root_memo_ok(sign_ctx *ctx, const char *gun, const signp_tuf_file *root, int64_t now);
