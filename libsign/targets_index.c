@@ -439,7 +439,8 @@ static int entry_at(const signp_tindex *ix, size_t pos, const unsigned char **na
 {
 	const unsigned char *e = ix->entries + pos * TIX_ENTRY;
 	uint32_t off = get32(e), nl = get32(e + 4);
-	if (off > ix->strings_len || nl > ix->strings_len - off || get32(e + 8) >= ix->nfiles)
+	if (off > ix->strings_len || nl > ix->strings_len - off || get32(e + 8) >= ix->nfiles ||
+	    get32(e + 12) != 0)
 		return 0;
 	*name = ix->strings + off;
 	*name_len = nl;
