@@ -8,6 +8,8 @@
 # targets index" when the files were checked (and indexed) instead.  A
 # forged index is a warning: "failed its checks (WHY): it is rebuilt".
 #
+#   - the home keeps the targets file once (metadata/, not also in
+#     cache/blobs);
 #   - a warm verify reads the index; its answer is the full path's (the
 #     --offline verify never reads the index: it checks the cached files);
 #   - after a push of another tag the index is stale, rebuilt, and the new
@@ -39,6 +41,10 @@ expect "… beside the cached targets" test -s "$IX"
 expect "… mode 0600" test "$(stat -c %a "$IX")" = 600
 expect "… the home's index key, 0600, 32 bytes" \
 	test "$(stat -c %a "$KEY") $(stat -c %s "$KEY")" = "600 32"
+TH=$(sha256sum "$V/trust/$G/metadata/targets.json" | cut -d' ' -f1)
+expect "… the targets kept once: not also as a blob" test ! -e "$V/cache/blobs/$TH"
+expect "… (the snapshot is, as before)" test -e "$V/cache/blobs/$(sha256sum "$V/trust/$G/metadata/snapshot.json" | cut -d' ' -f1)"
+expect "… nor in the publisher's home" test ! -e "$A/cache/blobs/$(sha256sum "$A/trust/$G/metadata/targets.json" | cut -d' ' -f1)"
 run "warm verify" 0 "$SIGN" --home "$V" -v -v verify "$G:v1"
 expect "… prints the digest" has "^$G@$D1\$" "$OUT"
 expect "… reads the index, not the targets file" \
