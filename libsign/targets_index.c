@@ -393,6 +393,12 @@ int signp_tindex_open_file(signp_tindex **out, const char *path,
 	close(fd);
 	if (map == MAP_FAILED)
 		return signp_err_errno(err, SIGN_EVERIFY, "targets index: mapping %s", path);
+	/* a lookup reads a few dozen scattered entries: no read-ahead (nor
+	 * mapping whole large folios around each one) */
+	(void)posix_madvise(map, (size_t)sb.st_size, POSIX_MADV_RANDOM);
+#ifdef MADV_NOHUGEPAGE
+	(void)madvise(map, (size_t)sb.st_size, MADV_NOHUGEPAGE);
+#endif
 	if ((r = signp_tindex_open(out, map, (size_t)sb.st_size, key, err)) != SIGN_OK) {
 		munmap(map, (size_t)sb.st_size);
 		return r;

@@ -615,8 +615,10 @@ out:
  * (storing another targets or delegation file removes it first), and
  * those passed the rollback check when they were cached.  1: t->index
  * set, t->targets and t->deleg[] its skeletons; 0: the full path (logged,
- * a forged index as a warning). */
-static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now)
+ * a forged index as a warning), and *cached_version, when the index is
+ * authentic but stale, the skeleton of the cached targets it was built
+ * from: their version, for the rollback check, without parsing them. */
+static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now, signp_tuf_file **cached_version)
 {
 	unsigned char *key = sodium_malloc(SIGNP_TINDEX_KEY_BYTES), root_h[32];
 	sign_buf path = SIGN_BUF_INIT;
@@ -645,6 +647,18 @@ static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now)
 		goto out;
 	}
 	n = signp_tindex_nfiles(ix);
+	for (i = 0; i < n; i++) {
+		const void *sk;
+		size_t skl;
+		signp_tindex_skeleton(ix, i, &sk, &skl);
+		if ((i == 0) != (strcmp(signp_tindex_role(ix, i), "targets") == 0) ||
+		    signp_tuf_parse(&files[i], signp_tindex_role(ix, i), sk, skl, &e) != SIGN_OK) {
+			signp_ctx_log(ctx, SIGN_LOG_WARN,
+				"the targets index of %s failed its checks (%s): it is rebuilt from the verified targets",
+				t->gun, e.message[0] ? e.message : "targets index: its first file is not targets");
+			goto out;
+		}
+	}
 	signp_sha256(root_h, t->root->bytes, t->root->len);
 	if (sodium_memcmp(root_h, signp_tindex_root_sha256(ix), 32) != 0) {
 		stale = "it was built under another root";
@@ -654,18 +668,9 @@ static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now)
 		const char *role = signp_tindex_role(ix, i);
 		char *m = meta_text(t, role);
 		int same = m != NULL && strcmp(m, signp_tindex_meta(ix, i)) == 0;
-		const void *sk;
-		size_t skl;
 		free(m);
-		if ((i == 0) != (strcmp(role, "targets") == 0) || !same) {
+		if (!same) {
 			stale = "the snapshot lists other files";
-			goto out;
-		}
-		signp_tindex_skeleton(ix, i, &sk, &skl);
-		if (signp_tuf_parse(&files[i], role, sk, skl, &e) != SIGN_OK) {
-			signp_ctx_log(ctx, SIGN_LOG_WARN,
-				"the targets index of %s failed its checks (%s): it is rebuilt from the verified targets",
-				t->gun, e.message);
 			goto out;
 		}
 	}
@@ -694,8 +699,11 @@ static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now)
 	ix = NULL;
 	used = 1;
 out:
-	if (stale != NULL)
+	if (stale != NULL) {
 		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "the targets index of %s is not used: %s", t->gun, stale);
+		*cached_version = files[0];
+		files[0] = NULL;
+	}
 	for (i = 0; i < SIGNP_TINDEX_MAX_FILES; i++)
 		signp_tuf_file_free(files[i]);
 	signp_tindex_free(ix);
@@ -703,6 +711,27 @@ out:
 		sodium_free(key);
 	sign_buf_dispose(&path);
 	return used;
+}
+
+/* The cached targets, when an index might have stood for them, for
+ * load_role: parsed only when the snapshot lists their very bytes (they
+ * are then the file used, parsed once); otherwise only their version
+ * counts (the rollback check), which the stale index's skeleton gives
+ * (skel, taken over; NULL: the file is parsed, as without an index). */
+static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, signp_tuf_file *skel)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	signp_tuf_file *f = NULL;
+	int have = signp_trust_cache_read(&data, ctx, t->gun, "targets") == SIGN_OK;
+	if (have && (skel == NULL || signp_tuf_check_filemeta(meta_of(t->snapshot, "targets"), data.ptr,
+			 data.size, "targets", NULL) == SIGN_OK))
+		signp_tuf_parse(&f, "targets", data.ptr, data.size, NULL);
+	sign_buf_dispose(&data);
+	if (f != NULL || !have) {
+		signp_tuf_file_free(skel);
+		return f;
+	}
+	return skel;
 }
 
 int signp_trust_index_failed(const signp_trust *t)
@@ -837,9 +866,9 @@ check:
 	/* 4. targets and delegations: from their verified index when it
 	 * stands for the files the snapshot lists, else fetched (or the cached
 	 * copy the snapshot names) and checked */
-	if (!(lookup && opts->index == SIGNP_TRUST_INDEX_USE && index_use(t, ctx, now))) {
+	if (!(lookup && opts->index == SIGNP_TRUST_INDEX_USE && index_use(t, ctx, now, &c_targets))) {
 		if (lookup)
-			signp_trust_cache_load(&c_targets, ctx, gun, "targets");
+			c_targets = cached_targets_lean(ctx, t, c_targets);
 		if ((r = load_role(&t->targets, t, ctx, be, "targets", meta_of(t->snapshot, "targets"),
 			     c_targets, now, err)) != SIGN_OK)
 			goto out;

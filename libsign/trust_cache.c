@@ -53,6 +53,16 @@ int signp_trust_cache_load(signp_tuf_file **out, sign_ctx *ctx, const char *gun,
 	return r;
 }
 
+int signp_trust_cache_read(sign_buf *out, sign_ctx *ctx, const char *gun, const char *role)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	int r;
+	if ((r = cache_path(&path, ctx, gun, role, 0, NULL)) == SIGN_OK)
+		r = signp_read_file(out, path.ptr, SIGN_MAX_METADATA, NULL);
+	sign_buf_dispose(&path);
+	return r;
+}
+
 int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, sign_error *err)
 {
 	sign_buf path = SIGN_BUF_INIT, old = SIGN_BUF_INIT;

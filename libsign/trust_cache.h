@@ -12,6 +12,8 @@
 
 /* The cached copy of role (parsed, not verified); SIGN_ENOTFOUND etc. */
 int signp_trust_cache_load(signp_tuf_file **out, sign_ctx *ctx, const char *gun, const char *role);
+/* The cached copy's bytes, unparsed. */
+int signp_trust_cache_read(sign_buf *out, sign_ctx *ctx, const char *gun, const char *role);
 /* Cache f (unless the cached copy has the same bytes). */
 int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, sign_error *err);
 /* Remove a role's cached copy that failed its checks (logged). */
