@@ -617,8 +617,11 @@ out:
  * set, t->targets and t->deleg[] its skeletons; 0: the full path (logged,
  * a forged index as a warning), and *cached_version, when the index is
  * authentic but stale, the skeleton of the cached targets it was built
- * from: their version, for the rollback check, without parsing them. */
-static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now, signp_tuf_file **cached_version)
+ * from: their version, for the rollback check, without parsing them; with
+ * *targets_changed when the snapshot lists other targets bytes than those
+ * (then the cached file need not even be hashed). */
+static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now, signp_tuf_file **cached_version,
+	int *targets_changed)
 {
 	unsigned char *key = sodium_malloc(SIGNP_TINDEX_KEY_BYTES), root_h[32];
 	sign_buf path = SIGN_BUF_INIT;
@@ -669,6 +672,8 @@ static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now, signp_tuf_file 
 		char *m = meta_text(t, role);
 		int same = m != NULL && strcmp(m, signp_tindex_meta(ix, i)) == 0;
 		free(m);
+		if (!same && i == 0)
+			*targets_changed = 1;
 		if (!same) {
 			stale = "the snapshot lists other files";
 			goto out;
@@ -717,12 +722,18 @@ out:
  * load_role: parsed only when the snapshot lists their very bytes (they
  * are then the file used, parsed once); otherwise only their version
  * counts (the rollback check), which the stale index's skeleton gives
- * (skel, taken over; NULL: the file is parsed, as without an index). */
-static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, signp_tuf_file *skel)
+ * (skel, taken over; NULL: the file is parsed, as without an index).
+ * changed: the index says the snapshot lists other bytes than the cached
+ * ones (it was built from them): they are not even read. */
+static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, signp_tuf_file *skel,
+	int changed)
 {
 	sign_buf data = SIGN_BUF_INIT;
 	signp_tuf_file *f = NULL;
-	int have = signp_trust_cache_read(&data, ctx, t->gun, "targets") == SIGN_OK;
+	int have;
+	if (skel != NULL && changed)
+		return skel;
+	have = signp_trust_cache_read(&data, ctx, t->gun, "targets") == SIGN_OK;
 	if (have && (skel == NULL || signp_tuf_check_filemeta(meta_of(t->snapshot, "targets"), data.ptr,
 			 data.size, "targets", NULL) == SIGN_OK))
 		signp_tuf_parse(&f, "targets", data.ptr, data.size, NULL);
@@ -780,7 +791,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	signp_trust_backend *cache_be = NULL;
 	int have_pin = 0, memo_ok, queued = 0, offline = 0;
 	/* lookups only, online, now: an index may stand for the targets */
-	int lookup = opts && opts->index && !opts->offline && !(opts->at > 0);
+	int lookup = opts && opts->index && !opts->offline && !(opts->at > 0), targets_changed = 0;
 	int64_t now = signp_now();
 	cached_set cs;
 	int r;
@@ -866,9 +877,10 @@ check:
 	/* 4. targets and delegations: from their verified index when it
 	 * stands for the files the snapshot lists, else fetched (or the cached
 	 * copy the snapshot names) and checked */
-	if (!(lookup && opts->index == SIGNP_TRUST_INDEX_USE && index_use(t, ctx, now, &c_targets))) {
+	if (!(lookup && opts->index == SIGNP_TRUST_INDEX_USE &&
+	      index_use(t, ctx, now, &c_targets, &targets_changed))) {
 		if (lookup)
-			c_targets = cached_targets_lean(ctx, t, c_targets);
+			c_targets = cached_targets_lean(ctx, t, c_targets, targets_changed);
 		if ((r = load_role(&t->targets, t, ctx, be, "targets", meta_of(t->snapshot, "targets"),
 			     c_targets, now, err)) != SIGN_OK)
 			goto out;
