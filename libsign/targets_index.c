@@ -381,11 +381,10 @@ int signp_tindex_open_file(signp_tindex **out, const char *path,
 	void *map;
 	int fd, r;
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return errno == ENOENT ? signp_err(err, SIGN_ENOTFOUND, "targets index: none") :
-			signp_err_errno(err, SIGN_EVERIFY, "targets index: opening %s", path);
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
-	    (uint64_t)sb.st_size > (uint64_t)SIZE_MAX / 2) {
+	/* not a FIFO or a device (O_NONBLOCK, then fstat), not a link */
+	if ((fd = signp_open_regular(path, 0, &sb, err)) < 0)
+		return fd == SIGN_ENOTFOUND ? fd : bad(err, "not a regular file");
+	if (sb.st_size <= 0 || (uint64_t)sb.st_size > (uint64_t)SIZE_MAX / 2) {
 		close(fd);
 		return bad(err, "not a regular, non-empty file");
 	}
@@ -538,8 +537,8 @@ static int read_key(unsigned char *key, const char *path, int *exists)
 	unsigned char extra;
 	ssize_t n;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	*exists = fd >= 0 || errno != ENOENT;
+	int fd = signp_open_regular(path, 0, NULL, NULL);
+	*exists = fd != SIGN_ENOTFOUND;
 	if (fd < 0)
 		return 0;
 	while (got < SIGNP_TINDEX_KEY_BYTES &&

@@ -158,6 +158,15 @@ expect "… a new key is made: the index fails under it" has "failed its checks 
 expect "… the key is whole again" test "$(stat -c %a "$KEY") $(stat -c %s "$KEY")" = "600 32"
 warm_again "key broken"
 
+# a FIFO in its place: not waited on (a verify that hung would be stopped by timeout)
+rm -f "$IX"
+mkfifo "$IX"
+run "a FIFO in place of the index" 0 timeout 60 "$SIGN" --home "$V" -v -v verify "$G:v1"
+expect "… the right digest" has "^$G@$D1\$" "$OUT"
+expect "… refused as no regular file" has "failed its checks (reading .*targets.index: not a regular file)" "$ERR"
+warm_again "FIFO"
+expect "… a file again" test -f "$IX"
+
 # an unsigned tag against a forged index: never a digest
 flip "$IX" $(($(entry 2) + 16))
 run "nosig with a forged index" 1 "$SIGN" --home "$V" -v -v verify "$G:nosig"
