@@ -42,8 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((data[0] & 1) && len >= 64) {
 		size_t hl = (size_t)copy[20] | (size_t)copy[21] << 8 | (size_t)copy[22] << 16 |
 			(size_t)copy[23] << 24;
+		unsigned char hk[crypto_auth_KEYBYTES];
+		/* the writer's header key: subkey 1 of the home's key */
+		crypto_kdf_derive_from_key(hk, sizeof(hk), 1, "SIGNTIX1", key);
 		if (hl >= 64 && hl <= len - crypto_auth_BYTES)
-			crypto_auth(copy + hl, copy, hl, key);
+			crypto_auth(copy + hl, copy, hl, hk);
 	}
 	memset(&err, 0, sizeof(err));
 	if (signp_tindex_open(&ix, copy, len, key, &err) != SIGN_OK) {
