@@ -188,9 +188,15 @@ int signp_store_put_manifest(signp_store *s, const char *tag, const void *body, 
 int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_buf *out,
 	sign_error *err)
 {
+	return signp_store_get_blob_ex(s, digest, max, 1, out, err);
+}
+
+int signp_store_get_blob_ex(signp_store *s, const char *digest, size_t max, int cache,
+	sign_buf *out, sign_error *err)
+{
 	sign_buf path = SIGN_BUF_INIT;
 	int r;
-	if (blob_cache_path(&path, s, digest) == SIGN_OK) {
+	if (cache && blob_cache_path(&path, s, digest) == SIGN_OK) {
 		size_t start = out->size;
 		if (signp_read_file(out, path.ptr, max, NULL) == SIGN_OK &&
 		    signp_digest_matches(digest, out->ptr + start, out->size - start)) {
@@ -211,10 +217,16 @@ int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_bu
 int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
 	sign_error *err)
 {
+	return signp_store_put_blob_ex(s, data, len, 1, digest_out, err);
+}
+
+int signp_store_put_blob_ex(signp_store *s, const void *data, size_t len, int cache,
+	char digest_out[80], sign_error *err)
+{
 	char digest[80];
 	sign_buf path = SIGN_BUF_INIT;
 	int r = s->be->put_blob(s->be, data, len, digest, err);
-	if (r == SIGN_OK && blob_cache_path(&path, s, digest) == SIGN_OK)
+	if (r == SIGN_OK && cache && blob_cache_path(&path, s, digest) == SIGN_OK)
 		signp_write_file_atomic(path.ptr, data, len, 0600, NULL);
 	sign_buf_dispose(&path);
 	if (r == SIGN_OK && digest_out)

@@ -68,6 +68,12 @@ int signp_store_get_blob(signp_store *s, const char *digest, size_t max, sign_bu
 	sign_error *err);
 int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
 	sign_error *err);
+/* The same, kept out of the blob cache unless cache (a blob the caller
+ * keeps a copy of elsewhere: the trust cache's targets files). */
+int signp_store_get_blob_ex(signp_store *s, const char *digest, size_t max, int cache,
+	sign_buf *out, sign_error *err);
+int signp_store_put_blob_ex(signp_store *s, const void *data, size_t len, int cache,
+	char digest_out[80], sign_error *err);
 /* Copy the blob digest (size bytes) from src to dst: streamed from the
  * file when src keeps blobs in files and dst uploads files, else read
  * whole and written. */

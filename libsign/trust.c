@@ -11,8 +11,10 @@
 #include "trust.h"
 #include "key.h"
 #include "pinning.h"
+#include "targets_index.h"
 #include "trust_cache.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +34,7 @@ void signp_trust_free(signp_trust *t)
 	signp_tuf_file_free(t->timestamp);
 	for (size_t i = 0; i < t->ndeleg; i++)
 		signp_tuf_file_free(t->deleg[i]);
+	signp_tindex_free(t->index);
 	free(t);
 }
 
@@ -69,12 +72,14 @@ static int trust_save(sign_ctx *ctx, const signp_trust *t, const signp_tuf_file 
 	int r;
 	const signp_tuf_file *files[4] = { t->root, t->targets, t->snapshot, t->timestamp };
 	/* delegations and targets first, timestamp last: a crash leaves an
-	 * older timestamp, never a newer one pointing at missing files */
-	for (size_t i = 0; i < t->ndeleg; i++)
+	 * older timestamp, never a newer one pointing at missing files.  With
+	 * an index, targets and deleg[] are skeletons: the cached files are
+	 * the ones it was built from already. */
+	for (size_t i = 0; i < t->ndeleg && t->index == NULL; i++)
 		if ((r = signp_trust_cache_store(ctx, t->gun, t->deleg[i], err)) != SIGN_OK)
 			return r;
 	for (int i = 0; i < 4; i++)
-		if (files[i] && !(known && same_bytes(files[i], known[i])) &&
+		if (files[i] && !(i == 1 && t->index != NULL) && !(known && same_bytes(files[i], known[i])) &&
 		    (r = signp_trust_cache_store(ctx, t->gun, files[i], err)) != SIGN_OK)
 			return r;
 	if (t->root && !t->root_memo)
@@ -523,6 +528,233 @@ static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
 	return r;
 }
 
+/* ---- the verified targets index (targets_index.c) ---- */
+
+/* The delegations of targets (the file or its skeleton) that
+ * load_delegations loads: well named and listed in the snapshot, in order;
+ * SIGN_TRUST_MAX_DELEG + 1 at most are counted. */
+static size_t listed_delegations(const signp_trust *t, const signp_tuf_file *targets,
+	const char *names[SIGN_TRUST_MAX_DELEG + 1])
+{
+	const json_t *roles = json_object_get(json_object_get(targets->signed_obj, "delegations"),
+		"roles"), *role;
+	size_t i, n = 0;
+	json_array_foreach(roles, i, role) {
+		const char *name = json_string_value(json_object_get(role, "name"));
+		if (name == NULL || !signp_str_has_prefix(name, "targets/") ||
+		    strchr(name + 8, '/') != NULL || strstr(name, "..") != NULL ||
+		    meta_of(t->snapshot, name) == NULL)
+			continue;
+		if (n == SIGN_TRUST_MAX_DELEG + 1)
+			break;
+		names[n++] = name;
+	}
+	return n;
+}
+
+/* The snapshot's meta entry for role (hashes, length) as canonical text:
+ * what an index is keyed by. */
+static char *meta_text(const signp_trust *t, const char *role)
+{
+	const json_t *m = meta_of(t->snapshot, role);
+	return m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+}
+
+/* After targets and its delegations passed every check: write their
+ * index.  Not when a listed delegation was skipped (it is then checked,
+ * and warned of, on every verify), nor on any failure (logged): the index
+ * only spares work. */
+static void index_write(const signp_trust *t, sign_ctx *ctx)
+{
+	const char *names[SIGN_TRUST_MAX_DELEG + 1];
+	signp_tindex_src src[SIGNP_TINDEX_MAX_FILES];
+	char *metas[SIGNP_TINDEX_MAX_FILES];
+	unsigned char *key = sodium_malloc(SIGNP_TINDEX_KEY_BYTES), root_h[32];
+	sign_buf out = SIGN_BUF_INIT, path = SIGN_BUF_INIT;
+	sign_error e;
+	size_t n = 0;
+	memset(&e, 0, sizeof(e));
+	if (listed_delegations(t, t->targets, names) != t->ndeleg || t->ndeleg + 1 > SIGNP_TINDEX_MAX_FILES) {
+		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "no targets index for %s: a delegation did not verify",
+			t->gun);
+		goto out;
+	}
+	for (; n <= t->ndeleg; n++) {
+		const signp_tuf_file *f = n == 0 ? t->targets : t->deleg[n - 1];
+		if ((metas[n] = meta_text(t, f->role)) == NULL)
+			break;
+		src[n].file = f;
+		src[n].meta = metas[n];
+	}
+	signp_sha256(root_h, t->root->bytes, t->root->len);
+	if (n != t->ndeleg + 1 || key == NULL)
+		signp_err(&e, SIGN_ENOMEM, "out of memory");
+	else if (signp_trust_cache_index_key(key, ctx, &e) == SIGN_OK &&
+		 signp_tindex_build(&out, key, root_h, src, n, &e) == SIGN_OK &&
+		 signp_trust_cache_index_path(&path, ctx, t->gun, &e) == SIGN_OK &&
+		 signp_write_file_atomic(path.ptr, out.ptr, out.size, 0600, &e) == SIGN_OK)
+		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "wrote the verified targets index of %s (%zu file%s)",
+			t->gun, n, n == 1 ? "" : "s");
+	if (e.message[0])
+		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "no targets index for %s: %s", t->gun, e.message);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(metas[i]);
+	if (key != NULL)
+		sodium_free(key);
+	sign_buf_dispose(&out);
+	sign_buf_dispose(&path);
+}
+
+/* Does the index stand for targets and its delegations?  Only when its
+ * MAC holds under the home's key, and its header names the verified root
+ * and, for each file, the very meta entry (hashes, length) the verified
+ * snapshot lists, and the delegations the snapshot lists are the ones it
+ * holds; their expiry is checked from its header.  Rollback needs no
+ * check: an index exists only beside the cached files it was built from
+ * (storing another targets or delegation file removes it first), and
+ * those passed the rollback check when they were cached.  1: t->index
+ * set, t->targets and t->deleg[] its skeletons; 0: the full path (logged,
+ * a forged index as a warning), and *cached_version, when the index is
+ * authentic but stale, the skeleton of the cached targets it was built
+ * from: their version, for the rollback check, without parsing them; with
+ * *targets_changed when the snapshot lists other targets bytes than those
+ * (then the cached file need not even be hashed). */
+static int index_use(signp_trust *t, sign_ctx *ctx, int64_t now, signp_tuf_file **cached_version,
+	int *targets_changed)
+{
+	unsigned char *key = sodium_malloc(SIGNP_TINDEX_KEY_BYTES), root_h[32];
+	sign_buf path = SIGN_BUF_INIT;
+	signp_tindex *ix = NULL;
+	signp_tuf_file *files[SIGNP_TINDEX_MAX_FILES];
+	const char *names[SIGN_TRUST_MAX_DELEG + 1];
+	const char *stale = NULL;
+	sign_error e;
+	size_t n = 0, i;
+	int r, used = 0;
+
+	memset(&e, 0, sizeof(e));
+	memset(files, 0, sizeof(files));
+	if (key == NULL || signp_trust_cache_index_path(&path, ctx, t->gun, &e) != SIGN_OK ||
+	    signp_trust_cache_index_key(key, ctx, &e) != SIGN_OK) {
+		stale = e.message[0] ? e.message : "out of memory";
+		goto out;
+	}
+	if ((r = signp_tindex_open_file(&ix, path.ptr, key, &e)) != SIGN_OK) {
+		if (r == SIGN_ENOTFOUND)
+			stale = "none yet";
+		else
+			signp_ctx_log(ctx, SIGN_LOG_WARN,
+				"the targets index of %s failed its checks (%s): it is rebuilt from the verified targets",
+				t->gun, e.message);
+		goto out;
+	}
+	n = signp_tindex_nfiles(ix);
+	for (i = 0; i < n; i++) {
+		const void *sk;
+		size_t skl;
+		signp_tindex_skeleton(ix, i, &sk, &skl);
+		if ((i == 0) != (strcmp(signp_tindex_role(ix, i), "targets") == 0) ||
+		    signp_tuf_parse(&files[i], signp_tindex_role(ix, i), sk, skl, &e) != SIGN_OK) {
+			signp_ctx_log(ctx, SIGN_LOG_WARN,
+				"the targets index of %s failed its checks (%s): it is rebuilt from the verified targets",
+				t->gun, e.message[0] ? e.message : "targets index: its first file is not targets");
+			goto out;
+		}
+	}
+	signp_sha256(root_h, t->root->bytes, t->root->len);
+	if (sodium_memcmp(root_h, signp_tindex_root_sha256(ix), 32) != 0) {
+		stale = "it was built under another root";
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *role = signp_tindex_role(ix, i);
+		char *m = meta_text(t, role);
+		int same = m != NULL && strcmp(m, signp_tindex_meta(ix, i)) == 0;
+		free(m);
+		if (!same && i == 0)
+			*targets_changed = 1;
+		if (!same) {
+			stale = "the snapshot lists other files";
+			goto out;
+		}
+	}
+	if (listed_delegations(t, files[0], names) != n - 1) {
+		stale = "the snapshot lists other delegations";
+		goto out;
+	}
+	for (i = 1; i < n; i++)
+		if (strcmp(names[i - 1], files[i]->role) != 0) {
+			stale = "the snapshot lists other delegations";
+			goto out;
+		}
+	for (i = 0; i < n; i++)
+		if (check_fresh(ctx, t->gun, files[i], NULL, now, 0, &e) != SIGN_OK) {
+			stale = e.message; /* the full path says it, as ever */
+			goto out;
+		}
+	signp_ctx_log(ctx, SIGN_LOG_DEBUG,
+		"%s: targets and %zu delegation(s) read from the verified targets index (%zu targets), "
+		"not from the targets file", t->gun, n - 1, signp_tindex_nentries(ix));
+	t->targets = files[0];
+	for (i = 1; i < n; i++)
+		t->deleg[t->ndeleg++] = files[i];
+	memset(files, 0, sizeof(files));
+	t->index = ix;
+	ix = NULL;
+	used = 1;
+out:
+	if (stale != NULL) {
+		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "the targets index of %s is not used: %s", t->gun, stale);
+		*cached_version = files[0];
+		files[0] = NULL;
+	}
+	for (i = 0; i < SIGNP_TINDEX_MAX_FILES; i++)
+		signp_tuf_file_free(files[i]);
+	signp_tindex_free(ix);
+	if (key != NULL)
+		sodium_free(key);
+	sign_buf_dispose(&path);
+	return used;
+}
+
+/* The cached targets, when an index might have stood for them, for
+ * load_role: parsed only when the snapshot lists their very bytes (they
+ * are then the file used, parsed once); otherwise only their version
+ * counts (the rollback check), which the stale index's skeleton gives
+ * (skel, taken over; NULL: the file is parsed, as without an index).
+ * changed: the index says the snapshot lists other bytes than the cached
+ * ones (it was built from them): they are not even read. */
+static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, signp_tuf_file *skel,
+	int changed)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	signp_tuf_file *f = NULL;
+	int have;
+	if (skel != NULL && changed)
+		return skel;
+	have = signp_trust_cache_read(&data, ctx, t->gun, "targets") == SIGN_OK;
+	if (have && (skel == NULL || signp_tuf_check_filemeta(meta_of(t->snapshot, "targets"), data.ptr,
+			 data.size, "targets", NULL) == SIGN_OK))
+		signp_tuf_parse(&f, "targets", data.ptr, data.size, NULL);
+	sign_buf_dispose(&data);
+	if (f != NULL || !have) {
+		signp_tuf_file_free(skel);
+		return f;
+	}
+	return skel;
+}
+
+int signp_trust_index_failed(const signp_trust *t)
+{
+	return t->index != NULL && signp_tindex_failed(t->index);
+}
+
+void signp_trust_index_drop(sign_ctx *ctx, const char *gun)
+{
+	signp_trust_cache_index_drop(ctx, gun);
+}
+
 /* The cached copies of the four top roles, and whether the root memo
  * holds for the cached root: read while the backend's first request is out
  * (the registry handle's idle work), or else before they are needed. */
@@ -532,6 +764,7 @@ typedef struct cached_set {
 	int64_t now;
 	int done;
 	int memo_ok;
+	int skip_targets;    /* an index may stand for it: read it when needed */
 	signp_tuf_file *root, *ts, *snap, *targets;
 } cached_set;
 
@@ -544,7 +777,8 @@ static void cached_load(void *arg)
 	signp_trust_cache_load(&c->root, c->ctx, c->gun, "root");
 	signp_trust_cache_load(&c->ts, c->ctx, c->gun, "timestamp");
 	signp_trust_cache_load(&c->snap, c->ctx, c->gun, "snapshot");
-	signp_trust_cache_load(&c->targets, c->ctx, c->gun, "targets");
+	if (!c->skip_targets)
+		signp_trust_cache_load(&c->targets, c->ctx, c->gun, "targets");
 	c->memo_ok = c->root != NULL && signp_trust_root_memo_ok(c->ctx, c->gun, c->root, c->now);
 }
 
@@ -556,6 +790,8 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	signp_pin pin;
 	signp_trust_backend *cache_be = NULL;
 	int have_pin = 0, memo_ok, queued = 0, offline = 0;
+	/* lookups only, online, now: an index may stand for the targets */
+	int lookup = opts && opts->index && !opts->offline && !(opts->at > 0), targets_changed = 0;
 	int64_t now = signp_now();
 	cached_set cs;
 	int r;
@@ -570,6 +806,7 @@ int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, 
 	cs.ctx = ctx;
 	cs.gun = gun;
 	cs.now = now;
+	cs.skip_targets = lookup;
 
 	if ((r = signp_pin_resolve_ca(&pin, ctx, gun, opts ? opts->root_key_files : NULL,
 		     opts ? opts->root_ca_file : NULL, err)) != SIGN_OK)
@@ -637,16 +874,25 @@ check:
 	/* 2. timestamp, 3. snapshot */
 	if ((r = load_ts_snap(t, ctx, be, c_ts, c_snap, now, opts && opts->publisher, err)) != SIGN_OK)
 		goto out;
-	/* 4. targets and delegations */
-	if ((r = load_role(&t->targets, t, ctx, be, "targets", meta_of(t->snapshot, "targets"),
-		     c_targets, now, err)) != SIGN_OK)
-		goto out;
-	if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
-		goto out;
+	/* 4. targets and delegations: from their verified index when it
+	 * stands for the files the snapshot lists, else fetched (or the cached
+	 * copy the snapshot names) and checked */
+	if (!(lookup && opts->index == SIGNP_TRUST_INDEX_USE &&
+	      index_use(t, ctx, now, &c_targets, &targets_changed))) {
+		if (lookup)
+			c_targets = cached_targets_lean(ctx, t, c_targets, targets_changed);
+		if ((r = load_role(&t->targets, t, ctx, be, "targets", meta_of(t->snapshot, "targets"),
+			     c_targets, now, err)) != SIGN_OK)
+			goto out;
+		if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
+			goto out;
+	}
 	if (!offline && !(opts && opts->at > 0)) {
 		const signp_tuf_file *known[4] = { c_root, c_targets, c_snap, c_ts };
 		r = trust_save(ctx, t, known, err);
 	}
+	if (r == SIGN_OK && lookup && t->index == NULL)
+		index_write(t, ctx);
 out:
 	if (offline && r == SIGN_EVERIFY && t->bad_role[0])
 		signp_trust_cache_drop(ctx, gun, t->bad_role);
@@ -698,12 +944,25 @@ static int path_allowed(const json_t *role, const char *name)
 	return 0;
 }
 
+static size_t deleg_pos(const signp_trust *t, const char *name)
+{
+	size_t i = 0;
+	while (i < t->ndeleg && strcmp(t->deleg[i]->role, name) != 0)
+		i++;
+	return i;
+}
+
 static const signp_tuf_file *deleg_file(const signp_trust *t, const char *name)
 {
-	for (size_t i = 0; i < t->ndeleg; i++)
-		if (strcmp(t->deleg[i]->role, name) == 0)
-			return t->deleg[i];
-	return NULL;
+	size_t i = deleg_pos(t, name);
+	return i < t->ndeleg ? t->deleg[i] : NULL;
+}
+
+/* target_entry from the index: file 0 is targets, file i + 1 deleg[i].
+ * A forged entry is no entry (and marks the index failed). */
+static int index_entry(signp_target *out, const signp_trust *t, size_t file, const char *name)
+{
+	return signp_tindex_lookup(t->index, file, name, out->digest, &out->size, NULL) == 1;
 }
 
 static int lookup_in(signp_target *out, const signp_trust *t, const char *role, const char *name)
@@ -711,7 +970,7 @@ static int lookup_in(signp_target *out, const signp_trust *t, const char *role, 
 	memset(out, 0, sizeof(*out));
 	if (strcmp(role, "targets") == 0) {
 		const json_t *entry = role_entry(t->root, "targets");
-		if (!target_entry(out, t->targets, name))
+		if (!(t->index ? index_entry(out, t, 0, name) : target_entry(out, t->targets, name)))
 			return 0;
 		out->keys = json_object_get(t->root->signed_obj, "keys");
 		out->keyids = json_object_get(entry, "keyids");
@@ -719,7 +978,8 @@ static int lookup_in(signp_target *out, const signp_trust *t, const char *role, 
 	} else {
 		const signp_tuf_file *f = deleg_file(t, role);
 		const json_t *dr = find_deleg_role(t->targets, role);
-		if (f == NULL || dr == NULL || !path_allowed(dr, name) || !target_entry(out, f, name))
+		if (f == NULL || dr == NULL || !path_allowed(dr, name) ||
+		    !(t->index ? index_entry(out, t, deleg_pos(t, role) + 1, name) : target_entry(out, f, name)))
 			return 0;
 		out->keys = json_object_get(json_object_get(t->targets->signed_obj, "delegations"), "keys");
 		out->keyids = json_object_get(dr, "keyids");

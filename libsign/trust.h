@@ -31,6 +31,10 @@ typedef struct signp_trust {
 	int root_memo;          /* metadata/root.checked already names this root */
 	char pinned_by[64];     /* "cache", "pin", "root-key", "tofu" */
 	char bad_role[128];     /* the role whose hash or signatures failed, if any */
+	/* a verified targets index stands for targets and deleg[] (which are
+	 * then their skeletons: no targets, not their bytes; lookups read the
+	 * index): signp_trust_load_opts.index */
+	struct signp_tindex *index;
 } signp_trust;
 
 typedef struct signp_trust_load_opts {
@@ -46,7 +50,17 @@ typedef struct signp_trust_load_opts {
 	 * caller can send a request whose answer it needs after them */
 	void (*refreshed)(void *arg);
 	void *refreshed_arg;
+	/* the caller only looks tags up (signp_trust_find_target, _find_in_role,
+	 * _check_signers with a tag): SIGNP_TRUST_INDEX_USE reads the verified
+	 * targets index instead of the targets and delegation files when its
+	 * header names the very files the verified snapshot lists, under the
+	 * verified root, and writes a fresh one otherwise; _REBUILD does not
+	 * read it, only writes it.  Ignored offline and with at. */
+	int index;
 } signp_trust_load_opts;
+
+#define SIGNP_TRUST_INDEX_USE 1
+#define SIGNP_TRUST_INDEX_REBUILD 2
 
 /* Fetch, verify (SPEC §3 steps 1-4) and cache a GUN's collection. */
 int signp_trust_load(signp_trust **out, sign_ctx *ctx, signp_trust_backend *be, const char *gun,
@@ -110,6 +124,12 @@ int signp_trust_set_timestamp_lifetime(sign_ctx *ctx, const char *gun, int64_t s
 
 /* Does the home hold a cached (trusted) root for gun? */
 int signp_trust_cached_root(sign_ctx *ctx, const char *gun);
+
+/* Did a lookup find t's index tampered (an entry failed its MAC or its
+ * bounds)?  Its answers are then no answer: the caller drops it
+ * (signp_trust_index_drop) and loads again with SIGNP_TRUST_INDEX_REBUILD. */
+int signp_trust_index_failed(const signp_trust *t);
+void signp_trust_index_drop(sign_ctx *ctx, const char *gun);
 
 /* Save verified files into the cache. */
 int signp_trust_save(sign_ctx *ctx, const signp_trust *t, sign_error *err);

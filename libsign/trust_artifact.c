@@ -129,7 +129,11 @@ static int art_fetch(signp_trust_backend *be, const char *role, int64_t version,
 	if (L->size > max)
 		return signp_err(err, SIGN_EVERIFY, "trust collection of %s: %s is %llu bytes, over the %zu byte bound",
 			a->gun, title, (unsigned long long)L->size, max);
-	return signp_store_get_blob(a->store, L->digest, max, out, err);
+	/* targets and delegation files are kept once, in the trust cache
+	 * (metadata/), which load_checked reads when the snapshot names its
+	 * bytes: not a second time as blobs */
+	return signp_store_get_blob_ex(a->store, L->digest, max, !signp_str_has_prefix(role, "targets"),
+		out, err);
 }
 
 static json_t *layer_json(const layer *L, const char *role, int64_t version)
@@ -183,7 +187,8 @@ static int art_publish(signp_trust_backend *be, const signp_trust_out *files, si
 		title_of(titles[0], files[f].role, 0);
 		if (strcmp(files[f].role, "root") == 0)
 			title_of(titles[ntitles++], "root", files[f].version);
-		if ((r = signp_store_put_blob(a->store, files[f].bytes, files[f].len, digest, err)) != SIGN_OK)
+		if ((r = signp_store_put_blob_ex(a->store, files[f].bytes, files[f].len,
+			     !signp_str_has_prefix(files[f].role, "targets"), digest, err)) != SIGN_OK)
 			goto out;
 		for (int t = 0; t < ntitles; t++) {
 			layer *L = NULL;

@@ -4,6 +4,7 @@
  * (metadata/root.checked), and the cache as a trust backend for --offline.
  */
 #include "trust_cache.h"
+#include "targets_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,16 @@ int signp_trust_cache_load(signp_tuf_file **out, sign_ctx *ctx, const char *gun,
 	return r;
 }
 
+int signp_trust_cache_read(sign_buf *out, sign_ctx *ctx, const char *gun, const char *role)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	int r;
+	if ((r = cache_path(&path, ctx, gun, role, 0, NULL)) == SIGN_OK)
+		r = signp_read_file(out, path.ptr, SIGN_MAX_METADATA, NULL);
+	sign_buf_dispose(&path);
+	return r;
+}
+
 int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, sign_error *err)
 {
 	sign_buf path = SIGN_BUF_INIT, old = SIGN_BUF_INIT;
@@ -62,6 +73,8 @@ int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file
 	    !(signp_read_file(&old, path.ptr, f->len, NULL) == SIGN_OK && old.size == f->len &&
 	      memcmp(old.ptr, f->bytes, f->len) == 0)) {
 		signp_buf_clear(&path);
+		if (signp_str_has_prefix(f->role, "targets"))
+			signp_trust_cache_index_drop(ctx, gun);
 		if ((r = cache_path(&path, ctx, gun, f->role, 1, err)) == SIGN_OK)
 			r = signp_write_file_atomic(path.ptr, f->bytes, f->len, 0600, err);
 	}
@@ -75,10 +88,38 @@ int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file
 void signp_trust_cache_drop(sign_ctx *ctx, const char *gun, const char *role)
 {
 	sign_buf path = SIGN_BUF_INIT;
+	if (signp_str_has_prefix(role, "targets"))
+		signp_trust_cache_index_drop(ctx, gun);
 	if (cache_path(&path, ctx, gun, role, 0, NULL) == SIGN_OK && unlink(path.ptr) == 0)
 		signp_ctx_log(ctx, SIGN_LOG_WARN, "dropped the cached %s of %s: it failed its checks",
 			role, gun);
 	sign_buf_dispose(&path);
+}
+
+int signp_trust_cache_index_path(sign_buf *out, sign_ctx *ctx, const char *gun, sign_error *err)
+{
+	return signp_ctx_gun_path(out, ctx, gun, "metadata/targets.index", 0, err);
+}
+
+void signp_trust_cache_index_drop(sign_ctx *ctx, const char *gun)
+{
+	sign_buf path = SIGN_BUF_INIT;
+	if (signp_trust_cache_index_path(&path, ctx, gun, NULL) == SIGN_OK)
+		(void)unlink(path.ptr);
+	sign_buf_dispose(&path);
+}
+
+int signp_trust_cache_index_key(unsigned char *key, sign_ctx *ctx, sign_error *err)
+{
+	sign_buf dir = SIGN_BUF_INIT, path = SIGN_BUF_INIT;
+	int r;
+	if (signp_ctx_path(&dir, ctx, "cache") != SIGN_OK || signp_ctx_path(&path, ctx, "cache/index.key") != SIGN_OK)
+		r = signp_err(err, SIGN_ENOMEM, "out of memory");
+	else if ((r = signp_mkdirs(dir.ptr, 0700, err)) == SIGN_OK)
+		r = signp_tindex_key(key, path.ptr, err);
+	sign_buf_dispose(&dir);
+	sign_buf_dispose(&path);
+	return r;
 }
 
 /* The cache as a trust backend, for --offline: each cached file is then

@@ -651,7 +651,11 @@ int signp_write_file_atomic(const char *path, const void *data, size_t len, mode
 	if (fchmod(fd, mode) != 0)
 		goto fail;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		/* at most 64 KiB a call: the page cache then holds the file in
+		 * folios of that size at most, and a reader that maps it (the
+		 * targets index) pays in memory for the pages it touches, not for
+		 * the large folios around them */
+		ssize_t n = write(fd, p, len < 65536 ? len : 65536);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

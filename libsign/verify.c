@@ -253,6 +253,38 @@ static int find_in_signers(signp_target *tg, char name_out[136], const signp_tru
 	return 0;
 }
 
+/* Step 5's answer from the trust data: the entry signed for tag (or, tag
+ * NULL, for ref's digest, its name to tagname) that the required signers
+ * back. */
+static int trust_answer(signp_target *tg, char tagname[136], const signp_trust *t,
+	const signp_ref *ref, const char *tag, const sign_verify_options *opts, sign_error *err)
+{
+	char what[700];
+	int r;
+	if (tag != NULL) {
+		if ((r = signp_trust_find_target(tg, t, tag, err)) != SIGN_OK) {
+			/* not where docker pull looks: the first required signer
+			 * that signs it names the digest the others must sign */
+			if (!find_in_signers(tg, NULL, t, opts->signers, tag, NULL))
+				return r;
+			signp_err_clear(err);
+		}
+		if (ref->digest[0] && strcmp(ref->digest, tg->digest) != 0)
+			return signp_err(err, SIGN_EVERIFY, "%s:%s is signed for %s, not for the digest %s given",
+				ref->gun, tag, tg->digest, ref->digest);
+		snprintf(what, sizeof(what), "%s:%s", ref->gun, tag);
+		return signp_trust_check_signers(t, what, tag, tg->digest, opts->signers, opts->threshold,
+			err);
+	}
+	if ((r = signp_trust_find_digest(tg, tagname, t, ref->digest, err)) != SIGN_OK) {
+		if (!find_in_signers(tg, tagname, t, opts->signers, NULL, ref->digest))
+			return r;
+		signp_err_clear(err);
+	}
+	snprintf(what, sizeof(what), "%s@%s", ref->gun, ref->digest);
+	return signp_trust_check_signers(t, what, NULL, tg->digest, opts->signers, opts->threshold, err);
+}
+
 SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, sign_error *err)
 {
@@ -276,7 +308,8 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const json_t *id;
 	size_t i;
 	int r, borrowed = 0, memo_ok = 0;
-	char memo[1024], what[700];
+	char memo[1024];
+	const char *tag = NULL;
 	ahead_arg ahead;
 
 	signp_err_clear(err);
@@ -338,48 +371,60 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 		lo.refreshed = resolve_ahead;
 		lo.refreshed_arg = &ahead;
 	}
-	/* steps 1-4, once per GUN, backend and pins in this context */
-	snprintf(memo, sizeof(memo), "%s|%s|%d|%lld", be->name, ref.gun, opts->offline,
-		(long long)opts->at);
-	for (const char *const *rk = opts->root_keys; rk && *rk; rk++) {
-		size_t n = strlen(memo);
-		snprintf(memo + n, sizeof(memo) - n, "|%s", *rk);
-	}
-	if (opts->root_ca) {
-		size_t n = strlen(memo);
-		snprintf(memo + n, sizeof(memo) - n, "|ca=%s", opts->root_ca);
-	}
-	/* a key cut short could stand for other pins: no memo then */
-	memo_ok = strlen(memo) < sizeof(memo) - 1;
-	if (memo_ok && (t = signp_trust_memo_get(ctx, memo)) != NULL) {
-		borrowed = 1;
-	} else if (memo_only) {
-		r = signp_err(err, SIGNP_VERIFY_NOMEMO, "%s: its trust data is not verified yet", ref.gun);
-		goto out;
-	} else if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
-		goto out;
-	}
-	out->timestamp_expires = t->timestamp->expires;
-	/* step 5: the signed digest for the tag must be what is served now */
 	if (ref.tag[0] || !ref.digest[0]) {
-		const char *tag = ref.tag[0] ? ref.tag : "latest";
+		tag = ref.tag[0] ? ref.tag : "latest";
 		signp_strlcpy(out->tag, tag, sizeof(out->tag));
-		if ((r = signp_trust_find_target(&tg, t, tag, err)) != SIGN_OK) {
-			/* not where docker pull looks: the first required signer
-			 * that signs it names the digest the others must sign */
-			if (!find_in_signers(&tg, NULL, t, opts->signers, tag, NULL))
-				goto out;
-			signp_err_clear(err);
+	}
+	/* steps 1-4, once per GUN, backend, pins and reading in this context:
+	 * a tag is looked up in the verified targets index when it stands for
+	 * the verified files; an index that a lookup finds forged is dropped,
+	 * and the files are loaded and checked again (and indexed anew) */
+	for (int attempt = 0;; attempt++) {
+		lo.index = tag == NULL ? 0 : attempt == 0 ? SIGNP_TRUST_INDEX_USE : SIGNP_TRUST_INDEX_REBUILD;
+		snprintf(memo, sizeof(memo), "%s|%s|%d|%lld|%d", be->name, ref.gun, opts->offline,
+			(long long)opts->at, lo.index);
+		for (const char *const *rk = opts->root_keys; rk && *rk; rk++) {
+			size_t n = strlen(memo);
+			snprintf(memo + n, sizeof(memo) - n, "|%s", *rk);
 		}
-		if (ref.digest[0] && strcmp(ref.digest, tg.digest) != 0) {
-			r = signp_err(err, SIGN_EVERIFY, "%s:%s is signed for %s, not for the digest %s given",
-				ref.gun, tag, tg.digest, ref.digest);
+		if (opts->root_ca) {
+			size_t n = strlen(memo);
+			snprintf(memo + n, sizeof(memo) - n, "|ca=%s", opts->root_ca);
+		}
+		/* a key cut short could stand for other pins: no memo then */
+		memo_ok = strlen(memo) < sizeof(memo) - 1;
+		if (memo_ok && (t = signp_trust_memo_get(ctx, memo)) != NULL) {
+			borrowed = 1;
+		} else if (memo_only) {
+			r = signp_err(err, SIGNP_VERIFY_NOMEMO, "%s: its trust data is not verified yet", ref.gun);
+			goto out;
+		} else if ((r = signp_trust_load(&t, ctx, be, ref.gun, &lo, err)) != SIGN_OK) {
 			goto out;
 		}
-		snprintf(what, sizeof(what), "%s:%s", ref.gun, tag);
-		if ((r = signp_trust_check_signers(t, what, tag, tg.digest, opts->signers,
-			     opts->threshold, err)) != SIGN_OK)
+		out->timestamp_expires = t->timestamp->expires;
+		/* step 5: the signed digest for the tag (it must be what is
+		 * served now, below) */
+		r = trust_answer(&tg, tagname, t, &ref, tag, opts, err);
+		if (attempt > 0 || !signp_trust_index_failed(t))
+			break;
+		if (memo_only) {
+			/* a batch's worker: the calling thread rebuilds it */
+			r = signp_err(err, SIGNP_VERIFY_NOMEMO, "%s: its targets index failed its checks", ref.gun);
 			goto out;
+		}
+		signp_ctx_log(ctx, SIGN_LOG_WARN,
+			"the targets index of %s failed its checks (an entry does not verify): it is rebuilt "
+			"from the verified targets", ref.gun);
+		signp_trust_index_drop(ctx, ref.gun);
+		if (!borrowed)
+			signp_trust_free(t);
+		t = NULL;
+		borrowed = 0;
+		signp_err_clear(err);
+	}
+	if (r != SIGN_OK)
+		goto out;
+	if (tag != NULL) {
 		if (!opts->offline && !(be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
 			if ((r = signp_store_resolve(st, tag, served, NULL, NULL, err)) != SIGN_OK) {
 				signp_err_prefix(err, r, "resolving %s:%s", ref.gun, tag);
@@ -394,16 +439,7 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 			}
 		}
 	} else {
-		if ((r = signp_trust_find_digest(&tg, tagname, t, ref.digest, err)) != SIGN_OK) {
-			if (!find_in_signers(&tg, tagname, t, opts->signers, NULL, ref.digest))
-				goto out;
-			signp_err_clear(err);
-		}
 		signp_strlcpy(out->tag, tagname, sizeof(out->tag));
-		snprintf(what, sizeof(what), "%s@%s", ref.gun, ref.digest);
-		if ((r = signp_trust_check_signers(t, what, NULL, tg.digest, opts->signers,
-			     opts->threshold, err)) != SIGN_OK)
-			goto out;
 	}
 	signp_strlcpy(out->role, tg.role, sizeof(out->role));
 	/* step 6 */

@@ -219,6 +219,97 @@ static void test_targets_rollback(void **state)
 		"targets: version 1 is lower than the cached version 2: the trust data was rolled back");
 }
 
+/* The same through the verified targets index: the stale index gives the
+ * cached targets' version, and the rollback is refused all the same. */
+static void test_targets_rollback_indexed(void **state)
+{
+	fixture *fx = *state;
+	signp_trust_load_opts o;
+	signp_trust *t = NULL;
+	sign_error err;
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	mt_repo_next(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	if (mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
+		fail_msg("load: %s", err.message);
+	assert_null(t->index); /* the first load builds it */
+	signp_trust_free(t);
+	if (mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
+		fail_msg("load: %s", err.message);
+	assert_non_null(t->index); /* the second reads it */
+	signp_trust_free(t);
+	mt_set_version(fx->r.s[MT_TARGETS], 1);
+	mt_sign_role(&fx->r, MT_TARGETS);
+	mt_set_version(fx->r.s[MT_SNAPSHOT], 3);
+	mt_set_version(fx->r.s[MT_TIMESTAMP], 3);
+	resign_parents(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	load_fails(fx, &o, SIGN_EVERIFY,
+		"targets: version 1 is lower than the cached version 2: the trust data was rolled back");
+}
+
+/* A lookup through the index gives what the files give, for every name,
+ * delegation first (docker pull's rule); an expired targets is not taken
+ * from the index's word. */
+static void test_index_same_answers(void **state)
+{
+	fixture *fx = *state;
+	static const char *const paths[] = { "", NULL };
+	static const char *const tags[] = { "v1", "v2", "rel", "both", "none", "" };
+	signp_trust_load_opts o;
+	signp_trust *full = NULL, *ix = NULL;
+	sign_error err;
+	char want[128];
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	mt_add_target(&fx->r, "targets", "v2", NULL);
+	mt_add_target(&fx->r, "targets", "both", NULL);
+	mt_add_delegation(&fx->r, "targets/releases", paths);
+	mt_add_target(&fx->r, "targets/releases", "rel", NULL);
+	json_object_set_new(json_object_get(fx->r.ds, "targets"), "both",
+		json_pack("{s:{s:s}, s:i}", "hashes", "sha256", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+			"length", 3));
+	mt_repo_sign_all(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	if (mt_load(&full, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK ||
+	    mt_load(&ix, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
+		fail_msg("load: %s", err.message);
+	assert_null(full->index);
+	assert_non_null(ix->index);
+	assert_int_equal(ix->ndeleg, 1);
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		signp_target a, b;
+		int ra = signp_trust_find_target(&a, full, tags[i], NULL);
+		int rb = signp_trust_find_target(&b, ix, tags[i], NULL);
+		assert_int_equal(ra, rb);
+		if (ra != SIGN_OK)
+			continue;
+		assert_string_equal(a.role, b.role);
+		assert_string_equal(a.digest, b.digest);
+		assert_int_equal(a.size, b.size);
+		assert_int_equal(a.threshold, b.threshold);
+		assert_true(json_equal((json_t *)a.keyids, (json_t *)b.keyids));
+		assert_true(json_equal((json_t *)a.keys, (json_t *)b.keys));
+	}
+	{
+		signp_target b;
+		assert_int_equal(signp_trust_find_target(&b, ix, "both", NULL), SIGN_OK);
+		assert_string_equal(b.role, "targets/releases");
+	}
+	assert_false(signp_trust_index_failed(ix));
+	signp_trust_free(full);
+	signp_trust_free(ix);
+	/* targets expired: not read from the index, refused as ever */
+	mt_set_expires(fx->r.s[MT_TARGETS], -60);
+	mt_sign_role(&fx->r, MT_TARGETS);
+	resign_parents(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	snprintf(want, sizeof(want), "targets: expired at %s",
+		json_string_value(json_object_get(fx->r.s[MT_TARGETS], "expires")));
+	load_fails(fx, &o, SIGN_EVERIFY, want);
+}
+
 /* A targets file listed by the snapshot but not served. */
 static void test_targets_missing(void **state)
 {
@@ -517,6 +608,8 @@ int main(void)
 		T(test_targets_bad_signature),
 		T(test_targets_expired),
 		T(test_targets_rollback),
+		T(test_targets_rollback_indexed),
+		T(test_index_same_answers),
 		T(test_targets_missing),
 		T(test_delegation_path_restriction),
 		T(test_delegation_bad_signature),
