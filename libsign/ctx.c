@@ -341,10 +341,46 @@ static void scheme_file(sign_buf *out, const sign_ctx *ctx, const char *host)
 		signp_buf_putc(out, (*p == '/' ) ? '_' : *p);
 }
 
-int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err)
+/* A new handle for host with the context's settings; scheme_hint: the
+ * scheme to try first (NULL: the one the home remembers).  *seen gets the
+ * hint used ("" for none). */
+static int registry_make(signp_registry **out, sign_ctx *ctx, const char *host, const char *scheme_hint,
+	char seen[8], sign_error *err)
 {
 	signp_registry_options o;
 	sign_buf path = SIGN_BUF_INIT, hint = SIGN_BUF_INIT;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.host = host;
+	o.insecure = signp_ctx_insecure(ctx, host);
+	o.ca_file = ctx->ca_file;
+	o.timeout = ctx->timeout;
+	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
+	o.docker_config = ctx->docker_config;
+	o.docker_auth_config = ctx->docker_auth_config;
+	if (scheme_hint != NULL) {
+		o.scheme_hint = scheme_hint;
+	} else {
+		scheme_file(&path, ctx, host);
+		if (signp_read_file(&hint, path.ptr, 16, NULL) == SIGN_OK &&
+		    (strcmp(hint.ptr, "http") == 0 || strcmp(hint.ptr, "https") == 0))
+			o.scheme_hint = hint.ptr;
+	}
+	seen[0] = '\0';
+	if (o.scheme_hint)
+		signp_strlcpy(seen, o.scheme_hint, 8);
+	r = signp_registry_new(out, &o, err);
+	if (r == SIGN_OK)
+		signp_http_set_deadline(*out, &ctx->deadline_ms);
+	sign_buf_dispose(&path);
+	sign_buf_dispose(&hint);
+	return r;
+}
+
+int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err)
+{
+	char seen[8];
 	int r;
 
 	for (size_t i = 0; i < ctx->nregs; i++) {
@@ -355,30 +391,25 @@ int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, si
 	}
 	if (ctx->nregs == SIGN_MAX_REGISTRIES)
 		return signp_err(err, SIGN_EINVAL, "too many registries in one call");
-	memset(&o, 0, sizeof(o));
-	o.host = host;
-	o.insecure = signp_ctx_insecure(ctx, host);
-	o.ca_file = ctx->ca_file;
-	o.timeout = ctx->timeout;
-	o.connect_timeout = ctx->timeout < 10 ? ctx->timeout : 10;
-	o.docker_config = ctx->docker_config;
-	o.docker_auth_config = ctx->docker_auth_config;
-	scheme_file(&path, ctx, host);
-	if (signp_read_file(&hint, path.ptr, 16, NULL) == SIGN_OK &&
-	    (strcmp(hint.ptr, "http") == 0 || strcmp(hint.ptr, "https") == 0))
-		o.scheme_hint = hint.ptr;
-	r = signp_registry_new(out, &o, err);
+	r = registry_make(out, ctx, host, NULL, seen, err);
 	if (r == SIGN_OK) {
-		signp_http_set_deadline(*out, &ctx->deadline_ms);
 		signp_strlcpy(ctx->regs[ctx->nregs].host, host, sizeof(ctx->regs[0].host));
 		ctx->regs[ctx->nregs].reg = *out;
-		if (o.scheme_hint)
-			signp_strlcpy(ctx->regs[ctx->nregs].scheme_seen, o.scheme_hint, 8);
+		if (seen[0])
+			signp_strlcpy(ctx->regs[ctx->nregs].scheme_seen, seen, 8);
 		ctx->nregs++;
 	}
-	sign_buf_dispose(&path);
-	sign_buf_dispose(&hint);
 	return r;
+}
+
+int signp_ctx_registry_own(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err)
+{
+	const char *scheme = NULL;
+	char seen[8];
+	for (size_t i = 0; i < ctx->nregs; i++)
+		if (strcmp(ctx->regs[i].host, host) == 0)
+			scheme = signp_registry_scheme(ctx->regs[i].reg);
+	return registry_make(out, ctx, host, scheme, seen, err);
 }
 
 void signp_ctx_remember_schemes(sign_ctx *ctx)

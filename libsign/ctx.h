@@ -87,6 +87,11 @@ void signp_ctx_forget_key(sign_ctx *ctx, const char *keyid);
 
 /* Registry handle for host (cached on the context). */
 int signp_ctx_registry(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);
+/* A registry handle for host of the caller's own (its own connection,
+ * credentials and token cache), with the context's settings and the scheme
+ * the context's handle found, for a worker thread: free it with
+ * signp_registry_free.  Its requests are not in signp_ctx_counters. */
+int signp_ctx_registry_own(signp_registry **out, sign_ctx *ctx, const char *host, sign_error *err);
 /* Handle for the Notary server at url (the context's --trust-server, or
  * migrate's source); credentials are looked up for the server, then for
  * cred_host (the GUN's registry, as docker does).  Cached on the context,

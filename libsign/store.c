@@ -14,6 +14,7 @@
 
 struct signp_store {
 	signp_store_backend *be; /* owned */
+	signp_registry *own;     /* a registry handle of its own (open_own), or NULL */
 	char blob_cache[4096];   /* <home>/cache/blobs: verified blobs by digest, "" for none */
 };
 
@@ -24,7 +25,8 @@ static int blob_cache_path(sign_buf *out, const signp_store *s, const char *dige
 	return signp_buf_printf(out, "%s/%s", s->blob_cache, digest + 7);
 }
 
-int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create,
+/* A store of ref; own: on a registry handle of its own (kept in s->own). */
+static int store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create, int own,
 	sign_error *err)
 {
 	signp_store *s;
@@ -37,8 +39,9 @@ int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int
 		return signp_err(err, SIGN_ENOMEM, "opening image store: out of memory");
 	if (ref->layout)
 		r = signp_store_oci_open(&s->be, ref->oci_dir, create, err);
-	else if ((r = signp_ctx_registry(&reg, ctx, ref->host, err)) == SIGN_OK)
-		r = signp_store_registry_open(&s->be, reg, ref->host, ref->path, err);
+	else if ((r = own ? signp_ctx_registry_own(&s->own, ctx, ref->host, err) :
+			    signp_ctx_registry(&reg, ctx, ref->host, err)) == SIGN_OK)
+		r = signp_store_registry_open(&s->be, own ? s->own : reg, ref->host, ref->path, err);
 	if (r != SIGN_OK)
 		goto fail;
 	if ((s->be->caps & SIGNP_STORE_CAP_NET) && signp_ctx_path(&cache, ctx, "cache/blobs") == SIGN_OK &&
@@ -53,12 +56,24 @@ fail:
 	return r;
 }
 
+int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create,
+	sign_error *err)
+{
+	return store_open(out, ctx, ref, create, 0, err);
+}
+
+int signp_store_open_own(signp_store **out, sign_ctx *ctx, const signp_ref *ref, sign_error *err)
+{
+	return store_open(out, ctx, ref, 0, 1, err);
+}
+
 void signp_store_free(signp_store *s)
 {
 	if (s == NULL)
 		return;
 	if (s->be != NULL)
 		s->be->free(s->be);
+	signp_registry_free(s->own);
 	free(s);
 }
 

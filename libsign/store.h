@@ -23,6 +23,11 @@ typedef struct signp_store signp_store;
  * layout folder (with create, a new one is made). */
 int signp_store_open(signp_store **out, sign_ctx *ctx, const signp_ref *ref, int create,
 	sign_error *err);
+/* The same on a registry handle of the store's own (signp_ctx_registry_own:
+ * its own connection), freed with it: for a worker thread, which may use
+ * it (and only it) while the context is not otherwise in use.  A layout is
+ * opened as signp_store_open does, without create. */
+int signp_store_open_own(signp_store **out, sign_ctx *ctx, const signp_ref *ref, sign_error *err);
 void signp_store_free(signp_store *s);
 /* SIGNP_STORE_CAP_* of s. */
 unsigned int signp_store_caps(const signp_store *s);
