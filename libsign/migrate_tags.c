@@ -387,10 +387,11 @@ static int gather(migrate_job *j, const signp_trust *t, sign_error *err)
 			signp_target tg;
 			mtag *m;
 			(void)e;
-			/* a name of targets that targets/releases gave already */
-			if (ri == 1 && signp_trust_find_in_role(&tg, t, roles[0], name))
-				continue;
-			if (signp_trust_find_target(&tg, t, name, NULL) != SIGN_OK)
+			/* each name once, from the role docker pull takes it from:
+			 * targets/releases when that role signs it, else targets */
+			if (ri == 0 ? !signp_trust_find_in_role(&tg, t, roles[0], name) :
+				      signp_trust_find_in_role(&tg, t, roles[0], name) ||
+				      signp_trust_find_target(&tg, t, name, NULL) != SIGN_OK)
 				continue;
 			m = &j->tags[j->ntags++];
 			m->name = name;
