@@ -174,7 +174,10 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	signp_trust_load_opts lo;
 	signp_gun_keys k;
 	signp_publish *tx = NULL;
-	signp_publish_opts po = { .first_only = 1, .reread_what = "re-reading the migrated trust data" };
+	/* no read-back in the commit: this one is made after the source's trees
+	 * are freed (at 100,000 tags each costs tens of MB) */
+	signp_publish_opts po = { .first_only = 1, .no_reread = 1,
+		.reread_what = "re-reading the migrated trust data" };
 	sign_migrate_options v2 = SIGN_MIGRATE_OPTIONS_INIT;
 	migrate_run run;
 	sign_buf root = SIGN_BUF_INIT;
@@ -278,6 +281,12 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	signp_publish_set_opts(tx, &po);
 	signp_publish_set_backend(tx, dst_be);
 	if ((r = signp_publish_commit(tx, migrate_stage, &run, err)) != SIGN_OK)
+		goto out;
+	for (v = 0; v <= src->root->version; v++)
+		sign_buf_dispose(&history[v]);
+	signp_trust_free(src);
+	src = NULL;
+	if ((r = signp_publish_reread(tx, err)) != SIGN_OK)
 		goto out;
 	/* the report as text: a tree of 100,000 tags would cost ~100 MB */
 	{
