@@ -3,7 +3,13 @@
  * tags the registry serves under their signed digest, and a signature for
  * each, concurrent over a bounded pool of registry connections.
  *
- * Two passes over the tags, each spread over at most SIGNP_MIGRATE_WORKERS
+ * First the registry's tags list (a few requests for 100,000 tags): a tag it
+ * does not list is not in the registry, and needs no HEAD.  Trusting the
+ * list that far is safe: a registry that leaves a tag out only keeps a
+ * signature from being written, as a 404 to its HEAD would.  Without a list
+ * (refused, malformed, over SIGNP_MIGRATE_TAGS_MAX) every tag is asked.
+ *
+ * Then two passes over the tags, each spread over at most SIGNP_MIGRATE_WORKERS
  * threads that take the next item from a shared counter; each thread has a
  * store on a registry handle of its own (signp_store_open_own: its own
  * connection, credentials and tokens, the same timeouts and bounds), so no
@@ -39,6 +45,9 @@
 
 #include <jansson.h>
 
+/* The most the tags list may take, every page together (~3 million tags). */
+#define SIGNP_MIGRATE_TAGS_MAX (32u << 20)
+
 /* What became of a tag. */
 enum {
 	ST_SIGN,    /* served under its digest, a key held: pass 2 signs it */
@@ -73,6 +82,7 @@ typedef struct migrate_job {
 	const char *gun;
 	mtag *tags;
 	size_t ntags;
+	size_t *check;            /* pass 1: the tags to HEAD (those the registry lists) */
 	uref *unit;               /* pass 2: the tags to sign, sorted by digest */
 	size_t *ustart;           /* where each unit (one digest) starts in unit; [nunits] = end */
 	size_t nunits;
@@ -235,10 +245,10 @@ static int test_stop(migrate_job *j, sign_error *err)
 
 /* ---- the passes ---- */
 
-/* Pass 1, tag i: one HEAD. */
+/* Pass 1, item i: one HEAD. */
 static int check_tag(migrate_job *j, signp_store *st, size_t i, size_t *ndone, sign_error *err)
 {
-	mtag *m = &j->tags[i];
+	mtag *m = &j->tags[j->check[i]];
 	char served[80];
 	int r = signp_store_resolve(st, m->name, served, NULL, NULL, err);
 	if (r == SIGN_ENOTFOUND) {
@@ -356,6 +366,50 @@ static int put_entry(sign_buf *out, const char *k1, const char *v1, const char *
 	return r == SIGN_OK ? signp_buf_putc(out, '}') : r;
 }
 
+/* ---- the tags list ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Mark absent the tags the registry does not list; j->check gets the rest
+ * (all of them without a usable list).  *nabsent: how many were marked. */
+static int plan_checks(migrate_job *j, signp_store *st, size_t *nabsent, sign_error *err)
+{
+	sign_buf lst = SIGN_BUF_INIT;
+	json_t *doc = NULL, *arr, *v;
+	const char **names = NULL;
+	size_t nn = 0, nc = 0, i;
+	int listed = 0;
+
+	*nabsent = 0;
+	if ((j->check = malloc(j->ntags * sizeof(*j->check))) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "migrate: out of memory");
+	if (signp_store_tags(st, SIGNP_MIGRATE_TAGS_MAX, &lst, NULL) == SIGN_OK &&
+	    (doc = json_loadb(lst.ptr ? lst.ptr : "", lst.size, 0, NULL)) != NULL &&
+	    json_is_array(arr = json_object_get(doc, "tags")) &&
+	    (names = malloc((json_array_size(arr) + 1) * sizeof(*names))) != NULL) {
+		json_array_foreach(arr, i, v)
+			if (json_is_string(v))
+				names[nn++] = json_string_value(v);
+		qsort(names, nn, sizeof(*names), cmp_str);
+		listed = 1;
+	}
+	sign_buf_dispose(&lst);
+	for (i = 0; i < j->ntags; i++) {
+		if (listed && bsearch(&j->tags[i].name, names, nn, sizeof(*names), cmp_str) == NULL) {
+			j->tags[i].status = ST_ABSENT;
+			(*nabsent)++;
+		} else {
+			j->check[nc++] = i;
+		}
+	}
+	free(names);
+	json_decref(doc);
+	return SIGN_OK;
+}
+
 /* ---- the whole ---- */
 
 static int cmp_uref(const void *a, const void *b)
@@ -411,7 +465,7 @@ int signp_migrate_tags(sign_buf *tags_json, sign_buf *notes_json, sign_ctx *ctx,
 	worker w[SIGNP_MIGRATE_WORKERS];
 	signp_key *owned[2] = { NULL, NULL };
 	sign_error why[2];
-	size_t nw = 0, done1 = 0, done2 = 0, nsign = 0;
+	size_t nw = 0, done1 = 0, done2 = 0, nsign = 0, nabsent = 0;
 	int r = SIGN_OK;
 
 	memset(&j, 0, sizeof(j));
@@ -438,10 +492,13 @@ int signp_migrate_tags(sign_buf *tags_json, sign_buf *notes_json, sign_ctx *ctx,
 		for (nw = 0; nw < SIGNP_MIGRATE_WORKERS && nw < j.ntags; nw++)
 			if ((r = signp_store_open_own(&w[nw].st, ctx, ref, err)) != SIGN_OK)
 				goto out;
-		/* pass 1: the HEADs */
-		if ((r = pool_run(&j, check_tag, j.ntags, w, nw, 0, j.ntags, progress, progress_arg, &done1,
-			     err)) != SIGN_OK)
+		if ((r = plan_checks(&j, w[0].st, &nabsent, err)) != SIGN_OK)
 			goto out;
+		/* pass 1: the HEADs */
+		if ((r = pool_run(&j, check_tag, j.ntags - nabsent, w, nw, nabsent, j.ntags, progress,
+			     progress_arg, &done1, err)) != SIGN_OK)
+			goto out;
+		done1 += nabsent;
 		/* pass 2: the digests to sign, one unit each */
 		for (size_t i = 0; i < j.ntags; i++)
 			nsign += j.tags[i].status == ST_SIGN;
@@ -494,6 +551,7 @@ out:
 	signp_key_free(owned[0]);
 	signp_key_free(owned[1]);
 	free(j.tags);
+	free(j.check);
 	free(j.unit);
 	free(j.ustart);
 	return r;

@@ -17,7 +17,8 @@
 
 /* For every signed tag of t (targets/releases, then targets, each name
  * once, as docker pull reads them): does the registry serve the tag under
- * the digest it was signed for (a HEAD), and, once per digest and key, is a
+ * the digest it was signed for (its tags list, then a HEAD of each tag it
+ * lists), and, once per digest and key, is a
  * detached signature by the key that signed it (k->targets, or a
  * delegation key this home holds) there, else it is written.  The checks
  * and writes run on at most SIGNP_MIGRATE_WORKERS threads, each on a
