@@ -269,18 +269,18 @@ static int check_tag(migrate_job *j, signp_store *st, size_t i, size_t *ndone, s
 static int sign_unit(migrate_job *j, signp_store *st, size_t u, size_t *ndone, sign_error *err)
 {
 	size_t a = j->ustart[u], b = j->ustart[u + 1];
+	const signp_key *used[2] = { NULL, NULL }; /* the keys (at most one per role) done */
 	for (size_t x = a; x < b; x++) {
 		mtag *m = &j->tags[j->unit[x].i];
 		const signp_key *k = j->key[m->role];
-		int changed = 0, r, seen = 0;
-		/* a key an earlier tag of this digest used: that tag's answer */
-		for (size_t y = a; y < x; y++)
-			if (j->key[j->tags[j->unit[y].i].role] == k)
-				seen = 1;
-		if (seen) {
+		int changed = 0, r;
+		/* a key an earlier tag of this digest used (a digest may have
+		 * 100,000 tags): that tag's answer */
+		if (used[0] == k || used[1] == k) {
 			m->status = ST_THERE;
 			continue;
 		}
+		used[used[0] == NULL ? 0 : 1] = k;
 		if ((r = signp_push_signature(&changed, st, j->gun, m->digest, k, err)) != SIGN_OK) {
 			signp_err_prefix(err, r, "writing the detached signature of %s:%s", j->gun, m->name);
 			return r;
