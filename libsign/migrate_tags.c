@@ -251,7 +251,9 @@ static int check_tag(migrate_job *j, signp_store *st, size_t i, size_t *ndone, s
 	mtag *m = &j->tags[j->check[i]];
 	char served[80];
 	int r = signp_store_resolve(st, m->name, served, NULL, NULL, err);
-	if (r == SIGN_ENOTFOUND) {
+	if (r == SIGN_ENOTFOUND || r == SIGN_EINVAL) {
+		/* not there (a 404), or a target name no registry tag can have
+		 * (notary signs any string), which is not even asked */
 		m->status = ST_ABSENT;
 	} else if (r != SIGN_OK) {
 		signp_err_prefix(err, r, "checking %s:%s in the registry", j->gun, m->name);
