@@ -133,18 +133,29 @@ expect "… the same tags, digests and reasons (a signature there or written)" \
 R2=mig/few
 G2="$REG/$R2"
 make_repo "$R2" 40 40 62 || echo "# harness: could not make $G2" >&2
+# five more tags of t1's image: one digest, one signature for all six
+curl -sf -o "$WORK/few-t1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/$R2/manifests/t1"
+for i in 1 2 3 4 5; do
+	curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+		--data-binary @"$WORK/few-t1" "http://$REG/v2/$R2/manifests/same$i" -o /dev/null
+	notary_cli add "$G2" "same$i" "$WORK/few-t1" >/dev/null
+done
+notary_cli publish "$G2" >/dev/null
 keys_home "$G2" "$WORK/p0" || echo "# harness: key import failed" >&2
 cp -a "$WORK/p0" "$WORK/p1"
 cp -a "$WORK/p0" "$WORK/p2"
 run "migrate on a terminal" 0 script -qec "'$SIGN' --home '$WORK/p0' migrate '$G2' --from-trust-server '$NOTARY_URL'" /dev/null
-expect "… draws a progress line with count and rate" has "sign: checked 40/40 ([0-9]*/s)" "$OUT"
+expect "… draws a progress line with count and rate" has "sign: checked 45/45 ([0-9]*/s)" "$OUT"
 expect "… and the report" has "^migrated $G2 from $NOTARY_URL" "$OUT"
+expect "… 40 signatures: the six tags of one digest share one" \
+	test "$(grep -c 'signature written' "$OUT") $(grep -c 'signature already there' "$OUT")" = "40 5"
 untrust "$R2"
 run "migrate -q on a terminal" 0 script -qec "'$SIGN' --home '$WORK/p1' -q migrate '$G2' --from-trust-server '$NOTARY_URL'" /dev/null
 expect "… draws none" lacks "checked [0-9]*/" "$OUT"
 untrust "$R2"
 run "migrate with standard error to a file" 0 "$SIGN" --home "$WORK/p2" migrate "$G2" --from-trust-server "$NOTARY_URL"
 expect "… draws none" lacks "checked [0-9]*/" "$ERR"
-expect "… 40 tags reported" test "$(grep -c '^  t[0-9]* *sha256:' "$OUT")" -eq 40
+expect "… 45 tags reported, each signature already there" \
+	test "$(grep -c '^  [a-z]*[0-9]* *sha256:.*signature already there' "$OUT")" -eq 45
 
 finish
