@@ -496,6 +496,8 @@ int signp_migrate_tags(sign_buf *tags_json, sign_buf *notes_json, sign_ctx *ctx,
 				goto out;
 		if ((r = plan_checks(&j, w[0].st, &nabsent, err)) != SIGN_OK)
 			goto out;
+		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "migrate: %zu signed tags, %zu not in the registry's tags "
+			"list, the rest checked on %zu connections", j.ntags, nabsent, nw);
 		/* pass 1: the HEADs */
 		if ((r = pool_run(&j, check_tag, j.ntags - nabsent, w, nw, nabsent, j.ntags, progress,
 			     progress_arg, &done1, err)) != SIGN_OK)
