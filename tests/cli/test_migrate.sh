@@ -108,7 +108,7 @@ expect "… t5 moved: not carried, with the reason" \
 	test "$(jq -r '.not_carried[] | select(.tag == "t5") | .reason' "$OUT")" = "the registry serves another digest"
 expect "… t301..t320 are not in the registry" \
 	test "$(jq '[.not_carried[] | select(.reason == "image not in the registry")] | length' "$OUT")" -eq 20
-expect "… tags in the order notary lists them, with their digests" \
+expect "… tags in the order notary lists them: t1 first, from targets" \
 	test "$(jq -r '.tags[0] | .tag + " " + .role' "$OUT")" = "t1 targets"
 
 cp "$OUT" "$WORK/resumed.json"
@@ -118,11 +118,12 @@ expect "… 299 digests" test "$(grep -c "^$G@sha256:" "$OUT")" -eq 299
 run "… t5 (moved) does not" 1 "$SIGN" --home "$WORK/v1" verify "$G:t5"
 expect "… and says why" has "^sign: verifying $G:t5: " "$ERR"
 
-# the same, uninterrupted, from another home: the same report
+# the same repository migrated again from another home, after its trust data
+# is deleted: every signature found, the same report
 untrust "$R"
 keys_home "$G" "$WORK/home2" || echo "# harness: key import failed" >&2
 mark
-run "an uninterrupted migration of the same repository" 0 \
+run "a second migration of the same repository, from another home" 0 \
 	"$SIGN" --home "$WORK/home2" -o json migrate "$G" --from-trust-server "$NOTARY_URL"
 expect "… writes nothing: every signature is there" test "$(sig_puts "$R")" -eq 0
 expect "… the same tags, digests and reasons (a signature there or written)" \
