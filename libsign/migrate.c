@@ -136,6 +136,16 @@ typedef struct migrate_run {
 	void *progress_arg;
 } migrate_run;
 
+/* Give back what b holds beyond its bytes (a buffer grown by doubling). */
+static void buf_fit(sign_buf *b)
+{
+	char *p;
+	if (b->ptr != NULL && b->asize > b->size + 1 && (p = realloc(b->ptr, b->size + 1)) != NULL) {
+		b->ptr = p;
+		b->asize = b->size + 1;
+	}
+}
+
 /* The stage: every root version, root N+1, targets and the delegation
  * files as they are; snapshot and timestamp by this home's keys. */
 static int migrate_stage(signp_publish *tx, const signp_trust *src, void *arg, sign_error *err)
@@ -160,8 +170,11 @@ static int migrate_stage(signp_publish *tx, const signp_trust *src, void *arg, s
 	 * nothing, and a rerun finds what was written */
 	signp_buf_clear(run->tags);
 	signp_buf_clear(run->notes);
-	return signp_migrate_tags(run->tags, run->notes, run->ctx, run->ref, src, run->k, run->progress,
+	r = signp_migrate_tags(run->tags, run->notes, run->ctx, run->ref, src, run->k, run->progress,
 		run->progress_arg, err);
+	buf_fit(run->tags);
+	buf_fit(run->notes);
+	return r;
 }
 
 SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
@@ -184,8 +197,8 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	sign_buf *history = NULL;
 	sign_buf tags = SIGN_BUF_INIT, notes = SIGN_BUF_INIT;
 	char *jgun = NULL, *jfrom = NULL;
-	int r, created = 0;
-	int64_t v;
+	int r, created = 0, ok;
+	int64_t v, root_version;
 
 	signp_err_clear(err);
 	memset(&k, 0, sizeof(k));
@@ -288,6 +301,11 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	src = NULL;
 	if ((r = signp_publish_reread(tx, err)) != SIGN_OK)
 		goto out;
+	/* done with the published collection (a tree of every target) before
+	 * the report is put together */
+	root_version = signp_publish_result(tx)->root->version;
+	signp_publish_end(tx);
+	tx = NULL;
 	/* the report as text: a tree of 100,000 tags would cost ~100 MB */
 	{
 		json_t *g = json_string(ref.gun), *f = json_string(opts->from_trust_server);
@@ -296,17 +314,21 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 		json_decref(g);
 		json_decref(f);
 	}
-	if (jgun == NULL || jfrom == NULL ||
-	    signp_buf_printf(json_out, "{\n  \"gun\": %s,\n  \"from\": %s,\n  \"root_version\": %lld,\n  \"tags\": [",
-		    jgun, jfrom, (long long)signp_publish_result(tx)->root->version) != SIGN_OK ||
-	    (tags.size > 0 && (signp_buf_putc(json_out, '\n') != SIGN_OK ||
-		    signp_buf_put(json_out, tags.ptr, tags.size) != SIGN_OK ||
-		    signp_buf_puts(json_out, "\n  ") != SIGN_OK)) ||
-	    signp_buf_puts(json_out, "],\n  \"not_carried\": [") != SIGN_OK ||
-	    (notes.size > 0 && (signp_buf_putc(json_out, '\n') != SIGN_OK ||
-		    signp_buf_put(json_out, notes.ptr, notes.size) != SIGN_OK ||
-		    signp_buf_puts(json_out, "\n  ") != SIGN_OK)) ||
-	    signp_buf_puts(json_out, "]\n}") != SIGN_OK)
+	/* room for all of it at once, and each part dropped once copied */
+	ok = jgun != NULL && jfrom != NULL &&
+	     signp_buf_grow(json_out, strlen(jgun) + strlen(jfrom) + tags.size + notes.size + 200) == SIGN_OK &&
+	     signp_buf_printf(json_out, "{\n  \"gun\": %s,\n  \"from\": %s,\n  \"root_version\": %lld,\n  \"tags\": [",
+		     jgun, jfrom, (long long)root_version) == SIGN_OK &&
+	     (tags.size == 0 || (signp_buf_putc(json_out, '\n') == SIGN_OK &&
+		     signp_buf_put(json_out, tags.ptr, tags.size) == SIGN_OK &&
+		     signp_buf_puts(json_out, "\n  ") == SIGN_OK));
+	sign_buf_dispose(&tags);
+	ok = ok && signp_buf_puts(json_out, "],\n  \"not_carried\": [") == SIGN_OK &&
+	     (notes.size == 0 || (signp_buf_putc(json_out, '\n') == SIGN_OK &&
+		     signp_buf_put(json_out, notes.ptr, notes.size) == SIGN_OK &&
+		     signp_buf_puts(json_out, "\n  ") == SIGN_OK)) &&
+	     signp_buf_puts(json_out, "]\n}") == SIGN_OK;
+	if (!ok)
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 out:
 	signp_publish_end(tx);
