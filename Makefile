@@ -136,18 +136,19 @@ $(B)/tools/%: tests/tools/%.c $(B)/libsign.a $(TOOL_LIB) $(HDRS) tests/tools/lib
 	$(CC) $(ALL_CFLAGS) -Itests/tools/lib $(ALL_LDFLAGS) -o $@ $< $(TOOL_LIB) $(B)/libsign.a $(PKG_LIBS)
 
 # build/tools/sign-hooks: the CLI with the test hooks compiled in
-# (-DSIGN_TEST_HOOKS: the fault-injection point of libsign/rotate.c, set
-# from SIGN_TEST_FAIL_AFTER by cmd/main.c, which declares it itself and
-# so still needs no internal header), for tests/cli/test_rotate.sh.
+# (-DSIGN_TEST_HOOKS: the fault-injection points of libsign/rotate.c and
+# libsign/migrate_tags.c, set from SIGN_TEST_FAIL_AFTER by cmd/main.c,
+# which declares it itself and so still needs no internal header), for
+# tests/cli/test_rotate.sh and test_migrate.sh.
 # build/sign and libsign are built without them.
-HOOK_OBJ = $(B)/obj/hooks/lib/rotate.o $(B)/obj/hooks/cmd/main.o
-$(B)/obj/hooks/lib/rotate.o: libsign/rotate.c $(HDRS)
+HOOK_OBJ = $(B)/obj/hooks/lib/rotate.o $(B)/obj/hooks/lib/migrate_tags.o $(B)/obj/hooks/cmd/main.o
+$(B)/obj/hooks/lib/%.o: libsign/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSIGN_BUILDING_LIBRARY -DSIGN_TEST_HOOKS -c -o $@ $<
 $(B)/obj/hooks/cmd/main.o: cmd/main.c include/sign.h cmd/cli.h
 	@mkdir -p $(@D)
 	$(CC) $(CMD_CFLAGS) -DSIGN_TEST_HOOKS -c -o $@ $<
-$(B)/tools/sign-hooks: $(HOOK_OBJ) $(filter-out $(B)/obj/cmd/main.o,$(CMD_OBJ)) $(filter-out $(B)/obj/lib/rotate.o,$(LIB_OBJ))
+$(B)/tools/sign-hooks: $(HOOK_OBJ) $(filter-out $(B)/obj/cmd/main.o,$(CMD_OBJ)) $(filter-out $(B)/obj/lib/rotate.o $(B)/obj/lib/migrate_tags.o,$(LIB_OBJ))
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(PKG_LIBS)
 

@@ -51,6 +51,7 @@ int cmd_migrate(cli *c, int argc, char **argv)
 	size_t nroots = 0;
 	sign_buf out = SIGN_BUF_INIT;
 	sign_error err;
+	cli_progress prog;
 	int ch, rc;
 
 	memset(&err, 0, sizeof(err));
@@ -76,7 +77,12 @@ int cmd_migrate(cli *c, int argc, char **argv)
 		free(roots);
 		return cli_fail(c, rc, &err);
 	}
+	/* "checked N/M": the signed tags, checked in the registry and signed */
+	cli_progress_init(&prog, c, "checked");
+	o.progress = cli_progress_cb;
+	o.progress_arg = &prog;
 	rc = sign_migrate(&out, c->ctx, argv[optind], &o, &err);
+	cli_progress_end(&prog);
 	free(roots);
 	if (rc != SIGN_OK)
 		return cli_fail(c, rc, &err);

@@ -332,17 +332,25 @@ typedef struct sign_migrate_options {
 	unsigned int version;
 	const char *from_trust_server;  /* URL of the Notary server holding the GUN today */
 	const char *const *root_keys;   /* NULL-terminated pinned root public key files */
+	/* Since version 2 (version 1 callers leave them out): called on the
+	 * calling thread as the signed tags are checked and signed, with the
+	 * tags done and their number; NULL for none. */
+	sign_progress_fn progress;
+	void *progress_arg;
 } sign_migrate_options;
-#define SIGN_MIGRATE_OPTIONS_VERSION 1
-#define SIGN_MIGRATE_OPTIONS_INIT { SIGN_MIGRATE_OPTIONS_VERSION, NULL, NULL }
+#define SIGN_MIGRATE_OPTIONS_VERSION 2
+#define SIGN_MIGRATE_OPTIONS_INIT { SIGN_MIGRATE_OPTIONS_VERSION, NULL, NULL, NULL, NULL }
 
 /* Copy GUN's trust collection from a Notary server into the registry
  * backend: every root version, targets and delegations as they are, and a
  * root rotation that hands snapshot and timestamp to this home's keys
  * (needs the GUN's root key in the home).  Writes a detached signature
  * for every signed tag whose image the registry serves and whose key this
- * home holds.  json_out: {gun, from, root_version, tags[{tag, digest,
- * role, signature}], not_carried[...]}. */
+ * home holds, first (the registry checks and writes run on up to 8
+ * connections of their own, from threads of the library's).  Any error
+ * stops it before the trust data is published; run again, it finds the
+ * signatures already written and writes the rest.  json_out: {gun, from,
+ * root_version, tags[{tag, digest, role, signature}], not_carried[...]}. */
 SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
 	const sign_migrate_options *opts, sign_error *err) SIGN_WARN_UNUSED;
 

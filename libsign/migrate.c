@@ -8,17 +8,20 @@
  * hold) hands the snapshot and timestamp roles to keys of this home, which
  * then sign a new snapshot and timestamp.  A verifier pinned to the old
  * root follows the rotation.  Every signed tag whose image the registry
- * serves, and whose signing key this home holds, gets a detached signature.
+ * serves, and whose signing key this home holds, gets a detached signature
+ * (migrate_tags.c), before anything else is published.
  */
 #include "common.h"
 #include "ctx.h"
 #include "key.h"
+#include "migrate_tags.h"
 #include "publish.h"
 #include "ref.h"
 #include "store.h"
 #include "trust.h"
 #include "tuf.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,123 +124,27 @@ out:
 	return r;
 }
 
-/* A key of this home among the role's authorised keys, or NULL. */
-static signp_key *held_key_for(sign_ctx *ctx, const signp_target *tg, const signp_gun_keys *k,
-	sign_error *err)
-{
-	const json_t *id;
-	size_t i;
-	json_array_foreach(tg->keyids, i, id) {
-		EVP_PKEY *pk = NULL;
-		char cid[65];
-		signp_keyinfo info;
-		signp_key *out = NULL;
-		const char *tid = json_string_value(id);
-		if (tid == NULL || signp_tuf_key_pkey(&pk, json_object_get(tg->keys, tid), NULL) != SIGN_OK)
-			continue;
-		if (signp_key_canonical_id(cid, pk, NULL) == SIGN_OK) {
-			if (k->targets && strcmp(cid, k->targets->id) == 0) {
-				EVP_PKEY_free(pk);
-				return NULL; /* caller uses k->targets */
-			}
-			if (signp_keystore_info(&info, ctx->home, cid, NULL) == SIGN_OK &&
-			    signp_ctx_load_key(&out, ctx, cid, signp_role_pass_kind(info.role), err) == SIGN_OK) {
-				EVP_PKEY_free(pk);
-				return out;
-			}
-		}
-		EVP_PKEY_free(pk);
-	}
-	return NULL;
-}
-
-static int is_targets_key(const signp_target *tg, const signp_gun_keys *k)
-{
-	const json_t *id;
-	size_t i;
-	json_array_foreach(tg->keyids, i, id) {
-		EVP_PKEY *pk = NULL;
-		char cid[65];
-		int hit = 0;
-		const char *tid = json_string_value(id);
-		if (tid && signp_tuf_key_pkey(&pk, json_object_get(tg->keys, tid), NULL) == SIGN_OK &&
-		    signp_key_canonical_id(cid, pk, NULL) == SIGN_OK && k->targets && strcmp(cid, k->targets->id) == 0)
-			hit = 1;
-		EVP_PKEY_free(pk);
-		if (hit)
-			return 1;
-	}
-	return 0;
-}
-
-/* Detached signatures for the signed tags; one report entry per tag. */
-static void sign_tags(json_t *report, json_t *notes, sign_ctx *ctx, signp_store *st,
-	const signp_trust *t, const signp_gun_keys *k)
-{
-	json_t *seen = json_object();
-	const char *roles[2] = { "targets/releases", "targets" };
-	for (int ri = 0; ri < 2; ri++) {
-		const signp_tuf_file *f = NULL;
-		const char *name;
-		json_t *e;
-		if (ri == 1)
-			f = t->targets;
-		for (size_t i = 0; ri == 0 && i < t->ndeleg; i++)
-			if (strcmp(t->deleg[i]->role, roles[0]) == 0)
-				f = t->deleg[i];
-		if (f == NULL)
-			continue;
-		json_object_foreach(json_object_get(f->signed_obj, "targets"), name, e) {
-			signp_target tg;
-			char served[80];
-			const char *status;
-			sign_error err;
-			int changed = 0;
-			(void)e;
-			if (json_object_get(seen, name) || signp_trust_find_target(&tg, t, name, NULL) != SIGN_OK)
-				continue;
-			json_object_set_new(seen, name, json_true());
-			memset(&err, 0, sizeof(err));
-			if (signp_store_resolve_content(st, name, served, NULL, NULL, NULL, &err) != SIGN_OK) {
-				status = "image not in the registry";
-			} else if (strcmp(served, tg.digest) != 0) {
-				status = "the registry serves another digest";
-			} else {
-				signp_key *dk = is_targets_key(&tg, k) ? NULL : held_key_for(ctx, &tg, k, &err);
-				const signp_key *use = is_targets_key(&tg, k) ? k->targets : dk;
-				if (use == NULL)
-					status = "no signing key in this home";
-				else if (signp_push_signature(&changed, st, t->gun, tg.digest, use, &err) != SIGN_OK)
-					status = "writing the signature failed";
-				else
-					status = changed ? "signature written" : "signature already there";
-				signp_key_free(dk);
-			}
-			json_array_append_new(report, json_pack("{s:s, s:s, s:s, s:s}", "tag", name,
-				"digest", tg.digest, "role", tg.role, "signature", status));
-			if (strcmp(status, "signature written") != 0 && strcmp(status, "signature already there") != 0)
-				json_array_append_new(notes, json_pack("{s:s, s:s}", "tag", name,
-					"reason", err.message[0] ? err.message : status));
-		}
-	}
-	/* delegations other than targets/releases: carried as data, but docker
-	 * pull and sign verify only read targets/releases and targets */
-	for (size_t i = 0; i < t->ndeleg; i++)
-		if (strcmp(t->deleg[i]->role, "targets/releases") != 0)
-			json_array_append_new(notes, json_pack("{s:s, s:s}", "role", t->deleg[i]->role,
-				"reason", "carried over, but verification only reads targets/releases and targets"));
-	json_decref(seen);
-}
-
 /* What a migration publishes over the source's state. */
 typedef struct migrate_run {
 	sign_ctx *ctx;
-	signp_store *st;
+	const signp_ref *ref;
 	const signp_gun_keys *k;
 	const sign_buf *history;      /* [1..version]: every root version */
 	const sign_buf *root;         /* root N+1 */
-	json_t *report, *notes;
+	sign_buf *tags, *notes;       /* the report's entries (migrate_tags.h) */
+	sign_progress_fn progress;
+	void *progress_arg;
 } migrate_run;
+
+/* Give back what b holds beyond its bytes (a buffer grown by doubling). */
+static void buf_fit(sign_buf *b)
+{
+	char *p;
+	if (b->ptr != NULL && b->asize > b->size + 1 && (p = realloc(b->ptr, b->size + 1)) != NULL) {
+		b->ptr = p;
+		b->asize = b->size + 1;
+	}
+}
 
 /* The stage: every root version, root N+1, targets and the delegation
  * files as they are; snapshot and timestamp by this home's keys. */
@@ -259,9 +166,15 @@ static int migrate_stage(signp_publish *tx, const signp_trust *src, void *arg, s
 	if (r != SIGN_OK)
 		return r;
 	signp_publish_set_keys(tx, NULL, run->k->snapshot, run->k->timestamp);
-	/* detached signatures go first, as in a push */
-	sign_tags(run->report, run->notes, run->ctx, run->st, src, run->k);
-	return SIGN_OK;
+	/* detached signatures go first, as in a push: a failure there publishes
+	 * nothing, and a rerun finds what was written */
+	signp_buf_clear(run->tags);
+	signp_buf_clear(run->notes);
+	r = signp_migrate_tags(run->tags, run->notes, run->ctx, run->ref, src, run->k, run->progress,
+		run->progress_arg, err);
+	buf_fit(run->tags);
+	buf_fit(run->notes);
+	return r;
 }
 
 SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
@@ -274,18 +187,28 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 	signp_trust_load_opts lo;
 	signp_gun_keys k;
 	signp_publish *tx = NULL;
-	signp_publish_opts po = { .first_only = 1, .reread_what = "re-reading the migrated trust data" };
+	/* no read-back in the commit: this one is made after the source's trees
+	 * are freed (at 100,000 tags each costs tens of MB) */
+	signp_publish_opts po = { .first_only = 1, .no_reread = 1,
+		.reread_what = "re-reading the migrated trust data" };
+	sign_migrate_options v2 = SIGN_MIGRATE_OPTIONS_INIT;
 	migrate_run run;
 	sign_buf root = SIGN_BUF_INIT;
 	sign_buf *history = NULL;
-	json_t *report = json_array(), *notes = json_array(), *doc = NULL;
-	char *s = NULL;
-	int r, created = 0;
-	int64_t v;
+	sign_buf tags = SIGN_BUF_INIT, notes = SIGN_BUF_INIT;
+	char *jgun = NULL, *jfrom = NULL;
+	int r, created = 0, ok;
+	int64_t v, root_version;
 
 	signp_err_clear(err);
 	memset(&k, 0, sizeof(k));
 	memset(&run, 0, sizeof(run));
+	if (opts != NULL && opts->version == 1) {
+		/* version 1 ends before progress */
+		memcpy(&v2, opts, offsetof(sign_migrate_options, progress));
+		v2.version = SIGN_MIGRATE_OPTIONS_VERSION;
+		opts = &v2;
+	}
 	if (opts == NULL || opts->version != SIGN_MIGRATE_OPTIONS_VERSION || opts->from_trust_server == NULL) {
 		r = signp_err(err, SIGN_EINVAL, "migrate: --from-trust-server URL is needed");
 		goto out;
@@ -359,29 +282,61 @@ SIGN_EXTERN(int) sign_migrate(sign_buf *json_out, sign_ctx *ctx, const char *gun
 		}
 	}
 	run.ctx = ctx;
-	run.st = st;
+	run.ref = &ref;
 	run.k = &k;
 	run.history = history;
 	run.root = &root;
-	run.report = report;
-	run.notes = notes;
+	run.tags = &tags;
+	run.notes = &notes;
+	run.progress = opts->progress;
+	run.progress_arg = opts->progress_arg;
 	po.first = src;
 	signp_publish_set_opts(tx, &po);
 	signp_publish_set_backend(tx, dst_be);
 	if ((r = signp_publish_commit(tx, migrate_stage, &run, err)) != SIGN_OK)
 		goto out;
-	doc = json_pack("{s:s, s:s, s:I, s:O, s:O}", "gun", ref.gun, "from", opts->from_trust_server,
-		"root_version", (json_int_t)signp_publish_result(tx)->root->version, "tags", report, "not_carried", notes);
-	if (doc == NULL || (s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL ||
-	    signp_buf_puts(json_out, s) != SIGN_OK)
+	for (v = 0; v <= src->root->version; v++)
+		sign_buf_dispose(&history[v]);
+	signp_trust_free(src);
+	src = NULL;
+	if ((r = signp_publish_reread(tx, err)) != SIGN_OK)
+		goto out;
+	/* done with the published collection (a tree of every target) before
+	 * the report is put together */
+	root_version = signp_publish_result(tx)->root->version;
+	signp_publish_end(tx);
+	tx = NULL;
+	/* the report as text: a tree of 100,000 tags would cost ~100 MB */
+	{
+		json_t *g = json_string(ref.gun), *f = json_string(opts->from_trust_server);
+		jgun = g ? json_dumps(g, JSON_ENCODE_ANY) : NULL;
+		jfrom = f ? json_dumps(f, JSON_ENCODE_ANY) : NULL;
+		json_decref(g);
+		json_decref(f);
+	}
+	/* room for all of it at once, and each part dropped once copied */
+	ok = jgun != NULL && jfrom != NULL &&
+	     signp_buf_grow(json_out, strlen(jgun) + strlen(jfrom) + tags.size + notes.size + 200) == SIGN_OK &&
+	     signp_buf_printf(json_out, "{\n  \"gun\": %s,\n  \"from\": %s,\n  \"root_version\": %lld,\n  \"tags\": [",
+		     jgun, jfrom, (long long)root_version) == SIGN_OK &&
+	     (tags.size == 0 || (signp_buf_putc(json_out, '\n') == SIGN_OK &&
+		     signp_buf_put(json_out, tags.ptr, tags.size) == SIGN_OK &&
+		     signp_buf_puts(json_out, "\n  ") == SIGN_OK));
+	sign_buf_dispose(&tags);
+	ok = ok && signp_buf_puts(json_out, "],\n  \"not_carried\": [") == SIGN_OK &&
+	     (notes.size == 0 || (signp_buf_putc(json_out, '\n') == SIGN_OK &&
+		     signp_buf_put(json_out, notes.ptr, notes.size) == SIGN_OK &&
+		     signp_buf_puts(json_out, "\n  ") == SIGN_OK)) &&
+	     signp_buf_puts(json_out, "]\n}") == SIGN_OK;
+	if (!ok)
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 out:
 	signp_publish_end(tx);
 	signp_ctx_remember_schemes(ctx);
-	free(s);
-	json_decref(doc);
-	json_decref(report);
-	json_decref(notes);
+	free(jgun);
+	free(jfrom);
+	sign_buf_dispose(&tags);
+	sign_buf_dispose(&notes);
 	if (history)
 		for (v = 0; src && v <= src->root->version; v++)
 			sign_buf_dispose(&history[v]);

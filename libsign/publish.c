@@ -29,7 +29,11 @@ struct signp_publish {
 	int lockfd;
 	/* staged by the current attempt */
 	const signp_key *targets_key, *snapshot_key, *timestamp_key;
-	json_t *tsigned;        /* targets signed part to start from / edit */
+	/* the targets signed part to edit: a copy of base's, made when a stage
+	 * first edits it (a stage that only adds files, as migrate's, never
+	 * pays for a copy of 100,000 targets) */
+	json_t *tsigned;
+	const signp_trust *base;
 	int targets_changed;
 	int requested;          /* set_target calls */
 	staged_file *files;
@@ -67,6 +71,7 @@ static void unstage(signp_publish *tx)
 	tx->nfiles = 0;
 	json_decref(tx->tsigned);
 	tx->tsigned = NULL;
+	tx->base = NULL;
 	tx->targets_changed = tx->requested = 0;
 	tx->targets_key = tx->snapshot_key = tx->timestamp_key = NULL;
 }
@@ -115,10 +120,23 @@ void signp_publish_set_keys(signp_publish *tx, const signp_key *targets, const s
 	tx->timestamp_key = timestamp;
 }
 
+/* The targets signed part to edit, copied from the base on first use;
+ * NULL when out of memory. */
+static json_t *tsigned_of(signp_publish *tx)
+{
+	if (tx->tsigned == NULL && tx->base != NULL)
+		tx->tsigned = json_deep_copy(tx->base->targets->signed_obj);
+	return tx->tsigned;
+}
+
 int signp_publish_set_target(signp_publish *tx, const char *tag, const char *digest, uint64_t size,
 	sign_error *err)
 {
-	json_t *tg = json_object_get(tx->tsigned, "targets"), *entry = json_object_get(tg, tag), *want;
+	json_t *tg, *entry, *want;
+	if (tsigned_of(tx) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	tg = json_object_get(tx->tsigned, "targets");
+	entry = json_object_get(tg, tag);
 	tx->requested++;
 	if (digest == NULL) {
 		if (entry == NULL)
@@ -141,7 +159,7 @@ int signp_publish_set_target(signp_publish *tx, const char *tag, const char *dig
 json_t *signp_publish_edit_targets(signp_publish *tx)
 {
 	tx->targets_changed = 1;
-	return tx->tsigned;
+	return tsigned_of(tx);
 }
 
 int signp_publish_add_file(signp_publish *tx, const char *role, int64_t version, const void *bytes,
@@ -203,6 +221,10 @@ static int publish_staged(signp_publish *tx, const signp_trust *cur, sign_error 
 		outs[n++].len = tx->files[i].bytes.size;
 	}
 	if (tx->targets_changed) {
+		if (tsigned_of(tx) == NULL) {
+			r = signp_err(err, SIGN_ENOMEM, "out of memory");
+			goto out;
+		}
 		json_object_set_new(tx->tsigned, "version", json_integer(tver));
 		json_object_set_new(tx->tsigned, "expires", signp_expires_in(SIGN_LIFE_TARGETS));
 		if (tx->targets_key == NULL) {
@@ -222,8 +244,10 @@ static int publish_staged(signp_publish *tx, const signp_trust *cur, sign_error 
 		signp_buf_put(&snap, cur->snapshot->bytes, cur->snapshot->len);
 	} else if (tx->snapshot_key) {
 		/* else a server-held snapshot is made by the server from what we upload */
-		if ((r = signp_build_snapshot_over(&snap, cur, outs, n, tx->tsigned, sver, tx->snapshot_key,
-			     err)) != SIGN_OK)
+		/* the targets as published: the edited copy, else cur's, unchanged */
+		if ((r = signp_build_snapshot_over(&snap, cur, outs, n,
+			     tx->tsigned ? tx->tsigned : cur ? cur->targets->signed_obj : NULL, sver,
+			     tx->snapshot_key, err)) != SIGN_OK)
 			goto out;
 		outs[n++] = (signp_trust_out){ "snapshot", sver, (const unsigned char *)snap.ptr, snap.size };
 	}
@@ -269,12 +293,12 @@ static int attempt(signp_publish *tx, int n, signp_publish_stage_fn stage, void 
 		cur = t;
 	}
 	if (cur)
-		tx->tsigned = json_deep_copy(cur->targets->signed_obj);
+		tx->base = cur; /* copied when a stage edits it */
 	else
 		tx->tsigned = json_pack("{s:s, s:{s:{}, s:[]}, s:o, s:{}, s:i}", "_type", "Targets",
 			"delegations", "keys", "roles", "expires", signp_expires_in(SIGN_LIFE_TARGETS),
 			"targets", "version", 1);
-	if (tx->tsigned == NULL) {
+	if (cur == NULL && tx->tsigned == NULL) {
 		r = signp_err(err, SIGN_ENOMEM, "out of memory");
 		goto out;
 	}

@@ -101,8 +101,9 @@ void signp_publish_set_keys(signp_publish *tx, const signp_key *targets, const s
  * commit is such, nothing is published. */
 int signp_publish_set_target(signp_publish *tx, const char *tag, const char *digest, uint64_t size,
 	sign_error *err);
-/* The targets signed part to edit in place (borrowed); it is re-signed
- * with a new version and expiry. */
+/* The targets signed part to edit in place (borrowed; a copy of the
+ * current one, made on the first call or signp_publish_set_target, NULL
+ * when out of memory); it is re-signed with a new version and expiry. */
 json_t *signp_publish_edit_targets(signp_publish *tx);
 /* An already-signed file (a delegation file, a root, a targets file signed
  * elsewhere), published in staging order, before targets, snapshot and

@@ -708,9 +708,11 @@ static char *link_next(const char *v)
 	return NULL;
 }
 
-int signp_registry_tags(signp_registry *r, const char *repo, sign_buf *json_out, sign_error *err)
+int signp_registry_tags(signp_registry *r, const char *repo, size_t max, sign_buf *json_out,
+	sign_error *err)
 {
 	int rc, page, conn_failed = 0;
+	size_t total = 0;
 	signp_http_xfer x;
 	signp_http_req q;
 	char path[600];
@@ -741,6 +743,12 @@ int signp_registry_tags(signp_registry *r, const char *repo, sign_buf *json_out,
 			goto out;
 		if (x.status != 200) {
 			rc = signp_http_status_error(signp_http_host(r), &x, err, "listing tags of %s", repo);
+			goto out;
+		}
+		total += x.body.size;
+		if (total > max) {
+			rc = signp_err(err, SIGN_EFORMAT, "listing tags of %s: registry %s: more than %zu bytes",
+				repo, signp_http_host(r), max);
 			goto out;
 		}
 		j = json_loadb(x.body.ptr ? x.body.ptr : "", x.body.size, 0, NULL);

@@ -108,8 +108,10 @@ int signp_registry_put_blob_file(signp_registry *r, const char *repo, const char
  * registry wants an upload instead. */
 int signp_registry_mount_blob(signp_registry *r, const char *repo, const char *digest,
 	const char *from_repo, sign_error *err);
-/* Tags list (follows Link pagination); body is the merged {"name","tags"} JSON. */
-int signp_registry_tags(signp_registry *r, const char *repo, sign_buf *json_out, sign_error *err);
+/* Tags list (follows Link pagination); body is the merged {"name","tags"} JSON.
+ * The pages' bodies together may not pass max bytes (SIGN_EFORMAT). */
+int signp_registry_tags(signp_registry *r, const char *repo, size_t max, sign_buf *json_out,
+	sign_error *err);
 
 /* A request to any path of the server (base path prepended): the same
  * scheme choice, auth (a 401 challenge is answered with a token for scope,

@@ -289,7 +289,8 @@ static int edit_stage(signp_publish *tx, const signp_trust *t, void *arg, sign_e
 	}
 	if ((r = signp_pub_keys_get(&run->pk, run->ctx, run->be, t, "changing the signers", err)) != SIGN_OK)
 		return r;
-	tsigned = signp_publish_edit_targets(tx);
+	if ((tsigned = signp_publish_edit_targets(tx)) == NULL)
+		return signp_err(err, SIGN_ENOMEM, "out of memory");
 	snprintf(dropname, sizeof(dropname), "targets/%s", e->name);
 	if ((r = apply_edit(tsigned, e, dropname, gun, err)) != SIGN_OK)
 		return r;

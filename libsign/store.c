@@ -261,6 +261,13 @@ int signp_store_untag(signp_store *s, const char *tag, sign_error *err)
 	return s->be->untag(s->be, tag, err);
 }
 
+int signp_store_tags(signp_store *s, size_t max, sign_buf *json_out, sign_error *err)
+{
+	if (s->be->tags == NULL)
+		return signp_err(err, SIGN_EINVAL, "%s: no tags list", s->be->noun);
+	return s->be->tags(s->be, max, json_out, err);
+}
+
 int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_json, sign_error *err)
 {
 	char tag[96], mt[256], got[80];

@@ -84,6 +84,9 @@ int signp_store_copy_blob(signp_store *src, signp_store *dst, const char *digest
  * neither has any. */
 int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_json,
 	sign_error *err);
+/* The registry's tags list of the repository, {"name","tags"} JSON of at
+ * most max bytes (the pages followed); SIGN_EINVAL for a layout. */
+int signp_store_tags(signp_store *s, size_t max, sign_buf *json_out, sign_error *err);
 /* Remove a tag: from a layout's index, or (registries) delete the
  * manifest it points to, by digest. */
 int signp_store_untag(signp_store *s, const char *tag, sign_error *err);

@@ -43,6 +43,8 @@ struct signp_store_backend {
 	/* The referrers API's index for digest; any failure sends store.c to
 	 * the tag schema. */
 	int (*referrers)(signp_store_backend *b, const char *digest, sign_buf *index_json);
+	/* The tags list ({"name","tags"} JSON), at most max bytes. */
+	int (*tags)(signp_store_backend *b, size_t max, sign_buf *json_out, sign_error *err);
 	/* Requests sent ahead and idle work (store.h); add_idle is only set
 	 * on stores with SIGNP_STORE_CAP_NET. */
 	void (*resolve_ahead)(signp_store_backend *b, const char *ref);

@@ -109,6 +109,12 @@ static int reg_referrers(signp_store_backend *b, const char *digest, sign_buf *i
 	return r == SIGN_OK ? SIGN_ENOTFOUND : r;
 }
 
+static int reg_tags(signp_store_backend *b, size_t max, sign_buf *json_out, sign_error *err)
+{
+	registry_store *s = (registry_store *)b;
+	return signp_registry_tags(s->reg, s->repo, max, json_out, err);
+}
+
 static void reg_resolve_ahead(signp_store_backend *b, const char *ref)
 {
 	registry_store *s = (registry_store *)b;
@@ -154,6 +160,7 @@ int signp_store_registry_open(signp_store_backend **out, signp_registry *reg, co
 	s->b.free = reg_free;
 	s->b.put_blob_file = reg_put_blob_file;
 	s->b.referrers = reg_referrers;
+	s->b.tags = reg_tags;
 	s->b.resolve_ahead = reg_resolve_ahead;
 	s->b.resolve_ahead_cancel = reg_resolve_ahead_cancel;
 	s->b.add_idle = reg_add_idle;

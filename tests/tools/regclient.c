@@ -149,11 +149,11 @@ static int selftest(signp_registry *r, const char *repo)
 		"sha256:4444444444444444444444444444444444444444444444444444444444444444", repo, E), SIGN_ENOTFOUND);
 	CHECK("put_manifest v2", signp_registry_put_manifest(r, repo, "v2", manifest, strlen(manifest),
 		SIGN_MT_OCI_MANIFEST, NULL, E), SIGN_OK);
-	CHECK("tags", signp_registry_tags(r, repo, &b, E), SIGN_OK);
+	CHECK("tags", signp_registry_tags(r, repo, SIZE_MAX, &b, E), SIGN_OK);
 	fprintf(stderr, "     tags: %s\n", b.ptr ? b.ptr : "");
 	if (b.ptr == NULL || strstr(b.ptr, "\"v1\"") == NULL || strstr(b.ptr, "\"v2\"") == NULL)
 		failures++;
-	CHECK("tags of a missing repo", signp_registry_tags(r, "no/such/repo", &b, E), SIGN_ENOTFOUND);
+	CHECK("tags of a missing repo", signp_registry_tags(r, "no/such/repo", SIZE_MAX, &b, E), SIGN_ENOTFOUND);
 	sign_buf_dispose(&b);
 	return failures;
 }
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 		}
 	} else if (strcmp(cmd, "tags") == 0 && argc == 1) {
 		sign_buf b = SIGN_BUF_INIT;
-		if (signp_registry_tags(r, argv[0], &b, &err) == SIGN_OK) {
+		if (signp_registry_tags(r, argv[0], SIZE_MAX, &b, &err) == SIGN_OK) {
 			printf("%s\n", b.ptr);
 			rc = 0;
 		} else {
