@@ -10,7 +10,7 @@
  * (refused, malformed, over SIGNP_MIGRATE_TAGS_MAX) every tag is asked.
  *
  * Then two passes over the tags, each spread over at most SIGNP_MIGRATE_WORKERS
- * threads that take the next item from a shared counter; each thread has a
+ * threads (pool.c) that take the next item in order; each thread has a
  * store on a registry handle of its own (signp_store_open_own: its own
  * connection, credentials and tokens, the same timeouts and bounds), so no
  * handle is ever used by two threads, and the context is only used by the
@@ -32,12 +32,12 @@
  * the report is written as JSON text, not built as a tree.
  */
 #include "migrate_tags.h"
+#include "pool.h"
 #include "detached.h"
 #include "key.h"
 #include "store.h"
 #include "tuf.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,115 +92,57 @@ typedef struct migrate_job {
 	long stop_after;
 } migrate_job;
 
-/* ---- the pool ---- */
+/* ---- the passes over pool.c ---- */
 
-typedef struct pool pool;
-/* Item i of the current pass on st: SIGN_OK, *ndone tags finished. */
-typedef int (*pool_fn)(migrate_job *j, signp_store *st, size_t i, size_t *ndone, sign_error *err);
+/* Item i of a pass on st: SIGN_OK, *ndone tags finished. */
+typedef int (*pass_fn)(migrate_job *j, signp_store *st, size_t i, size_t *ndone, sign_error *err);
 
-struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+typedef struct pass {
 	migrate_job *job;
-	pool_fn fn;
-	size_t next, n;           /* next item, items */
-	size_t done;              /* tags finished (progress) */
-	int running;              /* workers not ended */
-	int r;                    /* the first failure; it stops every worker */
-	sign_error err;
-};
+	pass_fn fn;
+	atomic_size_t done;       /* tags finished, for progress */
+	size_t base, total;
+	sign_progress_fn progress;
+	void *progress_arg;
+} pass;
 
-typedef struct worker {
-	pool *p;
-	signp_store *st;
-	pthread_t tid;
-} worker;
-
-static void *worker_run(void *arg)
+static int pass_item(void *shared, void *state, size_t item, sign_error *err)
 {
-	worker *w = arg;
-	pool *p = w->p;
-	sign_error e;
-	pthread_mutex_lock(&p->mu);
-	while (p->r == SIGN_OK && p->next < p->n) {
-		size_t i = p->next++, nd = 0;
-		int r;
-		pthread_mutex_unlock(&p->mu);
-		memset(&e, 0, sizeof(e));
-		r = p->fn(p->job, w->st, i, &nd, &e);
-		pthread_mutex_lock(&p->mu);
-		p->done += nd;
-		if (r != SIGN_OK && p->r == SIGN_OK) {
-			p->r = r;
-			p->err = e;
-		}
-		pthread_cond_signal(&p->cv);
-	}
-	p->running--;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+	pass *ps = shared;
+	size_t nd = 0;
+	int r = ps->fn(ps->job, state, item, &nd, err);
+	atomic_fetch_add(&ps->done, nd);
+	return r;
 }
 
-/* Run fn over n items on the workers; progress is called here, on the
- * caller's thread, with base + the tags done.  *done_out: tags done. */
-static int pool_run(migrate_job *j, pool_fn fn, size_t n, worker *w, size_t nw, size_t base, size_t total,
-	sign_progress_fn progress, void *progress_arg, size_t *done_out, sign_error *err)
+/* pool.c counts items; progress counts tags (a unit of pass 2 is all of
+ * one digest's tags) */
+static void pass_progress(void *arg, size_t done, size_t n)
 {
-	pool p;
-	size_t started = 0, last = (size_t)-1;
-	int r;
+	pass *ps = arg;
+	(void)done;
+	(void)n;
+	ps->progress(ps->progress_arg, ps->base + atomic_load(&ps->done), ps->total);
+}
 
-	memset(&p, 0, sizeof(p));
-	if (pthread_mutex_init(&p.mu, NULL) != 0)
-		return signp_err(err, SIGN_ERROR, "migrate: cannot make a mutex");
-	if (pthread_cond_init(&p.cv, NULL) != 0) {
-		pthread_mutex_destroy(&p.mu);
-		return signp_err(err, SIGN_ERROR, "migrate: cannot make a condition variable");
-	}
-	p.job = j;
-	p.fn = fn;
-	p.n = n;
-	pthread_mutex_lock(&p.mu);
-	for (size_t i = 0; i < nw && i < n; i++) {
-		w[i].p = &p;
-		p.running++;
-		if (pthread_create(&w[i].tid, NULL, worker_run, &w[i]) != 0) {
-			p.running--;
-			break;
-		}
-		started++;
-	}
-	if (started == 0 && n > 0) {
-		/* no thread: this one does the work */
-		pthread_mutex_unlock(&p.mu);
-		w[0].p = &p;
-		p.running = 1;
-		worker_run(&w[0]);
-		pthread_mutex_lock(&p.mu);
-	}
-	while (p.running > 0 || p.done != last) {
-		if (progress != NULL && p.done != last) {
-			size_t d = p.done;
-			last = d;
-			pthread_mutex_unlock(&p.mu);
-			progress(progress_arg, base + d, total);
-			pthread_mutex_lock(&p.mu);
-			continue;
-		}
-		if (p.running == 0)
-			break;
-		pthread_cond_wait(&p.cv, &p.mu);
-	}
-	pthread_mutex_unlock(&p.mu);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(w[i].tid, NULL);
-	r = p.r;
-	if (r != SIGN_OK && err != NULL)
-		*err = p.err;
-	*done_out = p.done;
-	pthread_cond_destroy(&p.cv);
-	pthread_mutex_destroy(&p.mu);
+/* Run fn over n items, each worker on a store of its own (st[0..nw));
+ * progress is called on the caller's thread with base + the tags done.
+ * *done_out: tags done.  The first failure stops the items after it. */
+static int pool_run(migrate_job *j, pass_fn fn, size_t n, signp_store *const *st, size_t nw, size_t base,
+	size_t total, sign_progress_fn progress, void *progress_arg, size_t *done_out, sign_error *err)
+{
+	void *states[SIGNP_MIGRATE_WORKERS + 1];
+	pass ps = { .job = j, .fn = fn, .base = base, .total = total, .progress = progress,
+		.progress_arg = progress_arg };
+	int r = SIGN_OK;
+
+	atomic_init(&ps.done, 0);
+	/* states[0]: the calling thread's, should no thread start */
+	states[0] = st[0];
+	for (size_t i = 0; i < nw; i++)
+		states[i + 1] = st[i];
+	(void)signp_pool_run(n, states, nw + 1, pass_item, &ps, progress ? pass_progress : NULL, &ps, &r, err);
+	*done_out = atomic_load(&ps.done);
 	return r;
 }
 
@@ -464,7 +406,7 @@ int signp_migrate_tags(sign_buf *tags_json, sign_buf *notes_json, sign_ctx *ctx,
 	sign_error *err)
 {
 	migrate_job j;
-	worker w[SIGNP_MIGRATE_WORKERS];
+	signp_store *w[SIGNP_MIGRATE_WORKERS];
 	signp_key *owned[2] = { NULL, NULL };
 	sign_error why[2];
 	size_t nw = 0, done1 = 0, done2 = 0, nsign = 0, nabsent = 0;
@@ -492,9 +434,9 @@ int signp_migrate_tags(sign_buf *tags_json, sign_buf *notes_json, sign_ctx *ctx,
 		progress(progress_arg, 0, j.ntags);
 	if (j.ntags > 0) {
 		for (nw = 0; nw < SIGNP_MIGRATE_WORKERS && nw < j.ntags; nw++)
-			if ((r = signp_store_open_own(&w[nw].st, ctx, ref, err)) != SIGN_OK)
+			if ((r = signp_store_open_own(&w[nw], ctx, ref, err)) != SIGN_OK)
 				goto out;
-		if ((r = plan_checks(&j, w[0].st, &nabsent, err)) != SIGN_OK)
+		if ((r = plan_checks(&j, w[0], &nabsent, err)) != SIGN_OK)
 			goto out;
 		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "migrate: %zu signed tags, %zu not in the registry's tags "
 			"list, the rest checked on %zu connections", j.ntags, nabsent, nw);
@@ -551,7 +493,7 @@ int signp_migrate_tags(sign_buf *tags_json, sign_buf *notes_json, sign_ctx *ctx,
 		r = signp_err(err, SIGN_ENOMEM, "migrate: out of memory");
 out:
 	for (size_t i = 0; i < nw; i++)
-		signp_store_free(w[i].st);
+		signp_store_free(w[i]);
 	signp_key_free(owned[0]);
 	signp_key_free(owned[1]);
 	free(j.tags);

@@ -6,11 +6,14 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	size_t n, next, done, failed; /* failed: the lowest failing item, or n */
+	int rc;                       /* its code and message */
+	sign_error err;
 	signp_pool_fn fn;
 	void *shared;
 } pool;
@@ -30,11 +33,19 @@ static size_t take(pool *p)
 	return i;
 }
 
-static void finish(pool *p, size_t i, int rc)
+/* Item i ran on state: its outcome recorded (the lowest failure kept). */
+static void run_one(pool *p, void *state, size_t i)
 {
+	sign_error e;
+	int rc;
+	memset(&e, 0, sizeof(e));
+	rc = p->fn(p->shared, state, i, &e);
 	pthread_mutex_lock(&p->mu);
-	if (rc != 0 && i < p->failed)
+	if (rc != SIGN_OK && i < p->failed) {
 		p->failed = i;
+		p->rc = rc;
+		p->err = e;
+	}
 	p->done++;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
@@ -45,20 +56,20 @@ static void *work(void *arg)
 	pool_worker *w = arg;
 	size_t i;
 	while ((i = take(w->p)) < w->p->n)
-		finish(w->p, i, w->p->fn(w->p->shared, w->state, i));
+		run_one(w->p, w->state, i);
 	return NULL;
 }
 
 size_t signp_pool_run(size_t n, void *const *states, size_t nstates, signp_pool_fn fn, void *shared,
-	signp_pool_progress_fn progress, void *progress_arg)
+	signp_pool_progress_fn progress, void *progress_arg, int *rc, sign_error *err)
 {
-	pool p = { .n = n, .failed = n, .fn = fn, .shared = shared };
+	pool p = { .n = n, .failed = n, .rc = SIGN_OK, .fn = fn, .shared = shared };
 	pthread_t *tids = NULL;
 	pool_worker *ws = NULL;
 	size_t started = 0, last = 0, i;
 
-	if (nstates > n)
-		nstates = n ? n : 1;
+	if (nstates > n + 1)
+		nstates = n + 1;
 	if (pthread_mutex_init(&p.mu, NULL) != 0)
 		goto alone;
 	if (pthread_cond_init(&p.cv, NULL) != 0) {
@@ -79,7 +90,7 @@ size_t signp_pool_run(size_t n, void *const *states, size_t nstates, signp_pool_
 		/* no thread of its own: the calling thread does it all,
 		 * reporting progress as it goes */
 		while ((i = take(&p)) < n) {
-			finish(&p, i, fn(shared, states[0], i));
+			run_one(&p, states[0], i);
 			if (progress)
 				progress(progress_arg, p.done, n);
 		}
@@ -108,12 +119,19 @@ size_t signp_pool_run(size_t n, void *const *states, size_t nstates, signp_pool_
 	free(ws);
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);
+	if (p.failed < n) {
+		*rc = p.rc;
+		*err = p.err;
+	}
 	return p.failed;
 alone:
 	/* no mutex: one thread, one item after the other */
 	for (i = 0; i < n; i++) {
-		if (fn(shared, states[0], i) != 0)
+		int r = fn(shared, states[0], i, err);
+		if (r != SIGN_OK) {
+			*rc = r;
 			return i;
+		}
 		if (progress)
 			progress(progress_arg, i + 1, n);
 	}

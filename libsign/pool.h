@@ -8,19 +8,24 @@
 #ifndef SIGN_POOL_H
 #define SIGN_POOL_H
 
+#include "common.h"
+
 #include <stddef.h>
 
-/* Work on item i with the thread's own state; 0 ok, nonzero failed. */
-typedef int (*signp_pool_fn)(void *shared, void *state, size_t item);
+/* Work on item i with the thread's own state: SIGN_OK, or a failure with
+ * its message in err. */
+typedef int (*signp_pool_fn)(void *shared, void *state, size_t item, sign_error *err);
 /* Called on the calling thread as items finish (done of n). */
 typedef void (*signp_pool_progress_fn)(void *arg, size_t done, size_t n);
 
-/* Items [0, n) over nstates threads (states[0] is the calling thread's,
- * the others are started and joined here; nstates >= 1).  Returns the
- * lowest item that failed, or n when none did: items after a failed one
- * that had not started are not run (ones already running finish).  When
- * threads cannot be started the calling thread does all the work. */
+/* Items [0, n) over nstates - 1 threads started and joined here, with
+ * states[1..nstates) (the calling thread reports progress meanwhile); when
+ * no thread can be started, the calling thread does all the work with
+ * states[0].  Returns the lowest item that failed, with its code in *rc
+ * and its message in err (both left alone when none failed), or n when
+ * none did: items after a failed one that had not started are not run
+ * (ones already running finish). */
 size_t signp_pool_run(size_t n, void *const *states, size_t nstates, signp_pool_fn fn, void *shared,
-	signp_pool_progress_fn progress, void *progress_arg);
+	signp_pool_progress_fn progress, void *progress_arg, int *rc, sign_error *err);
 
 #endif

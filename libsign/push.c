@@ -24,7 +24,6 @@
 #include "upload.h"
 #include "pool.h"
 
-#include <pthread.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -246,39 +245,23 @@ typedef struct pool_job {
 	size_t base, total;
 	sign_progress_fn progress;
 	void *progress_arg;
-	/* the lowest failing reference's error */
-	pthread_mutex_t mu;
-	size_t err_item;
-	int rc;
-	sign_error err;
 } pool_job;
 
-static int pool_stage(void *shared, void *state, size_t item)
+static int pool_stage(void *shared, void *state, size_t item, sign_error *err)
 {
 	pool_job *j = shared;
 	signp_store *st = state;
 	sign_push_result *o = &j->out[j->slots[item].index];
 	int own = st != j->g->st, r;
 	long before = 0;
-	sign_error e;
 
-	memset(&e, 0, sizeof(e));
 	if (own)
 		before = signp_store_own_requests(st);
 	else
 		signp_ctx_counters(j->g->ctx, &before, NULL);
-	r = stage_ref(j->g, st, o, j->refs[j->slots[item].index], &e);
+	r = stage_ref(j->g, st, o, j->refs[j->slots[item].index], err);
 	o->requests = own ? signp_store_own_requests(st) - before : requests_since(j->g->ctx, before);
-	if (r != SIGN_OK) {
-		pthread_mutex_lock(&j->mu);
-		if (item < j->err_item) {
-			j->err_item = item;
-			j->rc = r;
-			j->err = e;
-		}
-		pthread_mutex_unlock(&j->mu);
-	}
-	return r != SIGN_OK;
+	return r;
 }
 
 static void pool_progress(void *arg, size_t done, size_t n)
@@ -296,14 +279,10 @@ static size_t stage_pool(pool_job *j, long *main_requests, int *rc, sign_error *
 	void *states[PUSH_CONNECTIONS + 1];
 	size_t nstates = 1, ok;
 
-	j->err_item = j->n;
-	j->rc = SIGN_OK;
-	memset(&j->err, 0, sizeof(j->err));
 	states[0] = j->g->st;
 	/* a registry's references over connections of their own; a layout's,
 	 * and an upload's (--from), on this thread */
-	if ((signp_store_caps(j->g->st) & SIGNP_STORE_CAP_NET) && j->g->opts->from == NULL &&
-	    pthread_mutex_init(&j->mu, NULL) == 0) {
+	if ((signp_store_caps(j->g->st) & SIGNP_STORE_CAP_NET) && j->g->opts->from == NULL) {
 		while (nstates <= PUSH_CONNECTIONS && nstates <= j->n) {
 			signp_store *w = NULL;
 			sign_error e;
@@ -311,24 +290,15 @@ static size_t stage_pool(pool_job *j, long *main_requests, int *rc, sign_error *
 				break;
 			states[nstates++] = w;
 		}
-	} else if (pthread_mutex_init(&j->mu, NULL) != 0) {
-		*rc = signp_err(err, SIGN_ENOMEM, "push: cannot make a mutex");
-		return 0;
 	}
-	ok = signp_pool_run(j->n, states, nstates, pool_stage, j, j->progress ? pool_progress : NULL, j);
-	for (size_t t = 0; t < nstates; t++) {
-		if (t > 0)
-			signp_store_free(states[t]);
-	}
-	pthread_mutex_destroy(&j->mu);
+	ok = signp_pool_run(j->n, states, nstates, pool_stage, j, j->progress ? pool_progress : NULL, j,
+		rc, err);
+	for (size_t t = 1; t < nstates; t++)
+		signp_store_free(states[t]);
 	if (nstates == 1) {
 		/* the calling thread's store: its requests are the context's */
 		for (size_t i = 0; i < j->n; i++)
 			*main_requests += j->out[j->slots[i].index].requests;
-	}
-	if (j->rc != SIGN_OK) {
-		*rc = j->rc;
-		*err = j->err;
 	}
 	return ok;
 }

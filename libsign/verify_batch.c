@@ -36,10 +36,11 @@ typedef struct vworker {
 	char repo[1024];
 } vworker;
 
-static int vjob_one(void *shared, void *state, size_t item)
+static int vjob_one(void *shared, void *state, size_t item, sign_error *err)
 {
 	vjob *j = shared;
 	vworker *w = state;
+	(void)err; /* each reference's error is its own, in errs */
 	size_t i = j->items[item];
 	signp_ref *ref = malloc(sizeof(*ref));
 	char repo[1024];
@@ -48,7 +49,7 @@ static int vjob_one(void *shared, void *state, size_t item)
 		/* the calling thread says what is wrong with it */
 		free(ref);
 		j->rcs[i] = SIGNP_VERIFY_NOMEMO;
-		return 0;
+		return SIGN_OK;
 	}
 	snprintf(repo, sizeof(repo), "%s/%s", ref->host, ref->path);
 	if (w->st == NULL || strcmp(w->repo, repo) != 0) {
@@ -57,14 +58,14 @@ static int vjob_one(void *shared, void *state, size_t item)
 		if (signp_store_open_own(&w->st, j->ctx, ref, NULL) != SIGN_OK) {
 			free(ref);
 			j->rcs[i] = SIGNP_VERIFY_NOMEMO;
-			return 0;
+			return SIGN_OK;
 		}
 		signp_strlcpy(w->repo, repo, sizeof(w->repo));
 	}
 	free(ref);
 	j->rcs[i] = signp_verify_ref(&j->out[i], j->ctx, j->refs[i], j->opts, w->st, 1, &j->errs[i]);
 	/* a failed reference does not stop the others */
-	return 0;
+	return SIGN_OK;
 }
 
 SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error *errs, size_t n,
@@ -110,7 +111,9 @@ SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error
 			memset(ws, 0, sizeof(ws));
 			for (size_t w = 0; w <= nw; w++)
 				states[w] = &ws[w];
-			(void)signp_pool_run(nitems, states, nw + 1, vjob_one, &job, NULL, NULL);
+			int prc = SIGN_OK;
+			sign_error perr;
+			(void)signp_pool_run(nitems, states, nw + 1, vjob_one, &job, NULL, NULL, &prc, &perr);
 			for (size_t w = 0; w <= nw; w++)
 				signp_store_free(ws[w].st);
 		}
