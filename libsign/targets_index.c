@@ -59,6 +59,7 @@ struct signp_tindex {
 	size_t len;
 	void *map;                    /* mmap of the file, or NULL */
 	size_t map_len;
+	sign_buf built;               /* or the index just built, owned */
 	unsigned char *key;           /* sodium_malloc: the two subkeys (TIX_KEYS) */
 	unsigned char root[32];
 	unsigned char hmac[TIX_MAC];  /* the header's MAC */
@@ -147,6 +148,26 @@ static int entry_cmp(const void *a, const void *b)
 	return x->file < y->file ? -1 : x->file > y->file;
 }
 
+static int add_entry(build_entry **ents, size_t *n, size_t *cap, const char *name, size_t len,
+	uint32_t file, const unsigned char digest[32], uint64_t size)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		build_entry *g = realloc(*ents, c * sizeof(**ents));
+		if (g == NULL)
+			return SIGN_ENOMEM;
+		*ents = g;
+		*cap = c;
+	}
+	(*ents)[*n].name = name;
+	(*ents)[*n].len = len;
+	(*ents)[*n].file = file;
+	memcpy((*ents)[*n].digest, digest, 32);
+	(*ents)[*n].size = size;
+	(*n)++;
+	return SIGN_OK;
+}
+
 /* The role's document with an empty "targets", compact. */
 static int skeleton(sign_buf *out, const signp_tuf_file *f)
 {
@@ -180,10 +201,23 @@ int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_B
 	if ((keys = sodium_malloc(TIX_KEYS)) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "targets index: out of memory");
 	subkeys(keys, key);
-	/* the entries, as target_entry (trust.c) reads them */
+	/* the entries, as target_entry (trust.c) reads them: from the tree,
+	 * or from a lean file's scan (tuf_scan.h), which read them alike */
 	for (size_t i = 0; i < n; i++) {
+		const signp_tuf_scan *sc = files[i].file->scan;
 		const char *name;
 		json_t *v;
+		for (size_t k = 0; sc != NULL && k < sc->ntargets; k++) {
+			const signp_tuf_target *tg = &sc->targets[k];
+			if (tg->name_len > TIX_MAX_NAME) {
+				r = signp_err(err, SIGN_EINVAL, "targets index: a name of %zu bytes", tg->name_len);
+				goto out;
+			}
+			if (add_entry(&ents, &nents, &cap, sc->names + tg->name_off, tg->name_len, (uint32_t)i,
+				    tg->sha256, tg->size) != SIGN_OK)
+				goto nomem;
+			strings_len += tg->name_len;
+		}
 		json_object_foreach(json_object_get(files[i].file->signed_obj, "targets"), name, v) {
 			const char *h = json_string_value(json_object_get(json_object_get(v, "hashes"), "sha256"));
 			const json_t *l = json_object_get(v, "length");
@@ -195,22 +229,10 @@ int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_B
 				r = signp_err(err, SIGN_EINVAL, "targets index: a name of %zu bytes", len);
 				goto out;
 			}
-			if (nents == cap) {
-				build_entry *g;
-				cap = cap ? cap * 2 : 1024;
-				if ((g = realloc(ents, cap * sizeof(*ents))) == NULL) {
-					r = signp_err(err, SIGN_ENOMEM, "targets index: out of memory");
-					goto out;
-				}
-				ents = g;
-			}
-			ents[nents].name = name;
-			ents[nents].len = len;
-			ents[nents].file = (uint32_t)i;
-			memcpy(ents[nents].digest, raw.ptr, 32);
-			ents[nents].size = json_is_integer(l) && json_integer_value(l) > 0 ?
-				(uint64_t)json_integer_value(l) : 0;
-			nents++;
+			if (add_entry(&ents, &nents, &cap, name, len, (uint32_t)i,
+				    (const unsigned char *)raw.ptr, json_is_integer(l) && json_integer_value(l) > 0 ?
+				    (uint64_t)json_integer_value(l) : 0) != SIGN_OK)
+				goto nomem;
 			strings_len += len;
 		}
 	}
@@ -220,6 +242,14 @@ int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_B
 	}
 	if (nents > 1)
 		qsort(ents, nents, sizeof(*ents), entry_cmp);
+	/* a name twice in one file: only a scan can give it (a tree keeps
+	 * one); which one a lookup would see is not for the index to choose */
+	for (size_t i = 1; i < nents; i++)
+		if (entry_cmp(&ents[i - 1], &ents[i]) == 0) {
+			r = signp_err(err, SIGN_EINVAL, "targets index: a target listed twice in %s",
+				files[ents[i].file].file->role);
+			goto out;
+		}
 
 	/* the header */
 	memset(fixed, 0, sizeof(fixed));
@@ -301,6 +331,7 @@ void signp_tindex_free(signp_tindex *ix)
 		free(ix->files[i].meta);
 	if (ix->map != NULL)
 		munmap(ix->map, ix->map_len);
+	sign_buf_dispose(&ix->built);
 	if (ix->key != NULL)
 		sodium_free(ix->key);
 	free(ix);
@@ -399,6 +430,19 @@ int signp_tindex_open(signp_tindex **out, const void *data, size_t len,
 fail:
 	signp_tindex_free(ix);
 	return r;
+}
+
+int signp_tindex_open_built(signp_tindex **out, sign_buf *buf,
+	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err)
+{
+	int r = signp_tindex_open(out, buf->ptr, buf->size, key, err);
+	if (r != SIGN_OK) {
+		sign_buf_dispose(buf);
+		return r;
+	}
+	(*out)->built = *buf;
+	memset(buf, 0, sizeof(*buf));
+	return SIGN_OK;
 }
 
 int signp_tindex_open_file(signp_tindex **out, const char *path,

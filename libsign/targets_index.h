@@ -43,6 +43,10 @@ int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_B
  * not hold. */
 int signp_tindex_open(signp_tindex **out, const void *data, size_t len,
 	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err);
+/* The same over an index just built (signp_tindex_build), taking buf's
+ * memory: buf is left empty, whatever the result. */
+int signp_tindex_open_built(signp_tindex **out, sign_buf *buf,
+	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err);
 /* The same over a file, mapped; SIGN_ENOTFOUND when there is none. */
 int signp_tindex_open_file(signp_tindex **out, const char *path,
 	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err);

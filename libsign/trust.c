@@ -12,6 +12,7 @@
 #include "key.h"
 #include "pinning.h"
 #include "targets_index.h"
+#include "tuf_scan.h"
 #include "trust_cache.h"
 
 #include <sodium.h>
@@ -397,7 +398,7 @@ static int meta_sha256_hex(const json_t *meta, char hex[65])
 /* Fetch a role whose hash the parent names; the cached copy is used when
  * its bytes match that hash (the parent proves it: no request). */
 static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const char *role,
-	const json_t *meta, const signp_tuf_file *cached, sign_error *err)
+	const json_t *meta, const signp_tuf_file *cached, int lean, sign_error *err)
 {
 	sign_buf data = SIGN_BUF_INIT;
 	char hex[65];
@@ -413,9 +414,30 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 		r = signp_err_prefix_as(err, SIGN_EVERIFY, "%s", role);
 	if (r == SIGN_OK)
 		r = signp_tuf_check_filemeta(meta, data.ptr, data.size, role, err);
-	if (r == SIGN_OK)
+	if (r == SIGN_OK && lean && (r = signp_tuf_parse_lean(out, role, data.ptr, data.size, err)) == SIGN_EINVAL) {
+		signp_err_clear(err);
+		r = SIGN_ENOTFOUND; /* not scanned: parsed whole, below */
+	}
+	if (r == SIGN_OK && !lean)
 		r = parse_or_dup(out, role, data.ptr, data.size, cached, err);
+	else if (r == SIGN_ENOTFOUND && lean)
+		r = signp_tuf_parse(out, role, data.ptr, data.size, err);
 	sign_buf_dispose(&data);
+	return r;
+}
+
+/* A lean file (tuf_scan.h) parsed whole instead, from its bytes, and its
+ * signatures checked again over the canonical form of that tree: for a
+ * file whose "signed" bytes are not canonical, or that the index cannot
+ * stand for. */
+static int unlean(signp_tuf_file **f, const signp_tuf_file *root, sign_error *err)
+{
+	signp_tuf_file *whole = NULL;
+	int r = signp_tuf_parse(&whole, (*f)->role, (*f)->bytes, (*f)->len, err);
+	if (r == SIGN_OK)
+		r = signp_trust_verify_role(root, whole, whole->role, err);
+	signp_tuf_file_free(*f);
+	*f = whole;
 	return r;
 }
 
@@ -455,7 +477,7 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
 			return signp_err(err, SIGN_EVERIFY, "targets: too many delegations");
 		memset(&e, 0, sizeof(e));
 		signp_trust_cache_load(&cached, ctx, t->gun, name);
-		r = load_checked(&f, be, name, meta_of(t->snapshot, name), cached, &e);
+		r = load_checked(&f, be, name, meta_of(t->snapshot, name), cached, 0, &e);
 		if (r == SIGN_OK)
 			r = signp_tuf_verify(f, json_object_get(json_object_get(t->targets->signed_obj,
 				"delegations"), "keys"), json_object_get(role, "keyids"),
@@ -486,12 +508,17 @@ static int load_delegations(signp_trust *t, sign_ctx *ctx, signp_trust_backend *
  * cached one is not taken on the cache's word), then checked for rollback
  * and expiry. */
 static int load_role(signp_tuf_file **out, signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
-	const char *role, const json_t *meta, const signp_tuf_file *cached, int64_t now,
+	const char *role, const json_t *meta, const signp_tuf_file *cached, int lean, int64_t now,
 	sign_error *err)
 {
 	int r;
-	if ((r = load_checked(out, be, role, meta, cached, err)) != SIGN_OK ||
-	    (r = signp_trust_verify_role(t->root, *out, role, err)) != SIGN_OK) {
+	if ((r = load_checked(out, be, role, meta, cached, lean, err)) == SIGN_OK &&
+	    (r = signp_trust_verify_role(t->root, *out, role, err)) == SIGN_EVERIFY && (*out)->scan != NULL) {
+		/* not over its "signed" bytes: maybe over their canonical form */
+		signp_err_clear(err);
+		r = unlean(out, t->root, err);
+	}
+	if (r != SIGN_OK) {
 		if (r == SIGN_EVERIFY)
 			signp_strlcpy(t->bad_role, role, sizeof(t->bad_role));
 		return r;
@@ -518,7 +545,7 @@ static int load_ts_snap(signp_trust *t, sign_ctx *ctx, signp_trust_backend *be,
 	if ((r = check_fresh(ctx, t->gun, t->timestamp, c_ts, now, publisher, err)) != SIGN_OK)
 		return r;
 	if ((r = load_role(&t->snapshot, t, ctx, be, "snapshot", meta_of(t->timestamp, "snapshot"),
-		     c_snap, now, err)) != SIGN_OK)
+		     c_snap, 0, now, err)) != SIGN_OK)
 		return r;
 	if ((r = signp_tuf_check_filemeta(meta_of(t->snapshot, "root"), t->root->bytes,
 		     t->root->len, "root", err)) != SIGN_OK) {
@@ -560,11 +587,13 @@ static char *meta_text(const signp_trust *t, const char *role)
 	return m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
-/* After targets and its delegations passed every check: write their
- * index.  Not when a listed delegation was skipped (it is then checked,
- * and warned of, on every verify), nor on any failure (logged): the index
- * only spares work. */
-static void index_write(const signp_trust *t, sign_ctx *ctx)
+/* After targets and its delegations passed every check: build their
+ * index, and write it.  Not written when a listed delegation was skipped
+ * (it is then checked, and warned of, on every verify), nor on any
+ * failure (logged): the index only spares work.  When targets is lean
+ * (tuf_scan.h), the index just built stands for it in t, written or not:
+ * SIGN_OK then means t->index is set. */
+static int index_write(signp_trust *t, sign_ctx *ctx)
 {
 	const char *names[SIGN_TRUST_MAX_DELEG + 1];
 	signp_tindex_src src[SIGNP_TINDEX_MAX_FILES];
@@ -573,10 +602,17 @@ static void index_write(const signp_trust *t, sign_ctx *ctx)
 	sign_buf out = SIGN_BUF_INIT, path = SIGN_BUF_INIT;
 	sign_error e;
 	size_t n = 0;
+	int lean = t->targets->scan != NULL, persist = 1, r = SIGN_ERROR;
 	memset(&e, 0, sizeof(e));
-	if (listed_delegations(t, t->targets, names) != t->ndeleg || t->ndeleg + 1 > SIGNP_TINDEX_MAX_FILES) {
+	if (listed_delegations(t, t->targets, names) != t->ndeleg) {
 		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "no targets index for %s: a delegation did not verify",
 			t->gun);
+		persist = 0;
+		if (!lean)
+			goto out;
+	}
+	if (t->ndeleg + 1 > SIGNP_TINDEX_MAX_FILES) {
+		signp_err(&e, SIGN_EINVAL, "too many delegations");
 		goto out;
 	}
 	for (; n <= t->ndeleg; n++) {
@@ -590,11 +626,14 @@ static void index_write(const signp_trust *t, sign_ctx *ctx)
 	if (n != t->ndeleg + 1 || key == NULL)
 		signp_err(&e, SIGN_ENOMEM, "out of memory");
 	else if (signp_trust_cache_index_key(key, ctx, &e) == SIGN_OK &&
-		 signp_tindex_build(&out, key, root_h, src, n, &e) == SIGN_OK &&
-		 signp_trust_cache_index_path(&path, ctx, t->gun, &e) == SIGN_OK &&
-		 signp_write_file_atomic(path.ptr, out.ptr, out.size, 0600, &e) == SIGN_OK)
-		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "wrote the verified targets index of %s (%zu file%s)",
-			t->gun, n, n == 1 ? "" : "s");
+		 signp_tindex_build(&out, key, root_h, src, n, &e) == SIGN_OK) {
+		if (persist && signp_trust_cache_index_path(&path, ctx, t->gun, &e) == SIGN_OK &&
+		    signp_write_file_atomic(path.ptr, out.ptr, out.size, 0600, &e) == SIGN_OK)
+			signp_ctx_log(ctx, SIGN_LOG_DEBUG, "wrote the verified targets index of %s (%zu file%s)",
+				t->gun, n, n == 1 ? "" : "s");
+		if (lean)
+			r = signp_tindex_open_built(&t->index, &out, key, &e);
+	}
 	if (e.message[0])
 		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "no targets index for %s: %s", t->gun, e.message);
 out:
@@ -604,6 +643,7 @@ out:
 		sodium_free(key);
 	sign_buf_dispose(&out);
 	sign_buf_dispose(&path);
+	return r;
 }
 
 /* Does the index stand for targets and its delegations?  Only when its
@@ -882,7 +922,7 @@ check:
 		if (lookup)
 			c_targets = cached_targets_lean(ctx, t, c_targets, targets_changed);
 		if ((r = load_role(&t->targets, t, ctx, be, "targets", meta_of(t->snapshot, "targets"),
-			     c_targets, now, err)) != SIGN_OK)
+			     c_targets, lookup, now, err)) != SIGN_OK)
 			goto out;
 		if ((r = load_delegations(t, ctx, be, now, err)) != SIGN_OK)
 			goto out;
@@ -891,8 +931,12 @@ check:
 		const signp_tuf_file *known[4] = { c_root, c_targets, c_snap, c_ts };
 		r = trust_save(ctx, t, known, err);
 	}
-	if (r == SIGN_OK && lookup && t->index == NULL)
-		index_write(t, ctx);
+	if (r == SIGN_OK && lookup && t->index == NULL && index_write(t, ctx) != SIGN_OK &&
+	    t->targets->scan != NULL) {
+		/* lean, and no index stands for it: lookups read the tree */
+		if ((r = unlean(&t->targets, t->root, err)) == SIGN_EVERIFY)
+			signp_strlcpy(t->bad_role, "targets", sizeof(t->bad_role));
+	}
 out:
 	if (offline && r == SIGN_EVERIFY && t->bad_role[0])
 		signp_trust_cache_drop(ctx, gun, t->bad_role);

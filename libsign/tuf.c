@@ -292,6 +292,34 @@ out:
 	return r;
 }
 
+void signp_tuf_scan_free(signp_tuf_scan *s)
+{
+	if (s == NULL)
+		return;
+	free(s->targets);
+	free(s->names);
+	free(s);
+}
+
+static signp_tuf_scan *scan_dup(const signp_tuf_scan *src)
+{
+	signp_tuf_scan *s = malloc(sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	*s = *src;
+	s->targets = malloc(src->ntargets ? src->ntargets * sizeof(*s->targets) : 1);
+	s->names = malloc(src->names_len ? src->names_len : 1);
+	if (s->targets == NULL || s->names == NULL) {
+		signp_tuf_scan_free(s);
+		return NULL;
+	}
+	if (src->ntargets)
+		memcpy(s->targets, src->targets, src->ntargets * sizeof(*s->targets));
+	if (src->names_len)
+		memcpy(s->names, src->names, src->names_len);
+	return s;
+}
+
 signp_tuf_file *signp_tuf_file_dup(const signp_tuf_file *src)
 {
 	signp_tuf_file *f;
@@ -304,6 +332,12 @@ signp_tuf_file *signp_tuf_file_dup(const signp_tuf_file *src)
 	}
 	if (src->len)
 		memcpy(f->bytes, src->bytes, src->len);
+	f->scan = NULL;
+	if (src->scan != NULL && (f->scan = scan_dup(src->scan)) == NULL) {
+		free(f->bytes);
+		free(f);
+		return NULL;
+	}
 	json_incref(f->doc);
 	return f;
 }
@@ -314,6 +348,7 @@ void signp_tuf_file_free(signp_tuf_file *f)
 		return;
 	json_decref(f->doc);
 	free(f->bytes);
+	signp_tuf_scan_free(f->scan);
 	free(f);
 }
 

@@ -22,8 +22,27 @@ int signp_cjson_canonical(sign_buf *out, const json_t *v, sign_error *err);
 int signp_cjson_wire(sign_buf *out, const json_t *signed_obj, const json_t *signatures,
 	sign_error *err);
 
+/* One target a lookup accepts: hashes.sha256 is 32 bytes of base64. */
+typedef struct signp_tuf_target {
+	size_t name_off, name_len;     /* in the scan's names */
+	unsigned char sha256[32];
+	uint64_t size;                 /* "length" when a positive integer, else 0 */
+} signp_tuf_target;
+
+/* A targets file's targets as tuf_scan.c reads them (tuf_scan.h). */
+typedef struct signp_tuf_scan {
+	signp_tuf_target *targets;     /* in the file's order */
+	size_t ntargets;
+	char *names;                   /* the names, decoded, one after another */
+	size_t names_len;
+	size_t signed_off, signed_len; /* the "signed" value's bytes */
+	size_t targets_off, targets_len; /* the "targets" member's value */
+} signp_tuf_scan;
+
+void signp_tuf_scan_free(signp_tuf_scan *s);
+
 typedef struct signp_tuf_file {
-	json_t *doc;            /* owned: whole document */
+	json_t *doc;            /* owned: whole document (lean: its skeleton) */
 	json_t *signed_obj;     /* borrowed from doc */
 	json_t *signatures;     /* borrowed from doc (array) */
 	char role[128];         /* role name it was loaded as */
@@ -32,6 +51,10 @@ typedef struct signp_tuf_file {
 	int64_t expires;        /* unix seconds */
 	unsigned char *bytes;   /* owned copy of the exact file bytes */
 	size_t len;
+	/* A lean targets file (tuf_scan.h): its targets, not in doc, and
+	 * where the bytes of "signed" its signatures are checked over lie;
+	 * NULL for a file parsed as a whole. */
+	signp_tuf_scan *scan;
 } signp_tuf_file;
 
 /* Parse and check structure: JSON object with "signed" object and
@@ -42,7 +65,8 @@ int signp_tuf_parse(signp_tuf_file **out, const char *role, const void *bytes, s
 	sign_error *err);
 void signp_tuf_file_free(signp_tuf_file *f);
 /* A second handle on an already parsed file, without parsing it again: its
- * own copy of the bytes, the same (reference-counted) JSON document.  The
+ * own copy of the bytes (and of a lean file's scan), the same
+ * (reference-counted) JSON document.  The
  * document is never changed after signp_tuf_parse (writers deep-copy
  * signed_obj), so sharing it is safe.  NULL when out of memory. */
 signp_tuf_file *signp_tuf_file_dup(const signp_tuf_file *src);

@@ -231,7 +231,8 @@ int signp_tuf_count_valid_ex(const signp_tuf_file *f, const json_t *keys, const 
 	int r = SIGN_ERROR, count = 0, attempts = 0;
 	json_t *set = NULL, *counted = NULL, *sig, *id;
 	sign_buf msg = SIGN_BUF_INIT, raw = SIGN_BUF_INIT;
-	size_t i;
+	const void *msg_ptr;
+	size_t i, msg_len;
 
 	if (dups != NULL)
 		*dups = 0;
@@ -253,9 +254,24 @@ int signp_tuf_count_valid_ex(const signp_tuf_file *f, const json_t *keys, const 
 			goto out;
 		}
 	}
-	if ((r = signp_cjson_canonical(&msg, f->signed_obj, err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "%s", f->role);
-		goto out;
+	/* a lean file's tree is its skeleton: its signatures are checked
+	 * over the bytes of its "signed" value (tuf_scan.h), which are the
+	 * canonical form for any file a notary client or sign wrote; for
+	 * another, none verifies, and the caller parses it whole */
+	if (f->scan != NULL) {
+		if (f->scan->signed_off > f->len || f->scan->signed_len > f->len - f->scan->signed_off) {
+			r = signp_err(err, SIGN_EINVAL, "%s: bad scan", f->role);
+			goto out;
+		}
+		msg_ptr = f->bytes + f->scan->signed_off;
+		msg_len = f->scan->signed_len;
+	} else {
+		if ((r = signp_cjson_canonical(&msg, f->signed_obj, err)) != SIGN_OK) {
+			signp_err_prefix(err, r, "%s", f->role);
+			goto out;
+		}
+		msg_ptr = msg.ptr;
+		msg_len = msg.size;
 	}
 	json_array_foreach(f->signatures, i, sig) {
 		const char *kid = signp_tuf_obj_str(sig, "keyid"), *method = signp_tuf_obj_str(sig, "method");
@@ -278,7 +294,7 @@ int signp_tuf_count_valid_ex(const signp_tuf_file *f, const json_t *keys, const 
 		pk = signp_tuf_listed_key(keys, kid);
 		if (pk == NULL)
 			continue;
-		ok = signp_tuf_sig_check(pk, method, msg.ptr, msg.size, raw.ptr, raw.size) ==
+		ok = signp_tuf_sig_check(pk, method, msg_ptr, msg_len, raw.ptr, raw.size) ==
 			     SIGN_OK &&
 		     signp_key_canonical_id(cid, pk, NULL) == SIGN_OK;
 		EVP_PKEY_free(pk);
