@@ -759,7 +759,7 @@ out:
 }
 
 /* The cached targets, when an index might have stood for them, for
- * load_role: parsed only when the snapshot lists their very bytes (they
+ * load_role: parsed (lean, tuf_scan.h) only when the snapshot lists their very bytes (they
  * are then the file used, parsed once); otherwise only their version
  * counts (the rollback check), which the stale index's skeleton gives
  * (skel, taken over; NULL: the file is parsed, as without an index).
@@ -775,7 +775,8 @@ static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, 
 		return skel;
 	have = signp_trust_cache_read(&data, ctx, t->gun, "targets") == SIGN_OK;
 	if (have && (skel == NULL || signp_tuf_check_filemeta(meta_of(t->snapshot, "targets"), data.ptr,
-			 data.size, "targets", NULL) == SIGN_OK))
+			 data.size, "targets", NULL) == SIGN_OK) &&
+	    signp_tuf_parse_lean(&f, "targets", data.ptr, data.size, NULL) == SIGN_EINVAL)
 		signp_tuf_parse(&f, "targets", data.ptr, data.size, NULL);
 	sign_buf_dispose(&data);
 	if (f != NULL || !have) {

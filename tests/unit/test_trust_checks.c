@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #define GUN "example.com/unit/checks"
+#include "trust_cache.h"
 #include "memfixture.h"
 
 /* ---------------------------------------------------------------------- */
@@ -233,11 +234,14 @@ static void test_targets_rollback_indexed(void **state)
 	mt_serve(&fx->m, &fx->r);
 	if (mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
 		fail_msg("load: %s", err.message);
-	assert_null(t->index); /* the first load builds it */
+	/* the first load reads targets lean and builds the index from it */
+	assert_non_null(t->targets->scan);
+	assert_non_null(t->index);
 	signp_trust_free(t);
 	if (mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
 		fail_msg("load: %s", err.message);
-	assert_non_null(t->index); /* the second reads it */
+	assert_non_null(t->index); /* the second reads the index written */
+	assert_null(t->targets->scan);
 	signp_trust_free(t);
 	mt_set_version(fx->r.s[MT_TARGETS], 1);
 	mt_sign_role(&fx->r, MT_TARGETS);
@@ -258,11 +262,10 @@ static void test_index_same_answers(void **state)
 	static const char *const paths[] = { "", NULL };
 	static const char *const tags[] = { "v1", "v2", "rel", "both", "none", "" };
 	signp_trust_load_opts o;
-	signp_trust *full = NULL, *ix = NULL;
+	signp_trust *full = NULL, *lean = NULL, *ix = NULL;
 	sign_error err;
 	char want[128];
 	memset(&o, 0, sizeof(o));
-	o.index = SIGNP_TRUST_INDEX_USE;
 	mt_add_target(&fx->r, "targets", "v2", NULL);
 	mt_add_target(&fx->r, "targets", "both", NULL);
 	mt_add_delegation(&fx->r, "targets/releases", paths);
@@ -272,25 +275,39 @@ static void test_index_same_answers(void **state)
 			"length", 3));
 	mt_repo_sign_all(&fx->r);
 	mt_serve(&fx->m, &fx->r);
-	if (mt_load(&full, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK ||
+	/* the files parsed whole (no index asked for), then read lean (the
+	 * first lookup), then through the index it wrote */
+	if (mt_load(&full, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
+		fail_msg("load: %s", err.message);
+	o.index = SIGNP_TRUST_INDEX_USE;
+	signp_trust_index_drop(fx->ctx, GUN);
+	if (mt_load(&lean, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK ||
 	    mt_load(&ix, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
 		fail_msg("load: %s", err.message);
 	assert_null(full->index);
+	assert_null(full->targets->scan);
+	assert_non_null(lean->targets->scan);
+	assert_non_null(lean->index);
 	assert_non_null(ix->index);
+	assert_null(ix->targets->scan);
+	assert_int_equal(lean->ndeleg, 1);
 	assert_int_equal(ix->ndeleg, 1);
 	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
-		signp_target a, b;
-		int ra = signp_trust_find_target(&a, full, tags[i], NULL);
-		int rb = signp_trust_find_target(&b, ix, tags[i], NULL);
-		assert_int_equal(ra, rb);
-		if (ra != SIGN_OK)
-			continue;
-		assert_string_equal(a.role, b.role);
-		assert_string_equal(a.digest, b.digest);
-		assert_int_equal(a.size, b.size);
-		assert_int_equal(a.threshold, b.threshold);
-		assert_true(json_equal((json_t *)a.keyids, (json_t *)b.keyids));
-		assert_true(json_equal((json_t *)a.keys, (json_t *)b.keys));
+		signp_trust *const other[2] = { lean, ix };
+		for (int k = 0; k < 2; k++) {
+			signp_target a, b;
+			int ra = signp_trust_find_target(&a, full, tags[i], NULL);
+			int rb = signp_trust_find_target(&b, other[k], tags[i], NULL);
+			assert_int_equal(ra, rb);
+			if (ra != SIGN_OK)
+				continue;
+			assert_string_equal(a.role, b.role);
+			assert_string_equal(a.digest, b.digest);
+			assert_int_equal(a.size, b.size);
+			assert_int_equal(a.threshold, b.threshold);
+			assert_true(json_equal((json_t *)a.keyids, (json_t *)b.keyids));
+			assert_true(json_equal((json_t *)a.keys, (json_t *)b.keys));
+		}
 	}
 	{
 		signp_target b;
@@ -299,6 +316,7 @@ static void test_index_same_answers(void **state)
 	}
 	assert_false(signp_trust_index_failed(ix));
 	signp_trust_free(full);
+	signp_trust_free(lean);
 	signp_trust_free(ix);
 	/* targets expired: not read from the index, refused as ever */
 	mt_set_expires(fx->r.s[MT_TARGETS], -60);
@@ -308,6 +326,184 @@ static void test_index_same_answers(void **state)
 	snprintf(want, sizeof(want), "targets: expired at %s",
 		json_string_value(json_object_get(fx->r.s[MT_TARGETS], "expires")));
 	load_fails(fx, &o, SIGN_EVERIFY, want);
+}
+
+/* ---- the lean reading of targets (tuf_scan.h) ---- */
+
+/* Serve targets as these bytes of "signed", signed by the targets key over
+ * the bytes themselves (over_raw) or over the canonical form of their tree
+ * (what every signer does), with the snapshot and timestamp naming them. */
+static void serve_raw_targets(fixture *fx, const char *signed_raw, int over_raw)
+{
+	sign_buf sig = SIGN_BUF_INIT, canon = SIGN_BUF_INIT, *w = &fx->r.w[MT_TARGETS];
+	char method[16];
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	if (!over_raw) {
+		json_t *tree = json_loads(signed_raw, 0, NULL);
+		assert_non_null(tree);
+		assert_int_equal(signp_cjson_canonical(&canon, tree, &err), SIGN_OK);
+		json_decref(tree);
+	}
+	if (signp_tuf_sig_create(&sig, method, fx->r.k[MT_TARGETS]->pkey, over_raw ? signed_raw : canon.ptr,
+		    over_raw ? strlen(signed_raw) : canon.size, &err) != SIGN_OK)
+		fail_msg("signing: %s", err.message);
+	signp_buf_clear(w);
+	assert_int_equal(signp_buf_printf(w, "{\"signed\":%s,\"signatures\":[{\"keyid\":\"%s\",\"method\":\"%s\","
+		"\"sig\":\"%s\"}]}", signed_raw, fx->r.id[MT_TARGETS], method, sig.ptr), SIGN_OK);
+	resign_parents(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	sign_buf_dispose(&sig);
+	sign_buf_dispose(&canon);
+}
+
+/* The "signed" text of the repo's targets with extra text inside its
+ * "targets" object (after its opening brace) and, before the closing brace
+ * of "signed", extra_signed. */
+static char *targets_text(fixture *fx, const char *in_targets, const char *extra_signed)
+{
+	sign_buf canon = SIGN_BUF_INIT, out = SIGN_BUF_INIT;
+	sign_error err;
+	char *p;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_cjson_canonical(&canon, fx->r.s[MT_TARGETS], &err), SIGN_OK);
+	p = strstr(canon.ptr, "\"targets\":{");
+	assert_non_null(p);
+	p += strlen("\"targets\":{");
+	assert_int_equal(signp_buf_put(&out, canon.ptr, (size_t)(p - canon.ptr)), SIGN_OK);
+	assert_int_equal(signp_buf_puts(&out, in_targets), SIGN_OK);
+	assert_int_equal(signp_buf_put(&out, p, canon.size - 1 - (size_t)(p - canon.ptr)), SIGN_OK);
+	assert_int_equal(signp_buf_puts(&out, extra_signed), SIGN_OK);
+	assert_int_equal(signp_buf_puts(&out, "}"), SIGN_OK);
+	sign_buf_dispose(&canon);
+	return out.ptr;
+}
+
+#define H1 "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+#define H2 "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+
+static void lookup_digest(signp_trust *t, const char *tag, const char *want)
+{
+	signp_target tg;
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	if (signp_trust_find_target(&tg, t, tag, &err) != SIGN_OK)
+		fail_msg("find %s: %s", tag, err.message);
+	assert_string_equal(tg.digest, want);
+}
+
+#define D1 "sha256:0101010101010101010101010101010101010101010101010101010101010101"
+#define D2 "sha256:0202020202020202020202020202020202020202020202020202020202020202"
+
+/* Signed bytes that are not canonical (a server re-indented them; the
+ * signature is over the canonical form): the lean reading's signatures do
+ * not verify over them, and the file is parsed and checked whole. */
+static void test_lean_not_canonical(void **state)
+{
+	fixture *fx = *state;
+	signp_trust_load_opts o;
+	signp_trust *t = NULL;
+	sign_error err;
+	char *raw = targets_text(fx, "\n  \"v9\" : { \"length\" : 3, \"hashes\" : { \"sha256\" : \"" H1 "\" } } ,", "");
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	serve_raw_targets(fx, raw, 0);
+	if (mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
+		fail_msg("load: %s", err.message);
+	assert_null(t->targets->scan); /* parsed whole */
+	lookup_digest(t, "v9", D1);
+	signp_trust_free(t);
+	free(raw);
+}
+
+/* A target named twice, signed over those very bytes (by the targets key:
+ * a file no signer writes, that a parser keeping the first and one keeping
+ * the last would read apart): refused, never read either way. */
+static void test_lean_duplicate_target(void **state)
+{
+	fixture *fx = *state;
+	signp_trust_load_opts o;
+	char *raw = targets_text(fx, "\"v9\":{\"hashes\":{\"sha256\":\"" H1 "\"},\"length\":3},"
+		"\"v9\":{\"hashes\":{\"sha256\":\"" H2 "\"},\"length\":3},", "");
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	serve_raw_targets(fx, raw, 1);
+	load_fails(fx, &o, SIGN_EVERIFY, "valid signatures did not meet threshold for targets");
+	free(raw);
+}
+
+/* The same with a second "targets" member in "signed", and with a target's
+ * "hashes" twice: the scan gives up, the whole file's signature does not
+ * verify over the canonical form of its tree. */
+static void test_lean_duplicate_members(void **state)
+{
+	fixture *fx = *state;
+	signp_trust_load_opts o;
+	char *raw = targets_text(fx, "", ",\"targets\":{\"v9\":{\"hashes\":{\"sha256\":\"" H2 "\"},\"length\":3}}");
+	char *raw2 = targets_text(fx, "\"v9\":{\"hashes\":{\"sha256\":\"" H1 "\"},\"hashes\":{\"sha256\":\"" H2
+		"\"},\"length\":3},", "");
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	serve_raw_targets(fx, raw, 1);
+	load_fails(fx, &o, SIGN_EVERIFY, "valid signatures did not meet threshold for targets");
+	serve_raw_targets(fx, raw2, 1);
+	load_fails(fx, &o, SIGN_EVERIFY, "valid signatures did not meet threshold for targets");
+	free(raw);
+	free(raw2);
+}
+
+/* A lean file whose signature is by another key: refused with the whole
+ * file's message, and nothing of it is indexed. */
+static void test_lean_bad_signature(void **state)
+{
+	fixture *fx = *state;
+	signp_trust_load_opts o;
+	signp_tuf_signer sg = { fx->r.id[MT_TARGETS], fx->r.k[MT_SNAPSHOT]->pkey };
+	sign_buf path = SIGN_BUF_INIT;
+	struct stat sb;
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	mt_add_target(&fx->r, "targets", "v2", NULL);
+	mt_sign_with(&fx->r.w[MT_TARGETS], fx->r.s[MT_TARGETS], &sg, 1);
+	resign_parents(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	load_fails(fx, &o, SIGN_EVERIFY, "valid signatures did not meet threshold for targets");
+	assert_int_equal(signp_trust_cache_index_path(&path, fx->ctx, GUN, NULL), SIGN_OK);
+	assert_int_not_equal(stat(path.ptr, &sb), 0);
+	sign_buf_dispose(&path);
+}
+
+/* Escaped names and members the lookups do not read (custom, sha512, a
+ * length that is not an integer, a sha256 of another size) read lean as
+ * a tree reads them. */
+static void test_lean_escapes_and_extras(void **state)
+{
+	fixture *fx = *state;
+	signp_trust_load_opts o;
+	signp_trust *t = NULL;
+	signp_target tg;
+	sign_error err;
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	json_object_set_new(json_object_get(fx->r.s[MT_TARGETS], "targets"), "r\u00e9l\"1",
+		json_pack("{s:{s:s, s:s}, s:i, s:{s:[i]}}", "hashes", "sha256", H1, "sha512", "xx", "length", 7,
+			"custom", "k", 1));
+	json_object_set_new(json_object_get(fx->r.s[MT_TARGETS], "targets"), "real",
+		json_pack("{s:{s:s}, s:s}", "hashes", "sha256", H2, "length", "15"));
+	json_object_set_new(json_object_get(fx->r.s[MT_TARGETS], "targets"), "short",
+		json_pack("{s:{s:s}, s:i}", "hashes", "sha256", "AQEB", "length", 3));
+	mt_repo_sign_all(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	if (mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
+		fail_msg("load: %s", err.message);
+	assert_non_null(t->targets->scan);
+	lookup_digest(t, "r\u00e9l\"1", D1);
+	assert_int_equal(signp_trust_find_target(&tg, t, "r\u00e9l\"1", NULL), SIGN_OK);
+	assert_int_equal(tg.size, 7);
+	assert_int_equal(signp_trust_find_target(&tg, t, "real", NULL), SIGN_OK);
+	assert_int_equal(tg.size, 0);
+	assert_int_equal(signp_trust_find_target(&tg, t, "short", NULL), SIGN_EVERIFY); /* not signed */
+	signp_trust_free(t);
 }
 
 /* A targets file listed by the snapshot but not served. */
@@ -610,6 +806,11 @@ int main(void)
 		T(test_targets_rollback),
 		T(test_targets_rollback_indexed),
 		T(test_index_same_answers),
+		T(test_lean_not_canonical),
+		T(test_lean_duplicate_target),
+		T(test_lean_duplicate_members),
+		T(test_lean_bad_signature),
+		T(test_lean_escapes_and_extras),
 		T(test_targets_missing),
 		T(test_delegation_path_restriction),
 		T(test_delegation_bad_signature),
