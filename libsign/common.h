@@ -112,6 +112,21 @@ int signp_open_regular(const char *path, unsigned flags, struct stat *st, sign_e
 /* Atomic write: temp file in the same folder, fsync, rename, fsync dir. */
 int signp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	sign_error *err);
+/* The same written in pieces: open, write any number of times, then commit
+ * (fsync, rename, fsync dir) or abort (the temp file removed).  A failed
+ * write leaves the file to abort; commit aborts itself on failure.  fd is
+ * open for reading too: what was written can be mapped before the commit. */
+typedef struct signp_atomic_file {
+	int fd;
+	char path[4096], tmp[4096 + 32];
+} signp_atomic_file;
+int signp_atomic_open(signp_atomic_file *f, const char *path, mode_t mode, sign_error *err);
+int signp_atomic_write(signp_atomic_file *f, const void *data, size_t len, sign_error *err);
+int signp_atomic_commit(signp_atomic_file *f, sign_error *err);
+void signp_atomic_abort(signp_atomic_file *f);
+/* Does the file at path hold exactly these bytes?  Read in pieces, never
+ * whole: 0 when it differs, is absent or unreadable. */
+int signp_file_equals(const char *path, const void *data, size_t len);
 /* Refuse a private file readable or writable by group or others. */
 int signp_check_private_file(const char *path, sign_error *err);
 /* path join into buf */

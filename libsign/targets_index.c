@@ -128,11 +128,14 @@ static void entry_mac(unsigned char out[TIX_MAC], const unsigned char *ekey,
 
 /* ---- writer ---- */
 
+/* An entry to write: 32 bytes, pointing at the name and the digest
+ * where they are (a scan's table, a tree's key, or the digests decoded
+ * from a tree). */
 typedef struct build_entry {
 	const char *name;
-	size_t len;
+	uint32_t len;
 	uint32_t file;
-	unsigned char digest[32];
+	const unsigned char *digest;
 	uint64_t size;
 } build_entry;
 
@@ -148,24 +151,35 @@ static int entry_cmp(const void *a, const void *b)
 	return x->file < y->file ? -1 : x->file > y->file;
 }
 
-static int add_entry(build_entry **ents, size_t *n, size_t *cap, const char *name, size_t len,
-	uint32_t file, const unsigned char digest[32], uint64_t size)
+/* The output, through a buffer of its own: the sink sees pieces of 64 KiB. */
+typedef struct tix_out {
+	signp_tindex_sink sink;
+	void *arg;
+	sign_error *err;
+	int r;
+	size_t n;
+	unsigned char buf[65536];
+} tix_out;
+
+static void out_flush(tix_out *o)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 1024;
-		build_entry *g = realloc(*ents, c * sizeof(**ents));
-		if (g == NULL)
-			return SIGN_ENOMEM;
-		*ents = g;
-		*cap = c;
+	if (o->r == SIGN_OK && o->n > 0)
+		o->r = o->sink(o->arg, o->buf, o->n, o->err);
+	o->n = 0;
+}
+
+static void out_put(tix_out *o, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	while (len > 0 && o->r == SIGN_OK) {
+		size_t k = sizeof(o->buf) - o->n < len ? sizeof(o->buf) - o->n : len;
+		memcpy(o->buf + o->n, p, k);
+		o->n += k;
+		p += k;
+		len -= k;
+		if (o->n == sizeof(o->buf))
+			out_flush(o);
 	}
-	(*ents)[*n].name = name;
-	(*ents)[*n].len = len;
-	(*ents)[*n].file = file;
-	memcpy((*ents)[*n].digest, digest, 32);
-	(*ents)[*n].size = size;
-	(*n)++;
-	return SIGN_OK;
 }
 
 /* The role's document with an empty "targets", compact. */
@@ -184,23 +198,37 @@ static int skeleton(sign_buf *out, const signp_tuf_file *f)
 	return r;
 }
 
-int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
+int signp_tindex_write(signp_tindex_sink sink, void *arg, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
 	const unsigned char root_sha256[32], const signp_tindex_src *files, size_t n,
 	sign_error *err)
 {
 	build_entry *ents = NULL;
-	size_t nents = 0, cap = 0, strings_len = 0, header_len;
+	unsigned char (*digests)[32] = NULL;  /* decoded from trees */
+	size_t nents = 0, cap = 0, ndig = 0, strings_len = 0, header_len;
 	sign_buf hdr = SIGN_BUF_INIT, skel = SIGN_BUF_INIT, raw = SIGN_BUF_INIT;
 	unsigned char fixed[TIX_FIXED], rec[12], hmac[TIX_MAC], e[TIX_ENTRY];
 	unsigned char *keys = NULL;
+	tix_out *o = NULL;
 	int r = SIGN_OK;
 
-	signp_buf_clear(out);
 	if (n == 0 || n > SIGNP_TINDEX_MAX_FILES)
 		return signp_err(err, SIGN_EINVAL, "targets index: %zu files", n);
-	if ((keys = sodium_malloc(TIX_KEYS)) == NULL)
-		return signp_err(err, SIGN_ENOMEM, "targets index: out of memory");
+	/* room for every entry at once: a scan's count, a tree's size */
+	for (size_t i = 0; i < n; i++) {
+		const signp_tuf_scan *sc = files[i].file->scan;
+		size_t k = sc ? sc->ntargets : json_object_size(json_object_get(files[i].file->signed_obj, "targets"));
+		if (k > UINT32_MAX / 2 || cap > UINT32_MAX / 2 - k)
+			return signp_err(err, SIGN_EINVAL, "targets index: too many targets");
+		cap += k;
+		if (sc == NULL)
+			ndig += k;
+	}
+	if ((keys = sodium_malloc(TIX_KEYS)) == NULL || (o = malloc(sizeof(*o))) == NULL ||
+	    (ents = malloc((cap ? cap : 1) * sizeof(*ents))) == NULL ||
+	    (digests = malloc((ndig ? ndig : 1) * 32)) == NULL)
+		goto nomem;
 	subkeys(keys, key);
+	ndig = 0;
 	/* the entries, as target_entry (trust.c) reads them: from the tree,
 	 * or from a lean file's scan (tuf_scan.h), which read them alike */
 	for (size_t i = 0; i < n; i++) {
@@ -210,14 +238,19 @@ int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_B
 		for (size_t k = 0; sc != NULL && k < sc->ntargets; k++) {
 			const signp_tuf_target *tg = &sc->targets[k];
 			if (tg->name_len > TIX_MAX_NAME) {
-				r = signp_err(err, SIGN_EINVAL, "targets index: a name of %zu bytes", tg->name_len);
+				r = signp_err(err, SIGN_EINVAL, "targets index: a name of %zu bytes", (size_t)tg->name_len);
 				goto out;
 			}
-			if (add_entry(&ents, &nents, &cap, sc->names + tg->name_off, tg->name_len, (uint32_t)i,
-				    tg->sha256, tg->size) != SIGN_OK)
-				goto nomem;
+			ents[nents].name = sc->names + tg->name_off;
+			ents[nents].len = tg->name_len;
+			ents[nents].file = (uint32_t)i;
+			ents[nents].digest = tg->sha256;
+			ents[nents].size = tg->size;
+			nents++;
 			strings_len += tg->name_len;
 		}
+		if (sc != NULL)
+			continue;
 		json_object_foreach(json_object_get(files[i].file->signed_obj, "targets"), name, v) {
 			const char *h = json_string_value(json_object_get(json_object_get(v, "hashes"), "sha256"));
 			const json_t *l = json_object_get(v, "length");
@@ -229,21 +262,25 @@ int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_B
 				r = signp_err(err, SIGN_EINVAL, "targets index: a name of %zu bytes", len);
 				goto out;
 			}
-			if (add_entry(&ents, &nents, &cap, name, len, (uint32_t)i,
-				    (const unsigned char *)raw.ptr, json_is_integer(l) && json_integer_value(l) > 0 ?
-				    (uint64_t)json_integer_value(l) : 0) != SIGN_OK)
-				goto nomem;
+			memcpy(digests[ndig], raw.ptr, 32);
+			ents[nents].name = name;
+			ents[nents].len = (uint32_t)len;
+			ents[nents].file = (uint32_t)i;
+			ents[nents].digest = digests[ndig++];
+			ents[nents].size = json_is_integer(l) && json_integer_value(l) > 0 ?
+				(uint64_t)json_integer_value(l) : 0;
+			nents++;
 			strings_len += len;
 		}
 	}
-	if (nents > UINT32_MAX / 2 || strings_len > UINT32_MAX) {
+	if (strings_len > UINT32_MAX) {
 		r = signp_err(err, SIGN_EINVAL, "targets index: too many targets");
 		goto out;
 	}
 	if (nents > 1)
 		qsort(ents, nents, sizeof(*ents), entry_cmp);
-	/* a name twice in one file: only a scan can give it (a tree keeps
-	 * one); which one a lookup would see is not for the index to choose */
+	/* a name twice in one file: a tree keeps one, the scan gives up on
+	 * it; which one a lookup would see is not for the index to choose */
 	for (size_t i = 1; i < nents; i++)
 		if (entry_cmp(&ents[i - 1], &ents[i]) == 0) {
 			r = signp_err(err, SIGN_EINVAL, "targets index: a target listed twice in %s",
@@ -284,40 +321,62 @@ int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_B
 	}
 	put32((unsigned char *)hdr.ptr + 20, (uint32_t)header_len);
 	crypto_auth(hmac, (const unsigned char *)hdr.ptr, header_len, keys);
-	if (signp_buf_grow(out, header_len + TIX_MAC + nents * TIX_ENTRY + strings_len) != SIGN_OK ||
-	    signp_buf_put(out, hdr.ptr, header_len) != SIGN_OK || signp_buf_put(out, hmac, TIX_MAC) != SIGN_OK)
-		goto nomem;
+	o->sink = sink;
+	o->arg = arg;
+	o->err = err;
+	o->r = SIGN_OK;
+	o->n = 0;
+	out_put(o, hdr.ptr, header_len);
+	out_put(o, hmac, TIX_MAC);
 	{
 		uint32_t off = 0;
-		for (size_t i = 0; i < nents; i++) {
+		for (size_t i = 0; i < nents && o->r == SIGN_OK; i++) {
 			memset(e, 0, sizeof(e));
 			put32(e, off);
-			put32(e + 4, (uint32_t)ents[i].len);
+			put32(e + 4, ents[i].len);
 			put32(e + 8, ents[i].file);
 			memcpy(e + 16, ents[i].digest, 32);
 			put64(e + 48, ents[i].size);
 			entry_mac(e + 56, keys + TIX_SUBKEY, hmac, (uint32_t)i, ents[i].file, ents[i].digest, ents[i].size,
-				(const unsigned char *)ents[i].name, (uint32_t)ents[i].len);
-			if (signp_buf_put(out, e, sizeof(e)) != SIGN_OK)
-				goto nomem;
-			off += (uint32_t)ents[i].len;
+				(const unsigned char *)ents[i].name, ents[i].len);
+			out_put(o, e, sizeof(e));
+			off += ents[i].len;
 		}
 	}
 	for (size_t i = 0; i < nents; i++)
-		if (signp_buf_put(out, ents[i].name, ents[i].len) != SIGN_OK)
-			goto nomem;
-	r = SIGN_OK;
+		out_put(o, ents[i].name, ents[i].len);
+	out_flush(o);
+	r = o->r;
 	goto out;
 nomem:
 	r = signp_err(err, SIGN_ENOMEM, "targets index: out of memory");
 out:
-	if (r != SIGN_OK)
-		signp_buf_clear(out);
-	sodium_free(keys);
+	if (keys != NULL)
+		sodium_free(keys);
+	free(o);
 	free(ents);
+	free(digests);
 	sign_buf_dispose(&hdr);
 	sign_buf_dispose(&skel);
 	sign_buf_dispose(&raw);
+	return r;
+}
+
+static int buf_sink(void *arg, const void *data, size_t len, sign_error *err)
+{
+	if (signp_buf_put(arg, data, len) != SIGN_OK)
+		return signp_err(err, SIGN_ENOMEM, "targets index: out of memory");
+	return SIGN_OK;
+}
+
+int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
+	const unsigned char root_sha256[32], const signp_tindex_src *files, size_t n,
+	sign_error *err)
+{
+	int r;
+	signp_buf_clear(out);
+	if ((r = signp_tindex_write(buf_sink, out, key, root_sha256, files, n, err)) != SIGN_OK)
+		signp_buf_clear(out);
 	return r;
 }
 
@@ -445,24 +504,20 @@ int signp_tindex_open_built(signp_tindex **out, sign_buf *buf,
 	return SIGN_OK;
 }
 
-int signp_tindex_open_file(signp_tindex **out, const char *path,
-	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err)
+/* Map the index open on fd (a regular file; fd stays the caller's). */
+static int open_fd(signp_tindex **out, int fd, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
+	sign_error *err)
 {
 	struct stat sb;
 	void *map;
-	int fd, r;
+	int r;
 	*out = NULL;
-	/* not a FIFO or a device (O_NONBLOCK, then fstat), not a link */
-	if ((fd = signp_open_regular(path, 0, &sb, err)) < 0)
-		return fd == SIGN_ENOTFOUND ? fd : bad(err, "not a regular file");
-	if (sb.st_size <= 0 || (uint64_t)sb.st_size > (uint64_t)SIZE_MAX / 2) {
-		close(fd);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (uint64_t)sb.st_size > (uint64_t)SIZE_MAX / 2)
 		return bad(err, "not a regular, non-empty file");
-	}
 	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
 	if (map == MAP_FAILED)
-		return signp_err_errno(err, SIGN_EVERIFY, "targets index: mapping %s", path);
+		return signp_err_errno(err, SIGN_EVERIFY, "targets index: mapping it");
 	/* a lookup reads a few dozen scattered entries: no read-ahead (nor
 	 * mapping whole large folios around each one) */
 	(void)posix_madvise(map, (size_t)sb.st_size, POSIX_MADV_RANDOM);
@@ -476,6 +531,25 @@ int signp_tindex_open_file(signp_tindex **out, const char *path,
 	(*out)->map = map;
 	(*out)->map_len = (size_t)sb.st_size;
 	return SIGN_OK;
+}
+
+int signp_tindex_open_fd(signp_tindex **out, int fd, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
+	sign_error *err)
+{
+	return open_fd(out, fd, key, err);
+}
+
+int signp_tindex_open_file(signp_tindex **out, const char *path,
+	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err)
+{
+	int fd, r;
+	*out = NULL;
+	/* not a FIFO or a device (O_NONBLOCK, then fstat), not a link */
+	if ((fd = signp_open_regular(path, 0, NULL, err)) < 0)
+		return fd == SIGN_ENOTFOUND ? fd : bad(err, "not a regular file");
+	r = open_fd(out, fd, key, err);
+	close(fd);
+	return r;
 }
 
 const unsigned char *signp_tindex_root_sha256(const signp_tindex *ix)

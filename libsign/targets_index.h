@@ -37,6 +37,12 @@ typedef struct signp_tindex signp_tindex;
 int signp_tindex_build(sign_buf *out, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
 	const unsigned char root_sha256[32], const signp_tindex_src *files, size_t n,
 	sign_error *err);
+/* The same, written to sink a piece at a time (at most 64 KiB): the index
+ * is never whole in memory.  The sink's failure is the result. */
+typedef int (*signp_tindex_sink)(void *arg, const void *data, size_t len, sign_error *err);
+int signp_tindex_write(signp_tindex_sink sink, void *arg, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
+	const unsigned char root_sha256[32], const signp_tindex_src *files, size_t n,
+	sign_error *err);
 
 /* Read an index from data (len bytes, borrowed: it must outlive ix): the
  * header's bounds and MAC.  SIGN_EVERIFY saying why when anything does
@@ -47,6 +53,10 @@ int signp_tindex_open(signp_tindex **out, const void *data, size_t len,
  * memory: buf is left empty, whatever the result. */
 int signp_tindex_open_built(signp_tindex **out, sign_buf *buf,
 	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err);
+/* The same over the file open on fd (for reading; it stays the caller's),
+ * mapped: an index just written, before its rename. */
+int signp_tindex_open_fd(signp_tindex **out, int fd, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
+	sign_error *err);
 /* The same over a file, mapped; SIGN_ENOTFOUND when there is none. */
 int signp_tindex_open_file(signp_tindex **out, const char *path,
 	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err);

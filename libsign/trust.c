@@ -414,7 +414,7 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 		r = signp_err_prefix_as(err, SIGN_EVERIFY, "%s", role);
 	if (r == SIGN_OK)
 		r = signp_tuf_check_filemeta(meta, data.ptr, data.size, role, err);
-	if (r == SIGN_OK && lean && (r = signp_tuf_parse_lean(out, role, data.ptr, data.size, err)) == SIGN_EINVAL) {
+	if (r == SIGN_OK && lean && (r = signp_tuf_parse_lean(out, role, &data, err)) == SIGN_EINVAL) {
 		signp_err_clear(err);
 		r = SIGN_ENOTFOUND; /* not scanned: parsed whole, below */
 	}
@@ -439,6 +439,27 @@ static int unlean(signp_tuf_file **f, const signp_tuf_file *root, sign_error *er
 	signp_tuf_file_free(*f);
 	*f = whole;
 	return r;
+}
+
+/* The same once index_write dropped the bytes: read back from the cache
+ * (where trust_save put them), and taken only when the snapshot lists
+ * those very bytes. */
+static int unlean_cached(signp_trust *t, sign_ctx *ctx, sign_error *err)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	int r = SIGN_OK;
+	if (t->targets->bytes == NULL) {
+		if ((r = signp_trust_cache_read(&data, ctx, t->gun, "targets")) != SIGN_OK ||
+		    (r = signp_tuf_check_filemeta(meta_of(t->snapshot, "targets"), data.ptr, data.size,
+			     "targets", err)) != SIGN_OK) {
+			sign_buf_dispose(&data);
+			return r == SIGN_ENOTFOUND ? signp_err(err, SIGN_ERROR,
+				"targets of %s: its cached copy is gone", t->gun) : r;
+		}
+		t->targets->bytes = (unsigned char *)data.ptr;
+		t->targets->len = data.size;
+	}
+	return unlean(&t->targets, t->root, err);
 }
 
 static const json_t *find_deleg_role(const signp_tuf_file *parent, const char *name)
@@ -587,6 +608,11 @@ static char *meta_text(const signp_trust *t, const char *role)
 	return m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
+static int file_sink(void *arg, const void *data, size_t len, sign_error *err)
+{
+	return signp_atomic_write(arg, data, len, err);
+}
+
 /* After targets and its delegations passed every check: build their
  * index, and write it.  Not written when a listed delegation was skipped
  * (it is then checked, and warned of, on every verify), nor on any
@@ -625,14 +651,37 @@ static int index_write(signp_trust *t, sign_ctx *ctx)
 	signp_sha256(root_h, t->root->bytes, t->root->len);
 	if (n != t->ndeleg + 1 || key == NULL)
 		signp_err(&e, SIGN_ENOMEM, "out of memory");
-	else if (signp_trust_cache_index_key(key, ctx, &e) == SIGN_OK &&
-		 signp_tindex_build(&out, key, root_h, src, n, &e) == SIGN_OK) {
+	else if (signp_trust_cache_index_key(key, ctx, &e) == SIGN_OK) {
+		signp_atomic_file af;
+		if (lean) {
+			/* from here the index stands for targets, which is its
+			 * skeleton (trust.h): its bytes are in the cache now
+			 * (trust_save), and not kept beside the index built */
+			free(t->targets->bytes);
+			t->targets->bytes = NULL;
+			t->targets->len = 0;
+		}
+		/* written a piece at a time, and mapped from the file written
+		 * (before its rename: no other writer's index is read back) */
 		if (persist && signp_trust_cache_index_path(&path, ctx, t->gun, &e) == SIGN_OK &&
-		    signp_write_file_atomic(path.ptr, out.ptr, out.size, 0600, &e) == SIGN_OK)
-			signp_ctx_log(ctx, SIGN_LOG_DEBUG, "wrote the verified targets index of %s (%zu file%s)",
-				t->gun, n, n == 1 ? "" : "s");
-		if (lean)
+		    signp_atomic_open(&af, path.ptr, 0600, &e) == SIGN_OK) {
+			if (signp_tindex_write(file_sink, &af, key, root_h, src, n, &e) != SIGN_OK) {
+				signp_atomic_abort(&af);
+			} else {
+				if (lean)
+					r = signp_tindex_open_fd(&t->index, af.fd, key, &e);
+				if (signp_atomic_commit(&af, &e) == SIGN_OK)
+					signp_ctx_log(ctx, SIGN_LOG_DEBUG,
+						"wrote the verified targets index of %s (%zu file%s)", t->gun, n,
+						n == 1 ? "" : "s");
+			}
+		}
+		/* not written (a delegation skipped, a home that cannot be
+		 * written): in memory */
+		if (lean && t->index == NULL && signp_tindex_build(&out, key, root_h, src, n, &e) == SIGN_OK)
 			r = signp_tindex_open_built(&t->index, &out, key, &e);
+		if (lean && t->index != NULL)
+			r = SIGN_OK;
 	}
 	if (e.message[0])
 		signp_ctx_log(ctx, SIGN_LOG_DEBUG, "no targets index for %s: %s", t->gun, e.message);
@@ -776,7 +825,7 @@ static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, 
 	have = signp_trust_cache_read(&data, ctx, t->gun, "targets") == SIGN_OK;
 	if (have && (skel == NULL || signp_tuf_check_filemeta(meta_of(t->snapshot, "targets"), data.ptr,
 			 data.size, "targets", NULL) == SIGN_OK) &&
-	    signp_tuf_parse_lean(&f, "targets", data.ptr, data.size, NULL) == SIGN_EINVAL)
+	    signp_tuf_parse_lean(&f, "targets", &data, NULL) == SIGN_EINVAL)
 		signp_tuf_parse(&f, "targets", data.ptr, data.size, NULL);
 	sign_buf_dispose(&data);
 	if (f != NULL || !have) {
@@ -935,7 +984,7 @@ check:
 	if (r == SIGN_OK && lookup && t->index == NULL && index_write(t, ctx) != SIGN_OK &&
 	    t->targets->scan != NULL) {
 		/* lean, and no index stands for it: lookups read the tree */
-		if ((r = unlean(&t->targets, t->root, err)) == SIGN_EVERIFY)
+		if ((r = unlean_cached(t, ctx, err)) == SIGN_EVERIFY)
 			signp_strlcpy(t->bad_role, "targets", sizeof(t->bad_role));
 	}
 out:

@@ -65,13 +65,13 @@ int signp_trust_cache_read(sign_buf *out, sign_ctx *ctx, const char *gun, const 
 
 int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file *f, sign_error *err)
 {
-	sign_buf path = SIGN_BUF_INIT, old = SIGN_BUF_INIT;
+	sign_buf path = SIGN_BUF_INIT;
 	int r;
 	/* a warm verify writes nothing (and makes no folder): skip files that
-	 * did not change */
+	 * did not change (compared a piece at a time: a 9 MB targets file is
+	 * not read whole beside the one in memory) */
 	if ((r = cache_path(&path, ctx, gun, f->role, 0, err)) == SIGN_OK &&
-	    !(signp_read_file(&old, path.ptr, f->len, NULL) == SIGN_OK && old.size == f->len &&
-	      memcmp(old.ptr, f->bytes, f->len) == 0)) {
+	    !signp_file_equals(path.ptr, f->bytes, f->len)) {
 		signp_buf_clear(&path);
 		if (signp_str_has_prefix(f->role, "targets"))
 			signp_trust_cache_index_drop(ctx, gun);
@@ -79,7 +79,6 @@ int signp_trust_cache_store(sign_ctx *ctx, const char *gun, const signp_tuf_file
 			r = signp_write_file_atomic(path.ptr, f->bytes, f->len, 0600, err);
 	}
 	sign_buf_dispose(&path);
-	sign_buf_dispose(&old);
 	return r;
 }
 

@@ -24,9 +24,9 @@ int signp_cjson_wire(sign_buf *out, const json_t *signed_obj, const json_t *sign
 
 /* One target a lookup accepts: hashes.sha256 is 32 bytes of base64. */
 typedef struct signp_tuf_target {
-	size_t name_off, name_len;     /* in the scan's names */
-	unsigned char sha256[32];
 	uint64_t size;                 /* "length" when a positive integer, else 0 */
+	uint32_t name_off, name_len;   /* in the scan's names (a file is < 4 GiB) */
+	unsigned char sha256[32];
 } signp_tuf_target;
 
 /* A targets file's targets as tuf_scan.c reads them (tuf_scan.h). */

@@ -88,7 +88,7 @@ static int member_dup(scan_state *st, int level, const unsigned char *key, size_
 static int add_name(scan_state *st, const unsigned char *name, size_t len)
 {
 	signp_tuf_scan *s = st->s;
-	if (memchr(name, '\0', len) != NULL)
+	if (memchr(name, '\0', len) != NULL || len > UINT32_MAX - s->names_len)
 		return 0; /* jansson refuses it: let it say so */
 	if (s->names_len + len > st->names_cap) {
 		size_t cap = st->names_cap ? st->names_cap : 4096;
@@ -104,8 +104,8 @@ static int add_name(scan_state *st, const unsigned char *name, size_t len)
 	}
 	if (len > 0)
 		memcpy(s->names + s->names_len, name, len);
-	st->cur.name_off = s->names_len;
-	st->cur.name_len = len;
+	st->cur.name_off = (uint32_t)s->names_len;
+	st->cur.name_len = (uint32_t)len;
 	s->names_len += len;
 	return 1;
 }
@@ -383,36 +383,35 @@ int signp_tuf_scan_targets(signp_tuf_scan **out, const void *bytes, size_t len, 
 	return SIGN_OK;
 }
 
-int signp_tuf_parse_lean(signp_tuf_file **out, const char *role, const void *bytes, size_t len,
-	sign_error *err)
+int signp_tuf_parse_lean(signp_tuf_file **out, const char *role, sign_buf *data, sign_error *err)
 {
 	signp_tuf_scan *s = NULL;
 	signp_tuf_file *f = NULL;
 	sign_buf skel = SIGN_BUF_INIT;
-	unsigned char *whole;
+	const char *bytes = data->ptr;
+	size_t len = data->size;
 	int r;
 
 	*out = NULL;
-	if (len > SIGN_MAX_METADATA)
-		return signp_tuf_parse(out, role, bytes, len, err); /* which says so */
+	if (len > SIGN_MAX_METADATA || bytes == NULL)
+		return signp_err(err, SIGN_EINVAL, "%s: not scanned (parsed whole)", role);
 	if ((r = signp_tuf_scan_targets(&s, bytes, len, err)) != SIGN_OK)
 		return r;
 	/* the skeleton: the bytes with "targets" emptied */
 	if (signp_buf_put(&skel, bytes, s->targets_off) != SIGN_OK || signp_buf_puts(&skel, "{}") != SIGN_OK ||
-	    signp_buf_put(&skel, (const char *)bytes + s->targets_off + s->targets_len,
-		    len - s->targets_off - s->targets_len) != SIGN_OK ||
-	    (whole = malloc(len ? len : 1)) == NULL) {
+	    signp_buf_put(&skel, bytes + s->targets_off + s->targets_len,
+		    len - s->targets_off - s->targets_len) != SIGN_OK) {
 		r = signp_err(err, SIGN_ENOMEM, "%s: out of memory", role);
 		goto out;
 	}
-	if ((r = signp_tuf_parse(&f, role, skel.ptr, skel.size, err)) != SIGN_OK) {
-		free(whole);
+	if ((r = signp_tuf_parse(&f, role, skel.ptr, skel.size, err)) != SIGN_OK)
 		goto out;
-	}
-	memcpy(whole, bytes, len);
+	/* the file's bytes are the caller's buffer, taken over: a 9 MB file
+	 * is not copied */
 	free(f->bytes);
-	f->bytes = whole;
+	f->bytes = (unsigned char *)data->ptr;
 	f->len = len;
+	memset(data, 0, sizeof(*data));
 	f->scan = s;
 	s = NULL;
 	*out = f;

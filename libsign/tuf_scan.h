@@ -28,12 +28,12 @@
  * parse them as a whole, which says what is wrong; SIGN_ENOMEM. */
 int signp_tuf_scan_targets(signp_tuf_scan **out, const void *bytes, size_t len, sign_error *err);
 
-/* Parse bytes as the targets role, lean: f->doc is the skeleton's tree,
- * f->bytes the whole file, f->scan its targets and f->signed_off/_len the
- * bytes its signatures are checked over.  SIGN_EINVAL when the scan cannot
- * stand for the file (then signp_tuf_parse it); the skeleton's own
- * failures (signp_tuf_parse's, SIGN_EVERIFY) otherwise. */
-int signp_tuf_parse_lean(signp_tuf_file **out, const char *role, const void *bytes, size_t len,
-	sign_error *err);
+/* Parse data as the targets role, lean: f->doc is the skeleton's tree,
+ * f->bytes the whole file (data's memory, taken over on success: data is
+ * left empty), f->scan its targets and where its "signed" bytes are.
+ * SIGN_EINVAL when the scan cannot stand for the file (then
+ * signp_tuf_parse it); the skeleton's own failures (signp_tuf_parse's,
+ * SIGN_EVERIFY) otherwise. */
+int signp_tuf_parse_lean(signp_tuf_file **out, const char *role, sign_buf *data, sign_error *err);
 
 #endif

@@ -633,54 +633,110 @@ static int fsync_dir(const char *path)
 	return r;
 }
 
-int signp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-	sign_error *err)
+int signp_atomic_open(signp_atomic_file *f, const char *path, mode_t mode, sign_error *err)
 {
-	char tmp[PATH_MAX];
-	const unsigned char *p = data;
 	unsigned char rnd[6];
 	char rhex[13];
-	int fd;
+	f->fd = -1;
 	randombytes_buf(rnd, sizeof(rnd));
 	signp_hex(rhex, rnd, sizeof(rnd));
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%s", path, rhex) >= sizeof(tmp))
+	if (strlen(path) >= sizeof(f->path) ||
+	    (size_t)snprintf(f->tmp, sizeof(f->tmp), "%s.tmp-%s", path, rhex) >= sizeof(f->tmp))
 		return signp_err(err, SIGN_EINVAL, "writing %s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
+	memcpy(f->path, path, strlen(path) + 1);
+	f->fd = open(f->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (f->fd < 0)
 		return signp_err_errno(err, SIGN_EIO, "writing %s", path);
-	if (fchmod(fd, mode) != 0)
-		goto fail;
+	if (fchmod(f->fd, mode) != 0) {
+		signp_err_errno(err, SIGN_EIO, "writing %s", path);
+		signp_atomic_abort(f);
+		return SIGN_EIO;
+	}
+	return SIGN_OK;
+}
+
+int signp_atomic_write(signp_atomic_file *f, const void *data, size_t len, sign_error *err)
+{
+	const unsigned char *p = data;
 	while (len > 0) {
 		/* at most 64 KiB a call: the page cache then holds the file in
 		 * folios of that size at most, and a reader that maps it (the
 		 * targets index) pays in memory for the pages it touches, not for
 		 * the large folios around them */
-		ssize_t n = write(fd, p, len < 65536 ? len : 65536);
+		ssize_t n = write(f->fd, p, len < 65536 ? len : 65536);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return signp_err_errno(err, SIGN_EIO, "writing %s", f->path);
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
+	return SIGN_OK;
+}
+
+int signp_atomic_commit(signp_atomic_file *f, sign_error *err)
+{
+	int fd = f->fd;
+	f->fd = -1;
+	if (fsync(fd) != 0) {
+		close(fd);
 		goto fail;
 	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
+	if (close(fd) != 0 || rename(f->tmp, f->path) != 0)
 		goto fail;
-	fsync_dir(path);
+	fsync_dir(f->path);
 	return SIGN_OK;
 fail:
-	signp_err_errno(err, SIGN_EIO, "writing %s", path);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	signp_err_errno(err, SIGN_EIO, "writing %s", f->path);
+	unlink(f->tmp);
 	return SIGN_EIO;
+}
+
+void signp_atomic_abort(signp_atomic_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	unlink(f->tmp);
+}
+
+int signp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+	sign_error *err)
+{
+	signp_atomic_file f;
+	int r;
+	if ((r = signp_atomic_open(&f, path, mode, err)) != SIGN_OK)
+		return r;
+	if ((r = signp_atomic_write(&f, data, len, err)) != SIGN_OK) {
+		signp_atomic_abort(&f);
+		return r;
+	}
+	return signp_atomic_commit(&f, err);
+}
+
+int signp_file_equals(const char *path, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	unsigned char buf[65536];
+	struct stat sb;
+	int fd = signp_open_regular(path, 0, &sb, NULL), same;
+	if (fd < 0)
+		return 0;
+	same = (uint64_t)sb.st_size == (uint64_t)len;
+	while (same && len > 0) {
+		ssize_t n = read(fd, buf, len < sizeof(buf) ? len : sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || memcmp(buf, p, (size_t)n) != 0)
+			same = 0;
+		else {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	close(fd);
+	return same;
 }
 
 int signp_check_private_file(const char *path, sign_error *err)

@@ -76,8 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(n == s->ntargets);
 	if (signp_tuf_parse(&whole, "targets", data, size, &err) == SIGN_OK) {
+		sign_buf copy = SIGN_BUF_INIT;
 		memset(&err, 0, sizeof(err));
-		FUZZ_ASSERT(signp_tuf_parse_lean(&lean, "targets", data, size, &err) == SIGN_OK);
+		FUZZ_ASSERT(signp_buf_put(&copy, data, size) == SIGN_OK);
+		FUZZ_ASSERT(signp_tuf_parse_lean(&lean, "targets", &copy, &err) == SIGN_OK);
+		FUZZ_ASSERT(copy.ptr == NULL);
 		FUZZ_ASSERT(lean->version == whole->version && lean->expires == whole->expires);
 		FUZZ_ASSERT(lean->len == size && memcmp(lean->bytes, data, size) == 0);
 		FUZZ_ASSERT(lean->scan != NULL && lean->scan->ntargets == s->ntargets);

@@ -506,6 +506,36 @@ static void test_lean_escapes_and_extras(void **state)
 	signp_trust_free(t);
 }
 
+/* A targets file the index cannot stand for (a name longer than it
+ * holds): read lean, its bytes dropped for the index, then read back from
+ * the cache and parsed whole; lookups answer from the tree. */
+static void test_lean_unindexable(void **state)
+{
+	fixture *fx = *state;
+	signp_trust_load_opts o;
+	signp_trust *t = NULL;
+	sign_error err;
+	char *longname = malloc(70000);
+	assert_non_null(longname);
+	memset(longname, 'x', 69999);
+	longname[69999] = '\0';
+	memset(&o, 0, sizeof(o));
+	o.index = SIGNP_TRUST_INDEX_USE;
+	json_object_set_new(json_object_get(fx->r.s[MT_TARGETS], "targets"), longname,
+		json_pack("{s:{s:s}, s:i}", "hashes", "sha256", H2, "length", 3));
+	mt_repo_sign_all(&fx->r);
+	mt_serve(&fx->m, &fx->r);
+	if (mt_load(&t, fx->ctx, &fx->m, GUN, &o, &err) != SIGN_OK)
+		fail_msg("load: %s", err.message);
+	assert_null(t->index);
+	assert_null(t->targets->scan);
+	assert_non_null(t->targets->bytes);
+	lookup_digest(t, longname, D2);
+	lookup_digest(t, "v1", fx->v1);
+	signp_trust_free(t);
+	free(longname);
+}
+
 /* A targets file listed by the snapshot but not served. */
 static void test_targets_missing(void **state)
 {
@@ -811,6 +841,7 @@ int main(void)
 		T(test_lean_duplicate_members),
 		T(test_lean_bad_signature),
 		T(test_lean_escapes_and_extras),
+		T(test_lean_unindexable),
 		T(test_targets_missing),
 		T(test_delegation_path_restriction),
 		T(test_delegation_bad_signature),
