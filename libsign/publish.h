@@ -56,6 +56,10 @@ typedef struct signp_publish_opts {
 	/* what the read-back error is prefixed with (NULL: "re-reading the
 	 * published trust data") */
 	const char *reread_what;
+	/* the read-back is a verifier's lookup load (SIGNP_TRUST_INDEX_REBUILD:
+	 * the targets read lean and their index written, trust.h): for a
+	 * caller that does not read signp_publish_result's targets */
+	int reread_lookup;
 } signp_publish_opts;
 
 /* Stage the changes against current (NULL only with allow_missing).  Called

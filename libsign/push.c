@@ -416,6 +416,9 @@ SIGN_EXTERN(int) sign_push_batch(sign_push_result *out, size_t n, sign_ctx *ctx,
 		g->ctx = ctx;
 		g->opts = opts;
 		g->po.allow_missing = 1;
+		/* the read-back only refreshes the cache: a verifier's load,
+		 * which also writes the targets index */
+		g->po.reread_lookup = 1;
 		r = signp_push_open(&g->ref, &g->st, &g->be, ctx, refs[slots[s].index], opts->gun,
 			opts->from != NULL, err);
 		/* on this thread until the keys are unlocked (the first
