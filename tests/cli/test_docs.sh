@@ -83,7 +83,7 @@ fi
 # shellcheck disable=SC2046,SC2086
 run "the libsign.3 example compiles and links against libsign.a" 0 \
 	${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -I"$TOP/include" -o "$WORK/example" "$WORK/example.c" \
-	"$BUILD/libsign.a" $(pkg-config --cflags --libs openssl libcurl jansson libsodium)
+	"$BUILD/libsign.a" $(pkg-config --cflags --libs openssl libcurl jansson libsodium yaml-0.1 yajl)
 
 if [ -x "$WORK/example" ]; then
 	"$MKIMAGE" "$WORK/layout" v1 docs-1 >/dev/null
@@ -100,7 +100,7 @@ if [ -x "$WORK/example" ]; then
 	sed 's/SIGN_VERIFY_OPTIONS_INIT/{ 1, NULL, NULL, NULL, 0, 0, NULL, NULL, 0 }/' "$WORK/example.c" >"$WORK/example1.c"
 	run "the example with version 1 options compiles" 0 \
 		${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -I"$TOP/include" -o "$WORK/example1" "$WORK/example1.c" \
-		"$BUILD/libsign.a" $(pkg-config --cflags --libs openssl libcurl jansson libsodium)
+		"$BUILD/libsign.a" $(pkg-config --cflags --libs openssl libcurl jansson libsodium yaml-0.1 yajl)
 	"$MKIMAGE" "$WORK/layout" v1 docs-1 >/dev/null
 	run "… and verifies with them" 0 env SIGN_HOME="$WORK/verifier" "$WORK/example1" "oci:$WORK/layout:v1"
 	expect "… the same digest" cmp -s "$OUT" "$WORK/pushed"
