@@ -25,6 +25,12 @@ typedef struct sig_tally {
 	int64_t valid;
 	size_t seen;         /* signature layers looked at */
 	int bad_identity, bad_payload;
+	/* The payload sign itself signs for this image and GUN
+	 * (signp_cosign_payload), and its digest; size 0 if it could not be
+	 * built.  A layer that names it is checked over these bytes, with no
+	 * request (tally_manifest). */
+	sign_buf own;
+	char own_digest[80];
 } sig_tally;
 
 /* Check every signature layer of one signature manifest. */
@@ -37,17 +43,38 @@ static void tally_manifest(sig_tally *tl, sign_verify_result *res, signp_store *
 	if (signp_cosign_manifest_layers(&layers, &nlayers, manifest->ptr, manifest->size, NULL) != SIGN_OK)
 		return;
 	for (size_t i = 0; i < nlayers; i++) {
+		const sign_buf *p = &payload;
 		tl->seen++;
-		signp_buf_clear(&payload);
-		if (layers[i].size > SIGN_MAX_SIGBLOB ||
-		    signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, NULL) != SIGN_OK)
+		if (layers[i].size > SIGN_MAX_SIGBLOB)
 			continue;
+		/* A layer whose descriptor names sign's own payload (digest and
+		 * size) is checked over the bytes built here, without fetching
+		 * the blob.  The descriptor is only a hint that saves a GET:
+		 * the signature is still verified over the exact bytes then
+		 * interpreted, and those bytes are ours.  A descriptor that
+		 * lies gives a signature that does not verify over them (the
+		 * layer counts as a bad signature, as a wrong signature over a
+		 * fetched blob does) or one that does, by an authorised key,
+		 * over our payload for this image: a valid signature.  Fetching
+		 * the blob after a failed check would not help: a GET of that
+		 * digest yields these same bytes (the registry layer checks the
+		 * hash) or nothing.  Any other payload (cosign's, with its own
+		 * fields) is fetched and checked as it is. */
+		if (tl->own.size > 0 && layers[i].size == tl->own.size &&
+		    strcmp(layers[i].digest, tl->own_digest) == 0) {
+			p = &tl->own;
+		} else {
+			signp_buf_clear(&payload);
+			if (signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, NULL) !=
+			    SIGN_OK)
+				continue;
+		}
 		for (size_t j = 0; j < nkeys; j++) {
-			if (tl->ok[j] || signp_cosign_verify(pkeys[j], payload.ptr, payload.size,
+			if (tl->ok[j] || signp_cosign_verify(pkeys[j], p->ptr, p->size,
 				     layers[i].sig_b64) != SIGN_OK)
 				continue;
 			signp_buf_clear(&ref);
-			if (signp_cosign_payload_check(payload.ptr, payload.size, digest, &ref, NULL) != SIGN_OK) {
+			if (signp_cosign_payload_check(p->ptr, p->size, digest, &ref, NULL) != SIGN_OK) {
 				tl->bad_payload = 1;
 				continue;
 			}
@@ -147,8 +174,13 @@ static int check_signatures(sign_verify_result *res, signp_store *st, const char
 		return signp_err(err, SIGN_EVERIFY, "bad digest %s", digest);
 	if ((tl.ok = calloc(nkeys + 1, sizeof(int))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	if (signp_cosign_payload(&tl.own, gun, digest) == SIGN_OK)
+		signp_digest(tl.own_digest, tl.own.ptr, tl.own.size);
+	else
+		signp_buf_clear(&tl.own); /* then every layer's blob is fetched */
 	if (res && (r = signers_alloc(res, nkeys)) != SIGN_OK) {
 		free(tl.ok);
+		sign_buf_dispose(&tl.own);
 		return signp_err(err, r, "out of memory");
 	}
 	/* cosign's tag first: one request when it holds enough */
@@ -182,6 +214,7 @@ static int check_signatures(sign_verify_result *res, signp_store *st, const char
 	r = SIGN_OK;
 out:
 	free(tl.ok);
+	sign_buf_dispose(&tl.own);
 	sign_buf_dispose(&manifest);
 	return r;
 }
