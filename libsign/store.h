@@ -74,9 +74,9 @@ int signp_store_get_blob_ex(signp_store *s, const char *digest, size_t max, int 
 	sign_buf *out, sign_error *err);
 /* signp_store_put_blob_ex's flags.  SIGNP_BLOB_CACHE: keep a copy in the
  * blob cache (what signp_store_put_blob does).  SIGNP_BLOB_NEW: the blob is
- * almost surely not in the store yet (a new signature's payload): a
+ * almost surely not in the store yet (a new signature's blobs): a
  * registry store uploads it without asking first (no HEAD; uploading a
- * blob it has is harmless); a layout looks anyway (a local check). */
+ * blob it has is harmless); a layout writes it as it writes any blob. */
 #define SIGNP_BLOB_CACHE 0x1u
 #define SIGNP_BLOB_NEW   0x2u
 int signp_store_put_blob_ex(signp_store *s, const void *data, size_t len, unsigned int flags,
