@@ -1,8 +1,9 @@
 #!/bin/bash
 # test_sig_requests.sh - registry requests per detached signature (issue 14),
 # counted by sign (-o json "requests") and read in docker-registry's own
-# log: verify checks sign's own payload without fetching its blob, and a new
-# signature's blobs are uploaded without asking first whether they exist.
+# log: verify checks sign's own payload without fetching its blob, a batch
+# checks an image's signatures once for all its tags, and a new signature's
+# blobs are uploaded without asking first whether they exist.
 # What that must not change: a layer that names sign's payload but whose
 # signature was made over other bytes, or by another key, still fails with
 # the message of a wrong signature; a payload cosign made (other fields) is
@@ -55,6 +56,20 @@ expect "… prints its digest" has "\"pull\":\"$G@$D2\"" "$OUT"
 expect "… 3 requests: the trust manifest, the tag, the signature manifest" has '"requests":3,' "$OUT"
 expect "… no blob fetched" test "$(reqs | grep -c '^GET .*/blobs/')" -eq 0
 
+# --- a batch: one image under several tags, its signatures checked once ----------
+MAN2=$(curl -sf -H "$ACC" "http://$REG/v2/req/app/manifests/v2")
+for t in a1 a2 a3; do
+	curl -sf -X PUT -H "$CT" --data-binary "$MAN2" "http://$REG/v2/req/app/manifests/$t" -o /dev/null
+done
+run "push a1 a2 a3, tags of v2's image" 0 "$SIGN" --home "$P" push "$G:a1" "$G:a2" "$G:a3"
+mark
+run "verify v2 a1 a2 a3 in one call" 0 "$SIGN" --home "$V" -o json verify "$G:v2" "$G:a1" "$G:a2" "$G:a3"
+expect "… all four to v2's image" test "$(jq -r '.results[].pull' "$OUT" | sort | uniq -c | tr -s ' ')" = " 4 $G@$D2"
+expect "… each with the same signer" test "$(jq -c '[.results[].signers] | unique | map(length)' "$OUT")" = "[1]"
+expect "… each tag resolved" test "$(reqs | grep -c '^HEAD /v2/req/app/manifests/\(v2\|a[123]\)$')" -eq 4
+expect "… the image's signature manifest fetched once" \
+	test "$(reqs | grep -c "^GET /v2/req/app/manifests/sha256-${D2#sha256:}.sig$")" -eq 1
+
 # --- forged layers that name sign's payload ------------------------------------
 run "push v3" 0 "$SIGN" --home "$P" push "$G:v3"
 SIGTAG="sha256-${D3#sha256:}.sig"
@@ -89,6 +104,19 @@ run "a layer naming v3's payload, signed over it by another key" 1 "$SIGN" --hom
 expect "… says no signature is by an authorised key" \
 	has "^sign: verifying $G:v3: $G@$D3: no detached signature is by a key the root authorises (1 found)" "$ERR"
 run "… though that key's own check passes (verify --key)" 0 "$SIGN" --home "$V" verify --key "$WORK/x.pub" "$G:v3"
+# a failed check is not remembered: each tag of the image fails on its own
+curl -sf -H "$ACC" "http://$REG/v2/req/app/manifests/v3" | curl -sf -X PUT -H "$CT" --data-binary @- \
+	"http://$REG/v2/req/app/manifests/b1" -o /dev/null
+run "push b1, a tag of v3's image" 0 "$SIGN" --home "$P" push "$G:b1"
+putsig "$WORK/forged2.json"
+mark
+run "verify v3 and b1 in one call, v3's image forged" 1 "$SIGN" --home "$V" -o json verify "$G:v3" "$G:b1"
+expect "… v3 refused" test "$(jq -r '.results[0].error' "$OUT")" = \
+	"verifying $G:v3: $G@$D3: no detached signature is by a key the root authorises (1 found)"
+expect "… b1 refused" test "$(jq -r '.results[1].error' "$OUT")" = \
+	"verifying $G:b1: $G@$D3: no detached signature is by a key the root authorises (1 found)"
+expect "… each checked the signature manifest" \
+	test "$(reqs | grep -c "^GET /v2/req/app/manifests/$SIGTAG$")" -eq 2
 putsig "$WORK/sig3.json"
 run "v3's own signature back: verifies" 0 "$SIGN" --home "$V" verify "$G:v3"
 
