@@ -35,8 +35,17 @@ int signp_push_signature(int *changed, signp_store *st, const char *gun, const c
 		     have_old ? old.size : 0, pdigest, payload.size, b64.ptr, k->pkey, payload.ptr,
 		     payload.size, err)) != SIGN_OK || !*changed)
 		goto out;
-	if ((r = signp_store_put_blob(st, payload.ptr, payload.size, NULL, err)) != SIGN_OK ||
-	    (r = signp_store_put_blob(st, config.ptr, config.size, NULL, err)) != SIGN_OK ||
+	/* Blobs the store almost surely lacks are uploaded without asking
+	 * first (a registry's HEAD each): the payload when the image had no
+	 * signature manifest (another signer's layer may share it
+	 * otherwise), and always the config, which lists every layer's
+	 * digest and so is new with the layer just added.  Neither goes to
+	 * the home's blob cache: a verify builds sign's own payload instead
+	 * of reading it, and never reads a signature manifest's config. */
+	if ((r = signp_store_put_blob_ex(st, payload.ptr, payload.size, have_old ? 0 : SIGNP_BLOB_NEW,
+		     NULL, err)) != SIGN_OK ||
+	    (r = signp_store_put_blob_ex(st, config.ptr, config.size, SIGNP_BLOB_NEW, NULL, err)) !=
+		    SIGN_OK ||
 	    (r = signp_store_put_manifest(st, tag, manifest.ptr, manifest.size, SIGN_MT_OCI_MANIFEST,
 		     NULL, err)) != SIGN_OK)
 		signp_err_prefix(err, r, "publishing the detached signature");

@@ -552,23 +552,27 @@ static void cancel_upload(signp_registry *r, const char *repo, const char *loc)
 	signp_http_xfer_dispose(&x);
 }
 
-int signp_registry_put_blob(signp_registry *r, const char *repo, const char *digest,
+/* The arguments of an upload from memory. */
+static int check_upload_arg(const signp_registry *r, const char *repo, const char *digest,
 	const void *data, size_t len, sign_error *err)
 {
 	int rc;
-	char *loc = NULL;
-	signp_http_body src;
 	if ((rc = check_digest_arg(r, repo, digest, err)) != SIGN_OK)
 		return rc;
 	if (data == NULL && len > 0)
 		return signp_err(err, SIGN_EINVAL, "uploading blob: no data");
 	if (!signp_digest_matches(digest, data ? data : "", len))
 		return signp_err(err, SIGN_EINVAL, "uploading blob %s@%s: the data does not hash to it", repo, digest);
-	rc = signp_registry_blob_exists(r, repo, digest, NULL, err);
-	if (rc == SIGN_OK)
-		return SIGN_OK;
-	if (rc != SIGN_ENOTFOUND)
-		return rc;
+	return SIGN_OK;
+}
+
+/* POST then PUT ?digest=, arguments checked. */
+static int upload_mem(signp_registry *r, const char *repo, const char *digest, const void *data,
+	size_t len, sign_error *err)
+{
+	int rc;
+	char *loc = NULL;
+	signp_http_body src;
 	rc = start_upload(r, repo, &loc, err);
 	if (rc != SIGN_OK)
 		goto out;
@@ -579,6 +583,29 @@ int signp_registry_put_blob(signp_registry *r, const char *repo, const char *dig
 out:
 	signp_http_str_free(loc);
 	return rc;
+}
+
+int signp_registry_put_blob(signp_registry *r, const char *repo, const char *digest,
+	const void *data, size_t len, sign_error *err)
+{
+	int rc;
+	if ((rc = check_upload_arg(r, repo, digest, data, len, err)) != SIGN_OK)
+		return rc;
+	rc = signp_registry_blob_exists(r, repo, digest, NULL, err);
+	if (rc == SIGN_OK)
+		return SIGN_OK;
+	if (rc != SIGN_ENOTFOUND)
+		return rc;
+	return upload_mem(r, repo, digest, data, len, err);
+}
+
+int signp_registry_upload_blob(signp_registry *r, const char *repo, const char *digest,
+	const void *data, size_t len, sign_error *err)
+{
+	int rc;
+	if ((rc = check_upload_arg(r, repo, digest, data, len, err)) != SIGN_OK)
+		return rc;
+	return upload_mem(r, repo, digest, data, len, err);
 }
 
 int signp_registry_put_blob_file(signp_registry *r, const char *repo, const char *digest,

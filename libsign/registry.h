@@ -101,6 +101,13 @@ int signp_registry_get_blob(signp_registry *r, const char *repo, const char *dig
 /* Upload a blob from memory unless it exists: POST then PUT ?digest=. */
 int signp_registry_put_blob(signp_registry *r, const char *repo, const char *digest,
 	const void *data, size_t len, sign_error *err);
+/* The same without asking first (no HEAD): for a blob that is almost
+ * surely new, where the question costs a request and an upload of a blob
+ * the registry has is harmless.  Two requests: distribution 2.8 answers a
+ * single-request monolithic POST ?digest= with an upload session (202),
+ * ignoring its body. */
+int signp_registry_upload_blob(signp_registry *r, const char *repo, const char *digest,
+	const void *data, size_t len, sign_error *err);
 /* Upload a blob from a file (streamed), unless it exists. */
 int signp_registry_put_blob_file(signp_registry *r, const char *repo, const char *digest,
 	const char *path, uint64_t size, sign_error *err);

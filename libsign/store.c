@@ -217,16 +217,18 @@ int signp_store_get_blob_ex(signp_store *s, const char *digest, size_t max, int 
 int signp_store_put_blob(signp_store *s, const void *data, size_t len, char digest_out[80],
 	sign_error *err)
 {
-	return signp_store_put_blob_ex(s, data, len, 1, digest_out, err);
+	return signp_store_put_blob_ex(s, data, len, SIGNP_BLOB_CACHE, digest_out, err);
 }
 
-int signp_store_put_blob_ex(signp_store *s, const void *data, size_t len, int cache,
+int signp_store_put_blob_ex(signp_store *s, const void *data, size_t len, unsigned int flags,
 	char digest_out[80], sign_error *err)
 {
 	char digest[80];
 	sign_buf path = SIGN_BUF_INIT;
-	int r = s->be->put_blob(s->be, data, len, digest, err);
-	if (r == SIGN_OK && cache && blob_cache_path(&path, s, digest) == SIGN_OK)
+	int r = (flags & SIGNP_BLOB_NEW) && s->be->put_blob_new != NULL ?
+		s->be->put_blob_new(s->be, data, len, digest, err) :
+		s->be->put_blob(s->be, data, len, digest, err);
+	if (r == SIGN_OK && (flags & SIGNP_BLOB_CACHE) && blob_cache_path(&path, s, digest) == SIGN_OK)
 		signp_write_file_atomic(path.ptr, data, len, 0600, NULL);
 	sign_buf_dispose(&path);
 	if (r == SIGN_OK && digest_out)

@@ -72,7 +72,14 @@ int signp_store_put_blob(signp_store *s, const void *data, size_t len, char dige
  * keeps a copy of elsewhere: the trust cache's targets files). */
 int signp_store_get_blob_ex(signp_store *s, const char *digest, size_t max, int cache,
 	sign_buf *out, sign_error *err);
-int signp_store_put_blob_ex(signp_store *s, const void *data, size_t len, int cache,
+/* signp_store_put_blob_ex's flags.  SIGNP_BLOB_CACHE: keep a copy in the
+ * blob cache (what signp_store_put_blob does).  SIGNP_BLOB_NEW: the blob is
+ * almost surely not in the store yet (a new signature's blobs): a
+ * registry store uploads it without asking first (no HEAD; uploading a
+ * blob it has is harmless); a layout writes it as it writes any blob. */
+#define SIGNP_BLOB_CACHE 0x1u
+#define SIGNP_BLOB_NEW   0x2u
+int signp_store_put_blob_ex(signp_store *s, const void *data, size_t len, unsigned int flags,
 	char digest_out[80], sign_error *err);
 /* Copy the blob digest (size bytes) from src to dst: streamed from the
  * file when src keeps blobs in files and dst uploads files, else read

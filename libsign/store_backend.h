@@ -37,6 +37,11 @@ struct signp_store_backend {
 	/* Optional (NULL when the store has none of these). */
 	/* The local file that holds blob digest (a layout's blobs/sha256/<hex>). */
 	int (*blob_file)(signp_store_backend *b, const char *digest, sign_buf *path);
+	/* Upload a blob without asking first whether the store has it
+	 * (SIGNP_BLOB_NEW); without it, put_blob is used.  digest_out as
+	 * put_blob's. */
+	int (*put_blob_new)(signp_store_backend *b, const void *data, size_t len,
+		char digest_out[80], sign_error *err);
 	/* Upload a blob streamed from a file. */
 	int (*put_blob_file)(signp_store_backend *b, const char *digest, const char *path,
 		uint64_t size, sign_error *err);

@@ -66,6 +66,19 @@ static int reg_put_blob(signp_store_backend *b, const void *data, size_t len, ch
 	return r;
 }
 
+static int reg_put_blob_new(signp_store_backend *b, const void *data, size_t len,
+	char digest_out[80], sign_error *err)
+{
+	registry_store *s = (registry_store *)b;
+	char digest[80];
+	int r;
+	signp_digest(digest, data, len);
+	r = signp_registry_upload_blob(s->reg, s->repo, digest, data, len, err);
+	if (r == SIGN_OK && digest_out)
+		signp_strlcpy(digest_out, digest, 80);
+	return r;
+}
+
 static int reg_put_blob_file(signp_store_backend *b, const char *digest, const char *path,
 	uint64_t size, sign_error *err)
 {
@@ -156,6 +169,7 @@ int signp_store_registry_open(signp_store_backend **out, signp_registry *reg, co
 	s->b.put_manifest = reg_put_manifest;
 	s->b.get_blob = reg_get_blob;
 	s->b.put_blob = reg_put_blob;
+	s->b.put_blob_new = reg_put_blob_new;
 	s->b.untag = reg_untag;
 	s->b.free = reg_free;
 	s->b.put_blob_file = reg_put_blob_file;

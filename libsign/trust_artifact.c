@@ -188,7 +188,8 @@ static int art_publish(signp_trust_backend *be, const signp_trust_out *files, si
 		if (strcmp(files[f].role, "root") == 0)
 			title_of(titles[ntitles++], "root", files[f].version);
 		if ((r = signp_store_put_blob_ex(a->store, files[f].bytes, files[f].len,
-			     !signp_str_has_prefix(files[f].role, "targets"), digest, err)) != SIGN_OK)
+			     signp_str_has_prefix(files[f].role, "targets") ? 0 : SIGNP_BLOB_CACHE, digest,
+			     err)) != SIGN_OK)
 			goto out;
 		for (int t = 0; t < ntitles; t++) {
 			layer *L = NULL;

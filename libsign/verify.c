@@ -13,6 +13,7 @@
 #include "tuf.h"
 #include "verify.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,12 @@ typedef struct sig_tally {
 	int64_t valid;
 	size_t seen;         /* signature layers looked at */
 	int bad_identity, bad_payload;
+	/* The payload sign itself signs for this image and GUN
+	 * (signp_cosign_payload), and its digest; size 0 if it could not be
+	 * built.  A layer that names it is checked over these bytes, with no
+	 * request (tally_manifest). */
+	sign_buf own;
+	char own_digest[80];
 } sig_tally;
 
 /* Check every signature layer of one signature manifest. */
@@ -37,17 +44,38 @@ static void tally_manifest(sig_tally *tl, sign_verify_result *res, signp_store *
 	if (signp_cosign_manifest_layers(&layers, &nlayers, manifest->ptr, manifest->size, NULL) != SIGN_OK)
 		return;
 	for (size_t i = 0; i < nlayers; i++) {
+		const sign_buf *p = &payload;
 		tl->seen++;
-		signp_buf_clear(&payload);
-		if (layers[i].size > SIGN_MAX_SIGBLOB ||
-		    signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, NULL) != SIGN_OK)
+		if (layers[i].size > SIGN_MAX_SIGBLOB)
 			continue;
+		/* A layer whose descriptor names sign's own payload (digest and
+		 * size) is checked over the bytes built here, without fetching
+		 * the blob.  The descriptor is only a hint that saves a GET:
+		 * the signature is still verified over the exact bytes then
+		 * interpreted, and those bytes are ours.  A descriptor that
+		 * lies gives a signature that does not verify over them (the
+		 * layer counts as a bad signature, as a wrong signature over a
+		 * fetched blob does) or one that does, by an authorised key,
+		 * over our payload for this image: a valid signature.  Fetching
+		 * the blob after a failed check would not help: a GET of that
+		 * digest yields these same bytes (the registry layer checks the
+		 * hash) or nothing.  Any other payload (cosign's, with its own
+		 * fields) is fetched and checked as it is. */
+		if (tl->own.size > 0 && layers[i].size == tl->own.size &&
+		    strcmp(layers[i].digest, tl->own_digest) == 0) {
+			p = &tl->own;
+		} else {
+			signp_buf_clear(&payload);
+			if (signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, NULL) !=
+			    SIGN_OK)
+				continue;
+		}
 		for (size_t j = 0; j < nkeys; j++) {
-			if (tl->ok[j] || signp_cosign_verify(pkeys[j], payload.ptr, payload.size,
+			if (tl->ok[j] || signp_cosign_verify(pkeys[j], p->ptr, p->size,
 				     layers[i].sig_b64) != SIGN_OK)
 				continue;
 			signp_buf_clear(&ref);
-			if (signp_cosign_payload_check(payload.ptr, payload.size, digest, &ref, NULL) != SIGN_OK) {
+			if (signp_cosign_payload_check(p->ptr, p->size, digest, &ref, NULL) != SIGN_OK) {
 				tl->bad_payload = 1;
 				continue;
 			}
@@ -97,6 +125,100 @@ static void tally_referrers(sig_tally *tl, sign_verify_result *res, signp_store 
 	sign_buf_dispose(&m);
 }
 
+/* ---- a batch's passed signature checks ---- */
+
+typedef struct sig_memo_entry {
+	char *key;        /* digest|gun|threshold|key IDs..., NULL when unused */
+	size_t nsigners;
+	char (*signers)[72];
+} sig_memo_entry;
+
+struct signp_sig_memo {
+	pthread_mutex_t mu;
+	sig_memo_entry e[SIGNP_SIG_MEMO];
+	size_t next;      /* the slot the next success takes (oldest first) */
+};
+
+signp_sig_memo *signp_sig_memo_new(void)
+{
+	signp_sig_memo *m = calloc(1, sizeof(*m));
+	if (m != NULL && pthread_mutex_init(&m->mu, NULL) != 0) {
+		free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+void signp_sig_memo_free(signp_sig_memo *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < SIGNP_SIG_MEMO; i++) {
+		free(m->e[i].key);
+		free(m->e[i].signers);
+	}
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}
+
+/* What a check depends on: the digest, the repository, the threshold and
+ * the authorised keys (canonical IDs, in the role's order). */
+static char *sig_memo_key(const char *gun, const char *digest, char (*ids)[72], size_t nkeys,
+	int64_t threshold)
+{
+	sign_buf k = SIGN_BUF_INIT;
+	if (signp_buf_printf(&k, "%s|%s|%lld", digest, gun, (long long)threshold) != SIGN_OK)
+		goto fail;
+	for (size_t i = 0; i < nkeys; i++)
+		if (signp_buf_printf(&k, "|%s", ids[i]) != SIGN_OK)
+			goto fail;
+	return k.ptr;
+fail:
+	sign_buf_dispose(&k);
+	return NULL;
+}
+
+/* A passed check under key: its signers into res (room for them made by
+ * the caller).  1 when found. */
+static int sig_memo_get(signp_sig_memo *m, const char *key, sign_verify_result *res)
+{
+	int found = 0;
+	pthread_mutex_lock(&m->mu);
+	for (size_t i = 0; i < SIGNP_SIG_MEMO && !found; i++) {
+		if (m->e[i].key == NULL || strcmp(m->e[i].key, key) != 0)
+			continue;
+		found = 1;
+		if (res && res->signers)
+			for (size_t s = 0; s < m->e[i].nsigners; s++)
+				signp_strlcpy(res->signers[res->nsigners++], m->e[i].signers[s], 72);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return found;
+}
+
+/* Remember a passed check (key is taken); out of memory: not kept. */
+static void sig_memo_put(signp_sig_memo *m, char *key, const sign_verify_result *res)
+{
+	size_t n = res && res->signers ? res->nsigners : 0;
+	char (*signers)[72] = calloc(n ? n : 1, sizeof(*signers));
+	sig_memo_entry *e;
+	if (signers == NULL) {
+		free(key);
+		return;
+	}
+	for (size_t s = 0; s < n; s++)
+		signp_strlcpy(signers[s], res->signers[s], 72);
+	pthread_mutex_lock(&m->mu);
+	e = &m->e[m->next];
+	m->next = (m->next + 1) % SIGNP_SIG_MEMO;
+	free(e->key);
+	free(e->signers);
+	e->key = key;
+	e->signers = signers;
+	e->nsigners = n;
+	pthread_mutex_unlock(&m->mu);
+}
+
 /* Room in res for every one of nkeys signers (each key counts once): one
  * block, the pointers first, then the IDs they point to, so that nothing
  * can fail while signatures are tallied. */
@@ -133,11 +255,11 @@ SIGN_EXTERN(void) sign_verify_result_dispose(sign_verify_result *res)
  * threshold.  pkeys[i] / ids[i]: the authorised keys. */
 static int check_signatures(sign_verify_result *res, signp_store *st, const char *gun,
 	const char *digest, EVP_PKEY **pkeys, char (*ids)[72], size_t nkeys, int64_t threshold,
-	sign_error *err)
+	signp_sig_memo *sigs, sign_error *err)
 {
 	sign_buf manifest = SIGN_BUF_INIT;
 	sig_tally tl;
-	char tag[96], mdigest[80];
+	char tag[96], mdigest[80], *mkey = NULL;
 	int r;
 
 	memset(&tl, 0, sizeof(tl));
@@ -147,9 +269,21 @@ static int check_signatures(sign_verify_result *res, signp_store *st, const char
 		return signp_err(err, SIGN_EVERIFY, "bad digest %s", digest);
 	if ((tl.ok = calloc(nkeys + 1, sizeof(int))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
+	if (signp_cosign_payload(&tl.own, gun, digest) == SIGN_OK)
+		signp_digest(tl.own_digest, tl.own.ptr, tl.own.size);
+	else
+		signp_buf_clear(&tl.own); /* then every layer's blob is fetched */
 	if (res && (r = signers_alloc(res, nkeys)) != SIGN_OK) {
 		free(tl.ok);
+		sign_buf_dispose(&tl.own);
 		return signp_err(err, r, "out of memory");
+	}
+	/* the same check passed already in this batch (another tag of the
+	 * image): its signers, no request */
+	if (sigs != NULL && (mkey = sig_memo_key(gun, digest, ids, nkeys, threshold)) != NULL &&
+	    sig_memo_get(sigs, mkey, res)) {
+		r = SIGN_OK;
+		goto out;
 	}
 	/* cosign's tag first: one request when it holds enough */
 	r = signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &manifest, NULL, mdigest, err);
@@ -180,14 +314,20 @@ static int check_signatures(sign_verify_result *res, signp_store *st, const char
 		goto out;
 	}
 	r = SIGN_OK;
+	if (mkey != NULL) {
+		sig_memo_put(sigs, mkey, res);
+		mkey = NULL;
+	}
 out:
+	free(mkey);
 	free(tl.ok);
+	sign_buf_dispose(&tl.own);
 	sign_buf_dispose(&manifest);
 	return r;
 }
 
 static int verify_with_key(sign_verify_result *res, signp_store *st, const signp_ref *ref,
-	const char *keyfile, sign_error *err)
+	const char *keyfile, signp_sig_memo *sigs, sign_error *err)
 {
 	sign_buf data = SIGN_BUF_INIT;
 	signp_key *k = NULL;
@@ -211,7 +351,7 @@ static int verify_with_key(sign_verify_result *res, signp_store *st, const signp
 	}
 	signp_strlcpy(ids[0], k->id, 72);
 	pk = k->pkey;
-	r = check_signatures(res, st, ref->gun, digest, &pk, ids, 1, 1, err);
+	r = check_signatures(res, st, ref->gun, digest, &pk, ids, 1, 1, sigs, err);
 	if (r == SIGN_OK) {
 		signp_strlcpy(res->digest, digest, sizeof(res->digest));
 		res->size = size;
@@ -288,11 +428,12 @@ static int trust_answer(signp_target *tg, char tagname[136], const signp_trust *
 SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, sign_error *err)
 {
-	return signp_verify_ref(out, ctx, refstr, opts, NULL, 0, err);
+	return signp_verify_ref(out, ctx, refstr, opts, NULL, 0, NULL, err);
 }
 
 int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
-	const sign_verify_options *opts, signp_store *own, int memo_only, sign_error *err)
+	const sign_verify_options *opts, signp_store *own, int memo_only, signp_sig_memo *sigs,
+	sign_error *err)
 {
 	sign_verify_options dflt = SIGN_VERIFY_OPTIONS_INIT;
 	signp_ref ref;
@@ -353,7 +494,7 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	 * request to the registry is out. */
 	if (opts->key) {
 		(void)signp_store_add_idle(st, warm, NULL);
-		r = verify_with_key(out, st, &ref, opts->key, err);
+		r = verify_with_key(out, st, &ref, opts->key, sigs, err);
 		goto out;
 	}
 	if ((r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
@@ -479,7 +620,7 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 			nkeys++;
 		}
 		if ((r = check_signatures(out, st, ref.gun, tg.digest, pkeys, ids, nkeys,
-			     tg.threshold, err)) != SIGN_OK)
+			     tg.threshold, sigs, err)) != SIGN_OK)
 			goto out;
 	}
 	signp_strlcpy(out->digest, tg.digest, sizeof(out->digest));

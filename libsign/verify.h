@@ -12,12 +12,27 @@
  * on the context: the caller verifies it on its own thread instead. */
 #define SIGNP_VERIFY_NOMEMO (-100)
 
+/* The detached signature checks one batch has passed (step 6), shared by
+ * its threads under a lock: a digest whose signatures met a role's
+ * threshold with the role's keys, in a repository, is not checked again
+ * for another reference of the same call (tags of one image); each
+ * reference's tag, trust answer and served digest are still checked.
+ * Successes only, the most recent SIGNP_SIG_MEMO of them.  Scoped to one
+ * call, never kept in a context: a long-lived context (the admission
+ * webhook) must see a signature that was revoked since. */
+#define SIGNP_SIG_MEMO 256
+typedef struct signp_sig_memo signp_sig_memo;
+signp_sig_memo *signp_sig_memo_new(void);
+void signp_sig_memo_free(signp_sig_memo *m);
+
 /* sign_verify of refstr.  own: a store of the reference's repository over
  * a connection of its own (signp_store_open_own; borrowed), used instead
  * of the context's, and then the context is only read (a worker thread of
  * a batch).  memo_only: the trust data must come from the context's memo
- * of verified collections, else SIGNP_VERIFY_NOMEMO. */
+ * of verified collections, else SIGNP_VERIFY_NOMEMO.  sigs: the batch's
+ * signature checks (may be NULL). */
 int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
-	const sign_verify_options *opts, signp_store *own, int memo_only, sign_error *err);
+	const sign_verify_options *opts, signp_store *own, int memo_only, signp_sig_memo *sigs,
+	sign_error *err);
 
 #endif

@@ -3,7 +3,8 @@
  * sign_verify does, with each repository's trust data verified once on the
  * calling thread and the other references' registry requests (the tag's
  * HEAD, the detached signatures) over a bounded pool of threads, each with
- * a connection of its own (pool.h).
+ * a connection of its own (pool.h).  A digest's detached signatures are
+ * checked once per call, whatever the number of its tags (signp_sig_memo).
  */
 #include "common.h"
 #include "ctx.h"
@@ -28,6 +29,7 @@ typedef struct vjob {
 	const char *const *refs;
 	const sign_verify_options *opts;
 	const size_t *items;  /* the references the pool verifies */
+	signp_sig_memo *sigs; /* the signature checks passed so far, or NULL */
 } vjob;
 
 /* A worker's store, kept while its references stay in one repository. */
@@ -63,7 +65,8 @@ static int vjob_one(void *shared, void *state, size_t item, sign_error *err)
 		signp_strlcpy(w->repo, repo, sizeof(w->repo));
 	}
 	free(ref);
-	j->rcs[i] = signp_verify_ref(&j->out[i], j->ctx, j->refs[i], j->opts, w->st, 1, &j->errs[i]);
+	j->rcs[i] = signp_verify_ref(&j->out[i], j->ctx, j->refs[i], j->opts, w->st, 1, j->sigs,
+		&j->errs[i]);
 	/* a failed reference does not stop the others */
 	return SIGN_OK;
 }
@@ -74,6 +77,7 @@ SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error
 	json_t *seen = NULL;
 	size_t *items = NULL, nitems = 0;
 	signp_ref *ref = NULL;
+	signp_sig_memo *sigs = NULL;
 	int r = SIGN_OK;
 
 	if (n == 0)
@@ -84,6 +88,8 @@ SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error
 		rcs[i] = SIGNP_VERIFY_NOMEMO;
 		memset(&errs[i], 0, sizeof(errs[i]));
 	}
+	if (n > 1)
+		sigs = signp_sig_memo_new(); /* NULL: every reference checks its own */
 	/* the pool only where a worker reads the context and nothing else:
 	 * the registry backend, online */
 	if (n > 1 && !(opts && opts->offline) && ctx->trust_server == NULL) {
@@ -101,12 +107,12 @@ SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error
 				continue;
 			}
 			json_object_set_new(seen, ref->gun, json_true());
-			rcs[i] = sign_verify(&out[i], ctx, refs[i], opts, &errs[i]);
+			rcs[i] = signp_verify_ref(&out[i], ctx, refs[i], opts, NULL, 0, sigs, &errs[i]);
 		}
 		if (nitems) {
 			vworker ws[VERIFY_CONNECTIONS + 1];
 			void *states[VERIFY_CONNECTIONS + 1];
-			vjob job = { out, rcs, errs, ctx, refs, opts, items };
+			vjob job = { out, rcs, errs, ctx, refs, opts, items, sigs };
 			size_t nw = nitems < VERIFY_CONNECTIONS ? nitems : VERIFY_CONNECTIONS;
 			memset(ws, 0, sizeof(ws));
 			for (size_t w = 0; w <= nw; w++)
@@ -125,7 +131,7 @@ SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error
 			sign_verify_result_dispose(&out[i]);
 			out[i] = fresh;
 			memset(&errs[i], 0, sizeof(errs[i]));
-			rcs[i] = sign_verify(&out[i], ctx, refs[i], opts, &errs[i]);
+			rcs[i] = signp_verify_ref(&out[i], ctx, refs[i], opts, NULL, 0, sigs, &errs[i]);
 		}
 		if (r == SIGN_OK && rcs[i] != SIGN_OK)
 			r = rcs[i];
@@ -133,5 +139,6 @@ SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error
 	free(ref);
 	free(items);
 	json_decref(seen);
+	signp_sig_memo_free(sigs);
 	return r;
 }

@@ -102,14 +102,17 @@ start_hostile badauth-c badauth ctl
 hverify "Bearer challenge with escapes" 2 "challenge"
 
 # --- hostile registries: blobs (the manifests are well-formed) ---------------
+# A push uploads a new signature's blobs without asking first (no HEAD),
+# so its first blob request is the upload's POST, which the hostile answers
+# (200 with garbage, a 307 loop) where a registry opens an upload with 202.
 start_hostile garbage-b garbage blob
-hverify "garbage blob" 1 "digest mismatch" all
+hverify "garbage blob" 1 "digest mismatch" all "publishing the detached signature: starting an upload to app: registry $H: HTTP 200 OK" "digest mismatch"
 start_hostile truncated-b truncated blob
 hverify "truncated blob" 2 "transfer closed"
 start_hostile huge-b huge blob
 hverify "blob of 10 GiB announced" 2 "exceeds" all
 start_hostile redirect-b redirect-loop blob
-hverify "blob redirect loop" 2 "redirects" all
+hverify "blob redirect loop" 2 "redirects" all "publishing the detached signature: starting an upload to app: registry $H: HTTP 307 Temporary Redirect" "redirects"
 
 # --- a server that accepts and never answers -------------------------------------
 start_hostile hang hang

@@ -709,8 +709,13 @@ static void test_stored_digest(void **state)
 		"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 202 Accepted\r\nLocation: /v2/app/blobs/uploads/u1\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 201 Created\r\nDocker-Content-Digest: " LIE "\r\nContent-Length: 0\r\n\r\n",
+		/* upload_blob: no HEAD first, straight to the upload (a HEAD
+		 * would get the 202, and fail another way) */
+		"HTTP/1.1 202 Accepted\r\nLocation: /v2/app/blobs/uploads/u2\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 201 Created\r\nDocker-Content-Digest: " LIE "\r\nContent-Length: 0\r\n\r\n",
 		NULL,
 	};
+	long before;
 	char url[64], dg[80], put[80];
 	signp_registry *r;
 	sign_error err;
@@ -736,6 +741,12 @@ static void test_stored_digest(void **state)
 	assert_int_equal(signp_registry_put_blob(r, "app", dg, manifest, strlen(manifest), &err),
 		SIGN_EVERIFY);
 	assert_non_null(strstr(err.message, "the registry stored digest " LIE));
+	before = signp_registry_requests(r);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_registry_upload_blob(r, "app", dg, manifest, strlen(manifest), &err),
+		SIGN_EVERIFY);
+	assert_non_null(strstr(err.message, "the registry stored digest " LIE));
+	assert_int_equal(signp_registry_requests(r) - before, 2);
 	signp_registry_free(r);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
