@@ -983,9 +983,15 @@ check:
 	}
 	if (r == SIGN_OK && lookup && t->index == NULL && index_write(t, ctx) != SIGN_OK &&
 	    t->targets->scan != NULL) {
-		/* lean, and no index stands for it: lookups read the tree */
-		if ((r = unlean_cached(t, ctx, err)) == SIGN_EVERIFY)
+		/* lean, and no index stands for it (two targets of one name, a
+		 * name too long for it, a home it cannot be written to): the file
+		 * parsed whole, and lookups read the tree.  A file that then fails
+		 * (a duplicate whose signature holds over its text, never over a
+		 * tree's canonical form) leaves the cache */
+		if ((r = unlean_cached(t, ctx, err)) == SIGN_EVERIFY) {
 			signp_strlcpy(t->bad_role, "targets", sizeof(t->bad_role));
+			signp_trust_cache_drop(ctx, gun, "targets");
+		}
 	}
 out:
 	if (offline && r == SIGN_EVERIFY && t->bad_role[0])

@@ -7,7 +7,9 @@
  * reads: signed.targets.NAME.hashes.sha256 and .length.  Where it reads,
  * a duplicate member would let the scan and a tree (jansson keeps the
  * last) disagree on what the file says: it gives up, and the file is
- * parsed as a whole; so it does for two targets of one name.
+ * parsed as a whole.  Two targets of one name are kept both: the index's
+ * writer (targets_index.c), which sorts them, refuses them, and the file
+ * is then parsed whole (trust.c), before any lookup reads the scan.
  */
 #include "tuf_scan.h"
 
@@ -299,43 +301,6 @@ static int on_end_array(void *ctx)
 	return 1;
 }
 
-/* Is a name listed twice?  A table of the targets' positions, open
- * addressing on a keyed hash (SipHash, a key of its own: names an attacker
- * chose cannot be made to collide), at most half full. */
-static int has_duplicate(const signp_tuf_scan *s, int *dup)
-{
-	unsigned char key[crypto_shorthash_KEYBYTES], h[crypto_shorthash_BYTES];
-	size_t cap = 16, mask;
-	uint32_t *slot;
-	*dup = 0;
-	while (cap < 2 * s->ntargets)
-		cap *= 2;
-	if ((slot = malloc(cap * sizeof(*slot))) == NULL)
-		return SIGN_ENOMEM;
-	memset(slot, 0xff, cap * sizeof(*slot));
-	mask = cap - 1;
-	crypto_shorthash_keygen(key);
-	for (size_t i = 0; i < s->ntargets && !*dup; i++) {
-		const signp_tuf_target *t = &s->targets[i];
-		size_t pos;
-		uint64_t v = 0;
-		crypto_shorthash(h, (const unsigned char *)s->names + t->name_off, t->name_len, key);
-		for (int b = 0; b < 8; b++)
-			v |= (uint64_t)h[b] << (8 * b);
-		for (pos = (size_t)v & mask; slot[pos] != UINT32_MAX; pos = (pos + 1) & mask) {
-			const signp_tuf_target *o = &s->targets[slot[pos]];
-			if (o->name_len == t->name_len &&
-			    memcmp(s->names + o->name_off, s->names + t->name_off, t->name_len) == 0) {
-				*dup = 1;
-				break;
-			}
-		}
-		slot[pos] = (uint32_t)i;
-	}
-	free(slot);
-	return SIGN_OK;
-}
-
 static const yajl_callbacks callbacks = {
 	on_null, on_boolean, on_integer, on_double, NULL, on_string,
 	on_start_map, on_map_key, on_end_map, on_start_array, on_end_array,
@@ -366,15 +331,6 @@ int signp_tuf_scan_targets(signp_tuf_scan **out, const void *bytes, size_t len, 
 	yajl_free(st.h);
 	if (r == SIGN_OK && st.s->ntargets >= UINT32_MAX)
 		r = signp_err(err, SIGN_EINVAL, "targets: not scanned (parsed whole)");
-	if (r == SIGN_OK) {
-		/* two targets of one name: jansson keeps the last, the scan would
-		 * keep both; rather than choose, it gives up */
-		int dup;
-		if (has_duplicate(st.s, &dup) != SIGN_OK)
-			r = signp_err(err, SIGN_ENOMEM, "targets: out of memory");
-		else if (dup)
-			r = signp_err(err, SIGN_EINVAL, "targets: not scanned (parsed whole)");
-	}
 	if (r != SIGN_OK) {
 		signp_tuf_scan_free(st.s);
 		return r;

@@ -14,9 +14,10 @@
  * The signatures of a lean file are checked over the very bytes of its
  * "signed" value (tuf_sig.c), which are what the tree's canonical form
  * would be for any file a notary client or sign wrote.  A file the scan
- * cannot stand for (a duplicate member where it reads, a name with a NUL,
- * a "signed" whose bytes are not canonical, so that no signature verifies
- * over them) is parsed as a whole instead: the scan only spares work.
+ * cannot stand for (a duplicate member where it reads, two targets of one
+ * name, a name with a NUL, a "signed" whose bytes are not canonical, so
+ * that no signature verifies over them) is parsed as a whole instead: the
+ * scan only spares work.
  */
 #ifndef SIGN_TUF_SCAN_H
 #define SIGN_TUF_SCAN_H

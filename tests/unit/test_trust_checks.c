@@ -427,8 +427,12 @@ static void test_lean_duplicate_target(void **state)
 		"\"v9\":{\"hashes\":{\"sha256\":\"" H2 "\"},\"length\":3},", "");
 	memset(&o, 0, sizeof(o));
 	o.index = SIGNP_TRUST_INDEX_USE;
+	sign_buf cached = SIGN_BUF_INIT;
 	serve_raw_targets(fx, raw, 1);
 	load_fails(fx, &o, SIGN_EVERIFY, "valid signatures did not meet threshold for targets");
+	/* nor kept: the cache has no targets that failed */
+	assert_int_equal(signp_trust_cache_read(&cached, fx->ctx, GUN, "targets"), SIGN_ENOTFOUND);
+	sign_buf_dispose(&cached);
 	free(raw);
 }
 
