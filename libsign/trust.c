@@ -808,10 +808,11 @@ out:
 }
 
 /* The cached targets, when an index might have stood for them, for
- * load_role: parsed (lean, tuf_scan.h) only when the snapshot lists their very bytes (they
- * are then the file used, parsed once); otherwise only their version
- * counts (the rollback check), which the stale index's skeleton gives
- * (skel, taken over; NULL: the file is parsed, as without an index).
+ * load_role: parsed (lean, tuf_scan.h) only when the snapshot lists their
+ * very bytes (they are then the file used, parsed once); otherwise only
+ * their version counts (the rollback check), which the stale index's
+ * skeleton gives (skel, taken over; NULL: the file is parsed, as without
+ * an index).
  * changed: the index says the snapshot lists other bytes than the cached
  * ones (it was built from them): they are not even read. */
 static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, signp_tuf_file *skel,
