@@ -222,7 +222,7 @@ finish >/dev/null
 # --refs-from and notary publish, then verify and push at that scale; a
 # script of its own, also run by itself
 echo
-bash "$(dirname "$0")/bench_scale.sh" "$SIGN_BUILD"
+bash "$(dirname "$0")/bench_scale.sh" "$SIGN_BUILD" "${2:-}"
 
 # sign admission against nginx, cached and uncached, and its RSS over many
 # reviews: a script of its own, also run by itself

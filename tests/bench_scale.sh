@@ -5,12 +5,18 @@
 # then for sign and notary side by side: warm and first verify of one tag,
 # verify of 1,000 tags in one call, push of one more tag, push of 1,000 new
 # tags in one call; each with its time and peak RSS and the command that
-# made it.  Also run by itself: bash tests/bench_scale.sh build
+# made it.  Also run by itself: bash tests/bench_scale.sh build [build/static]
+# With a STATIC_BUILD (`make STATIC=1`, the binary the issue's figures and
+# the container image use), its warm and first verify are measured too.
 # Not a test: nothing here fails on a slow machine.
 set -u
 export SIGN_BUILD=${1:-build}
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/notary.sh"
+SS=
+if [ -n "${2:-}" ] && [ -x "$2/sign" ]; then
+	SS=$(cd "$2" && pwd)/sign
+fi
 NT=${BENCH_TAGS:-10000}
 R=${BENCH_SCALE_RUNS:-9}
 T="$TOOLS/timeit"
@@ -85,6 +91,12 @@ echo "sign verify (registry)        $(field "$a" 1) ms, $(mib "$(field "$a" 3)")
 echo "sign verify --trust-server    $(field "$b" 1) ms, $(mib "$(field "$b" 3)")   ($SIGN --trust-server URL verify $GN:t7)"
 echo "notary lookup                 $(field "$c" 1) ms, $(mib "$(field "$c" 3)")   (notary lookup $GN t7)"
 echo "speed-up over notary          $(ratio "$(field "$c" 1)" "$(field "$a" 1)")x (registry), $(ratio "$(field "$c" 1)" "$(field "$b" 1)")x (trust server)"
+VS="$WORK/verifier-static"
+if [ -n "$SS" ]; then
+	"$SS" --home "$VS" verify "$GS:t1" >/dev/null 2>&1 || echo "bench: STATIC=1 sign verify failed" >&2
+	st=$("$T" "$R" "$SS" --home "$VS" verify "$GS:t7")
+	echo "STATIC=1 sign verify          $(field "$st" 1) ms, $(mib "$(field "$st" 3)")   ($SS verify $GS:t7; goal at 100,000: <= 20 ms, <= 12 MiB)"
+fi
 
 # --- push one more tag, then the first verify after the change ----------------
 echo
@@ -109,6 +121,10 @@ echo "sign verify, first after it   $(field "$sf" 1) ms, $(mib "$(field "$sf" 2)
 echo "notary lookup, first after it $(field "$nf" 1) ms, $(mib "$(field "$nf" 2)")"
 ratio_rss=$(awk -v k="$(field "$sf" 2)" -v t="${tf:-0}" 'BEGIN { if (t > 0) printf "%.2f", k * 1024 / t; else print "n/a" }')
 echo "sign RSS / targets file       ${ratio_rss}x"
+if [ -n "$SS" ]; then
+	ssf=$(once "$SS" --home "$VS" verify "$GS:t$((NT + 1))")
+	echo "STATIC=1 verify, first after  $(field "$ssf" 1) ms, $(mib "$(field "$ssf" 2)") (exit $(field "$ssf" 3)), $(awk -v k="$(field "$ssf" 2)" -v t="${tf:-0}" 'BEGIN { if (t > 0) printf "%.2f", k * 1024 / t; else print "n/a" }')x the targets file"
+fi
 
 # --- verify 1,000 tags in one call --------------------------------------------
 echo
