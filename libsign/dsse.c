@@ -9,29 +9,9 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 /* An envelope bigger than this is no attestation a verifier should read. */
 #define DSSE_MAX_JSON (32u << 20)
-
-/* base64, standard or URL-safe (DSSE allows either), padded or not */
-static int b64_any(sign_buf *out, const char *s)
-{
-	size_t n = strlen(s), got = 0;
-	const char *end = NULL;
-	int url = strpbrk(s, "-_") != NULL;
-	int variant = url ? (n % 4 == 0 ? sodium_base64_VARIANT_URLSAFE : sodium_base64_VARIANT_URLSAFE_NO_PADDING) :
-			    (n % 4 == 0 ? sodium_base64_VARIANT_ORIGINAL : sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-	signp_buf_clear(out);
-	if (signp_buf_grow(out, n / 4 * 3 + 3) != SIGN_OK)
-		return SIGN_ENOMEM;
-	if (sodium_base642bin((unsigned char *)out->ptr, n / 4 * 3 + 3, s, n, NULL, &got, &end, variant) != 0 ||
-	    end != s + n)
-		return SIGN_EFORMAT;
-	out->size = got;
-	out->ptr[got] = '\0';
-	return SIGN_OK;
-}
 
 void signp_dsse_free(signp_dsse *e)
 {
@@ -79,7 +59,7 @@ int signp_dsse_parse(signp_dsse **out, const void *json, size_t len, sign_error 
 		r = signp_err(err, SIGN_ENOMEM, "DSSE envelope: out of memory");
 		goto fail;
 	}
-	if ((r = b64_any(&e->payload, payload)) != SIGN_OK) {
+	if ((r = signp_b64_decode_any(&e->payload, payload, strlen(payload))) != SIGN_OK) {
 		r = r == SIGN_ENOMEM ? signp_err(err, r, "DSSE envelope: out of memory") :
 				       signp_err(err, r, "DSSE envelope: the payload is not base64");
 		goto fail;
@@ -94,7 +74,7 @@ int signp_dsse_parse(signp_dsse **out, const void *json, size_t len, sign_error 
 		}
 		signp_strlcpy(d->keyid, kid ? kid : "", sizeof(d->keyid));
 		e->nsigs++;
-		if ((r = b64_any(&d->sig, sig)) != SIGN_OK || d->sig.size == 0) {
+		if ((r = signp_b64_decode_any(&d->sig, sig, strlen(sig))) != SIGN_OK || d->sig.size == 0) {
 			r = r == SIGN_ENOMEM ? signp_err(err, r, "DSSE envelope: out of memory") :
 					       signp_err(err, SIGN_EFORMAT, "DSSE envelope: signature %zu is not base64", i);
 			goto fail;

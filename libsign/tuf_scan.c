@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 #include <yajl/yajl_parse.h>
 
 /* What a container is. */
@@ -54,10 +53,17 @@ typedef struct scan_state {
 	/* the target being read */
 	int t_hashes, t_length, t_sha256, t_good;
 	signp_tuf_target cur;
+	sign_buf raw;                 /* a sha256 decoded */
 	/* member names seen in the document and in "signed" */
 	char members[2][SCAN_MEMBERS][16];
 	size_t nmembers[2];
 } scan_state;
+
+/* Is the member name key (len bytes, not NUL-terminated) lit? */
+static int key_is(const unsigned char *key, size_t len, const char *lit)
+{
+	return len == strlen(lit) && memcmp(key, lit, len) == 0;
+}
 
 static int give_up(scan_state *st)
 {
@@ -170,16 +176,13 @@ static int on_string(void *ctx, const unsigned char *v, size_t len)
 {
 	scan_state *st = ctx;
 	if (st->next == NEXT_SHA256) {
-		unsigned char raw[33];
-		size_t got = 0;
-		const char *end = NULL;
-		/* as signp_b64_decode: padded or not, nothing after it */
-		int variant = len % 4 == 0 ? sodium_base64_VARIANT_ORIGINAL :
-			sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
-		st->t_good = len <= 48 && sodium_base642bin(raw, sizeof(raw), (const char *)v, len, NULL,
-			&got, &end, variant) == 0 && end == (const char *)v + len && got == 32;
+		/* as target_entry reads it (signp_b64_decode); a string this
+		 * long is not 32 bytes of base64, and is not decoded */
+		signp_buf_clear(&st->raw);
+		st->t_good = len <= 48 && signp_b64_decode(&st->raw, (const char *)v, len) == SIGN_OK &&
+			     st->raw.size == 32;
 		if (st->t_good)
-			memcpy(st->cur.sha256, raw, 32);
+			memcpy(st->cur.sha256, st->raw.ptr, 32);
 	}
 	return scalar(st);
 }
@@ -223,13 +226,13 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 	case IN_TOP:
 		if (member_dup(st, 0, key, len))
 			return give_up(st);
-		if (len == 6 && memcmp(key, "signed", 6) == 0)
+		if (key_is(key, len, "signed"))
 			st->next = NEXT_SIGNED;
 		break;
 	case IN_SIGNED:
 		if (member_dup(st, 1, key, len))
 			return give_up(st);
-		if (len == 7 && memcmp(key, "targets", 7) == 0)
+		if (key_is(key, len, "targets"))
 			st->next = NEXT_TARGETS;
 		break;
 	case IN_TARGETS:
@@ -238,18 +241,18 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 		st->next = NEXT_TARGET;
 		break;
 	case IN_TARGET:
-		if (len == 6 && memcmp(key, "hashes", 6) == 0) {
+		if (key_is(key, len, "hashes")) {
 			if (st->t_hashes++)
 				return give_up(st);
 			st->next = NEXT_HASHES;
-		} else if (len == 6 && memcmp(key, "length", 6) == 0) {
+		} else if (key_is(key, len, "length")) {
 			if (st->t_length++)
 				return give_up(st);
 			st->next = NEXT_LENGTH;
 		}
 		break;
 	case IN_HASHES:
-		if (len == 6 && memcmp(key, "sha256", 6) == 0) {
+		if (key_is(key, len, "sha256")) {
 			if (st->t_sha256++)
 				return give_up(st);
 			st->next = NEXT_SHA256;
@@ -329,6 +332,7 @@ int signp_tuf_scan_targets(signp_tuf_scan **out, const void *bytes, size_t len, 
 	else
 		r = SIGN_OK;
 	yajl_free(st.h);
+	sign_buf_dispose(&st.raw);
 	if (r == SIGN_OK && st.s->ntargets >= UINT32_MAX)
 		r = signp_err(err, SIGN_EINVAL, "targets: not scanned (parsed whole)");
 	if (r != SIGN_OK) {

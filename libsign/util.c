@@ -306,7 +306,9 @@ int signp_b64_encode(sign_buf *out, const void *in, size_t len)
 	return SIGN_OK;
 }
 
-int signp_b64_decode(sign_buf *out, const char *in, size_t len)
+/* Append the decoding of in, standard alphabet or (urlsafe) the URL-safe
+ * one, padded or not. */
+static int b64_decode(sign_buf *out, const char *in, size_t len, int urlsafe)
 {
 	size_t max = len / 4 * 3 + 3, got = 0;
 	const char *end = NULL;
@@ -314,14 +316,27 @@ int signp_b64_decode(sign_buf *out, const char *in, size_t len)
 	if (signp_buf_grow(out, max) != SIGN_OK)
 		return SIGN_ENOMEM;
 	/* accept input with or without padding */
-	variant = (len % 4 == 0) ? sodium_base64_VARIANT_ORIGINAL
-				 : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+	if (urlsafe)
+		variant = (len % 4 == 0) ? sodium_base64_VARIANT_URLSAFE : sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+	else
+		variant = (len % 4 == 0) ? sodium_base64_VARIANT_ORIGINAL : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
 	if (sodium_base642bin((unsigned char *)out->ptr + out->size, max, in, len, NULL, &got, &end,
 		    variant) != 0 || end != in + len)
 		return SIGN_EFORMAT;
 	out->size += got;
 	out->ptr[out->size] = '\0';
 	return SIGN_OK;
+}
+
+int signp_b64_decode(sign_buf *out, const char *in, size_t len)
+{
+	return b64_decode(out, in, len, 0);
+}
+
+int signp_b64_decode_any(sign_buf *out, const char *in, size_t len)
+{
+	/* '-' and '_' are the URL-safe alphabet's only letters of their own */
+	return b64_decode(out, in, len, memchr(in, '-', len) != NULL || memchr(in, '_', len) != NULL);
 }
 
 #define SIGN_SHA256_EVP_MIN ((size_t)64 * 1024)
