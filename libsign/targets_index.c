@@ -504,8 +504,7 @@ int signp_tindex_open_built(signp_tindex **out, sign_buf *buf,
 	return SIGN_OK;
 }
 
-/* Map the index open on fd (a regular file; fd stays the caller's). */
-static int open_fd(signp_tindex **out, int fd, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
+int signp_tindex_open_fd(signp_tindex **out, int fd, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
 	sign_error *err)
 {
 	struct stat sb;
@@ -533,12 +532,6 @@ static int open_fd(signp_tindex **out, int fd, const unsigned char key[SIGNP_TIN
 	return SIGN_OK;
 }
 
-int signp_tindex_open_fd(signp_tindex **out, int fd, const unsigned char key[SIGNP_TINDEX_KEY_BYTES],
-	sign_error *err)
-{
-	return open_fd(out, fd, key, err);
-}
-
 int signp_tindex_open_file(signp_tindex **out, const char *path,
 	const unsigned char key[SIGNP_TINDEX_KEY_BYTES], sign_error *err)
 {
@@ -547,7 +540,7 @@ int signp_tindex_open_file(signp_tindex **out, const char *path,
 	/* not a FIFO or a device (O_NONBLOCK, then fstat), not a link */
 	if ((fd = signp_open_regular(path, 0, NULL, err)) < 0)
 		return fd == SIGN_ENOTFOUND ? fd : bad(err, "not a regular file");
-	r = open_fd(out, fd, key, err);
+	r = signp_tindex_open_fd(out, fd, key, err);
 	close(fd);
 	return r;
 }

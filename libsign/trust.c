@@ -200,6 +200,17 @@ static int parse_or_dup(signp_tuf_file **out, const char *role, const void *byte
 	return signp_tuf_parse(out, role, bytes, len, err);
 }
 
+/* Parse data as role lean (tuf_scan.h: data's memory taken over), or as
+ * a whole when the scan cannot stand for it. */
+static int parse_lean_or_whole(signp_tuf_file **out, const char *role, sign_buf *data, sign_error *err)
+{
+	int r = signp_tuf_parse_lean(out, role, data, err);
+	if (r != SIGN_EINVAL)
+		return r;
+	signp_err_clear(err);
+	return signp_tuf_parse(out, role, data->ptr, data->size, err);
+}
+
 static int fetch_parse(signp_tuf_file **out, signp_trust_backend *be, const char *role,
 	int64_t version, size_t max, const signp_tuf_file *known, sign_error *err)
 {
@@ -414,14 +425,9 @@ static int load_checked(signp_tuf_file **out, signp_trust_backend *be, const cha
 		r = signp_err_prefix_as(err, SIGN_EVERIFY, "%s", role);
 	if (r == SIGN_OK)
 		r = signp_tuf_check_filemeta(meta, data.ptr, data.size, role, err);
-	if (r == SIGN_OK && lean && (r = signp_tuf_parse_lean(out, role, &data, err)) == SIGN_EINVAL) {
-		signp_err_clear(err);
-		r = SIGN_ENOTFOUND; /* not scanned: parsed whole, below */
-	}
-	if (r == SIGN_OK && !lean)
-		r = parse_or_dup(out, role, data.ptr, data.size, cached, err);
-	else if (r == SIGN_ENOTFOUND && lean)
-		r = signp_tuf_parse(out, role, data.ptr, data.size, err);
+	if (r == SIGN_OK)
+		r = lean ? parse_lean_or_whole(out, role, &data, err) :
+			   parse_or_dup(out, role, data.ptr, data.size, cached, err);
 	sign_buf_dispose(&data);
 	return r;
 }
@@ -825,9 +831,8 @@ static signp_tuf_file *cached_targets_lean(sign_ctx *ctx, const signp_trust *t, 
 		return skel;
 	have = signp_trust_cache_read(&data, ctx, t->gun, "targets") == SIGN_OK;
 	if (have && (skel == NULL || signp_tuf_check_filemeta(meta_of(t->snapshot, "targets"), data.ptr,
-			 data.size, "targets", NULL) == SIGN_OK) &&
-	    signp_tuf_parse_lean(&f, "targets", &data, NULL) == SIGN_EINVAL)
-		signp_tuf_parse(&f, "targets", data.ptr, data.size, NULL);
+			 data.size, "targets", NULL) == SIGN_OK))
+		parse_lean_or_whole(&f, "targets", &data, NULL);
 	sign_buf_dispose(&data);
 	if (f != NULL || !have) {
 		signp_tuf_file_free(skel);
