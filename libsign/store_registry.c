@@ -53,30 +53,32 @@ static int reg_get_blob(signp_store_backend *b, const char *digest, size_t max, 
 	return signp_registry_get_blob(s->reg, s->repo, digest, max, out, err);
 }
 
-static int reg_put_blob(signp_store_backend *b, const void *data, size_t len, char digest_out[80],
+/* A blob from memory through one of the registry's uploads (asking first
+ * whether it is there, or not). */
+static int put_mem(signp_store_backend *b, const void *data, size_t len, char digest_out[80],
+	int (*upload)(signp_registry *, const char *, const char *, const void *, size_t, sign_error *),
 	sign_error *err)
 {
 	registry_store *s = (registry_store *)b;
 	char digest[80];
 	int r;
 	signp_digest(digest, data, len);
-	r = signp_registry_put_blob(s->reg, s->repo, digest, data, len, err);
+	r = upload(s->reg, s->repo, digest, data, len, err);
 	if (r == SIGN_OK && digest_out)
 		signp_strlcpy(digest_out, digest, 80);
 	return r;
 }
 
+static int reg_put_blob(signp_store_backend *b, const void *data, size_t len, char digest_out[80],
+	sign_error *err)
+{
+	return put_mem(b, data, len, digest_out, signp_registry_put_blob, err);
+}
+
 static int reg_put_blob_new(signp_store_backend *b, const void *data, size_t len,
 	char digest_out[80], sign_error *err)
 {
-	registry_store *s = (registry_store *)b;
-	char digest[80];
-	int r;
-	signp_digest(digest, data, len);
-	r = signp_registry_upload_blob(s->reg, s->repo, digest, data, len, err);
-	if (r == SIGN_OK && digest_out)
-		signp_strlcpy(digest_out, digest, 80);
-	return r;
+	return put_mem(b, data, len, digest_out, signp_registry_upload_blob, err);
 }
 
 static int reg_put_blob_file(signp_store_backend *b, const char *digest, const char *path,
