@@ -156,7 +156,7 @@ static void test_sct_tampered(void **state)
 	copy = OPENSSL_memdup(sig, len);
 	copy[len - 1] ^= 1;
 	SCT_set0_signature(sk_SCT_value(scts, 0), copy, len);
-	X509_delete_ext(leaf, X509_get_ext_by_NID(leaf, NID_ct_precert_scts, -1));
+	X509_EXTENSION_free(X509_delete_ext(leaf, X509_get_ext_by_NID(leaf, NID_ct_precert_scts, -1)));
 	assert_int_equal(X509_add1_ext_i2d(leaf, NID_ct_precert_scts, scts, 0, X509V3_ADD_APPEND), 1);
 	SCT_LIST_free(scts);
 	memset(&err, 0, sizeof(err));
@@ -164,7 +164,7 @@ static void test_sct_tampered(void **state)
 		"SCT: no SCT of the certificate verifies: its signature does not verify with the key of CT log");
 
 	/* no SCT at all */
-	X509_delete_ext(leaf, X509_get_ext_by_NID(leaf, NID_ct_precert_scts, -1));
+	X509_EXTENSION_free(X509_delete_ext(leaf, X509_get_ext_by_NID(leaf, NID_ct_precert_scts, -1)));
 	memset(&err, 0, sizeof(err));
 	expect(signp_fulcio_verify_sct(leaf, chain, r, clr(&err)), SIGN_EVERIFY, &err,
 		"SCT: the certificate carries no embedded SCT");
@@ -198,8 +198,11 @@ static void test_sct_other_log(void **state)
 	memset(&err, 0, sizeof(err));
 	expect(signp_fulcio_verify_sct(leaf, chain, r, clr(&err)), SIGN_EVERIFY, &err,
 		"SCT: no SCT of the certificate verifies: its CT log dd3d306ac6c7113263191e1c99673702a24a5eb8de3cadff878a72802f29ee8e is not in the trusted root");
-	for (i = 0; i < r->nctlogs; i++)
+	for (i = 0; i < r->nctlogs; i++) {
 		EVP_PKEY_free(r->ctlogs[i].key);
+		free(r->ctlogs[i].base_url);
+		free(r->ctlogs[i].origin);
+	}
 	r->nctlogs = 0;
 	memset(&err, 0, sizeof(err));
 	expect(signp_fulcio_verify_sct(leaf, chain, r, clr(&err)), SIGN_EVERIFY, &err, "SCT: the trusted root has no CT log");
