@@ -320,11 +320,446 @@ static void test_refused(void **state)
 	refused_parse("bundle-negative-log-index_fail", "log entry: logIndex -1 is negative");
 }
 
+
+/* ---- entries forged here ---- */
+
+/* The first tlog entry of case c, to modify. */
+static json_t *entry_json(const char *c)
+{
+	json_t *b = case_json(c, "bundle.sigstore.json"), *t = json_deep_copy(tlog_of(b));
+	json_decref(b);
+	assert_non_null(t);
+	return t;
+}
+
+static void parse_refused(json_t *t, const char *want)
+{
+	signp_rekor_entry *e = NULL;
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_rekor_entry_parse(&e, t, &err), SIGN_EFORMAT);
+	assert_null(e);
+	expect_msg(&err, want);
+	json_decref(t);
+}
+
+static void set_body(json_t *t, const char *body)
+{
+	sign_buf b = SIGN_BUF_INIT;
+	assert_int_equal(signp_b64_encode(&b, body, strlen(body)), SIGN_OK);
+	json_object_set_new(t, "canonicalizedBody", json_string(b.ptr));
+	sign_buf_dispose(&b);
+}
+
+static void test_parse_forged(void **state)
+{
+	json_t *t, *h;
+	size_t i;
+	(void)state;
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "logIndex", json_string("12a"));
+	parse_refused(t, "log entry: logIndex is not a decimal int64");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "logIndex", json_string("99999999999999999999"));
+	parse_refused(t, "log entry: logIndex is not a decimal int64");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "logIndex", json_integer(-5));
+	parse_refused(t, "log entry: logIndex -5 is negative");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "integratedTime", json_true());
+	parse_refused(t, "log entry: integratedTime is not a number");
+	t = entry_json("happy-path-v0.3");
+	json_object_del(t, "logId");
+	parse_refused(t, "log entry: logId.keyId is missing");
+	t = entry_json("happy-path-v0.3");
+	json_object_del(t, "kindVersion");
+	parse_refused(t, "log entry: no kindVersion.kind and .version");
+	/* the body's kind and the kindVersion must agree */
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(json_object_get(t, "kindVersion"), "kind", json_string("dsse"));
+	parse_refused(t, "log entry: its body is a hashedrekord 0.0.1, its kindVersion says dsse 0.0.1");
+	/* two kinds in one body: which one a verifier read would be a choice */
+	t = entry_json("happy-path-v0.3");
+	set_body(t, "{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\",\"kind\":\"dsse\",\"spec\":{}}");
+	parse_refused(t, "log entry: its body is not JSON");
+	t = entry_json("happy-path-v0.3");
+	set_body(t, "{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\"}");
+	parse_refused(t, "log entry: its body has no kind, apiVersion and spec");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "canonicalizedBody", json_string("not base64!"));
+	parse_refused(t, "log entry: canonicalizedBody is not base64");
+	/* proofs: bounded, hashes of 32 bytes, a checkpoint */
+	t = entry_json("happy-path-v0.3");
+	h = json_object_get(json_object_get(t, "inclusionProof"), "hashes");
+	for (i = json_array_size(h); i <= SIGNP_MERKLE_MAX_PROOF; i++)
+		json_array_append(h, json_array_get(h, 0));
+	parse_refused(t, "log entry: inclusionProof has 65 hashes, more than 64");
+	t = entry_json("happy-path-v0.3");
+	h = json_object_get(json_object_get(t, "inclusionProof"), "hashes");
+	json_array_set_new(h, 1, json_string("AAAA"));
+	parse_refused(t, "log entry: inclusionProof hash 1 is not 32 bytes");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(json_object_get(t, "inclusionProof"), "rootHash", json_string("AAAA"));
+	parse_refused(t, "log entry: inclusionProof.rootHash is not 32 bytes");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(json_object_get(t, "inclusionProof"), "treeSize", json_string("-1"));
+	parse_refused(t, "log entry: inclusionProof.treeSize -1 is negative");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(json_object_get(json_object_get(t, "inclusionProof"), "checkpoint"), "envelope",
+		json_string(""));
+	parse_refused(t, "log entry: inclusionProof has no checkpoint");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(json_object_get(t, "inclusionPromise"), "signedEntryTimestamp", json_integer(1));
+	parse_refused(t, "log entry: inclusionPromise.signedEntryTimestamp is not a base64 string");
+	/* a JSON integer is read as protojson reads it */
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "logIndex", json_integer(79571823));
+	{
+		signp_rekor_entry *e = NULL;
+		assert_int_equal(signp_rekor_entry_parse(&e, t, NULL), SIGN_OK);
+		assert_int_equal(signp_rekor_entry_index(e), 79571823);
+		assert_string_equal(signp_rekor_entry_kind(e), "hashedrekord");
+		signp_rekor_entry_free(e);
+	}
+	json_decref(t);
+}
+
+/* Verify a modified entry of case c against c's root. */
+static int verify_json(json_t *t, const char *c, unsigned need, signp_trusted_root *root, int64_t *time,
+	sign_error *err)
+{
+	signp_rekor_entry *e = NULL;
+	signp_trusted_root *own = root == NULL ? root_of(c) : NULL;
+	int r;
+	memset(err, 0, sizeof(*err));
+	if (signp_rekor_entry_parse(&e, t, err) != SIGN_OK)
+		fail_msg("%s: %s", c, err->message);
+	r = signp_rekor_verify(e, root != NULL ? root : own, need, NOW, time, err);
+	signp_rekor_entry_free(e);
+	if (own != NULL)
+		root_free(own);
+	json_decref(t);
+	return r;
+}
+
+static void verify_refused(json_t *t, const char *c, unsigned need, signp_trusted_root *root, const char *want)
+{
+	sign_error err;
+	int64_t time = 0;
+	if (verify_json(t, c, need, root, &time, &err) != SIGN_EVERIFY)
+		fail_msg("%s: not refused (\"%s\" wanted)", c, want);
+	assert_int_equal(time, -1);
+	expect_msg(&err, want);
+}
+
+static void test_verify_forged(void **state)
+{
+	json_t *t, *other;
+	signp_trusted_root *root;
+	sign_error err;
+	int64_t time;
+	(void)state;
+	/* another entry's body under this entry's SET */
+	t = entry_json("happy-path-v0.3");
+	other = entry_json("happy-path-v0.2");
+	json_object_set(t, "canonicalizedBody", json_object_get(other, "canonicalizedBody"));
+	json_decref(other);
+	verify_refused(t, "happy-path-v0.3", 0, NULL, "log entry 79571823: its signed entry timestamp does not verify");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "integratedTime", json_string("1710869187"));
+	verify_refused(t, "happy-path-v0.3", 0, NULL, "its signed entry timestamp does not verify");
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(t, "logIndex", json_string("79571824"));
+	verify_refused(t, "happy-path-v0.3", 0, NULL, "log entry 79571824: its signed entry timestamp does not verify");
+	/* without the SET: the proof alone, and no time vouched for */
+	t = entry_json("happy-path-v0.3");
+	json_object_del(t, "inclusionPromise");
+	time = 0;
+	assert_int_equal(verify_json(t, "happy-path-v0.3", SIGNP_REKOR_NEED_PROOF, NULL, &time, &err), SIGN_OK);
+	assert_int_equal(time, -1);
+	t = entry_json("happy-path-v0.3");
+	json_object_del(t, "inclusionPromise");
+	verify_refused(t, "happy-path-v0.3", SIGNP_REKOR_NEED_PROMISE, NULL, "it has no signed entry timestamp");
+	t = entry_json("happy-path-v0.3");
+	json_object_del(t, "inclusionProof");
+	verify_refused(t, "happy-path-v0.3", SIGNP_REKOR_NEED_PROOF, NULL, "log entry 79571823: it has no inclusion proof");
+	t = entry_json("happy-path-v0.3");
+	json_object_del(t, "inclusionProof");
+	time = 0;
+	assert_int_equal(verify_json(t, "happy-path-v0.3", SIGNP_REKOR_NEED_PROMISE, NULL, &time, &err), SIGN_OK);
+	assert_int_equal(time, 1710869186);
+	t = entry_json("happy-path-v0.3");
+	json_object_del(t, "inclusionPromise");
+	json_object_del(t, "inclusionProof");
+	verify_refused(t, "happy-path-v0.3", 0, NULL, "it has neither an inclusion proof nor a signed entry timestamp");
+	/* the proof of another leaf of the same tree */
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(json_object_get(t, "inclusionProof"), "logIndex", json_string("75408391"));
+	verify_refused(t, "happy-path-v0.3", 0, NULL, "log entry 79571823: inclusion proof:");
+	/* the checkpoint of another tree than the proof's */
+	t = entry_json("happy-path-v0.3");
+	json_object_set_new(json_object_get(t, "inclusionProof"), "treeSize", json_string("75408394"));
+	verify_refused(t, "happy-path-v0.3", 0, NULL, "is not of the inclusion proof's tree (size 75408394)");
+	/* a Rekor v2 proof must be of the entry's own index */
+	t = entry_json("rekor2-happy-path");
+	json_object_set_new(json_object_get(t, "inclusionProof"), "logIndex", json_string("734"));
+	verify_refused(t, "rekor2-happy-path", 0, NULL, "log entry 735: its inclusion proof is for index 734");
+	/* the log: another, or not valid then */
+	root = root_of("happy-path-v0.3");
+	root->tlogs[0].id[0] ^= 1;
+	verify_refused(entry_json("happy-path-v0.3"), "happy-path-v0.3", 0, root,
+		"its log c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d is not a transparency log of the trusted root");
+	root->tlogs[0].id[0] ^= 1;
+	root->tlogs[0].start = 1710869187;
+	verify_refused(entry_json("happy-path-v0.3"), "happy-path-v0.3", 0, root, "was not a trusted log at its integrated time");
+	root->tlogs[0].start = 0;
+	root->tlogs[0].end = 1710869185;
+	verify_refused(entry_json("happy-path-v0.3"), "happy-path-v0.3", 0, root, "was not a trusted log at its integrated time");
+	root->tlogs[0].end = 1710869186; /* both ends inclusive */
+	assert_int_equal(verify_json(entry_json("happy-path-v0.3"), "happy-path-v0.3", 0, root, &time, &err), SIGN_OK);
+	root_free(root);
+	/* Rekor v2: the origin from baseUrl when the root gives none, and
+	 * none at all refused */
+	root = root_of("rekor2-happy-path");
+	free(root->tlogs[1].origin);
+	root->tlogs[1].origin = NULL;
+	assert_int_equal(verify_json(entry_json("rekor2-happy-path"), "rekor2-happy-path", 0, root, &time, &err), SIGN_OK);
+	free(root->tlogs[1].base_url);
+	root->tlogs[1].base_url = signp_strdup("https://log2025-alpha1.rekor.sigstage.dev:443/api");
+	assert_int_equal(verify_json(entry_json("rekor2-happy-path"), "rekor2-happy-path", 0, root, &time, &err), SIGN_OK);
+	free(root->tlogs[1].base_url);
+	root->tlogs[1].base_url = NULL;
+	verify_refused(entry_json("rekor2-happy-path"), "rekor2-happy-path", 0, root,
+		"the trusted root gives its Rekor v2 log no origin (baseUrl)");
+	root->tlogs[1].origin = signp_strdup("log2025-beta.rekor.sigstage.dev");
+	verify_refused(entry_json("rekor2-happy-path"), "rekor2-happy-path", 0, root,
+		"checkpoint: its origin log2025-alpha1.rekor.sigstage.dev is not the log's, log2025-beta.rekor.sigstage.dev");
+	root_free(root);
+}
+
+/* cosign's bundle annotation, made from a bundle's entry */
+static char *cosign_of(const char *c, const char *logindex_json)
+{
+	json_t *t = entry_json(c), *doc;
+	sign_buf id = SIGN_BUF_INIT;
+	char hex[129], *s, *p;
+	b64_into(&id, json_string_value(json_object_get(json_object_get(t, "logId"), "keyId")));
+	signp_hex(hex, (const unsigned char *)id.ptr, id.size);
+	doc = json_pack("{s:O,s:{s:O,s:I,s:I,s:s}}", "SignedEntryTimestamp",
+		json_object_get(json_object_get(t, "inclusionPromise"), "signedEntryTimestamp"), "Payload",
+		"body", json_object_get(t, "canonicalizedBody"), "integratedTime",
+		(json_int_t)strtoll(json_string_value(json_object_get(t, "integratedTime")), NULL, 10), "logIndex",
+		(json_int_t)424242, "logID", hex);
+	assert_non_null(doc);
+	s = json_dumps(doc, JSON_COMPACT);
+	/* the index as given (a forgery may make it a string) */
+	p = strstr(s, "424242");
+	assert_non_null(p);
+	{
+		sign_buf out = SIGN_BUF_INIT;
+		char want[32];
+		snprintf(want, sizeof(want), "%s", json_string_value(json_object_get(t, "logIndex")));
+		signp_buf_put(&out, s, (size_t)(p - s));
+		signp_buf_puts(&out, logindex_json != NULL ? logindex_json : want);
+		signp_buf_puts(&out, p + 6);
+		free(s);
+		s = signp_buf_detach(&out, NULL);
+	}
+	json_decref(t);
+	json_decref(doc);
+	sign_buf_dispose(&id);
+	return s;
+}
+
+static void cosign_refused(const char *text, const char *want)
+{
+	signp_rekor_entry *e = NULL;
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_rekor_entry_from_cosign(&e, text, strlen(text), &err), SIGN_EFORMAT);
+	assert_null(e);
+	expect_msg(&err, want);
+}
+
+static void test_cosign_annotation(void **state)
+{
+	static const char rekord[] = "{\"SignedEntryTimestamp\":\"AAAA\",\"Payload\":{\"body\":"
+		"\"eyJhcGlWZXJzaW9uIjoiMC4wLjEiLCJraW5kIjoicmVrb3JkIiwic3BlYyI6e319\",\"integratedTime\":1,"
+		"\"logIndex\":7,\"logID\":\"c0d2\"}}";
+	signp_rekor_entry *e = NULL;
+	signp_trusted_root *root = root_of("happy-path-v0.3");
+	sign_error err;
+	int64_t time = 0;
+	char *s;
+	fix f;
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	s = cosign_of("happy-path-v0.3", NULL);
+	assert_int_equal(signp_rekor_entry_from_cosign(&e, s, strlen(s), &err), SIGN_OK);
+	assert_int_equal(signp_rekor_verify(e, root, SIGNP_REKOR_NEED_PROMISE, NOW, &time, &err), SIGN_OK);
+	assert_int_equal(time, 1710869186);
+	assert_int_equal(signp_rekor_entry_index(e), 79571823);
+	fix_open(&f, "happy-path-v0.3");
+	assert_int_equal(signp_rekor_body_check(e, &f.c, &err), SIGN_OK);
+	fix_close(&f);
+	/* no proof in an annotation */
+	assert_int_equal(signp_rekor_verify(e, root, SIGNP_REKOR_NEED_PROOF, NOW, &time, &err), SIGN_EVERIFY);
+	expect_msg(&err, "it has no inclusion proof");
+	signp_rekor_entry_free(e);
+	free(s);
+	/* another index under the same SET */
+	s = cosign_of("happy-path-v0.3", "79571822");
+	assert_int_equal(signp_rekor_entry_from_cosign(&e, s, strlen(s), &err), SIGN_OK);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_rekor_verify(e, root, SIGNP_REKOR_NEED_PROMISE, NOW, &time, &err), SIGN_EVERIFY);
+	expect_msg(&err, "log entry 79571822: its signed entry timestamp does not verify");
+	signp_rekor_entry_free(e);
+	free(s);
+	s = cosign_of("happy-path-v0.3", "\"79571823\"");
+	cosign_refused(s, "cosign bundle annotation: logIndex and integratedTime must be integers");
+	free(s);
+	s = cosign_of("happy-path-v0.3", "-1");
+	cosign_refused(s, "log entry: logIndex -1 is negative");
+	free(s);
+	s = cosign_of("happy-path-v0.3", "1,\"logIndex\":2");
+	cosign_refused(s, "cosign bundle annotation: not JSON");
+	free(s);
+	cosign_refused("{\"SignedEntryTimestamp\":\"AAAA\"}", "cosign bundle annotation: no Payload object");
+	cosign_refused("{\"SignedEntryTimestamp\":\"AAAA\",\"Payload\":{\"body\":\"e30=\",\"integratedTime\":1,"
+		"\"logIndex\":1,\"logID\":\"c0d23z\"}}", "cosign bundle annotation: logID is not hex");
+	cosign_refused("{\"SignedEntryTimestamp\":\"AAAA\",\"Payload\":{\"body\":\"e30=\",\"integratedTime\":1,"
+		"\"logIndex\":1,\"logID\":\"c0d2\"}}", "log entry: its body has no kind, apiVersion and spec");
+	/* a kind sign does not read is read, and refused when compared */
+	assert_int_equal(signp_rekor_entry_from_cosign(&e, rekord, strlen(rekord), &err), SIGN_OK);
+	assert_string_equal(signp_rekor_entry_kind(e), "rekord");
+	fix_open(&f, "happy-path-v0.3");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_rekor_body_check(e, &f.c, &err), SIGN_EVERIFY);
+	expect_msg(&err, "log entry 7: its kind rekord 0.0.1 is not one sign reads");
+	fix_close(&f);
+	signp_rekor_entry_free(e);
+	root_free(root);
+}
+
+/* ---- claims that are not what the body records ---- */
+
+static void body_refused(fix *f, int code, const char *want)
+{
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_rekor_body_check(f->e, &f->c, &err), code);
+	expect_msg(&err, want);
+}
+
+static void test_body_forged(void **state)
+{
+	fix f, g;
+	EVP_PKEY *k;
+	(void)state;
+	fix_open(&f, "happy-path-v0.3");
+	f.sig.ptr[10] ^= 1;
+	body_refused(&f, SIGN_EVERIFY, "log entry 79571823: its hashedrekord records another signature");
+	f.sig.ptr[10] ^= 1;
+	f.digest.ptr[0] ^= 1;
+	body_refused(&f, SIGN_EVERIFY, "its hashedrekord records the digest of another artifact");
+	f.digest.ptr[0] ^= 1;
+	f.c.digest_alg = "sha512";
+	body_refused(&f, SIGN_EVERIFY, "its hashedrekord records a sha256 digest, the signature's is sha512");
+	f.c.digest_alg = "sha256";
+	fix_open(&g, "happy-path-v0.2");
+	f.c.cert = g.cert;
+	body_refused(&f, SIGN_EVERIFY, "its hashedrekord records another certificate");
+	/* the certificate's key is not the certificate */
+	f.c.cert = NULL;
+	f.c.key = X509_get0_pubkey(f.cert);
+	body_refused(&f, SIGN_EVERIFY, "its hashedrekord records another public key");
+	f.c.key = NULL;
+	body_refused(&f, SIGN_EINVAL, "no certificate or key to compare its body with");
+	f.c.cert = f.cert;
+	f.c.sig = NULL;
+	body_refused(&f, SIGN_EINVAL, "no signature and digest to compare its body with");
+	fix_close(&g);
+	/* a DSSE claim against a message signature's entry, and the reverse */
+	fix_open(&g, "happy-path-intoto-in-dsse-v3");
+	f.c.dsse = g.dsse;
+	body_refused(&f, SIGN_EVERIFY, "it is a hashedrekord 0.0.1 entry, of a message signature, not of a DSSE envelope");
+	f.c.dsse = NULL;
+	g.c.dsse = NULL;
+	g.c.sig = f.sig.ptr;
+	g.c.siglen = f.sig.size;
+	g.c.digest_alg = "sha256";
+	g.c.digest = (const unsigned char *)f.digest.ptr;
+	g.c.digestlen = f.digest.size;
+	body_refused(&g, SIGN_EVERIFY, "it is a dsse entry, of a DSSE envelope, not of a message signature");
+	g.c.dsse = g.dsse;
+	g.c.sig = NULL;
+	/* dsse 0.0.1: another signature, another signer */
+	g.dsse->sigs[0].sig.ptr[8] ^= 1;
+	body_refused(&g, SIGN_EVERIFY, "its dsse entry records a signature the envelope does not carry");
+	g.dsse->sigs[0].sig.ptr[8] ^= 1;
+	g.c.cert = f.cert;
+	body_refused(&g, SIGN_EVERIFY, "its dsse entry records no signature by the signing certificate");
+	g.c.cert = g.cert;
+	g.dsse->nsigs = 2;
+	sign_buf_dispose(&g.dsse->sigs[1].sig);
+	signp_buf_put(&g.dsse->sigs[1].sig, "x", 1);
+	body_refused(&g, SIGN_EVERIFY, "its dsse entry records 1 signatures, the envelope has 2");
+	sign_buf_dispose(&g.dsse->sigs[1].sig);
+	g.dsse->nsigs = 1;
+	g.dsse->payload.ptr[3] ^= 1;
+	body_refused(&g, SIGN_EVERIFY, "its dsse entry records the hash of another payload than the envelope's");
+	g.dsse->payload.ptr[3] ^= 1;
+	assert_int_equal(signp_rekor_body_check(g.e, &g.c, NULL), SIGN_OK);
+	fix_close(&g);
+	fix_close(&f);
+	/* intoto 0.0.2 keeps the envelope's type and payload */
+	fix_open(&g, "intoto-with-custom-trust-root");
+	free(g.dsse->payload_type);
+	g.dsse->payload_type = signp_strdup("text/plain");
+	body_refused(&g, SIGN_EVERIFY, "its intoto entry records payload type application/vnd.in-toto+json, the envelope's is text/plain");
+	fix_close(&g);
+	/* Rekor v2 hashedrekord, over a message and over a DSSE PAE */
+	fix_open(&g, "rekor2-happy-path");
+	g.digest.ptr[5] ^= 1;
+	body_refused(&g, SIGN_EVERIFY, "log entry 735: its hashedrekord records the digest of another artifact");
+	g.digest.ptr[5] ^= 1;
+	g.sig.ptr[12] ^= 1;
+	body_refused(&g, SIGN_EVERIFY, "its hashedrekord records another signature");
+	g.sig.ptr[12] ^= 1;
+	g.c.digest_alg = "sha384";
+	body_refused(&g, SIGN_EVERIFY, "its hashedrekord records a SHA2_256 digest, the signature's is sha384");
+	g.c.digest_alg = "sha256";
+	fix_open(&f, "happy-path-v0.3");
+	g.c.cert = f.cert;
+	body_refused(&g, SIGN_EVERIFY, "its hashedrekord records another certificate");
+	fix_close(&f);
+	fix_close(&g);
+	fix_open(&g, "rekor2-dsse-happy-path");
+	g.dsse->sigs[0].sig.ptr[9] ^= 1;
+	body_refused(&g, SIGN_EVERIFY, "its hashedrekord records another signature");
+	g.dsse->sigs[0].sig.ptr[9] ^= 1;
+	g.dsse->payload.ptr[0] ^= 1;
+	body_refused(&g, SIGN_EVERIFY, "its hashedrekord records the digest of another envelope");
+	fix_close(&g);
+	/* a managed key: the very key, not another */
+	fix_open(&g, "managed-key-happy-path");
+	k = EVP_EC_gen("P-256");
+	assert_non_null(k);
+	g.c.key = k;
+	body_refused(&g, SIGN_EVERIFY, "its hashedrekord records another public key");
+	EVP_PKEY_free(k);
+	fix_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_parse_forged),
+		cmocka_unit_test(test_verify_forged),
+		cmocka_unit_test(test_cosign_annotation),
+		cmocka_unit_test(test_body_forged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
