@@ -751,6 +751,177 @@ static void test_body_forged(void **state)
 	fix_close(&g);
 }
 
+/* ---- checkpoints made and forged here ---- */
+
+#define ROOT_B64 "rs1YPY0ydAV0lxgfrq5pE4oRpUJwo3syeps5+eGUTDI="
+
+/* "— name b64(hint || sig over text)\n" appended to out. */
+static void sign_line(sign_buf *out, EVP_PKEY *k, const char *name, uint32_t hint, const char *text)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char blob[4 + 512];
+	size_t siglen = sizeof(blob) - 4;
+	blob[0] = (unsigned char)(hint >> 24);
+	blob[1] = (unsigned char)(hint >> 16);
+	blob[2] = (unsigned char)(hint >> 8);
+	blob[3] = (unsigned char)hint;
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_PKEY_is_a(k, "ED25519") ? NULL : EVP_sha256(), NULL, k), 1);
+	assert_int_equal(EVP_DigestSign(ctx, blob + 4, &siglen, (const unsigned char *)text, strlen(text)), 1);
+	EVP_MD_CTX_free(ctx);
+	signp_buf_printf(out, "\xe2\x80\x94 %s ", name);
+	signp_b64_encode(out, blob, 4 + siglen);
+	signp_buf_putc(out, '\n');
+}
+
+static uint32_t hint_of(const unsigned char *d)
+{
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+}
+
+/* The note key hint of an Ed25519 key named name. */
+static uint32_t ed_hint(EVP_PKEY *k, const char *name)
+{
+	sign_buf in = SIGN_BUF_INIT;
+	unsigned char raw[32], md[32];
+	size_t rawlen = sizeof(raw);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(k, raw, &rawlen), 1);
+	signp_buf_puts(&in, name);
+	signp_buf_put(&in, "\n\x01", 2);
+	signp_buf_put(&in, raw, rawlen);
+	signp_sha256(md, in.ptr, in.size);
+	sign_buf_dispose(&in);
+	return hint_of(md);
+}
+
+static uint32_t spki_hint(EVP_PKEY *k)
+{
+	unsigned char *der = NULL, md[32];
+	int n = i2d_PUBKEY(k, &der);
+	assert_true(n > 0);
+	signp_sha256(md, der, (size_t)n);
+	OPENSSL_free(der);
+	return hint_of(md);
+}
+
+static int cp_verify(const char *text, EVP_PKEY *k, const char *origin, int v1, sign_error *err)
+{
+	signp_checkpoint cp;
+	int r;
+	memset(err, 0, sizeof(*err));
+	r = signp_checkpoint_parse(&cp, text, strlen(text), err);
+	if (r == SIGN_OK)
+		r = signp_checkpoint_verify(&cp, k, origin, v1, err);
+	signp_checkpoint_dispose(&cp);
+	return r;
+}
+
+static void cp_refused(const char *text, EVP_PKEY *k, const char *origin, int v1, int code, const char *want)
+{
+	sign_error err;
+	if (cp_verify(text, k, origin, v1, &err) != code)
+		fail_msg("checkpoint not refused with %d (%s): %s", code, want, err.message);
+	expect_msg(&err, want);
+}
+
+static void test_checkpoint(void **state)
+{
+	static const char body[] = "log.example\n5\n" ROOT_B64 "\nExt: one\n";
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), *ed2 = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+		 *ec = EVP_EC_gen("P-256");
+	sign_buf n = SIGN_BUF_INIT, t = SIGN_BUF_INIT;
+	signp_checkpoint cp;
+	sign_error err;
+	size_t i;
+	(void)state;
+	assert_non_null(ed);
+	assert_non_null(ed2);
+	assert_non_null(ec);
+	/* Rekor v2 style: the log's Ed25519 line among a witness's and another key's */
+	signp_buf_printf(&n, "%s\n", body);
+	sign_line(&n, ed2, "witness.example", ed_hint(ed2, "witness.example"), body);
+	sign_line(&n, ed2, "log.example", ed_hint(ed2, "log.example"), body);
+	sign_line(&n, ed, "log.example", ed_hint(ed, "log.example"), body);
+	assert_int_equal(cp_verify(n.ptr, ed, "log.example", 0, &err), SIGN_OK);
+	assert_int_equal(signp_checkpoint_parse(&cp, n.ptr, n.size, &err), SIGN_OK);
+	assert_string_equal(cp.origin, "log.example");
+	assert_int_equal(cp.size, 5);
+	assert_int_equal(cp.nsigs, 3);
+	assert_int_equal(cp.textlen, strlen(body));
+	signp_checkpoint_dispose(&cp);
+	/* the log's key named otherwise, or another log */
+	cp_refused(n.ptr, ed, "other.example", 0, SIGN_EVERIFY, "checkpoint: its origin log.example is not the log's, other.example");
+	cp_refused(n.ptr, ec, "log.example", 0, SIGN_EVERIFY, "checkpoint: no signature by the log's key (key hint ");
+	cp_refused(n.ptr, ed, NULL, 0, SIGN_EVERIFY, "checkpoint: the log has no origin to check it against");
+	/* its signature over another text */
+	signp_buf_clear(&n);
+	signp_buf_printf(&n, "log.example\n6\n" ROOT_B64 "\nExt: one\n\n");
+	sign_line(&n, ed, "log.example", ed_hint(ed, "log.example"), body);
+	cp_refused(n.ptr, ed, "log.example", 0, SIGN_EVERIFY,
+		"checkpoint: the signature of log.example (key hint ");
+	/* the log's hint under a witness's name is not the log's line */
+	signp_buf_clear(&n);
+	signp_buf_printf(&n, "%s\n", body);
+	sign_line(&n, ed, "witness.example", ed_hint(ed, "log.example"), body);
+	cp_refused(n.ptr, ed, "log.example", 0, SIGN_EVERIFY, "no signature by the log's key");
+	/* Rekor v1 style: ECDSA, key hint of the SPKI, any name */
+	signp_buf_clear(&n);
+	signp_buf_printf(&n, "%s\n", body);
+	sign_line(&n, ec, "rekor.example", spki_hint(ec), body);
+	assert_int_equal(cp_verify(n.ptr, ec, NULL, 1, &err), SIGN_OK);
+	/* and ECDSA in Rekor v2: the same hint, the origin's name */
+	cp_refused(n.ptr, ec, "log.example", 0, SIGN_EVERIFY, "no signature by the log's key");
+	signp_buf_clear(&n);
+	signp_buf_printf(&n, "%s\n", body);
+	sign_line(&n, ec, "log.example", spki_hint(ec), body);
+	assert_int_equal(cp_verify(n.ptr, ec, "log.example", 0, &err), SIGN_OK);
+	/* the text's shape */
+	cp_refused("log.example\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAAA=", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: does not end with a newline");
+	cp_refused("log.example\n5\n" ROOT_B64 "\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: no blank line before its signatures");
+	cp_refused("log.\x01xample\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: byte 0x01 at offset 4 is not printable ASCII");
+	cp_refused("log.\xc3\xa9xample\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"is not printable ASCII");
+	cp_refused("log.example\n5\n" ROOT_B64 "\n\n- a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: signature line 1 does not begin with an em dash and a space");
+	cp_refused("log.example\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a+b AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: signature line 1 has no valid signer name");
+	cp_refused("log.example\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: signature line 1 has no valid signer name");
+	cp_refused("log.example\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAA==\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: signature line 1: not the base64 of a key hint and a signature");
+	cp_refused("log.example\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAAA=\n\xe2\x80\x94 b AA AA\n", ec, NULL, 1,
+		SIGN_EFORMAT, "checkpoint: signature line 2: not the base64");
+	cp_refused("\n5\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: empty origin line");
+	cp_refused("log.example\n+5\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: tree size is not a decimal number");
+	cp_refused("log.example\n18446744073709551616\n" ROOT_B64 "\n\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1,
+		SIGN_EFORMAT, "checkpoint: tree size is not a decimal number");
+	cp_refused("log.example\n5\nAAAA\n\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: root hash is not the base64 of 32 bytes");
+	cp_refused("log.example\n5\n\n\xe2\x80\x94 a AAAAAAA=\n", ec, NULL, 1, SIGN_EFORMAT,
+		"checkpoint: no root hash line");
+	/* the most signature lines, and the most bytes */
+	signp_buf_clear(&t);
+	signp_buf_printf(&t, "%s\n", body);
+	for (i = 0; i <= SIGNP_CHECKPOINT_MAX_SIGS; i++)
+		signp_buf_puts(&t, "\xe2\x80\x94 w AAAAAAA=\n");
+	cp_refused(t.ptr, ec, NULL, 1, SIGN_EFORMAT, "checkpoint: more than 100 signature lines");
+	signp_buf_clear(&t);
+	signp_buf_printf(&t, "%s", body);
+	while (t.size <= SIGNP_CHECKPOINT_MAX_LEN)
+		signp_buf_puts(&t, "Ext: padding padding padding\n");
+	signp_buf_puts(&t, "\n\xe2\x80\x94 w AAAAAAA=\n");
+	cp_refused(t.ptr, ec, NULL, 1, SIGN_EFORMAT, "bytes, more than 65536");
+	sign_buf_dispose(&n);
+	sign_buf_dispose(&t);
+	EVP_PKEY_free(ed);
+	EVP_PKEY_free(ed2);
+	EVP_PKEY_free(ec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_verify_forged),
 		cmocka_unit_test(test_cosign_annotation),
 		cmocka_unit_test(test_body_forged),
+		cmocka_unit_test(test_checkpoint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
