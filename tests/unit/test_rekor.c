@@ -751,6 +751,101 @@ static void test_body_forged(void **state)
 	fix_close(&g);
 }
 
+/* ---- Rekor v2 bodies no conformance case has: dsse 0.0.2, and
+ * hashedrekord 0.0.2 of a public key ---- */
+
+/* An entry whose body is doc (stolen), read through a cosign annotation. */
+static signp_rekor_entry *entry_of_body(json_t *doc)
+{
+	signp_rekor_entry *e = NULL;
+	sign_buf b = SIGN_BUF_INIT, a = SIGN_BUF_INIT;
+	char *body = json_dumps(doc, JSON_COMPACT);
+	assert_non_null(body);
+	assert_int_equal(signp_b64_encode(&b, body, strlen(body)), SIGN_OK);
+	signp_buf_printf(&a, "{\"SignedEntryTimestamp\":\"AAAA\",\"Payload\":{\"body\":\"%s\",\"integratedTime\":1,"
+		"\"logIndex\":9,\"logID\":\"c0d2\"}}", b.ptr);
+	assert_int_equal(signp_rekor_entry_from_cosign(&e, a.ptr, a.size, NULL), SIGN_OK);
+	free(body);
+	json_decref(doc);
+	sign_buf_dispose(&b);
+	sign_buf_dispose(&a);
+	return e;
+}
+
+static json_t *b64_json(const void *p, size_t n)
+{
+	sign_buf b = SIGN_BUF_INIT;
+	json_t *j;
+	assert_int_equal(signp_b64_encode(&b, p, n), SIGN_OK);
+	j = json_string(b.ptr);
+	sign_buf_dispose(&b);
+	return j;
+}
+
+static json_t *v2_sig(const void *sig, size_t siglen, X509 *cert, EVP_PKEY *key)
+{
+	unsigned char *der = NULL;
+	int n = cert != NULL ? i2d_X509(cert, &der) : i2d_PUBKEY(key, &der);
+	json_t *j;
+	assert_true(n > 0);
+	j = json_pack("{s:o,s:{s:s,s:{s:o}}}", "content", b64_json(sig, siglen), "verifier", "keyDetails",
+		"PKIX_ECDSA_P256_SHA_256", cert != NULL ? "x509Certificate" : "publicKey", "rawBytes",
+		b64_json(der, (size_t)n));
+	OPENSSL_free(der);
+	assert_non_null(j);
+	return j;
+}
+
+static void test_v2_bodies(void **state)
+{
+	unsigned char h[32];
+	signp_rekor_entry *e;
+	sign_error err;
+	fix f;
+	(void)state;
+	/* dsse 0.0.2 of a DSSE case's envelope and certificate */
+	fix_open(&f, "happy-path-intoto-in-dsse-v3");
+	signp_sha256(h, f.dsse->payload.ptr, f.dsse->payload.size);
+	e = entry_of_body(json_pack("{s:s,s:s,s:{s:{s:{s:s,s:o},s:[o]}}}", "apiVersion", "0.0.2", "kind", "dsse",
+		"spec", "dsseV002", "payloadHash", "algorithm", "SHA2_256", "digest", b64_json(h, 32), "signatures",
+		v2_sig(f.dsse->sigs[0].sig.ptr, f.dsse->sigs[0].sig.size, f.cert, NULL)));
+	memset(&err, 0, sizeof(err));
+	if (signp_rekor_body_check(e, &f.c, &err) != SIGN_OK)
+		fail_msg("dsse 0.0.2: %s", err.message);
+	f.dsse->payload.ptr[0] ^= 1;
+	body_refused(&(fix){ .e = e, .c = f.c }, SIGN_EVERIFY,
+		"log entry 9: its dsse entry records the hash of another payload than the envelope's");
+	f.dsse->payload.ptr[0] ^= 1;
+	f.dsse->sigs[0].sig.ptr[7] ^= 1;
+	body_refused(&(fix){ .e = e, .c = f.c }, SIGN_EVERIFY, "its dsse entry records a signature the envelope does not carry");
+	f.dsse->sigs[0].sig.ptr[7] ^= 1;
+	signp_rekor_entry_free(e);
+	/* SHA-384 is not the payload hash a dsse entry records */
+	e = entry_of_body(json_pack("{s:s,s:s,s:{s:{s:{s:s,s:o},s:[o]}}}", "apiVersion", "0.0.2", "kind", "dsse",
+		"spec", "dsseV002", "payloadHash", "algorithm", "SHA2_384", "digest", b64_json(h, 32), "signatures",
+		v2_sig(f.dsse->sigs[0].sig.ptr, f.dsse->sigs[0].sig.size, f.cert, NULL)));
+	body_refused(&(fix){ .e = e, .c = f.c }, SIGN_EVERIFY, "its dsse entry's payload hash is not SHA-256");
+	signp_rekor_entry_free(e);
+	fix_close(&f);
+	/* hashedrekord 0.0.2 of a managed key */
+	fix_open(&f, "managed-key-happy-path");
+	e = entry_of_body(json_pack("{s:s,s:s,s:{s:{s:{s:s,s:o},s:o}}}", "apiVersion", "0.0.2", "kind",
+		"hashedrekord", "spec", "hashedRekordV002", "data", "algorithm", "SHA2_256", "digest",
+		b64_json(f.digest.ptr, f.digest.size), "signature", v2_sig(f.sig.ptr, f.sig.size, NULL, f.key)));
+	memset(&err, 0, sizeof(err));
+	if (signp_rekor_body_check(e, &f.c, &err) != SIGN_OK)
+		fail_msg("hashedrekord 0.0.2: %s", err.message);
+	{
+		EVP_PKEY *k = EVP_EC_gen("P-256");
+		signp_rekor_claim c = f.c;
+		c.key = k;
+		body_refused(&(fix){ .e = e, .c = c }, SIGN_EVERIFY, "log entry 9: its hashedrekord records another public key");
+		EVP_PKEY_free(k);
+	}
+	signp_rekor_entry_free(e);
+	fix_close(&f);
+}
+
 /* ---- checkpoints made and forged here ---- */
 
 #define ROOT_B64 "rs1YPY0ydAV0lxgfrq5pE4oRpUJwo3syeps5+eGUTDI="
@@ -931,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(test_verify_forged),
 		cmocka_unit_test(test_cosign_annotation),
 		cmocka_unit_test(test_body_forged),
+		cmocka_unit_test(test_v2_bodies),
 		cmocka_unit_test(test_checkpoint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
