@@ -226,6 +226,21 @@ static int read_sigs(const signp_rekor_entry *e, const signp_rekor_claim *c, con
 	return SIGN_OK;
 }
 
+/* A hash output: Rekor v2's {"algorithm","digest": base64}, Rekor v1's
+ * {"algorithm","value": hex}.  -1 when absent or malformed. */
+static int read_hash(sign_buf *out, const json_t *h, int v2)
+{
+	const char *hex = json_string_value(json_object_get(h, "value"));
+	size_t n;
+	if (v2)
+		return b64_member(out, json_object_get(h, "digest"));
+	if (hex == NULL || (n = strlen(hex)) == 0 || n % 2 != 0 || n / 2 > EVP_MAX_MD_SIZE ||
+	    signp_buf_grow(out, n / 2) != SIGN_OK || signp_unhex((unsigned char *)out->ptr, n / 2, hex) != SIGN_OK)
+		return -1;
+	out->size = n / 2;
+	return 0;
+}
+
 static int need_dsse(const signp_rekor_entry *e, const signp_rekor_claim *c, sign_error *err)
 {
 	if (c->dsse == NULL)
@@ -259,17 +274,11 @@ static int check_dsse_like(const signp_rekor_entry *e, const signp_rekor_claim *
 		ph = json_object_get(spec, "payloadHash");
 		list = json_object_get(spec, "signatures");
 	}
-	if (e->v2 ? b64_member(&want, json_object_get(ph, "digest")) != 0
-		  : (json_string_value(json_object_get(ph, "value")) == NULL ||
-		     signp_buf_grow(&want, 64) != SIGN_OK ||
-		     strlen(json_string_value(json_object_get(ph, "value"))) != 64 ||
-		     signp_unhex((unsigned char *)want.ptr, 32, json_string_value(json_object_get(ph, "value"))) != SIGN_OK)) {
+	if (read_hash(&want, ph, e->v2) != 0) {
 		sign_buf_dispose(&want);
 		return signp_err(err, SIGN_EVERIFY, "log entry %" PRId64 ": its %s entry has no payload hash",
 			e->log_index, e->kind);
 	}
-	if (!e->v2)
-		want.size = 32;
 	r = payload_hash_check(e, c, json_string_value(json_object_get(ph, "algorithm")),
 		(const unsigned char *)want.ptr, want.size, err);
 	sign_buf_dispose(&want);
