@@ -165,12 +165,6 @@ static int read_proof(signp_rekor_entry *e, const json_t *p, sign_error *err)
 	return SIGN_OK;
 }
 
-static signp_rekor_entry *entry_new(void)
-{
-	signp_rekor_entry *e = calloc(1, sizeof(*e));
-	return e;
-}
-
 int signp_rekor_entry_parse(signp_rekor_entry **out, const json_t *t, sign_error *err)
 {
 	signp_rekor_entry *e;
@@ -182,7 +176,7 @@ int signp_rekor_entry_parse(signp_rekor_entry **out, const json_t *t, sign_error
 	*out = NULL;
 	if (!json_is_object(t))
 		return signp_err(err, SIGN_EFORMAT, "log entry: not an object");
-	if ((e = entry_new()) == NULL)
+	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return signp_err(err, SIGN_ENOMEM, "log entry: out of memory");
 	if ((r = get_int(&e->log_index, json_object_get(t, "logIndex"), "logIndex", err)) != SIGN_OK)
 		goto fail;
@@ -247,7 +241,7 @@ int signp_rekor_entry_from_cosign(signp_rekor_entry **out, const void *json, siz
 			SIGNP_REKOR_MAX_BODY * 2);
 	if ((doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
 		return signp_err(err, SIGN_EFORMAT, "cosign bundle annotation: not JSON: %s", je.text);
-	if ((e = entry_new()) == NULL) {
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		r = signp_err(err, SIGN_ENOMEM, "cosign bundle annotation: out of memory");
 		goto out;
 	}

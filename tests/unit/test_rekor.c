@@ -383,6 +383,9 @@ static void test_parse_forged(void **state)
 	set_body(t, "{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\",\"kind\":\"dsse\",\"spec\":{}}");
 	parse_refused(t, "log entry: its body is not JSON");
 	t = entry_json("happy-path-v0.3");
+	set_body(t, "{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\\u0000x\",\"spec\":{}}");
+	parse_refused(t, "log entry: its body is not JSON: \\u0000 is not allowed");
+	t = entry_json("happy-path-v0.3");
 	set_body(t, "{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\"}");
 	parse_refused(t, "log entry: its body has no kind, apiVersion and spec");
 	t = entry_json("happy-path-v0.3");
