@@ -33,13 +33,15 @@ void signp_rekor_entry_free(signp_rekor_entry *e);
 #define SIGNP_REKOR_NEED_PROMISE 2u   /* a signed entry timestamp */
 
 /* Is the entry in a log of r?  Its log is found by logId among r's tlogs
- * (valid at the entry's time); its inclusion proof, when present or
+ * (valid at the entry's integrated time; a Rekor v2 entry has none, and
+ * its log is found by logId alone); its inclusion proof, when present or
  * needed, is checked (RFC 9162 audit path to the root hash of a
  * checkpoint signed by that log's key); its signed entry timestamp, when
  * present or needed, is checked with that key.  An integrated time later
  * than now (+ a minute's skew) is refused.
- * *integrated_time gets the entry's integratedTime when a verified SET or
- * v1 entry vouches for it, else -1 (Rekor v2 entries carry none).
+ * *integrated_time gets the entry's integratedTime when a verified SET
+ * vouches for it, else -1 (an inclusion proof does not sign the time;
+ * Rekor v2 entries carry none).
  * SIGN_OK, SIGN_EFORMAT, or SIGN_EVERIFY saying why. */
 int signp_rekor_verify(const signp_rekor_entry *e, const signp_trusted_root *r, unsigned need,
 	int64_t now, int64_t *integrated_time, sign_error *err);
