@@ -32,6 +32,7 @@ int cmd_migrate(cli *c, int argc, char **argv);
 int cmd_signer(cli *c, int argc, char **argv);
 int cmd_revoke(cli *c, int argc, char **argv);
 int cmd_admission(cli *c, int argc, char **argv);
+int cmd_verify_blob(cli *c, int argc, char **argv);
 
 /* References: argv[first..argc), then the lines of --refs-from FROM
  * ("-": standard input; blank lines and "#" comments skipped), or NULL.

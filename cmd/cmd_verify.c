@@ -1,6 +1,8 @@
 /*
  * cmd_verify.c - sign verify [--root-key FILE]... [--root-ca FILE] [--key PUB]
  *                [--signer ROLE]... [--threshold N] [--offline] [--at TIME] REF...
+ *              sign verify --certificate-identity[-regexp] X
+ *                --certificate-oidc-issuer[-regexp] U [--trusted-root FILE] REF...
  */
 #include "cli.h"
 
@@ -16,7 +18,20 @@
 static const char usage[] =
 	"usage: sign verify [--root-key FILE]... [--root-ca FILE] [--key PUBKEY] [--offline]\n"
 	"                   [--signer ROLE]... [--threshold N] [--gun GUN]\n"
-	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] [--refs-from FILE|-] REF...\n";
+	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] [--refs-from FILE|-] REF...\n"
+	"       sign verify (--certificate-identity ID | --certificate-identity-regexp RE)\n"
+	"                   (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
+	"                   [--trusted-root FILE] [--attestation TYPE] [--gun GUN] REF...\n";
+
+/* Keyless options (issue 15): long options only. */
+enum {
+	OPT_CERT_IDENTITY = 1000,
+	OPT_CERT_IDENTITY_RE,
+	OPT_CERT_ISSUER,
+	OPT_CERT_ISSUER_RE,
+	OPT_TRUSTED_ROOT,
+	OPT_ATTESTATION,
+};
 
 /* --signer NAME: a role name as is (targets, targets/NAME), or a signer's
  * name as `sign signer add` takes it, for targets/NAME.  A new string. */
@@ -94,8 +109,10 @@ static void print_one(const cli *c, size_t i, const char *ref, const sign_verify
 			cli_json_str(stdout, pull);
 			printf(",\"size\":%llu,\"role\":\"%s\",\"signers\":[",
 				(unsigned long long)res->size, res->role);
-			for (size_t s = 0; s < res->nsigners; s++)
-				printf("%s\"%s\"", s ? "," : "", res->signers[s]);
+			for (size_t s = 0; s < res->nsigners; s++) {
+				printf("%s", s ? "," : "");
+				cli_json_str(stdout, res->signers[s]);
+			}
 			printf("],\"requests\":%ld,\"connections\":%ld}", res->requests, res->connections);
 		} else {
 			printf(",\"exit\":%d,\"error\":", code);
@@ -116,6 +133,62 @@ static void print_one(const cli *c, size_t i, const char *ref, const sign_verify
 	}
 }
 
+/* The keyless options' own rules: both halves of the identity, one of
+ * exact or regexp each, and none of the trust-data options. */
+static int keyless_args(const sign_sigstore_options *ko, const sign_verify_options *o, const char **roots,
+	const char **signers)
+{
+	if (ko->certificate_identity && ko->certificate_identity_regexp)
+		return cli_usage(usage, "give --certificate-identity or --certificate-identity-regexp, not both");
+	if (ko->certificate_oidc_issuer && ko->certificate_oidc_issuer_regexp)
+		return cli_usage(usage, "give --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both");
+	if ((!ko->certificate_identity && !ko->certificate_identity_regexp) ||
+	    (!ko->certificate_oidc_issuer && !ko->certificate_oidc_issuer_regexp))
+		return cli_usage(usage, "a keyless check needs --certificate-identity[-regexp] and "
+			"--certificate-oidc-issuer[-regexp]");
+	if (o->key || o->root_ca || o->offline || o->at || roots || signers)
+		return cli_usage(usage, "a keyless check reads no trust data: it takes no --key, --root-key, "
+			"--root-ca, --signer, --offline or --at");
+	return EXIT_OK;
+}
+
+/* Keyless: each reference in turn; with --attestation and -o json, the
+ * verified predicates too. */
+static int verify_keyless(cli *c, const cli_refs *refs, const sign_sigstore_options *ko)
+{
+	int worst = EXIT_OK;
+	if (c->json)
+		printf("{\"results\":[");
+	for (size_t i = 0; i < refs->n; i++) {
+		sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
+		sign_buf preds = SIGN_BUF_INIT;
+		sign_error err;
+		int rc, code;
+		memset(&err, 0, sizeof(err));
+		rc = sign_verify_sigstore(&res, ko->attestation ? &preds : NULL, c->ctx, refs->v[i], ko, &err);
+		code = cli_exit_code(rc);
+		if (code > worst)
+			worst = code;
+		if (c->json && rc == SIGN_OK && ko->attestation) {
+			/* the reference's object, with its predicates */
+			char pull[700];
+			printf("%s{\"reference\":", i > 0 ? "," : "");
+			cli_json_str(stdout, refs->v[i]);
+			snprintf(pull, sizeof(pull), "%s@%s", res.repository, res.digest);
+			printf(",\"verified\":true,\"digest\":\"%s\",\"pull\":", res.digest);
+			cli_json_str(stdout, pull);
+			printf(",\"attestations\":%s}", preds.ptr ? preds.ptr : "[]");
+		} else {
+			print_one(c, i, refs->v[i], &res, rc, &err);
+		}
+		sign_buf_dispose(&preds);
+		sign_verify_result_dispose(&res);
+	}
+	if (c->json)
+		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
+	return worst;
+}
+
 int cmd_verify(cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -128,10 +201,17 @@ int cmd_verify(cli *c, int argc, char **argv)
 		{ "signer", required_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "refs-from", required_argument, NULL, 'F' },
+		{ "certificate-identity", required_argument, NULL, OPT_CERT_IDENTITY },
+		{ "certificate-identity-regexp", required_argument, NULL, OPT_CERT_IDENTITY_RE },
+		{ "certificate-oidc-issuer", required_argument, NULL, OPT_CERT_ISSUER },
+		{ "certificate-oidc-issuer-regexp", required_argument, NULL, OPT_CERT_ISSUER_RE },
+		{ "trusted-root", required_argument, NULL, OPT_TRUSTED_ROOT },
+		{ "attestation", required_argument, NULL, OPT_ATTESTATION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_verify_options o = SIGN_VERIFY_OPTIONS_INIT;
+	sign_sigstore_options ko = SIGN_SIGSTORE_OPTIONS_INIT;
 	const char **roots = NULL, **signers = NULL;
 	size_t nroots = 0, nsigners = 0;
 	const char *from = NULL;
@@ -168,7 +248,13 @@ int cmd_verify(cli *c, int argc, char **argv)
 		case 'k': o.key = optarg; break;
 		case 'O': o.offline = 1; break;
 		case 'F': from = optarg; break;
-		case 'g': o.gun = optarg; break;
+		case 'g': o.gun = ko.gun = optarg; break;
+		case OPT_CERT_IDENTITY: ko.certificate_identity = optarg; break;
+		case OPT_CERT_IDENTITY_RE: ko.certificate_identity_regexp = optarg; break;
+		case OPT_CERT_ISSUER: ko.certificate_oidc_issuer = optarg; break;
+		case OPT_CERT_ISSUER_RE: ko.certificate_oidc_issuer_regexp = optarg; break;
+		case OPT_TRUSTED_ROOT: ko.trusted_root_path = optarg; break;
+		case OPT_ATTESTATION: ko.attestation = optarg; break;
 		case 'a':
 			if ((o.at = parse_at(optarg)) == 0) {
 				rc = cli_usage(usage, "--at wants +N with a unit (s, m, h, d) or "
@@ -188,6 +274,21 @@ int cmd_verify(cli *c, int argc, char **argv)
 	}
 	if (o.key && (o.root_ca || signers)) {
 		rc = cli_usage(usage, "--key checks the detached signature only: it takes no --root-ca or --signer");
+		goto out;
+	}
+	if (ko.certificate_identity || ko.certificate_identity_regexp || ko.certificate_oidc_issuer ||
+	    ko.certificate_oidc_issuer_regexp || ko.trusted_root_path) {
+		if ((rc = keyless_args(&ko, &o, roots, signers)) != EXIT_OK)
+			goto out;
+		if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,
+			     "verify needs at least one REF")) != EXIT_OK)
+			goto out;
+		rc = verify_keyless(c, &refs, &ko);
+		goto out;
+	}
+	if (ko.attestation) {
+		rc = cli_usage(usage, "--attestation wants --certificate-identity and --certificate-oidc-issuer "
+			"(keyless), or a repository's trust data");
 		goto out;
 	}
 	if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,

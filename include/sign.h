@@ -465,6 +465,89 @@ typedef struct sign_rotate_options {
 SIGN_EXTERN(int) sign_key_rotate(sign_buf *json_out, sign_ctx *ctx, const char *gun,
 	const char *role, const sign_rotate_options *opts, sign_error *err) SIGN_WARN_UNUSED;
 
+/* ---------------------------------------------------------------------- */
+/* Sigstore bundles (`sign verify-blob`)                                    */
+
+/* Verify a Sigstore bundle (media types v0.1, v0.2, v0.3; a message
+ * signature or a DSSE envelope) over an artifact, as the Sigstore client
+ * specification says: its log entries (inclusion proof and signed
+ * checkpoint, or signed entry timestamp) and RFC 3161 timestamps against
+ * the trusted root; keyless, the certificate's chain to a Fulcio CA at
+ * every verified time, its SCT and its identity; with a key, that key;
+ * the signature over the artifact (for DSSE: the envelope's signature,
+ * and the artifact a subject of its in-toto statement); every log entry's
+ * body recording that signature, key or certificate, and digest. */
+typedef struct sign_blob_options {
+	unsigned int version;
+	const char *bundle_path;            /* the bundle (JSON) */
+	const char *artifact;               /* a file's path, or "sha256:<hex>" when
+	                                     * no such file exists */
+	const char *key_path;               /* PEM public key; NULL: keyless */
+	const char *certificate_identity;   /* keyless: the SAN, exactly */
+	const char *certificate_identity_regexp; /* or a POSIX ERE (unanchored) */
+	const char *certificate_oidc_issuer;     /* the OIDC issuer, exactly */
+	const char *certificate_oidc_issuer_regexp;
+	const char *trusted_root_path;      /* a trusted_root.json file; or */
+	const char *trusted_root_json;      /* its text (sign_sigstore_trusted_root's);
+	                                     * both NULL: the embedded public-good root */
+	size_t trusted_root_len;
+	int64_t now;                        /* unix seconds; 0: the clock */
+} sign_blob_options;
+#define SIGN_BLOB_OPTIONS_VERSION 1
+#define SIGN_BLOB_OPTIONS_INIT { SIGN_BLOB_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+
+typedef struct sign_blob_result {
+	unsigned int version;       /* SIGN_BLOB_RESULT_VERSION */
+	char digest[136];           /* the artifact, "<alg>:<hex>" */
+	char predicate_type[256];   /* DSSE in-toto bundles; else "" */
+	char identity[1024];        /* keyless: the certificate's SAN; else "" */
+	char issuer[512];           /* keyless: its OIDC issuer; else "" */
+	int64_t signed_time;        /* earliest verified time; -1: none (a key, no log time) */
+	int64_t log_index;          /* first log entry's index; -1: none */
+} sign_blob_result;
+#define SIGN_BLOB_RESULT_VERSION 1
+#define SIGN_BLOB_RESULT_INIT { SIGN_BLOB_RESULT_VERSION, "", "", "", "", -1, -1 }
+
+/* SIGN_OK; SIGN_EVERIFY saying which check failed; SIGN_EFORMAT (a
+ * malformed bundle or trusted root), SIGN_EINVAL, SIGN_ENOTFOUND, SIGN_EIO.
+ * out may be NULL. */
+SIGN_EXTERN(int) sign_verify_blob(sign_blob_result *out, const sign_blob_options *opts,
+	sign_error *err) SIGN_WARN_UNUSED;
+
+/* Keyless images (`sign verify --certificate-identity ...`): cosign's
+ * keyless signatures in the sha256-<hex>.sig layout (certificate, chain,
+ * Rekor bundle and RFC 3161 timestamp annotations) and Sigstore bundles
+ * attached as OCI 1.1 referrers (cosign v3, with the tag schema
+ * fallback), each verified as sign_verify_blob verifies a bundle, over the
+ * image's manifest digest.  With attestation set, in-toto attestations of
+ * that predicate type instead: cosign's sha256-<hex>.att layout and
+ * referrers. */
+typedef struct sign_sigstore_options {
+	unsigned int version;
+	const char *certificate_identity;        /* the SAN, exactly */
+	const char *certificate_identity_regexp; /* or a POSIX ERE (unanchored) */
+	const char *certificate_oidc_issuer;
+	const char *certificate_oidc_issuer_regexp;
+	const char *trusted_root_path;  /* a trusted_root.json file; or */
+	const char *trusted_root_json;  /* its text (sign_sigstore_trusted_root's); both
+	                                 * NULL: the embedded Sigstore public-good root */
+	size_t trusted_root_len;
+	const char *attestation;        /* NULL: image signatures; else a predicate type
+	                                 * URI or one of cosign's names (slsaprovenance, vuln...) */
+	const char *gun;                /* for an oci: REF */
+	int64_t now;                    /* unix seconds; 0: the clock */
+} sign_sigstore_options;
+#define SIGN_SIGSTORE_OPTIONS_VERSION 1
+#define SIGN_SIGSTORE_OPTIONS_INIT { SIGN_SIGSTORE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0 }
+
+/* out as sign_verify's (role "keyless", signers: the identities that
+ * signed, "SAN (issuer)").  predicates_json (may be NULL): the verified
+ * attestations, a JSON array of {predicateType, predicate, identity,
+ * issuer, logIndex}.  SIGN_EVERIFY saying why none verified (each
+ * signature's reason, the first few). */
+SIGN_EXTERN(int) sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json,
+	sign_ctx *ctx, const char *ref, const sign_sigstore_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,9 +10,14 @@
 #include "key.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <string.h>
 
 #define ANN_CERTIFICATE   "dev.sigstore.cosign/certificate"
+#define ANN_CHAIN         "dev.sigstore.cosign/chain"
+#define ANN_BUNDLE        "dev.sigstore.cosign/bundle"
+#define ANN_TIMESTAMP     "dev.sigstore.cosign/rfc3161timestamp"
+#define MAX_KEYLESS_ANN   (256u << 10) /* a certificate chain, a Rekor bundle */
 #define SIGFILE_PREFIX    "\0sigstore-json\n"
 #define SIGFILE_PREFIX_LEN 15
 #define MAX_SIG_B64       16384   /* RSA-4096 is ~700 characters */
@@ -212,8 +217,13 @@ void signp_cosign_layers_free(signp_cosign_layer *l, size_t n)
 	size_t i;
 	if (l == NULL)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(l[i].sig_b64);
+		free(l[i].cert_pem);
+		free(l[i].chain_pem);
+		free(l[i].rekor_bundle);
+		free(l[i].timestamp);
+	}
 	free(l);
 }
 
@@ -270,9 +280,40 @@ static int is_simplesigning(const json_t *layer)
 	return mt != NULL && strcmp(mt, SIGN_MT_SIMPLESIGNING) == 0;
 }
 
+/* The keyless annotations of a layer, copied when present and bounded
+ * (an oversized one is left out: the layer then fails its check). */
+static int keyless_annotations(signp_cosign_layer *l, const json_t *ann)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} names[] = {
+		{ ANN_CERTIFICATE, offsetof(signp_cosign_layer, cert_pem) },
+		{ ANN_CHAIN, offsetof(signp_cosign_layer, chain_pem) },
+		{ ANN_BUNDLE, offsetof(signp_cosign_layer, rekor_bundle) },
+		{ ANN_TIMESTAMP, offsetof(signp_cosign_layer, timestamp) },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = ann_str(ann, names[i].name);
+		char **slot = (char **)((char *)l + names[i].off);
+		if (v == NULL || *v == '\0' || strlen(v) > MAX_KEYLESS_ANN)
+			continue;
+		if ((*slot = signp_strdup(v)) == NULL)
+			return SIGN_ENOMEM;
+	}
+	return SIGN_OK;
+}
+
 int signp_cosign_manifest_layers(signp_cosign_layer **out, size_t *n, const void *manifest,
 	size_t len, sign_error *err)
 {
+	return signp_cosign_manifest_layers_of(out, n, manifest, len, SIGN_MT_SIMPLESIGNING, err);
+}
+
+int signp_cosign_manifest_layers_of(signp_cosign_layer **out, size_t *n, const void *manifest,
+	size_t len, const char *media_type, sign_error *err)
+{
+	int simple = strcmp(media_type, SIGN_MT_SIMPLESIGNING) == 0;
 	json_t *root = NULL, *layers, *layer;
 	signp_cosign_layer *l = NULL;
 	size_t i, count = 0;
@@ -303,7 +344,8 @@ int signp_cosign_manifest_layers(signp_cosign_layer **out, size_t *n, const void
 		const char *d, *sig;
 		uint64_t sz;
 		json_t *ann;
-		if (!json_is_object(layer) || !is_simplesigning(layer))
+		if (!json_is_object(layer) || !json_is_string(json_object_get(layer, "mediaType")) ||
+		    strcmp(json_string_value(json_object_get(layer, "mediaType")), media_type) != 0)
 			continue;
 		if (layer_desc(layer, &d, &sz) != SIGN_OK || sz > SIGN_MAX_SIGBLOB)
 			continue;
@@ -311,13 +353,16 @@ int signp_cosign_manifest_layers(signp_cosign_layer **out, size_t *n, const void
 		if (ann != NULL && !json_is_object(ann))
 			continue;
 		sig = ann_str(ann, SIGN_ANN_SIGNATURE);
+		if (!simple && sig == NULL)
+			sig = ""; /* an attestation's signature is in its envelope */
 		if (sig == NULL || strlen(sig) > MAX_SIG_B64)
 			continue; /* nothing we could verify */
 		signp_strlcpy(l[count].digest, d, sizeof(l[count].digest));
 		l[count].size = sz;
 		l[count].has_cert = ann_str(ann, ANN_CERTIFICATE) != NULL;
 		l[count].sig_b64 = signp_strdup(sig);
-		if (l[count].sig_b64 == NULL) {
+		if (l[count].sig_b64 == NULL || keyless_annotations(&l[count], ann) != SIGN_OK) {
+			count++;
 			r = signp_err(err, SIGN_ENOMEM, "reading signature manifest: out of memory");
 			goto out;
 		}

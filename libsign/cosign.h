@@ -29,6 +29,11 @@ typedef struct signp_cosign_layer {
 	uint64_t size;
 	char *sig_b64;       /* dev.cosignproject.cosign/signature (owned) */
 	int has_cert;        /* dev.sigstore.cosign/certificate present and non-empty */
+	/* keyless signatures' annotations (owned, NULL when absent): */
+	char *cert_pem;      /* dev.sigstore.cosign/certificate */
+	char *chain_pem;     /* dev.sigstore.cosign/chain */
+	char *rekor_bundle;  /* dev.sigstore.cosign/bundle */
+	char *timestamp;     /* dev.sigstore.cosign/rfc3161timestamp */
 } signp_cosign_layer;
 
 /* Parse a .sig manifest: the simplesigning layers (others skipped), at most
@@ -36,6 +41,11 @@ typedef struct signp_cosign_layer {
 int signp_cosign_manifest_layers(signp_cosign_layer **out, size_t *n, const void *manifest,
 	size_t len, sign_error *err);
 void signp_cosign_layers_free(signp_cosign_layer *l, size_t n);
+/* The same for layers of another media type (a .att manifest's DSSE
+ * envelopes, application/vnd.dsse.envelope.v1+json, whose signature
+ * annotation may be absent: sig_b64 is then ""). */
+int signp_cosign_manifest_layers_of(signp_cosign_layer **out, size_t *n, const void *manifest,
+	size_t len, const char *media_type, sign_error *err);
 
 /* Append one signature layer to an existing .sig manifest (old may be NULL
  * for a new one), regenerating the go-containerregistry empty-image config.

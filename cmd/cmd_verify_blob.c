@@ -1,0 +1,109 @@
+/*
+ * cmd_verify_blob.c - sign verify-blob --bundle FILE (--certificate-identity[-regexp] X
+ *   --certificate-oidc-issuer[-regexp] U | --key PUB) [--trusted-root FILE] FILE|sha256:HEX
+ * with cosign's flag names.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage[] =
+	"usage: sign verify-blob --bundle FILE\n"
+	"         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
+	"         (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
+	"         [--trusted-root FILE] FILE|sha256:HEX\n"
+	"       sign verify-blob --bundle FILE --key PUB [--trusted-root FILE] FILE|sha256:HEX\n";
+
+static void print_result(const cli *c, const sign_blob_result *r)
+{
+	char when[32] = "";
+	if (r->signed_time >= 0) {
+		time_t t = (time_t)r->signed_time;
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	if (c->json) {
+		printf("{\"verified\":true,\"digest\":");
+		cli_json_str(stdout, r->digest);
+		printf(",\"identity\":");
+		cli_json_str(stdout, r->identity);
+		printf(",\"issuer\":");
+		cli_json_str(stdout, r->issuer);
+		printf(",\"predicateType\":");
+		cli_json_str(stdout, r->predicate_type);
+		printf(",\"signedTime\":");
+		cli_json_str(stdout, when);
+		printf(",\"logIndex\":%lld}\n", (long long)r->log_index);
+		return;
+	}
+	if (c->quiet)
+		return;
+	printf("Verified OK: %s\n", r->digest);
+	if (r->identity[0])
+		printf("  signed by %s (issuer %s)\n", r->identity, r->issuer);
+	if (r->predicate_type[0])
+		printf("  in-toto statement, predicate %s\n", r->predicate_type);
+	if (when[0])
+		printf("  at %s", when);
+	if (r->log_index >= 0)
+		printf("%slog index %lld", when[0] ? ", " : "  ", (long long)r->log_index);
+	if (when[0] || r->log_index >= 0)
+		printf("\n");
+}
+
+int cmd_verify_blob(cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "certificate-identity", required_argument, NULL, 'i' },
+		{ "certificate-identity-regexp", required_argument, NULL, 'I' },
+		{ "certificate-oidc-issuer", required_argument, NULL, 's' },
+		{ "certificate-oidc-issuer-regexp", required_argument, NULL, 'S' },
+		{ "trusted-root", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	sign_blob_options o = SIGN_BLOB_OPTIONS_INIT;
+	sign_blob_result res = SIGN_BLOB_RESULT_INIT;
+	sign_error err;
+	int ch, rc;
+
+	memset(&err, 0, sizeof(err));
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': o.bundle_path = optarg; break;
+		case 'k': o.key_path = optarg; break;
+		case 'i': o.certificate_identity = optarg; break;
+		case 'I': o.certificate_identity_regexp = optarg; break;
+		case 's': o.certificate_oidc_issuer = optarg; break;
+		case 'S': o.certificate_oidc_issuer_regexp = optarg; break;
+		case 't': o.trusted_root_path = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "verify-blob needs exactly one FILE or sha256:HEX");
+	if (o.bundle_path == NULL)
+		return cli_usage(usage, "verify-blob needs --bundle FILE");
+	if (o.certificate_identity && o.certificate_identity_regexp)
+		return cli_usage(usage, "give --certificate-identity or --certificate-identity-regexp, not both");
+	if (o.certificate_oidc_issuer && o.certificate_oidc_issuer_regexp)
+		return cli_usage(usage, "give --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both");
+	if (o.key_path == NULL && ((!o.certificate_identity && !o.certificate_identity_regexp) ||
+				   (!o.certificate_oidc_issuer && !o.certificate_oidc_issuer_regexp)))
+		return cli_usage(usage, "verify-blob needs --key, or --certificate-identity[-regexp] and "
+			"--certificate-oidc-issuer[-regexp]");
+	if (o.key_path && (o.certificate_identity || o.certificate_identity_regexp || o.certificate_oidc_issuer ||
+			   o.certificate_oidc_issuer_regexp))
+		return cli_usage(usage, "--key verifies a key's bundle: it takes no certificate identity or issuer");
+	o.artifact = argv[optind];
+	if ((rc = sign_verify_blob(&res, &o, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	print_result(c, &res);
+	return EXIT_OK;
+}
