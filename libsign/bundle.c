@@ -55,17 +55,23 @@ static int b64_member(sign_buf *out, const json_t *o, const char *name, const ch
 		return signp_err(err, SIGN_EFORMAT, "bundle: %s has no %s", what, name);
 	if (strpbrk(s, "\r\n") != NULL) {
 		for (const char *p = s; *p; p++)
-			if (*p != '\r' && *p != '\n' && signp_buf_putc(&flat, *p) != SIGN_OK)
+			if (*p != '\r' && *p != '\n' && signp_buf_putc(&flat, *p) != SIGN_OK) {
+				sign_buf_dispose(&flat);
 				return signp_err(err, SIGN_ENOMEM, "bundle: out of memory");
+			}
 		s = flat.ptr ? flat.ptr : "";
 	}
 	r = signp_b64_decode_any(out, s, strlen(s));
 	sign_buf_dispose(&flat);
-	if (r != SIGN_OK)
+	if (r != SIGN_OK) {
+		sign_buf_dispose(out); /* a failed decode's leftovers: not the caller's to free */
 		return r == SIGN_ENOMEM ? signp_err(err, r, "bundle: out of memory") :
 					  signp_err(err, SIGN_EFORMAT, "bundle: %s's %s is not base64", what, name);
-	if (out->size == 0)
+	}
+	if (out->size == 0) {
+		sign_buf_dispose(out);
 		return signp_err(err, SIGN_EFORMAT, "bundle: %s's %s is empty", what, name);
+	}
 	return SIGN_OK;
 }
 
