@@ -253,4 +253,36 @@ expect "… the second has its own certificate" test "$(jq -r '.layers[1].annota
 run "… attach the same again" 0 "$FS" attach "$REG" app "$DIG" "$WORK/img2"
 expect "… changes nothing" has "already holds this signature" "$ERR"
 
+# ---- attach-bundle, as cosign v3 does ----
+run "sign the image as cosign v3 (DSSE, --subject-digest)" 0 "$FS" sign "$CA" --dsse --subject-digest "$DIG" \
+	--predicate-type https://sigstore.dev/cosign/sign/v1 --identity "$ID" --issuer "$ISS" --out "$WORK/v3"
+run "… check" 0 "$FS" check "$CA" "$WORK/v3"
+expect "… the statement's subject is the image, without a name" test "$(jq -c .subject "$WORK/v3/payload")" = \
+	"[{\"digest\":{\"sha256\":\"${DIG#sha256:}\"}}]"
+run "attach-bundle" 0 "$FS" attach-bundle "$REG" app "$DIG" "$WORK/v3"
+RD=$(cat "$OUT")
+curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/app/manifests/$RD" >"$WORK/ref.json"
+R="$WORK/ref.json"
+expect "… the referrer is stored by digest" test "sha256:$(sha256sum <"$R" | cut -c1-64)" = "$RD"
+expect "… artifactType is the bundle's" test "$(jq -r .artifactType "$R")" = "application/vnd.dev.sigstore.bundle.v0.3+json"
+expect "… empty config" test "$(jq -r '.config | .mediaType + " " + .digest + " " + (.size|tostring)' "$R")" = \
+	"application/vnd.oci.empty.v1+json sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a 2"
+expect "… subject is the image" test "$(jq -r .subject.digest "$R")" = "$DIG"
+expect "… annotations: content and predicate type" test \
+	"$(jq -r '.annotations | .["dev.sigstore.bundle.content"] + " " + .["dev.sigstore.bundle.predicateType"]' "$R")" = \
+	"dsse-envelope https://sigstore.dev/cosign/sign/v1"
+curl -fsS "http://$REG/v2/app/blobs/$(jq -r '.layers[0].digest' "$R")" >"$WORK/got.bundle"
+expect "… its layer is the bundle" cmp -s "$WORK/got.bundle" "$WORK/v3/bundle.sigstore.json"
+curl -fsS -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$REG/v2/app/manifests/sha256-${DIG#sha256:}" >"$WORK/idx.json"
+expect "… the fallback index lists it" test "$(jq -r '.manifests | map(.digest + " " + .artifactType) | join(",")' "$WORK/idx.json")" = \
+	"$RD application/vnd.oci.empty.v1+json"
+run "… a second bundle" 0 "$FS" sign "$CA" --dsse --subject-digest "$DIG" --predicate-type https://sigstore.dev/cosign/sign/v1 \
+	--identity "$ID" --issuer "$ISS" --out "$WORK/v3b"
+run "… attach-bundle" 0 "$FS" attach-bundle "$REG" app "$DIG" "$WORK/v3b"
+curl -fsS -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$REG/v2/app/manifests/sha256-${DIG#sha256:}" >"$WORK/idx.json"
+expect "… the index lists both, sorted by digest" test "$(jq -r '.manifests | map(.digest) | join(" ")' "$WORK/idx.json")" = \
+	"$(printf '%s\n' "$RD" "$(cat "$OUT")" | sort | tr '\n' ' ' | sed 's/ $//')"
+run "attach-bundle to a missing image" 2 "$FS" attach-bundle "$REG" app "sha256:$(printf x | sha256sum | cut -c1-64)" "$WORK/v3"
+expect "… says so" has "the subject app@sha256:" "$ERR"
+
 finish

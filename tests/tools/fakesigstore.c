@@ -31,7 +31,10 @@
  *                         default the file's name), --predicate-type URI
  *                         (default https://slsa.dev/provenance/v1),
  *                         --predicate FILE (JSON, default {}); or
- *                         --statement FILE taken as it is
+ *                         --statement FILE taken as it is; or, for an
+ *                         image as cosign v3 signs it, --subject-digest
+ *                         sha256:HEX (a subject with no name; add
+ *                         --predicate-type https://sigstore.dev/cosign/sign/v1)
  *       --bundle-version 0.1|0.2|0.3   (default 0.3)
  *       --no-timestamp    no RFC 3161 timestamp
  *     Tampering, each makes exactly one piece wrong and everything else valid:
@@ -57,6 +60,15 @@
  *       sha256-<hex>.sig manifest (appended to one already there) with the
  *       signature, certificate, chain, bundle and rfc3161timestamp
  *       annotations, on a plain-HTTP registry.  Prints the manifest digest.
+ *
+ *   fakesigstore attach-bundle REGISTRY REPO DIGEST OUTDIR
+ *       attach OUTDIR's bundle.sigstore.json as cosign v3 does: an OCI 1.1
+ *       referrer of the image (artifactType and layer
+ *       application/vnd.dev.sigstore.bundle.v0.3+json, empty config,
+ *       subject), PUT by digest and listed in the referrers tag schema's
+ *       fallback index sha256-<hex> (as go-containerregistry lists it:
+ *       artifactType the config's media type, sorted by digest).  Prints
+ *       the referrer's digest.
  *
  *   fakesigstore check DIR OUTDIR
  *       checks with OpenSSL's CT API that the SCT verifies (SCT_LIST_validate),
@@ -641,7 +653,7 @@ static int cmd_init(int argc, char **argv)
 
 typedef struct sign_opts {
 	const char *dir, *payload, *identity, *issuer, *out, *bundle_version;
-	const char *subject_name, *predicate_type, *predicate, *statement;
+	const char *subject_name, *subject_digest, *predicate_type, *predicate, *statement;
 	int email, othername, dsse, no_timestamp;
 	int64_t t;
 	uint64_t index, size;
@@ -899,13 +911,23 @@ static char *make_statement(const sign_opts *o, const void *artifact, size_t len
 	unsigned char d[32];
 	char h[65], *s;
 	const char *name = o->subject_name;
-	json_t *pred, *st;
+	json_t *pred, *st, *subject;
 	json_error_t e;
-	sha256(d, artifact, len);
-	hex(h, d, 32);
-	if (name == NULL) {
-		name = strrchr(o->payload, '/');
-		name = name ? name + 1 : o->payload;
+	if (o->subject_digest != NULL) {
+		/* an image, as cosign v3 signs it: the digest, no name */
+		if (strncmp(o->subject_digest, "sha256:", 7) != 0 || strlen(o->subject_digest) != 71)
+			die("--subject-digest: want sha256:<64 hex>, got %s", o->subject_digest);
+		snprintf(h, sizeof(h), "%s", o->subject_digest + 7);
+		subject = name ? json_pack("{s:s,s:{s:s}}", "name", name, "digest", "sha256", h) :
+				 json_pack("{s:{s:s}}", "digest", "sha256", h);
+	} else {
+		sha256(d, artifact, len);
+		hex(h, d, 32);
+		if (name == NULL) {
+			name = strrchr(o->payload, '/');
+			name = name ? name + 1 : o->payload;
+		}
+		subject = json_pack("{s:s,s:{s:s}}", "name", name, "digest", "sha256", h);
 	}
 	if (o->predicate != NULL) {
 		pred = json_load_file(o->predicate, JSON_REJECT_DUPLICATES, &e);
@@ -914,8 +936,8 @@ static char *make_statement(const sign_opts *o, const void *artifact, size_t len
 	} else {
 		pred = json_object();
 	}
-	st = json_pack("{s:s,s:[{s:s,s:{s:s}}],s:s,s:o}", "_type", "https://in-toto.io/Statement/v1",
-		"subject", "name", name, "digest", "sha256", h, "predicateType",
+	st = json_pack("{s:s,s:[o],s:s,s:o}", "_type", "https://in-toto.io/Statement/v1",
+		"subject", subject, "predicateType",
 		o->predicate_type ? o->predicate_type : "https://slsa.dev/provenance/v1",
 		"predicate", pred);
 	if (st == NULL)
@@ -997,6 +1019,7 @@ static int cmd_sign(int argc, char **argv)
 		VAL("--out", o.out)
 		VAL("--bundle-version", o.bundle_version)
 		VAL("--subject-name", o.subject_name)
+		VAL("--subject-digest", o.subject_digest)
 		VAL("--predicate-type", o.predicate_type)
 		VAL("--predicate", o.predicate)
 		VAL("--statement", o.statement)
@@ -1019,8 +1042,11 @@ static int cmd_sign(int argc, char **argv)
 #undef VAL
 #undef FLAG
 	}
-	if (o.payload == NULL || o.identity == NULL || o.issuer == NULL)
+	if ((o.payload == NULL && !(o.dsse && (o.statement || o.subject_digest))) ||
+	    o.identity == NULL || o.issuer == NULL)
 		die("sign: --payload, --identity and --issuer are required");
+	if ((o.statement || o.subject_digest || o.predicate || o.predicate_type) && !o.dsse)
+		die("sign: --statement, --subject-digest, --predicate-type and --predicate need --dsse");
 	if (o.size == 0)
 		o.size = o.index + 3;
 	if (o.index >= o.size || o.size > MAX_TREE || o.size < 2)
@@ -1064,7 +1090,12 @@ static int cmd_sign(int argc, char **argv)
 	add_sct(leaf, inter, ikey, ctkey, o.bad_sct ? other : ctkey, (uint64_t)nb * 1000u);
 
 	/* the signature */
-	payload = read_path(o.payload, &plen);
+	if (o.payload != NULL) {
+		payload = read_path(o.payload, &plen);
+	} else {
+		payload = xmalloc(1);
+		plen = 0;
+	}
 	if (o.dsse) {
 		unsigned char *st;
 		size_t stlen;
@@ -1357,11 +1388,6 @@ static void check_sct(const char *dir, X509 *leaf, X509 *issuer)
 	EVP_PKEY_free(ct);
 }
 
-static X509 *first_cert(const char *dir, const char *name)
-{
-	return load_cert(dir, name);
-}
-
 static const char *jstr(const json_t *j, const char *path)
 {
 	/* path: dot-separated object members */
@@ -1374,7 +1400,7 @@ static const char *jstr(const json_t *j, const char *path)
 }
 
 /* The checkpoint: signed by DIR's Rekor key (hint = first 4 bytes of the
- * log ID), its size and root those of the proof.  root_out gets its root. */
+ * log ID), its origin, size and root those of the log and the proof. */
 static void check_checkpoint(EVP_PKEY *rekor, const char *envelope, const char *size,
 	const char *root)
 {
@@ -1477,8 +1503,8 @@ static int cmd_check(int argc, char **argv)
 		die("usage: fakesigstore check DIR OUTDIR");
 	dir = argv[0];
 	out = argv[1];
-	leaf = first_cert(out, "cert.pem");
-	inter = first_cert(out, "chain.pem");
+	leaf = load_cert(out, "cert.pem");
+	inter = load_cert(out, "chain.pem");
 	root = load_cert(dir, "root.pem");
 	rekor = load_key(dir, "rekor.key.pem");
 	key_id(logid, rekor);
@@ -1716,10 +1742,130 @@ done:
 	return 0;
 }
 
+#define MT_BUNDLE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+/* What cosign's annotations say of a bundle: its content and, for DSSE,
+ * the statement's predicate type. */
+static void bundle_kind(const char *bundle, size_t len, const char **content, char **ptype)
+{
+	json_t *b = json_loadb(bundle, len, JSON_REJECT_DUPLICATES, NULL), *st;
+	const char *pl = jstr(b, "dsseEnvelope.payload");
+	unsigned char *raw;
+	size_t n;
+	*content = pl ? "dsse-envelope" : "message-signature";
+	*ptype = NULL;
+	if (pl != NULL && (raw = unb64(pl, &n)) != NULL) {
+		st = json_loadb((const char *)raw, n, 0, NULL);
+		if (json_string_value(json_object_get(st, "predicateType")) != NULL)
+			*ptype = strdup(json_string_value(json_object_get(st, "predicateType")));
+		json_decref(st);
+		free(raw);
+	}
+	json_decref(b);
+}
+
+static int cmd_attach_bundle(int argc, char **argv)
+{
+	static const char empty[] = "{}";
+	const char *repo, *digest, *content;
+	signp_registry_options ro;
+	signp_registry *r = NULL;
+	sign_error err;
+	sign_buf old = SIGN_BUF_INIT;
+	char smt[256], sd[80], ed[72], bd[72], md[72], itag[96], created[32], *bundle, *ptype;
+	char *man, *ib;
+	uint64_t ssize = 0;
+	size_t blen, i;
+	json_t *m, *ann, *idx = NULL, *list, *e;
+	int rc;
+
+	if (argc != 4)
+		die("usage: fakesigstore attach-bundle REGISTRY REPO DIGEST OUTDIR");
+	repo = argv[1];
+	digest = argv[2];
+	if (!signp_digest_valid(digest) || strncmp(digest, "sha256:", 7) != 0)
+		die("not a sha256 digest: %s", digest);
+	bundle = read_in(argv[3], "bundle.sigstore.json", &blen);
+	bundle_kind(bundle, blen, &content, &ptype);
+	memset(&ro, 0, sizeof(ro));
+	memset(&err, 0, sizeof(err));
+	ro.host = argv[0];
+	ro.insecure = 1;
+	ro.scheme_hint = "http";
+	if (sign_global_init() != SIGN_OK)
+		die("cannot initialise libsign");
+	if (signp_registry_new(&r, &ro, &err) != SIGN_OK)
+		die("%s", err.message);
+	if (signp_registry_head_manifest(r, repo, digest, sd, smt, &ssize, &err) != SIGN_OK)
+		die("the subject %s@%s: %s", repo, digest, err.message);
+	signp_digest(ed, empty, 2);
+	signp_digest(bd, bundle, blen);
+	if (signp_registry_put_blob(r, repo, ed, empty, 2, &err) != SIGN_OK ||
+	    signp_registry_put_blob(r, repo, bd, bundle, blen, &err) != SIGN_OK)
+		die("uploading the bundle: %s", err.message);
+	rfc3339(created, (int64_t)time(NULL));
+	ann = json_pack("{s:s,s:s}", "org.opencontainers.image.created", created,
+		"dev.sigstore.bundle.content", content);
+	CHECK_SSL(ann != NULL);
+	if (ptype != NULL)
+		json_object_set_new(ann, "dev.sigstore.bundle.predicateType", json_string(ptype));
+	m = json_pack("{s:i,s:s,s:s,s:{s:s,s:s,s:s,s:i},s:[{s:s,s:s,s:I}],s:{s:s,s:s,s:I},s:o}",
+		"schemaVersion", 2, "mediaType", SIGN_MT_OCI_MANIFEST, "artifactType", MT_BUNDLE_V03,
+		"config", "mediaType", SIGN_MT_EMPTY, "artifactType", MT_BUNDLE_V03, "digest", ed,
+		"size", 2, "layers", "mediaType", MT_BUNDLE_V03, "digest", bd, "size",
+		(json_int_t)blen, "subject", "mediaType", smt, "digest", digest, "size",
+		(json_int_t)ssize, "annotations", ann);
+	CHECK_SSL(m != NULL);
+	man = json_text(m, 0);
+	json_decref(m);
+	signp_digest(md, man, strlen(man));
+	if (signp_registry_put_manifest(r, repo, md, man, strlen(man), SIGN_MT_OCI_MANIFEST, NULL,
+		&err) != SIGN_OK)
+		die("uploading the referrer: %s", err.message);
+
+	/* the referrers tag schema: the index at sha256-<hex> lists it */
+	snprintf(itag, sizeof(itag), "sha256-%s", digest + 7);
+	rc = signp_registry_get_manifest(r, repo, itag, &old, smt, NULL, &err);
+	if (rc == SIGN_OK) {
+		idx = json_loadb(old.ptr, old.size, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_array(json_object_get(idx, "manifests")))
+			die("%s:%s is not an image index", repo, itag);
+	} else if (rc == SIGN_ENOTFOUND) {
+		idx = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", SIGN_MT_OCI_INDEX,
+			"manifests");
+	} else {
+		die("reading %s:%s: %s", repo, itag, err.message);
+	}
+	list = json_object_get(idx, "manifests");
+	e = json_pack("{s:s,s:s,s:I,s:s}", "mediaType", SIGN_MT_OCI_MANIFEST, "digest", md, "size",
+		(json_int_t)strlen(man), "artifactType", SIGN_MT_EMPTY);
+	CHECK_SSL(e != NULL);
+	for (i = 0; i < json_array_size(list); i++) {
+		const char *d = jstr(json_array_get(list, i), "digest");
+		if (d != NULL && strcmp(d, md) >= 0)
+			break;
+	}
+	CHECK_SSL(json_array_insert_new(list, i, e) == 0);
+	ib = json_text(idx, 0);
+	if (signp_registry_put_manifest(r, repo, itag, ib, strlen(ib), SIGN_MT_OCI_INDEX, NULL,
+		&err) != SIGN_OK)
+		die("updating %s:%s: %s", repo, itag, err.message);
+	printf("%s\n", md);
+	free(ib);
+	json_decref(idx);
+	free(man);
+	free(ptype);
+	free(bundle);
+	sign_buf_dispose(&old);
+	signp_registry_free(r);
+	sign_global_cleanup();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: fakesigstore init|sign|check|payload|attach ...\n"
+		fprintf(stderr, "usage: fakesigstore init|sign|check|payload|attach|attach-bundle ...\n"
 			"(see the header of tests/tools/fakesigstore.c)\n");
 		return 2;
 	}
@@ -1733,5 +1879,7 @@ int main(int argc, char **argv)
 		return cmd_payload(argc - 2, argv + 2);
 	if (strcmp(argv[1], "attach") == 0)
 		return cmd_attach(argc - 2, argv + 2);
+	if (strcmp(argv[1], "attach-bundle") == 0)
+		return cmd_attach_bundle(argc - 2, argv + 2);
 	die("unknown command %s", argv[1]);
 }
