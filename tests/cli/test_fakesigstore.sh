@@ -209,6 +209,14 @@ expect "… (not the trusted root)" has "self-signed certificate in certificate 
 run "… it chains to its own root" 0 openssl verify -CAfile <(sed -n '/BEGIN/,$p' "$WORK/t--untrusted-ca/chain.pem" | awk 'n>=1{print} /END CERT/{n++}') \
 	-untrusted "$WORK/t--untrusted-ca/chain.pem" "$WORK/t--untrusted-ca/cert.pem"
 
+run "sign --bad-timestamp" 0 "$FS" sign "$CA" --payload "$WORK/artifact" --identity "$ID" --issuer "$ISS" --bad-timestamp --out "$WORK/tts"
+run "… check: the rest holds" 0 "$FS" check "$CA" "$WORK/tts"
+run "… openssl ts refuses the timestamp for the signature" 1 openssl ts -verify -in "$WORK/tts/timestamp.der" \
+	-data "$WORK/tts/sig.der" -CAfile "$CA/tsa-root.pem" -untrusted "$CA/tsa.pem"
+expect "… (imprint mismatch)" has "message imprint mismatch" "$ERR"
+run "… though the TSA signed it" 0 openssl ts -verify -in "$WORK/tts/timestamp.der" \
+	-digest "$(printf 'fakesigstore: not the signature' | sha256sum | cut -c1-64)" -CAfile "$CA/tsa-root.pem" -untrusted "$CA/tsa.pem"
+
 run "sign without --identity" 2 "$FS" sign "$CA" --payload "$WORK/artifact" --issuer "$ISS" --out "$WORK/x"
 expect "… says what is missing" has "are required" "$ERR"
 run "sign --log-index beyond the tree" 2 "$FS" sign "$CA" --payload "$WORK/artifact" --identity "$ID" --issuer "$ISS" \

@@ -45,6 +45,7 @@
  *       --bad-proof       one hash of the inclusion proof is wrong
  *       --other-digest    the Rekor body records the digest of other data
  *       --untrusted-ca    the leaf is issued by a CA that is not in the root
+ *       --bad-timestamp   the RFC 3161 timestamp is over other bytes
  *     OUTDIR gets: payload (the bytes signed: the payload, or the
  *     statement), cert.pem, chain.pem (intermediate, root), sig.b64, sig.der,
  *     body.json (the Rekor entry body), rekor-bundle.json (cosign's
@@ -658,6 +659,7 @@ typedef struct sign_opts {
 	int64_t t;
 	uint64_t index, size;
 	int bad_sct, expired, bad_set, bad_checkpoint, bad_proof, other_digest, untrusted_ca;
+	int bad_timestamp;
 } sign_opts;
 
 static void add_san(X509 *x, const sign_opts *o)
@@ -1034,6 +1036,7 @@ static int cmd_sign(int argc, char **argv)
 		FLAG("--bad-proof", o.bad_proof)
 		FLAG("--other-digest", o.other_digest)
 		FLAG("--untrusted-ca", o.untrusted_ca)
+		FLAG("--bad-timestamp", o.bad_timestamp)
 		else if (strcmp(f, "--time") == 0 && v != NULL) { o.t = parse_time(v); a++; }
 		else if (strcmp(f, "--log-index") == 0 && v != NULL) { o.index = parse_u64(v); a++; }
 		else if (strcmp(f, "--tree-size") == 0 && v != NULL) { o.size = parse_u64(v); a++; }
@@ -1054,6 +1057,8 @@ static int cmd_sign(int argc, char **argv)
 	if (strcmp(o.bundle_version, "0.1") != 0 && strcmp(o.bundle_version, "0.2") != 0 &&
 	    strcmp(o.bundle_version, "0.3") != 0)
 		die("sign: --bundle-version is 0.1, 0.2 or 0.3");
+	if (o.bad_timestamp && o.no_timestamp)
+		die("sign: --bad-timestamp or --no-timestamp, not both");
 	if (o.email + o.othername > 1)
 		die("sign: --email or --othername, not both");
 	if (mkdir(o.out, 0700) != 0 && errno != EEXIST)
@@ -1195,8 +1200,12 @@ static int cmd_sign(int argc, char **argv)
 	snprintf(envelope, n, "%s\n\xe2\x80\x94 %s %s\n", note, REKOR_ORIGIN, p1);
 	free(p1);
 
-	if (!o.no_timestamp)
+	if (!o.no_timestamp && o.bad_timestamp) {
+		static const char other_data[] = "fakesigstore: not the signature";
+		tsr = timestamp(o.dir, o.t, other_data, sizeof(other_data) - 1, &tsrlen);
+	} else if (!o.no_timestamp) {
 		tsr = timestamp(o.dir, o.t, sig, siglen, &tsrlen);
+	}
 
 	/* cosign's annotations */
 	bundle = json_pack("{s:s,s:{s:s,s:I,s:I,s:s}}", "SignedEntryTimestamp", setb64, "Payload",
