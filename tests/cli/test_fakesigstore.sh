@@ -209,6 +209,12 @@ expect "… (not the trusted root)" has "self-signed certificate in certificate 
 run "… it chains to its own root" 0 openssl verify -CAfile <(sed -n '/BEGIN/,$p' "$WORK/t--untrusted-ca/chain.pem" | awk 'n>=1{print} /END CERT/{n++}') \
 	-untrusted "$WORK/t--untrusted-ca/chain.pem" "$WORK/t--untrusted-ca/cert.pem"
 
+# an entry from the future: consistent in itself; a verifier must refuse it by its clock
+run "sign --time an hour ahead" 0 "$FS" sign "$CA" --payload "$WORK/artifact" --identity "$ID" --issuer "$ISS" \
+	--time "$(($(date +%s) + 3600))" --out "$WORK/future"
+run "… check: it holds in itself" 0 "$FS" check "$CA" "$WORK/future"
+expect "… integrated time ahead of now" test "$(jq -r .Payload.integratedTime "$WORK/future/rekor-bundle.json")" -gt "$(($(date +%s) + 3000))"
+
 run "sign --bad-timestamp" 0 "$FS" sign "$CA" --payload "$WORK/artifact" --identity "$ID" --issuer "$ISS" --bad-timestamp --out "$WORK/tts"
 run "… check: the rest holds" 0 "$FS" check "$CA" "$WORK/tts"
 run "… openssl ts refuses the timestamp for the signature" 1 openssl ts -verify -in "$WORK/tts/timestamp.der" \

@@ -23,6 +23,7 @@
  *       --time T          signing time (default now): the log's integrated
  *                         time and the TSA's genTime; the leaf is valid
  *                         from T-30 s for 10 minutes, as Fulcio's are
+ *                         (a T ahead of now makes an entry from the future)
  *       --log-index N     the entry's index (default 3), --tree-size N
  *                         (default index + 3): the Merkle tree it is in
  *       --dsse            sign an in-toto statement in a DSSE envelope
@@ -1242,7 +1243,8 @@ static int cmd_sign(int argc, char **argv)
 	CHECK_SSL(tlog != NULL);
 	free(p1);
 	free(p2);
-	certb64 = (free(certb64), cert_b64(leaf));
+	free(certb64);
+	certb64 = cert_b64(leaf);
 	if (strcmp(o.bundle_version, "0.3") == 0) {
 		mt = "application/vnd.dev.sigstore.bundle.v0.3+json";
 		vm = json_pack("{s:{s:s},s:[o]}", "certificate", "rawBytes", certb64, "tlogEntries",
@@ -1351,7 +1353,7 @@ static void report(int ok, const char *fmt, ...)
 
 /* The embedded SCT, by OpenSSL's CT code: a CT log list file naming the
  * CT log key of DIR, a policy context with the leaf and its issuer. */
-static void check_sct(const char *dir, X509 *leaf, X509 *issuer)
+static void check_sct(const char *dir, X509 *leaf, X509 *issuer, int64_t at)
 {
 	EVP_PKEY *ct = load_key(dir, "ctlog.key.pem");
 	size_t n;
@@ -1379,7 +1381,8 @@ static void check_sct(const char *dir, X509 *leaf, X509 *issuer)
 		CHECK_SSL(CT_POLICY_EVAL_CTX_set1_cert(ctx, leaf));
 		CHECK_SSL(CT_POLICY_EVAL_CTX_set1_issuer(ctx, issuer));
 		CT_POLICY_EVAL_CTX_set_shared_CTLOG_STORE(ctx, store);
-		CT_POLICY_EVAL_CTX_set_time(ctx, (uint64_t)time(NULL) * 1000u + 60000u);
+		/* at the integrated time: the SCT must not be later */
+		CT_POLICY_EVAL_CTX_set_time(ctx, (uint64_t)at * 1000u);
 		valid = SCT_LIST_validate(scts, ctx) == 1 &&
 			SCT_get_validation_status(sk_SCT_value(scts, 0)) == SCT_VALIDATION_STATUS_VALID;
 		ERR_clear_error();
@@ -1556,7 +1559,7 @@ static int cmd_check(int argc, char **argv)
 		X509_cmp_time(X509_get0_notAfter(leaf), &(time_t){ (time_t)it }) >= 0,
 		"leaf-valid-at-integrated-time");
 
-	check_sct(dir, leaf, inter);
+	check_sct(dir, leaf, inter, it);
 
 	/* the signature over the payload (or DSSE's PAE) */
 	kind = jstr(tlog, "kindVersion.kind");
