@@ -90,11 +90,18 @@ static void accepted(hunt *h, const signp_sigstore_result *sr)
  * a cosign v2 signature's payload (when given) must name the image. */
 static void try_bundle(hunt *h, const signp_bundle *b, const sign_buf *payload, const char *where)
 {
+	signp_sigstore_policy pol = h->pol;
 	signp_sigstore_result sr;
+	unsigned char pd[32];
 	sign_error e;
 	memset(&e, 0, sizeof(e));
 	h->seen++;
-	if (signp_sigstore_verify(&sr, b, h->root, &h->pol, &e) != SIGN_OK) {
+	if (payload) {
+		/* a cosign v2 signature signs its payload, which names the image */
+		signp_sha256(pd, payload->ptr, payload->size);
+		pol.digest = pd;
+	}
+	if (signp_sigstore_verify(&sr, b, h->root, &pol, &e) != SIGN_OK) {
 		reason(h, where, &e);
 		return;
 	}

@@ -71,16 +71,45 @@ tamper() { # NAME OPTION REGEXP
 	run "$opt: refused" 1 verify "$REG/$name:v1"
 	expect "… because: $why" grep -Eq -- "$why" "$ERR"
 }
-tamper badsct --bad-sct "SCT" 3
-tamper expired --expired "certificate.*(expired|not valid|valid)" 4
-tamper badset --bad-set "(signed entry timestamp|SET)" 5
-tamper otherdigest --other-digest "(digest|body)" 6
-tamper untrusted --untrusted-ca "(chain|issuer|CA)" 7
+tamper badsct --bad-sct "SCT: no SCT of the certificate verifies: its signature does not verify with the key of CT log" 3
+tamper expired --expired "certificate has expired at the signing time" 4
+tamper badset --bad-set "its signed entry timestamp does not verify with the log's key" 5
+tamper otherdigest --other-digest "its hashedrekord records the digest of another artifact" 6
+tamper untrusted --untrusted-ca "was issued by no Fulcio CA of the trusted root" 7
+tamper badtime --bad-timestamp "RFC 3161 timestamp 1: .*over other data" 9
 
 # a payload that names another image's digest, signed and logged correctly
 PAYLOAD_FOR="sha256:$(printf '%064d' 0)" keyless otherimage 8
 run "a signature over another image's payload is refused" 1 verify "$REG/otherimage:v1"
 expect "… naming the payload's digest" grep -qi "payload\|digest" "$ERR"
+
+# cosign v3: Sigstore bundles as OCI 1.1 referrers (DSSE in-toto statements
+# over the image digest), signatures and attestations
+DIG3=$(seed "$REG/v3:v1" 10)
+echo '{"buildDefinition":{"buildType":"https://example.com/build/v1"},"runDetails":{"builder":{"id":"ci"}}}' >"$WORK/pred.json"
+"$FAKE" sign "$SS" --dsse --payload "$WORK/pred.json" --subject-digest "$DIG3" \
+	--predicate-type https://sigstore.dev/cosign/sign/v1 --identity "$ID" --issuer "$ISS" --out "$WORK/v3sig" >/dev/null
+"$FAKE" attach-bundle "$REG" v3 "$DIG3" "$WORK/v3sig" >/dev/null
+run "cosign v3: a bundle referrer verifies" 0 verify "$REG/v3:v1"
+expect "… the digest to pull by" has "^$REG/v3@$DIG3\$" "$OUT"
+run "cosign v3: no attestation of that type yet" 1 verify "$REG/v3:v1" --attestation slsaprovenance1
+expect "… the signature is not an attestation of that type" has "an attestation of type https://sigstore.dev/cosign/sign/v1, not https://slsa.dev/provenance/v1" "$ERR"
+"$FAKE" sign "$SS" --dsse --payload "$WORK/pred.json" --subject-digest "$DIG3" --predicate "$WORK/pred.json" \
+	--predicate-type https://slsa.dev/provenance/v1 --identity "$ID" --issuer "$ISS" --out "$WORK/v3att" >/dev/null
+"$FAKE" attach-bundle "$REG" v3 "$DIG3" "$WORK/v3att" >/dev/null
+run "cosign v3: a provenance attestation verifies (-o json)" 0 verify "$REG/v3:v1" --attestation slsaprovenance1 -o json
+expect "… printing its predicate for a policy" grep -q '"attestations":\[{"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://example.com/build/v1"}' "$OUT"
+expect "… and who signed it" grep -q "\"identity\":\"$ID\",\"issuer\":\"$ISS\"" "$OUT"
+run "cosign v3: the signature still verifies beside the attestation" 0 verify "$REG/v3:v1"
+run "an attestation type no one attested is refused" 1 verify "$REG/v3:v1" --attestation vuln
+expect "… naming the type it wanted" has "not https://cosign.sigstore.dev/attestation/vuln/v1" "$ERR"
+# a referrer bundle whose statement names another image
+DIG4=$(seed "$REG/v3other:v1" 11)
+"$FAKE" sign "$SS" --dsse --payload "$WORK/pred.json" --subject-digest "$DIG3" \
+	--predicate-type https://sigstore.dev/cosign/sign/v1 --identity "$ID" --issuer "$ISS" --out "$WORK/v3wrong" >/dev/null
+"$FAKE" attach-bundle "$REG" v3other "$DIG4" "$WORK/v3wrong" >/dev/null
+run "cosign v3: a statement about another image is refused" 1 verify "$REG/v3other:v1"
+expect "… no subject carries this image's digest" grep -q "subject.*${DIG4#sha256:}\|${DIG4#sha256:}.*subject\|no subject" "$ERR"
 
 # usage
 run "--certificate-identity without an issuer is a usage error" 2 "$SIGN" verify --certificate-identity "$ID" \
@@ -95,11 +124,35 @@ expect "… saying so" has "reads no trust data" "$ERR"
 "$FAKE" sign "$SS" --payload "$WORK/payload-good" --identity "$ID" --issuer "$ISS" --out "$WORK/blob" >/dev/null
 run "verify-blob: the fake Sigstore's v0.3 bundle verifies" 0 "$SIGN" verify-blob --bundle "$WORK/blob/bundle.sigstore.json" \
 	--trusted-root "$TR" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" "$WORK/payload-good"
-for opt in --bad-checkpoint --bad-proof --bad-sct --expired --other-digest --untrusted-ca; do
+declare -A BLOBWHY=(
+	[--bad-checkpoint]="checkpoint: the signature of rekor.fake.test .* does not verify with the log's key"
+	[--bad-proof]="inclusion proof: it leads to another root than the log's"
+	[--bad-sct]="SCT: no SCT of the certificate verifies"
+	[--expired]="certificate has expired at the signing time"
+	[--other-digest]="its hashedrekord records the digest of another artifact"
+	[--untrusted-ca]="was issued by no Fulcio CA of the trusted root"
+	[--bad-set]="its signed entry timestamp does not verify with the log's key"
+	[--bad-timestamp]="RFC 3161 timestamp 1: timestamp: it is over other data"
+)
+for opt in "${!BLOBWHY[@]}"; do
 	"$FAKE" sign "$SS" --payload "$WORK/payload-good" --identity "$ID" --issuer "$ISS" --out "$WORK/blob$opt" $opt >/dev/null
 	run "verify-blob: $opt refused" 1 "$SIGN" verify-blob --bundle "$WORK/blob$opt/bundle.sigstore.json" \
 		--trusted-root "$TR" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" "$WORK/payload-good"
-	expect "… with a reason" test -s "$ERR"
+	expect "… because: ${BLOBWHY[$opt]}" grep -Eq -- "${BLOBWHY[$opt]}" "$ERR"
 done
+# an entry integrated in the future (the log's clock ahead of ours by a day)
+"$FAKE" sign "$SS" --payload "$WORK/payload-good" --identity "$ID" --issuer "$ISS" --out "$WORK/future" \
+	--time "$(($(date +%s) + 86400))" >/dev/null
+run "verify-blob: an entry from the future is refused" 1 "$SIGN" verify-blob --bundle "$WORK/future/bundle.sigstore.json" \
+	--trusted-root "$TR" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" "$WORK/payload-good"
+expect "… saying so" grep -qi "future" "$ERR"
+# a DSSE in-toto bundle: the artifact is a subject of the statement
+"$FAKE" sign "$SS" --dsse --payload "$WORK/payload-good" --identity "$ID" --issuer "$ISS" --out "$WORK/dsse" >/dev/null
+run "verify-blob: a DSSE bundle verifies over its subject" 0 "$SIGN" verify-blob --bundle "$WORK/dsse/bundle.sigstore.json" \
+	--trusted-root "$TR" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" "$WORK/payload-good"
+expect "… naming its predicate" has "in-toto statement, predicate https://slsa.dev/provenance/v1" "$OUT"
+run "verify-blob: … not over another file" 1 "$SIGN" verify-blob --bundle "$WORK/dsse/bundle.sigstore.json" \
+	--trusted-root "$TR" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" "$TR"
+expect "… saying no subject carries its digest" grep -qi "subject" "$ERR"
 
 finish
