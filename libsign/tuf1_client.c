@@ -457,8 +457,15 @@ static int load_targets(signp_tuf1_client *c, const char *role, const signp_tuf1
 	size_t max = SIGNP_TUF1_TARGETS_MAX;
 	int rc;
 
-	if ((*out = find_loaded(c, role)) != NULL)
+	if ((*out = find_loaded(c, role)) != NULL) {
+		/* a role two delegators name is trusted through each on its own */
+		if (parent != NULL && (rc = signp_tuf1_delegate_verify(parent, role, *out, err)) !=
+					      SIGN_OK) {
+			*out = NULL;
+			return rc;
+		}
 		return SIGN_OK;
+	}
 	if ((rc = snapshot_final(c, err)) != SIGN_OK)
 		return rc;
 	if ((rc = role_file(&file, role)) != SIGN_OK)

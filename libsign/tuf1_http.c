@@ -11,8 +11,8 @@
 
 static int plain_name(const char *name)
 {
-	return name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
-	       strlen(name) < 1024;
+	return name[0] != '\0' && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+	       strchr(name, '/') == NULL && strlen(name) < 1024;
 }
 
 int signp_tuf1_dir_load(void *payload, const char *name, size_t max, sign_buf *out, sign_error *err)
