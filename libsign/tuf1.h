@@ -135,10 +135,15 @@ int signp_tuf1_dir_load(void *payload, const char *name, size_t max, sign_buf *o
 int signp_tuf1_dir_store(void *payload, const char *name, const void *data, size_t len,
 	sign_error *err);
 
-/* A fetcher on libsign's HTTP client; signp_tuf1_http_fetch's payload. */
+/* The whole backend: fetches on libsign's HTTP client (a handle for the
+ * server of base_url; plain http allowed; ca_file and timeout seconds as
+ * in signp_http_options), metadata in the folder dir. */
 typedef struct signp_tuf1_http signp_tuf1_http;
-int signp_tuf1_http_new(signp_tuf1_http **out, const char *base_url, sign_error *err);
+int signp_tuf1_http_new(signp_tuf1_http **out, const char *base_url, const char *dir,
+	const char *ca_file, long timeout, sign_error *err);
 void signp_tuf1_http_free(signp_tuf1_http *h);
+/* Fill ops with h's functions (h is the payload; it must outlive ops). */
+void signp_tuf1_http_ops(signp_tuf1_ops *ops, signp_tuf1_http *h);
 int signp_tuf1_http_fetch(void *payload, const char *url, size_t max, sign_buf *out, sign_error *err);
 
 #endif

@@ -45,9 +45,11 @@ int signp_tuf1_dir_store(void *payload, const char *name, const void *data, size
 
 struct signp_tuf1_http {
 	signp_http *h;
+	char *dir;
 };
 
-int signp_tuf1_http_new(signp_tuf1_http **out, const char *base_url, sign_error *err)
+int signp_tuf1_http_new(signp_tuf1_http **out, const char *base_url, const char *dir,
+	const char *ca_file, long timeout, sign_error *err)
 {
 	signp_http_options o;
 	signp_tuf1_http *t;
@@ -57,9 +59,14 @@ int signp_tuf1_http_new(signp_tuf1_http **out, const char *base_url, sign_error 
 	o.base_url = base_url;
 	o.label = "TUF repository";
 	o.insecure = strncmp(base_url, "http://", 7) == 0;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	o.ca_file = ca_file;
+	o.timeout = timeout;
+	if ((t = calloc(1, sizeof(*t))) == NULL || (t->dir = signp_strdup(dir)) == NULL) {
+		free(t);
 		return signp_err(err, SIGN_ENOMEM, "TUF repository: out of memory");
+	}
 	if ((rc = signp_http_new(&t->h, &o, err)) != SIGN_OK) {
+		free(t->dir);
 		free(t);
 		return rc;
 	}
@@ -72,7 +79,27 @@ void signp_tuf1_http_free(signp_tuf1_http *t)
 	if (t == NULL)
 		return;
 	signp_http_free(t->h);
+	free(t->dir);
 	free(t);
+}
+
+static int http_load(void *payload, const char *name, size_t max, sign_buf *out, sign_error *err)
+{
+	return signp_tuf1_dir_load(((signp_tuf1_http *)payload)->dir, name, max, out, err);
+}
+
+static int http_store(void *payload, const char *name, const void *data, size_t len,
+	sign_error *err)
+{
+	return signp_tuf1_dir_store(((signp_tuf1_http *)payload)->dir, name, data, len, err);
+}
+
+void signp_tuf1_http_ops(signp_tuf1_ops *ops, signp_tuf1_http *h)
+{
+	ops->fetch = signp_tuf1_http_fetch;
+	ops->load = http_load;
+	ops->store = http_store;
+	ops->payload = h;
 }
 
 int signp_tuf1_http_fetch(void *payload, const char *url, size_t max, sign_buf *out, sign_error *err)

@@ -50,27 +50,6 @@ static int target_file(sign_buf *out, const char *dir, const char *path)
 	return 0;
 }
 
-/* One payload for the three functions: the folder and the HTTP handle. */
-typedef struct backend {
-	const char *dir;
-	signp_tuf1_http *http;
-} backend;
-
-static int be_fetch(void *p, const char *url, size_t max, sign_buf *out, sign_error *err)
-{
-	return signp_tuf1_http_fetch(((backend *)p)->http, url, max, out, err);
-}
-
-static int be_load(void *p, const char *name, size_t max, sign_buf *out, sign_error *err)
-{
-	return signp_tuf1_dir_load((void *)((backend *)p)->dir, name, max, out, err);
-}
-
-static int be_store(void *p, const char *name, const void *data, size_t len, sign_error *err)
-{
-	return signp_tuf1_dir_store((void *)((backend *)p)->dir, name, data, len, err);
-}
-
 /* Download one target into tdir, unless a verified copy is there. */
 static int download(signp_tuf1_client *c, const char *tdir, const char *name, sign_error *e)
 {
@@ -105,20 +84,20 @@ int main(int argc, char **argv)
 	const char *murl = NULL, *tbase = NULL, *tdir = NULL, *cmd = NULL, *arg = NULL;
 	const char *names[MAX_TARGETS];
 	size_t nnames = 0, i;
-	backend be;
+	const char *mdir = NULL;
+	signp_tuf1_http *http = NULL;
 	signp_tuf1_ops ops;
 	signp_tuf1_client *c = NULL;
 	sign_error e;
 	int a, rc;
 
 	memset(&e, 0, sizeof(e));
-	memset(&be, 0, sizeof(be));
 	for (a = 1; a < argc; a++) {
 		const char *o = argv[a];
 		if (strncmp(o, "--", 2) == 0 && a + 1 >= argc)
 			return usage();
 		if (strcmp(o, "--metadata-dir") == 0)
-			be.dir = argv[++a];
+			mdir = argv[++a];
 		else if (strcmp(o, "--metadata-url") == 0)
 			murl = argv[++a];
 		else if (strcmp(o, "--target-name") == 0 && nnames < MAX_TARGETS)
@@ -136,20 +115,20 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (be.dir == NULL || cmd == NULL)
+	if (mdir == NULL || cmd == NULL)
 		return usage();
 	if (sign_global_init() != SIGN_OK)
 		return 1;
-	ops.fetch = be_fetch;
-	ops.load = be_load;
-	ops.store = be_store;
-	ops.payload = &be;
+	memset(&ops, 0, sizeof(ops));
+	ops.load = signp_tuf1_dir_load;
+	ops.store = signp_tuf1_dir_store;
+	ops.payload = (void *)mdir;
 
 	if (strcmp(cmd, "init") == 0) {
 		sign_buf root = SIGN_BUF_INIT;
 		if (arg == NULL)
 			return usage();
-		rc = signp_mkdirs(be.dir, 0755, &e);
+		rc = signp_mkdirs(mdir, 0755, &e);
 		if (rc == SIGN_OK)
 			rc = signp_read_file_ex(&root, arg, SIGNP_TUF1_ROOT_MAX, SIGNP_READ_FOREIGN, &e);
 		if (rc == SIGN_OK)
@@ -160,8 +139,11 @@ int main(int argc, char **argv)
 	if (murl == NULL || (strcmp(cmd, "refresh") != 0 && strcmp(cmd, "download") != 0) ||
 	    (strcmp(cmd, "download") == 0 && (tbase == NULL || tdir == NULL || nnames == 0)))
 		return usage();
-	if ((rc = signp_tuf1_http_new(&be.http, murl, &e)) == SIGN_OK &&
-	    (rc = signp_tuf1_client_new(&c, &ops, murl, tbase, signp_now(), &e)) == SIGN_OK)
+	if ((rc = signp_tuf1_http_new(&http, murl, mdir, NULL, 0, &e)) == SIGN_OK) {
+		signp_tuf1_http_ops(&ops, http);
+		rc = signp_tuf1_client_new(&c, &ops, murl, tbase, signp_now(), &e);
+	}
+	if (rc == SIGN_OK)
 		rc = signp_tuf1_refresh(c, &e);
 	if (rc == SIGN_OK && strcmp(cmd, "download") == 0) {
 		rc = signp_mkdirs(tdir, 0755, &e);
@@ -169,6 +151,6 @@ int main(int argc, char **argv)
 			rc = download(c, tdir, names[i], &e);
 	}
 	signp_tuf1_client_free(c);
-	signp_tuf1_http_free(be.http);
+	signp_tuf1_http_free(http);
 	return rc == SIGN_OK ? 0 : fail(&e);
 }
