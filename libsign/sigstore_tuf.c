@@ -150,7 +150,16 @@ int sign_sigstore_update(sign_buf *json_out, sign_ctx *ctx, const char *tuf_url,
 	}
 	if (rc != SIGN_OK)
 		goto out;
-	if ((rc = signp_tuf1_client_new(&c, &ops, tuf_url, tuf_url, signp_now(), err)) != SIGN_OK ||
+	/* metadata at the repository's root, targets under targets/ (the
+	 * layout of tuf-repo-cdn.sigstore.dev and of sigstore clients) */
+	signp_buf_clear(&probe);
+	if (signp_buf_puts(&probe, tuf_url) != SIGN_OK ||
+	    (probe.size > 0 && probe.ptr[probe.size - 1] != '/' && signp_buf_putc(&probe, '/') != SIGN_OK) ||
+	    signp_buf_puts(&probe, "targets/") != SIGN_OK) {
+		rc = signp_err(err, SIGN_ENOMEM, "sigstore update: out of memory");
+		goto out;
+	}
+	if ((rc = signp_tuf1_client_new(&c, &ops, tuf_url, probe.ptr, signp_now(), err)) != SIGN_OK ||
 	    (rc = signp_tuf1_refresh(c, err)) != SIGN_OK ||
 	    (rc = signp_tuf1_find_target(c, TRUSTED_ROOT_TARGET, &info, err)) != SIGN_OK)
 		goto tuf_failed;
