@@ -20,6 +20,9 @@
 
 #include "tuf1.h"
 
+/* each test file uses some of these */
+#define FIX_FN static __attribute__((unused))
+
 #define FIX_URL "https://tuf.test/"
 #define FIX_MAX_FILES 64
 
@@ -43,7 +46,7 @@ typedef struct fix_repo {
 	size_t nfetched;
 } fix_repo;
 
-static fix_file *fix_find(fix_file *files, size_t n, const char *name)
+FIX_FN fix_file *fix_find(fix_file *files, size_t n, const char *name)
 {
 	size_t i;
 	for (i = 0; i < n; i++)
@@ -52,7 +55,7 @@ static fix_file *fix_find(fix_file *files, size_t n, const char *name)
 	return NULL;
 }
 
-static void fix_put(fix_file *files, size_t *n, const char *name, const void *data, size_t len)
+FIX_FN void fix_put(fix_file *files, size_t *n, const char *name, const void *data, size_t len)
 {
 	fix_file *f = fix_find(files, *n, name);
 	if (f == NULL) {
@@ -66,7 +69,7 @@ static void fix_put(fix_file *files, size_t *n, const char *name, const void *da
 		abort();
 }
 
-static int fix_fetch(void *p, const char *url, size_t max, sign_buf *out, sign_error *err)
+FIX_FN int fix_fetch(void *p, const char *url, size_t max, sign_buf *out, sign_error *err)
 {
 	fix_repo *r = p;
 	fix_file *f;
@@ -83,7 +86,7 @@ static int fix_fetch(void *p, const char *url, size_t max, sign_buf *out, sign_e
 	return signp_buf_put(out, f->data.ptr ? f->data.ptr : "", f->data.size);
 }
 
-static int fix_load(void *p, const char *name, size_t max, sign_buf *out, sign_error *err)
+FIX_FN int fix_load(void *p, const char *name, size_t max, sign_buf *out, sign_error *err)
 {
 	fix_repo *r = p;
 	fix_file *f = fix_find(r->local, r->nlocal, name);
@@ -95,14 +98,14 @@ static int fix_load(void *p, const char *name, size_t max, sign_buf *out, sign_e
 	return signp_buf_put(out, f->data.ptr ? f->data.ptr : "", f->data.size);
 }
 
-static int fix_store(void *p, const char *name, const void *data, size_t len, sign_error *err)
+FIX_FN int fix_store(void *p, const char *name, const void *data, size_t len, sign_error *err)
 {
 	(void)err;
 	fix_put(((fix_repo *)p)->local, &((fix_repo *)p)->nlocal, name, data, len);
 	return SIGN_OK;
 }
 
-static signp_tuf1_ops fix_ops(fix_repo *r)
+FIX_FN signp_tuf1_ops fix_ops(fix_repo *r)
 {
 	signp_tuf1_ops o;
 	o.fetch = fix_fetch;
@@ -112,7 +115,7 @@ static signp_tuf1_ops fix_ops(fix_repo *r)
 	return o;
 }
 
-static int fix_was_fetched(const fix_repo *r, const char *name)
+FIX_FN int fix_was_fetched(const fix_repo *r, const char *name)
 {
 	size_t i;
 	for (i = 0; i < r->nfetched; i++)
@@ -122,7 +125,7 @@ static int fix_was_fetched(const fix_repo *r, const char *name)
 }
 
 /* kind: "ed25519", "ecdsa", "rsa" */
-static void fix_add_key(fix_repo *r, const char *id, const char *kind)
+FIX_FN void fix_add_key(fix_repo *r, const char *id, const char *kind)
 {
 	fix_key *k = &r->keys[r->nkeys++];
 	k->id = id;
@@ -142,7 +145,7 @@ static void fix_add_key(fix_repo *r, const char *id, const char *kind)
 		abort();
 }
 
-static fix_key *fix_key_by_id(fix_repo *r, const char *id)
+FIX_FN fix_key *fix_key_by_id(fix_repo *r, const char *id)
 {
 	size_t i;
 	for (i = 0; i < r->nkeys; i++)
@@ -151,7 +154,7 @@ static fix_key *fix_key_by_id(fix_repo *r, const char *id)
 	abort();
 }
 
-static json_t *fix_key_json(fix_repo *r, const char *id)
+FIX_FN json_t *fix_key_json(fix_repo *r, const char *id)
 {
 	fix_key *k = fix_key_by_id(r, id);
 	char pub[4096];
@@ -175,7 +178,7 @@ static json_t *fix_key_json(fix_repo *r, const char *id)
 
 /* Sign s (stolen) with the keys named in the NULL-terminated list;
  * returns the document's bytes (free()). */
-static char *fix_sign(fix_repo *r, json_t *s, ...)
+FIX_FN char *fix_sign(fix_repo *r, json_t *s, ...)
 {
 	sign_buf b = SIGN_BUF_INIT;
 	json_t *sigs = json_array(), *doc;
@@ -213,14 +216,14 @@ static char *fix_sign(fix_repo *r, json_t *s, ...)
 	return out;
 }
 
-static void fix_expires(char out[32], int64_t delta)
+FIX_FN void fix_expires(char out[32], int64_t delta)
 {
 	signp_time_format(out, signp_now() + delta);
 }
 
 #define FIX_YEAR (365 * 86400)
 
-static json_t *fix_role(const char *id, const char *id2, int threshold)
+FIX_FN json_t *fix_role(const char *id, const char *id2, int threshold)
 {
 	json_t *ids = json_array();
 	json_array_append_new(ids, json_string(id));
@@ -231,7 +234,7 @@ static json_t *fix_role(const char *id, const char *id2, int threshold)
 
 /* A root: root role (rid, rid2 or NULL, threshold), the online key oid for
  * timestamp, snapshot and targets; consistent snapshots. */
-static json_t *fix_root(fix_repo *r, int version, const char *rid, const char *rid2, int threshold,
+FIX_FN json_t *fix_root(fix_repo *r, int version, const char *rid, const char *rid2, int threshold,
 	const char *oid)
 {
 	json_t *keys = json_object();
@@ -248,7 +251,7 @@ static json_t *fix_root(fix_repo *r, int version, const char *rid, const char *r
 		fix_role(oid, NULL, 1));
 }
 
-static json_t *fix_fileinfo(const void *data, size_t len, int version)
+FIX_FN json_t *fix_fileinfo(const void *data, size_t len, int version)
 {
 	unsigned char d[32];
 	char hex[65];
@@ -261,7 +264,7 @@ static json_t *fix_fileinfo(const void *data, size_t len, int version)
 	return j;
 }
 
-static json_t *fix_meta(const char *type, int version, int64_t delta, json_t *meta)
+FIX_FN json_t *fix_meta(const char *type, int version, int64_t delta, json_t *meta)
 {
 	char when[32];
 	fix_expires(when, delta);
@@ -269,7 +272,7 @@ static json_t *fix_meta(const char *type, int version, int64_t delta, json_t *me
 		"version", version, "expires", when, "meta", meta);
 }
 
-static json_t *fix_targets(int version, json_t *targets, json_t *delegations)
+FIX_FN json_t *fix_targets(int version, json_t *targets, json_t *delegations)
 {
 	char when[32];
 	json_t *t;
@@ -281,14 +284,14 @@ static json_t *fix_targets(int version, json_t *targets, json_t *delegations)
 	return t;
 }
 
-static void fix_serve(fix_repo *r, const char *name, char *doc)
+FIX_FN void fix_serve(fix_repo *r, const char *name, char *doc)
 {
 	fix_put(r->served, &r->nserved, name, doc, strlen(doc));
 	free(doc);
 }
 
 /* Serve a target file under its consistent name dir/HASH.base. */
-static void fix_serve_target(fix_repo *r, const char *path, const char *content)
+FIX_FN void fix_serve_target(fix_repo *r, const char *path, const char *content)
 {
 	unsigned char d[32];
 	char hex[65], name[256];
@@ -304,7 +307,7 @@ static void fix_serve_target(fix_repo *r, const char *path, const char *content)
  * (stolen, may be NULL), with delegations (stolen, may be NULL); snapshot
  * of version sv listing targets.json and extra_meta (stolen, may be NULL);
  * timestamp of version tsv expiring ts_delta from now.  Consistent names. */
-static void fix_publish_v(fix_repo *r, int tv, int sv, int tsv, json_t *extra_targets,
+FIX_FN void fix_publish_v(fix_repo *r, int tv, int sv, int tsv, json_t *extra_targets,
 	json_t *delegations, json_t *extra_meta, int64_t ts_delta)
 {
 	json_t *t = extra_targets ? extra_targets : json_object();
@@ -325,12 +328,12 @@ static void fix_publish_v(fix_repo *r, int tv, int sv, int tsv, json_t *extra_ta
 	fix_serve_target(r, "file.txt", "hello");
 }
 
-static void fix_publish(fix_repo *r, int v, int64_t ts_delta)
+FIX_FN void fix_publish(fix_repo *r, int v, int64_t ts_delta)
 {
 	fix_publish_v(r, v, v, v, NULL, NULL, NULL, ts_delta);
 }
 
-static void fix_init(fix_repo *r)
+FIX_FN void fix_init(fix_repo *r)
 {
 	char *root;
 	memset(r, 0, sizeof(*r));
@@ -343,7 +346,7 @@ static void fix_init(fix_repo *r)
 	fix_serve(r, "1.root.json", root);
 }
 
-static void fix_free(fix_repo *r)
+FIX_FN void fix_free(fix_repo *r)
 {
 	size_t i;
 	for (i = 0; i < r->nkeys; i++)
