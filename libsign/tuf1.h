@@ -123,6 +123,10 @@ int signp_tuf1_download_target(signp_tuf1_client *c, const char *path, const jso
 /* The trusted root's version (after refresh: the newest). */
 int64_t signp_tuf1_root_version(const signp_tuf1_client *c);
 
+/* Append s percent-encoded, every byte but the unreserved ones (Python's
+ * quote(s, "")): how role names become file names and URLs. */
+int signp_tuf1_quote(sign_buf *out, const char *s);
+
 /* Store initial root bytes as the trusted "root.json" (parsed, not verified
  * against anything: it is the trust anchor). */
 int signp_tuf1_init(const signp_tuf1_ops *ops, const void *root, size_t len, sign_error *err);

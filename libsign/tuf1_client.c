@@ -45,8 +45,7 @@ static char *with_slash(const char *u)
 	return s;
 }
 
-/* Percent-encode every byte but unreserved ones (Python's quote(s, "")). */
-static int quote(sign_buf *out, const char *s)
+int signp_tuf1_quote(sign_buf *out, const char *s)
 {
 	static const char hexd[] = "0123456789ABCDEF";
 	for (; *s; s++) {
@@ -67,7 +66,7 @@ static int quote(sign_buf *out, const char *s)
 static int role_file(sign_buf *out, const char *role)
 {
 	signp_buf_clear(out);
-	if (quote(out, role) != SIGN_OK || signp_buf_puts(out, ".json") != SIGN_OK)
+	if (signp_tuf1_quote(out, role) != SIGN_OK || signp_buf_puts(out, ".json") != SIGN_OK)
 		return SIGN_ENOMEM;
 	return SIGN_OK;
 }
@@ -78,7 +77,7 @@ static int role_url(sign_buf *out, const signp_tuf1_client *c, const char *role,
 	signp_buf_clear(out);
 	if (signp_buf_puts(out, c->murl) != SIGN_OK ||
 	    (version > 0 && signp_buf_printf(out, "%lld.", (long long)version) != SIGN_OK) ||
-	    quote(out, role) != SIGN_OK || signp_buf_puts(out, ".json") != SIGN_OK)
+	    signp_tuf1_quote(out, role) != SIGN_OK || signp_buf_puts(out, ".json") != SIGN_OK)
 		return SIGN_ENOMEM;
 	return SIGN_OK;
 }

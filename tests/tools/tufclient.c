@@ -35,18 +35,9 @@ static int fail(const sign_error *e)
 /* "<dir>/<quoted target path>" */
 static int target_file(sign_buf *out, const char *dir, const char *path)
 {
-	static const char hexd[] = "0123456789ABCDEF";
-	const unsigned char *p;
-	if (signp_buf_puts(out, dir) != SIGN_OK || signp_buf_putc(out, '/') != SIGN_OK)
+	if (signp_buf_puts(out, dir) != SIGN_OK || signp_buf_putc(out, '/') != SIGN_OK ||
+	    signp_tuf1_quote(out, path) != SIGN_OK)
 		return -1;
-	for (p = (const unsigned char *)path; *p; p++) {
-		int unreserved = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-				 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-				 *p == '~';
-		if ((unreserved ? signp_buf_putc(out, (char)*p)
-				: signp_buf_printf(out, "%%%c%c", hexd[*p >> 4], hexd[*p & 15])) != SIGN_OK)
-			return -1;
-	}
 	return 0;
 }
 
