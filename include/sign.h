@@ -407,13 +407,14 @@ SIGN_EXTERN(int) sign_trust_republish(sign_buf *json_out, sign_ctx *ctx, const c
  * cached then), SIGN_ENET when the repository cannot be reached. */
 SIGN_EXTERN(int) sign_sigstore_update(sign_buf *json_out, sign_ctx *ctx, const char *tuf_url,
 	const char *tuf_root_file, sign_error *err) SIGN_WARN_UNUSED;
-/* The cached trusted_root.json of tuf_url (NULL: the public good), as the
- * last sign_sigstore_update verified it, into *out, without the network.
- * *expired is set to 1 when the cached TUF metadata (root, timestamp,
- * snapshot or targets) has expired since (or cannot be read): the trusted
- * root is then possibly stale, and the caller should warn; else 0.
- * SIGN_ENOTFOUND when no update has cached one (hint: run
- * `sign trust sigstore-update`). */
+/* The cached trusted_root.json of tuf_url (NULL: the public good) into
+ * *out, without the network.  The cached TUF metadata is verified again
+ * (signatures from the cached root down, versions, lengths and hashes) and
+ * must describe the cached file; expired metadata is accepted, and then
+ * *expired (if not NULL) is set to 1: the trusted root may be stale, and
+ * the caller should warn; else 0.  SIGN_ENOTFOUND when no update has
+ * cached one, SIGN_EVERIFY when the cache does not verify (hint for both:
+ * run `sign trust sigstore-update`); *out is then empty. */
 SIGN_EXTERN(int) sign_sigstore_trusted_root(sign_buf *out, int *expired, sign_ctx *ctx,
 	const char *tuf_url, sign_error *err) SIGN_WARN_UNUSED;
 

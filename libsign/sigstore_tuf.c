@@ -188,27 +188,30 @@ out:
 	return rc;
 }
 
-/* Has the cached metadata of a role expired (or is it unreadable)? */
-static int cached_expired(const char *dir, const char *file, int type, size_t max, int64_t now)
+static int no_fetch(void *payload, const char *url, size_t max, sign_buf *out, sign_error *err)
 {
-	sign_buf b = SIGN_BUF_INIT;
-	sign_error ignored;
-	signp_tuf1_meta *m = NULL;
-	int expired = 1;
-	memset(&ignored, 0, sizeof(ignored));
-	if (signp_tuf1_dir_load((void *)dir, file, max, &b, &ignored) == SIGN_OK &&
-	    signp_tuf1_meta_parse(&m, b.ptr, b.size, type, file, &ignored) == SIGN_OK)
-		expired = signp_tuf1_expired(m, now);
-	signp_tuf1_meta_free(m);
-	sign_buf_dispose(&b);
-	return expired;
+	(void)payload;
+	(void)max;
+	(void)out;
+	return signp_err(err, SIGN_EINVAL, "%.300s: no download when reading the cache", url);
+}
+
+static int no_store(void *payload, const char *name, const void *data, size_t len,
+	sign_error *err)
+{
+	(void)payload;
+	(void)data;
+	(void)len;
+	return signp_err(err, SIGN_EINVAL, "%.100s: no write when reading the cache", name);
 }
 
 int sign_sigstore_trusted_root(sign_buf *out, int *expired, sign_ctx *ctx, const char *tuf_url,
 	sign_error *err)
 {
 	sign_buf dir = SIGN_BUF_INIT, path = SIGN_BUF_INIT;
-	int64_t now = signp_now();
+	signp_tuf1_client *c = NULL;
+	signp_tuf1_ops ops;
+	const json_t *info;
 	int rc;
 
 	if (expired != NULL)
@@ -224,23 +227,36 @@ int sign_sigstore_trusted_root(sign_buf *out, int *expired, sign_ctx *ctx, const
 		goto out;
 	}
 	signp_buf_clear(out);
-	if ((rc = signp_read_file(out, path.ptr, TRUSTED_ROOT_MAX, err)) != SIGN_OK) {
-		signp_err_prefix(err, rc, "cached Sigstore trusted root of %.200s", tuf_url);
-		if (rc == SIGN_ENOTFOUND)
-			signp_err_hint(err, "run `sign trust sigstore-update%s%s` first",
-				strcmp(tuf_url, SIGN_SIGSTORE_TUF_URL) ? " --tuf-url " : "",
-				strcmp(tuf_url, SIGN_SIGSTORE_TUF_URL) ? tuf_url : "");
-		goto out;
+	if ((rc = signp_read_file(out, path.ptr, TRUSTED_ROOT_MAX, err)) != SIGN_OK)
+		goto failed;
+	/* the cached metadata checked again, offline: signatures, versions,
+	 * lengths and hashes from the cached root down to the file */
+	memset(&ops, 0, sizeof(ops));
+	ops.fetch = no_fetch;
+	ops.load = signp_tuf1_dir_load;
+	ops.store = no_store;
+	ops.payload = dir.ptr;
+	if ((rc = signp_tuf1_client_new(&c, &ops, tuf_url, tuf_url, signp_now(), err)) != SIGN_OK ||
+	    (rc = signp_tuf1_load_cached(c, err)) != SIGN_OK ||
+	    (rc = signp_tuf1_find_target(c, TRUSTED_ROOT_TARGET, &info, err)) != SIGN_OK ||
+	    (rc = signp_tuf1_fileinfo_check(info, out->ptr, out->size, TRUSTED_ROOT_TARGET, err)) !=
+		    SIGN_OK) {
+		if (rc != SIGN_ENOMEM)
+			rc = signp_err_prefix_as(err, SIGN_EVERIFY, "cached TUF metadata");
+		goto failed;
 	}
 	if (expired != NULL)
-		*expired = cached_expired(dir.ptr, "root.json", SIGNP_TUF1_ROOT, SIGNP_TUF1_ROOT_MAX, now) ||
-			   cached_expired(dir.ptr, "timestamp.json", SIGNP_TUF1_TIMESTAMP,
-				   SIGNP_TUF1_TIMESTAMP_MAX, now) ||
-			   cached_expired(dir.ptr, "snapshot.json", SIGNP_TUF1_SNAPSHOT,
-				   SIGNP_TUF1_SNAPSHOT_MAX, now) ||
-			   cached_expired(dir.ptr, "targets.json", SIGNP_TUF1_TARGETS,
-				   SIGNP_TUF1_TARGETS_MAX, now);
+		*expired = signp_tuf1_cached_expired(c);
+	goto out;
+failed:
+	signp_buf_clear(out);
+	signp_err_prefix(err, rc, "cached Sigstore trusted root of %.200s", tuf_url);
+	if (rc == SIGN_ENOTFOUND || rc == SIGN_EVERIFY)
+		signp_err_hint(err, "run `sign trust sigstore-update%s%s`",
+			strcmp(tuf_url, SIGN_SIGSTORE_TUF_URL) ? " --tuf-url " : "",
+			strcmp(tuf_url, SIGN_SIGSTORE_TUF_URL) ? tuf_url : "");
 out:
+	signp_tuf1_client_free(c);
 	sign_buf_dispose(&dir);
 	sign_buf_dispose(&path);
 	return rc;

@@ -110,6 +110,13 @@ void signp_tuf1_client_free(signp_tuf1_client *c);
 /* Update root (rotation chain), timestamp, snapshot and top-level targets
  * (§5.3 to §5.6).  Once per client. */
 int signp_tuf1_refresh(signp_tuf1_client *c, sign_error *err);
+/* Instead of signp_tuf1_refresh, without the network: trust the local
+ * timestamp, snapshot and targets (and, on lookups, delegated roles) as
+ * far as they verify under the local root and chain by version, length
+ * and hashes, expired or not.  signp_tuf1_cached_expired then says whether
+ * any of them (or the root) had expired. */
+int signp_tuf1_load_cached(signp_tuf1_client *c, sign_error *err);
+int signp_tuf1_cached_expired(const signp_tuf1_client *c);
 /* Find the target path among targets and its delegations (pre-order,
  * depth first, terminating roles, at most SIGNP_TUF1_MAX_DELEGATIONS
  * roles); refreshes first if that was not done.  *info is borrowed from

@@ -30,6 +30,8 @@ struct signp_tuf1_client {
 	loaded_role *roles;
 	size_t nroles, caproles;
 	int refreshed;
+	int offline;      /* signp_tuf1_load_cached: local files only, expiry noted */
+	int expired_seen; /* offline: a file read had expired */
 };
 
 static char *with_slash(const char *u)
@@ -313,13 +315,22 @@ out:
 	return rc;
 }
 
+/* Has m expired?  Offline, an expired file is used and only noted. */
+static int is_expired(signp_tuf1_client *c, const signp_tuf1_meta *m)
+{
+	if (!signp_tuf1_expired(m, c->now))
+		return 0;
+	c->expired_seen = 1;
+	return !c->offline;
+}
+
 /* Is the trusted snapshot final: unexpired, of the timestamp's version? */
-static int snapshot_final(const signp_tuf1_client *c, sign_error *err)
+static int snapshot_final(signp_tuf1_client *c, sign_error *err)
 {
 	const json_t *sm = json_object_get(json_object_get(c->timestamp->sig, "meta"),
 		"snapshot.json");
 	int64_t want = json_integer_value(json_object_get(sm, "version"));
-	if (signp_tuf1_expired(c->snapshot, c->now))
+	if (is_expired(c, c->snapshot))
 		return signp_err(err, SIGN_EVERIFY, "snapshot (version %lld): expired",
 			(long long)c->snapshot->version);
 	if (c->snapshot->version != want)
@@ -434,7 +445,7 @@ static int check_targets(signp_tuf1_client *c, const char *role, const signp_tuf
 	if (rc == SIGN_OK && m->version != json_integer_value(json_object_get(info, "version")))
 		rc = signp_err(err, SIGN_EVERIFY, "%s: version %lld, the snapshot says %lld", name,
 			(long long)m->version, (long long)json_integer_value(json_object_get(info, "version")));
-	if (rc == SIGN_OK && signp_tuf1_expired(m, c->now))
+	if (rc == SIGN_OK && is_expired(c, m))
 		rc = signp_err(err, SIGN_EVERIFY, "%s (version %lld): expired", name,
 			(long long)m->version);
 	if (rc != SIGN_OK) {
@@ -479,6 +490,16 @@ static int load_targets(signp_tuf1_client *c, const char *role, const signp_tuf1
 		goto out;
 	}
 	signp_buf_clear(&data);
+	if (c->offline) {
+		/* the cached copy or nothing, its failure the answer */
+		if ((rc = c->ops.load(c->ops.payload, file.ptr, SIGNP_TUF1_TARGETS_MAX, &data,
+			     err)) != SIGN_OK ||
+		    (rc = check_targets(c, role, parent, info, &data, &m, err)) != SIGN_OK) {
+			signp_err_prefix(err, rc, "cached %.100s", role);
+			goto out;
+		}
+		goto take;
+	}
 	if (c->ops.load(c->ops.payload, file.ptr, SIGNP_TUF1_TARGETS_MAX, &data, &ignored) ==
 		SIGN_OK &&
 	    check_targets(c, role, parent, info, &data, &m, &ignored) == SIGN_OK)
@@ -538,6 +559,43 @@ int signp_tuf1_refresh(signp_tuf1_client *c, sign_error *err)
 	    (rc = update_snapshot(c, err)) != SIGN_OK)
 		return rc;
 	return load_targets(c, "targets", NULL, &t, err);
+}
+
+int signp_tuf1_load_cached(signp_tuf1_client *c, sign_error *err)
+{
+	const json_t *sm;
+	sign_buf b = SIGN_BUF_INIT;
+	signp_tuf1_meta *m;
+	int rc;
+
+	if (c->refreshed)
+		return signp_err(err, SIGN_EINVAL, "TUF client: refreshed twice");
+	c->refreshed = c->offline = 1;
+	(void)is_expired(c, c->root);
+	if ((c->timestamp = load_local(c, "timestamp.json", SIGNP_TUF1_TIMESTAMP_MAX,
+		     SIGNP_TUF1_TIMESTAMP, "timestamp")) == NULL)
+		return signp_err(err, SIGN_EVERIFY,
+			"cached timestamp: absent, or not signed by the cached root's timestamp role");
+	(void)is_expired(c, c->timestamp);
+	sm = json_object_get(json_object_get(c->timestamp->sig, "meta"), "snapshot.json");
+	if ((rc = c->ops.load(c->ops.payload, "snapshot.json", SIGNP_TUF1_SNAPSHOT_MAX, &b, err)) !=
+		    SIGN_OK ||
+	    (rc = signp_tuf1_fileinfo_check(sm, b.ptr, b.size, "snapshot", err)) != SIGN_OK ||
+	    (rc = signp_tuf1_meta_parse(&c->snapshot, b.ptr, b.size, SIGNP_TUF1_SNAPSHOT, "snapshot",
+		     err)) != SIGN_OK ||
+	    (rc = signp_tuf1_root_verify(c->root, "snapshot", c->snapshot, err)) != SIGN_OK ||
+	    (rc = snapshot_final(c, err)) != SIGN_OK) {
+		signp_err_prefix(err, rc, "cached snapshot");
+		sign_buf_dispose(&b);
+		return rc;
+	}
+	sign_buf_dispose(&b);
+	return load_targets(c, "targets", NULL, &m, err);
+}
+
+int signp_tuf1_cached_expired(const signp_tuf1_client *c)
+{
+	return c->expired_seen;
 }
 
 int signp_tuf1_find_target(signp_tuf1_client *c, const char *path, const json_t **info,

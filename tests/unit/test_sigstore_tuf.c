@@ -1,9 +1,11 @@
 /*
  * test_sigstore_tuf.c - the cached Sigstore trusted root (sigstore_tuf.c):
- * the cache folder a TUF URL maps to, sign_sigstore_trusted_root saying
- * "nothing cached" with its hint, reading the cached file, and its expired
- * flag following the cached TUF metadata; sign_sigstore_update refusing a
- * repository other than the public good without --tuf-root.
+ * the cache folder a TUF URL maps to; sign_sigstore_trusted_root saying
+ * "nothing cached" with its hint, reading a cache that a TUF update wrote
+ * (the fixture's repository), refusing a cached file that the cached
+ * metadata does not describe and cached metadata that no longer verifies,
+ * and its expired flag following the cached metadata; sign_sigstore_update
+ * refusing a repository other than the public good without --tuf-root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,6 +65,51 @@ static void test_cache_dir(void **state)
 	sign_buf_dispose(&b);
 }
 
+/* The fixture's repository fetched, the cache kept in a folder. */
+typedef struct cache_be {
+	fix_repo *r;
+	const char *dir;
+} cache_be;
+
+static int be_fetch(void *p, const char *url, size_t max, sign_buf *out, sign_error *err)
+{
+	return fix_fetch(((cache_be *)p)->r, url, max, out, err);
+}
+
+static int be_load(void *p, const char *name, size_t max, sign_buf *out, sign_error *err)
+{
+	return signp_tuf1_dir_load((void *)((cache_be *)p)->dir, name, max, out, err);
+}
+
+static int be_store(void *p, const char *name, const void *data, size_t len, sign_error *err)
+{
+	return signp_tuf1_dir_store((void *)((cache_be *)p)->dir, name, data, len, err);
+}
+
+#define TR "{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.1\"}"
+
+/* Update the cache of dir from the fixture at time now, as
+ * sign_sigstore_update does. */
+static void update_cache(fix_repo *r, const char *dir, int64_t now)
+{
+	cache_be be = { r, dir };
+	signp_tuf1_ops o = { be_fetch, be_load, be_store, &be };
+	signp_tuf1_client *c = NULL;
+	const json_t *info;
+	sign_buf data = SIGN_BUF_INIT, tdir = SIGN_BUF_INIT;
+	sign_error err;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(signp_tuf1_client_new(&c, &o, FIX_URL, FIX_URL "targets/", now, &err), SIGN_OK);
+	assert_int_equal(signp_tuf1_refresh(c, &err), SIGN_OK);
+	assert_int_equal(signp_tuf1_find_target(c, "trusted_root.json", &info, &err), SIGN_OK);
+	assert_int_equal(signp_tuf1_download_target(c, "trusted_root.json", info, &data, &err), SIGN_OK);
+	assert_int_equal(signp_path_join(&tdir, dir, "targets"), SIGN_OK);
+	put_file(tdir.ptr, "trusted_root.json", data.ptr);
+	signp_tuf1_client_free(c);
+	sign_buf_dispose(&data);
+	sign_buf_dispose(&tdir);
+}
+
 static void test_trusted_root_cache(void **state)
 {
 	sign_ctx *ctx = new_ctx();
@@ -70,47 +117,57 @@ static void test_trusted_root_cache(void **state)
 	sign_error err;
 	fix_repo r;
 	int expired = -1;
-	char *doc;
+	const char *url = "https://tuf.example.com";
 	(void)state;
 
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, "https://tuf.example.com", &err),
-		SIGN_ENOTFOUND);
+	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, url, &err), SIGN_ENOTFOUND);
 	HAS(err.message, "cached Sigstore trusted root of https://tuf.example.com");
 	HAS(err.hint, "sign trust sigstore-update --tuf-url https://tuf.example.com");
 
-	assert_int_equal(signp_sigstore_cache_dir(&dir, home, "https://tuf.example.com", NULL), SIGN_OK);
+	assert_int_equal(signp_sigstore_cache_dir(&dir, home, url, NULL), SIGN_OK);
 	assert_int_equal(signp_path_join(&tdir, dir.ptr, "targets"), SIGN_OK);
-	put_file(tdir.ptr, "trusted_root.json", "{\"mediaType\":\"x\"}");
-	memset(&r, 0, sizeof(r));
-	fix_add_key(&r, "k", "ed25519");
-	doc = fix_sign(&r, fix_root(&r, 1, "k", NULL, 1, "k"), "k", NULL);
-	put_file(dir.ptr, "root.json", doc);
-	free(doc);
-	doc = fix_sign(&r, fix_meta("snapshot", 1, FIX_YEAR, json_object()), "k", NULL);
-	put_file(dir.ptr, "snapshot.json", doc);
-	free(doc);
-	doc = fix_sign(&r, fix_targets(1, json_object(), NULL), "k", NULL);
-	put_file(dir.ptr, "targets.json", doc);
-	free(doc);
-	doc = fix_sign(&r, fix_meta("timestamp", 1, FIX_YEAR,
-				json_pack("{s:{s:i}}", "snapshot.json", "version", 1)), "k", NULL);
-	put_file(dir.ptr, "timestamp.json", doc);
-	free(doc);
+	fix_init(&r);
+	put_file(dir.ptr, "root.json", r.local[0].data.ptr);
+	fix_serve_target(&r, "trusted_root.json", TR);
+	fix_publish_v(&r, 1, 1, 1,
+		json_pack("{s:o}", "trusted_root.json", fix_fileinfo(TR, strlen(TR), 0)), NULL, NULL,
+		FIX_YEAR);
+	update_cache(&r, dir.ptr, signp_now());
 
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, "https://tuf.example.com", &err),
-		SIGN_OK);
-	assert_string_equal(out.ptr, "{\"mediaType\":\"x\"}");
+	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, url, &err), SIGN_OK);
+	assert_string_equal(out.ptr, TR);
 	assert_int_equal(expired, 0);
 
-	doc = fix_sign(&r, fix_meta("timestamp", 2, -60,
-				json_pack("{s:{s:i}}", "snapshot.json", "version", 1)), "k", NULL);
-	put_file(dir.ptr, "timestamp.json", doc);
-	free(doc);
-	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, "https://tuf.example.com", &err),
-		SIGN_OK);
+	/* the cached file changed: refused, the cached metadata names its hash */
+	put_file(tdir.ptr, "trusted_root.json", "{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.2\"}");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, url, &err), SIGN_EVERIFY);
+	HAS(err.message, "cached TUF metadata: trusted_root.json: sha256 hash mismatch");
+	assert_int_equal(out.size, 0);
+
+	/* cached metadata that expired since the update: used, and said so */
+	fix_publish_v(&r, 2, 2, 2,
+		json_pack("{s:o}", "trusted_root.json", fix_fileinfo(TR, strlen(TR), 0)), NULL, NULL,
+		-3600);
+	update_cache(&r, dir.ptr, signp_now() - 7200);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, url, &err), SIGN_OK);
+	assert_string_equal(out.ptr, TR);
 	assert_int_equal(expired, 1);
+
+	/* a cached timestamp no longer signed by the cached root's key */
+	{
+		char *ts = fix_sign(&r, fix_meta("timestamp", 9, FIX_YEAR,
+						json_pack("{s:{s:i}}", "snapshot.json", "version", 2)),
+			"r2", NULL);
+		put_file(dir.ptr, "timestamp.json", ts);
+		free(ts);
+	}
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(sign_sigstore_trusted_root(&out, &expired, ctx, url, &err), SIGN_EVERIFY);
+	HAS(err.message, "cached timestamp: absent, or not signed by the cached root's timestamp role");
 
 	/* another repository without a root: refused before any request */
 	memset(&err, 0, sizeof(err));
