@@ -1,5 +1,6 @@
 /*
  * cmd_trust.c - sign trust pin GUN --root-key FILE | show GUN | refresh [--republish] REF|GUN
+ *               | sigstore-update [--tuf-url URL] [--tuf-root FILE]
  */
 #include "cli.h"
 
@@ -13,7 +14,55 @@ static const char usage[] =
 	"       sign trust tofu on|off\n"
 	"       sign trust show GUN\n"
 	"       sign trust refresh REF|GUN [--lifetime DURATION] [--gun GUN]\n"
-	"       sign trust refresh --republish REF|GUN [--gun GUN]\n";
+	"       sign trust refresh --republish REF|GUN [--gun GUN]\n"
+	"       sign trust sigstore-update [--tuf-url URL] [--tuf-root FILE]\n";
+
+/* sign trust sigstore-update: the Sigstore trusted root through TUF. */
+static int sigstore_update(cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "tuf-url", required_argument, NULL, 'u' },
+		{ "tuf-root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *url = NULL, *root = NULL;
+	sign_buf out = SIGN_BUF_INIT;
+	sign_error err;
+	json_t *j;
+	int ch, rc;
+
+	memset(&err, 0, sizeof(err));
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': url = optarg; break;
+		case 'r': root = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: return cli_usage(usage, "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage(usage, "trust sigstore-update takes no argument");
+	if ((rc = cli_open(c, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if ((rc = sign_sigstore_update(&out, c->ctx, url, root, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (c->json) {
+		printf("%s\n", out.ptr);
+	} else if (!c->quiet && (j = json_loads(out.ptr, 0, NULL)) != NULL) {
+		fprintf(stderr, "sign: Sigstore trusted root of %s is up to date (TUF root version %lld, "
+			"timestamp version %lld, expires %s): %s\n",
+			json_string_value(json_object_get(j, "tuf_url")),
+			(long long)json_integer_value(json_object_get(j, "root_version")),
+			(long long)json_integer_value(json_object_get(j, "timestamp_version")),
+			json_string_value(json_object_get(j, "timestamp_expires")) ?
+				json_string_value(json_object_get(j, "timestamp_expires")) : "?",
+			json_string_value(json_object_get(j, "trusted_root")));
+		json_decref(j);
+	}
+	sign_buf_dispose(&out);
+	return EXIT_OK;
+}
 
 static void show_text(const char *doc)
 {
@@ -80,6 +129,8 @@ int cmd_trust(cli *c, int argc, char **argv)
 	sub = argv[1];
 	argc--;
 	argv++;
+	if (strcmp(sub, "sigstore-update") == 0)
+		return sigstore_update(c, argc, argv);
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': root_key = optarg; break;

@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"  inspect REF|GUN                                   signed tags, keys, versions and expiry\n"
 	"  key generate|list|import|export|remove|rotate     manage and rotate keys\n"
 	"  trust pin|show|refresh                            pin a root, show trust state, extend the timestamp\n"
+	"  trust sigstore-update [--tuf-url URL]             fetch the Sigstore trusted root through TUF\n"
 	"  migrate GUN --from-trust-server URL               move a Notary-hosted GUN into the registry\n"
 	"  signer add|remove|list                            signers (delegations) of a GUN\n"
 	"  revoke REF                                        remove a tag's signature\n"

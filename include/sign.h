@@ -389,6 +389,36 @@ SIGN_EXTERN(int) sign_trust_republish(sign_buf *json_out, sign_ctx *ctx, const c
 	const char *gun, sign_error *err) SIGN_WARN_UNUSED;
 
 /* ---------------------------------------------------------------------- */
+/* The Sigstore trusted root, kept fresh through TUF                       */
+
+#define SIGN_SIGSTORE_TUF_URL "https://tuf-repo-cdn.sigstore.dev"
+
+/* Update the Sigstore trusted root of the TUF repository at tuf_url (NULL:
+ * SIGN_SIGSTORE_TUF_URL, the public good) with the TUF 1.0 client: root
+ * rotation chain, timestamp, snapshot, targets (delegations followed),
+ * then the target "trusted_root.json", checked by length and hashes.  The
+ * metadata and the target are cached under <home>/sigstore/<host...>/.
+ * The first update of a URL starts from tuf_root_file (a root.json), or,
+ * for the public good, from the root.json shipped with libsign; later ones
+ * from the cached root (tuf_root_file is then not read).  json_out gets
+ * {tuf_url, root_version, timestamp_version, timestamp_expires,
+ * trusted_root} (the cached file's path).  SIGN_EVERIFY when the
+ * repository's metadata or the target does not verify (nothing newer is
+ * cached then), SIGN_ENET when the repository cannot be reached. */
+SIGN_EXTERN(int) sign_sigstore_update(sign_buf *json_out, sign_ctx *ctx, const char *tuf_url,
+	const char *tuf_root_file, sign_error *err) SIGN_WARN_UNUSED;
+/* The cached trusted_root.json of tuf_url (NULL: the public good) into
+ * *out, without the network.  The cached TUF metadata is verified again
+ * (signatures from the cached root down, versions, lengths and hashes) and
+ * must describe the cached file; expired metadata is accepted, and then
+ * *expired (if not NULL) is set to 1: the trusted root may be stale, and
+ * the caller should warn; else 0.  SIGN_ENOTFOUND when no update has
+ * cached one, SIGN_EVERIFY when the cache does not verify (hint for both:
+ * run `sign trust sigstore-update`); *out is then empty. */
+SIGN_EXTERN(int) sign_sigstore_trusted_root(sign_buf *out, int *expired, sign_ctx *ctx,
+	const char *tuf_url, sign_error *err) SIGN_WARN_UNUSED;
+
+/* ---------------------------------------------------------------------- */
 /* Signers (delegations)                                                   */
 
 /* Add or update signer NAME of GUN, as `docker trust signer add` does:

@@ -1,0 +1,66 @@
+#!/bin/bash
+# test_sigstore_update.sh - `sign trust sigstore-update` against a TUF 1.0
+# repository served from the test (tests/tools/tufgen builds it step by
+# step, tests/tools/dirserve serves it on a random loopback port):
+#
+#   - the first update starts from --tuf-root and caches trusted_root.json;
+#   - a root rotation (v2 signed by the old and the new root key, new online
+#     key) is followed, and the new trusted_root.json cached;
+#   - an expired timestamp, a timestamp rolled back below the cached
+#     version, and a root whose root role's threshold is not met are
+#     refused (exit 1), each with its reason, and the cache keeps the last
+#     good trusted root.
+. "$(dirname "$0")/../lib/common.sh"
+
+G="$WORK/gen"
+H="$WORK/home"
+mkdir -p "$G" "$H"
+chmod 700 "$H"
+"$TOOLS/tufgen" "$G" init || { echo "tufgen init failed" >&2; exit 1; }
+LOG="$WORK/dirserve.log"
+: >"$LOG"
+"$TOOLS/dirserve" "$G/repo" "$LOG" &
+PIDS="$PIDS $!"
+if ! wait_log "$LOG" "^listening on"; then
+	echo "could not start dirserve" >&2
+	exit 1
+fi
+URL="http://$(sed -n 's/^listening on //p' "$LOG" | head -1)"
+CACHE="$H/sigstore/${URL#http://}"
+CACHE="${CACHE//:/_}"
+update() { "$SIGN" --home "$H" trust sigstore-update --tuf-url "$URL" --tuf-root "$G/repo/1.root.json" "$@"; }
+
+run "a repository other than the public good needs --tuf-root" 2 "$SIGN" --home "$WORK/other" trust sigstore-update --tuf-url "$URL"
+expect "… and says so" has "no trusted root.json yet" "$ERR"
+
+run "first update from --tuf-root" 0 update
+expect "… reports root version 1" has "TUF root version 1" "$ERR"
+expect "… caches trusted_root.json" has "trusted root 1" "$CACHE/targets/trusted_root.json"
+expect "… and the TUF metadata" readable "$CACHE/root.json" "$CACHE/timestamp.json" "$CACHE/snapshot.json" "$CACHE/targets.json"
+expect "… fetched the target by its hashed name" has "GET /targets/[0-9a-f]*\.trusted_root\.json 200" "$LOG"
+
+run "-o json" 0 "$SIGN" --home "$H" -o json trust sigstore-update --tuf-url "$URL"
+expect "… prints the root version" has '"root_version":1' "$OUT"
+
+"$TOOLS/tufgen" "$G" rotate
+run "update through a root rotation" 0 update
+expect "… reports root version 2" has "TUF root version 2" "$ERR"
+expect "… caches the new trusted_root.json" has "trusted root 2" "$CACHE/targets/trusted_root.json"
+expect "… fetched 2.root.json" has "GET /2.root.json 200" "$LOG"
+
+"$TOOLS/tufgen" "$G" expired
+run "an expired timestamp is refused" 1 update
+expect "… as expired" has "timestamp (version 3): expired" "$ERR"
+expect "… the cache keeps trusted root 2" has "trusted root 2" "$CACHE/targets/trusted_root.json"
+expect "… and the cached timestamp version 2" has '"version": 2' "$CACHE/timestamp.json"
+
+"$TOOLS/tufgen" "$G" rollback
+run "a timestamp older than the cached one is refused" 1 update
+expect "… as a rollback" has "timestamp: version 1 is older than the trusted version 2 (rollback)" "$ERR"
+
+"$TOOLS/tufgen" "$G" threshold
+run "a root whose threshold is not met is refused" 1 update
+expect "… naming the threshold" has "root version 3 is not signed by its own root role.*threshold 2 not met" "$ERR"
+expect "… the cached root stays version 2" has '"version": 2' "$CACHE/root.json"
+
+finish
