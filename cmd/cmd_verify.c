@@ -212,6 +212,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 	};
 	sign_verify_options o = SIGN_VERIFY_OPTIONS_INIT;
 	sign_sigstore_options ko = SIGN_SIGSTORE_OPTIONS_INIT;
+	sign_buf root = SIGN_BUF_INIT;
 	const char **roots = NULL, **signers = NULL;
 	size_t nroots = 0, nsigners = 0;
 	const char *from = NULL;
@@ -283,6 +284,12 @@ int cmd_verify(cli *c, int argc, char **argv)
 		if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,
 			     "verify needs at least one REF")) != EXIT_OK)
 			goto out;
+		if (ko.trusted_root_path == NULL) {
+			if ((rc = cli_sigstore_root(c, &root)) != EXIT_OK)
+				goto out;
+			ko.trusted_root_json = root.ptr;
+			ko.trusted_root_len = root.size;
+		}
 		rc = verify_keyless(c, &refs, &ko);
 		goto out;
 	}
@@ -330,6 +337,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
 	rc = worst;
 out:
+	sign_buf_dispose(&root);
 	cli_refs_free(&refs);
 	free(roots);
 	for (size_t i = 0; i < nsigners; i++)

@@ -54,6 +54,28 @@ static void print_result(const cli *c, const sign_blob_result *r)
 		printf("\n");
 }
 
+int cli_sigstore_root(cli *c, sign_buf *json)
+{
+	sign_error err;
+	int expired = 0, rc;
+
+	memset(&err, 0, sizeof(err));
+	if ((rc = cli_open(c, &err)) != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	rc = sign_sigstore_trusted_root(json, &expired, c->ctx, NULL, &err);
+	if (rc == SIGN_ENOTFOUND) {
+		if (c->verbose)
+			fprintf(stderr, "sign: no cached Sigstore trusted root: using the one built in\n");
+		return EXIT_OK;
+	}
+	if (rc != SIGN_OK)
+		return cli_fail(c, rc, &err);
+	if (expired)
+		fprintf(stderr, "sign: warning: the cached Sigstore trusted root's TUF metadata has expired: "
+			"it may be stale\nhint: run `sign trust sigstore-update`\n");
+	return EXIT_OK;
+}
+
 int cmd_verify_blob(cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -69,6 +91,7 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 	};
 	sign_blob_options o = SIGN_BLOB_OPTIONS_INIT;
 	sign_blob_result res = SIGN_BLOB_RESULT_INIT;
+	sign_buf root = SIGN_BUF_INIT;
 	sign_error err;
 	int ch, rc;
 
@@ -102,7 +125,15 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 			   o.certificate_oidc_issuer_regexp))
 		return cli_usage(usage, "--key verifies a key's bundle: it takes no certificate identity or issuer");
 	o.artifact = argv[optind];
-	if ((rc = sign_verify_blob(&res, &o, &err)) != SIGN_OK)
+	if (o.trusted_root_path == NULL) {
+		if ((rc = cli_sigstore_root(c, &root)) != EXIT_OK)
+			return rc;
+		o.trusted_root_json = root.ptr;
+		o.trusted_root_len = root.size;
+	}
+	rc = sign_verify_blob(&res, &o, &err);
+	sign_buf_dispose(&root);
+	if (rc != SIGN_OK)
 		return cli_fail(c, rc, &err);
 	print_result(c, &res);
 	return EXIT_OK;
