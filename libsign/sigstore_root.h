@@ -20,7 +20,7 @@
 typedef struct signp_sig_log {
 	unsigned char id[64];   /* logId.keyId, decoded (Rekor v1 and CT: SHA-256 of the SPKI) */
 	size_t idlen;
-	EVP_PKEY *key;          /* publicKey.rawBytes (SPKI DER) */
+	EVP_PKEY *key;          /* publicKey.rawBytes (SPKI DER; PKCS#1 for PKCS1_RSA_PKCS1V5) */
 	int64_t start, end;     /* publicKey.validFor, unix seconds, both inclusive */
 	char *base_url;         /* baseUrl, may be NULL */
 	char *origin;           /* checkpoint origin: baseUrl's host (no scheme, port, path:
