@@ -44,22 +44,20 @@ static int self_signed(X509 *x)
 	return (X509_get_extension_flags(x) & EXFLAG_SS) != 0;
 }
 
-/* Verify leaf through one CA at t: the CA's last certificate the anchor,
- * its others and `extra` untrusted.  Returns 1 (and *chain), 0 with the
+/* Verify leaf through one CA at t: the CA's last certificate the anchor
+ * (signp_sig_ca_store), its others and `extra` untrusted.  Returns 1 (and *chain), 0 with the
  * OpenSSL verify error in *verr, or -1 (out of memory). */
 static int verify_with_ca(X509 *leaf, STACK_OF(X509) *extra, const signp_sig_ca *ca, int64_t t,
 	STACK_OF(X509) **chain, int *verr)
 {
-	X509_STORE *store = X509_STORE_new();
+	X509_STORE *store = signp_sig_ca_store(ca, t);
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
-	X509_VERIFY_PARAM *param;
 	size_t i;
 	int ok = -1;
 
 	*chain = NULL;
-	if (store == NULL || ctx == NULL || untrusted == NULL || ca->ncerts == 0 ||
-	    X509_STORE_add_cert(store, ca->certs[ca->ncerts - 1]) != 1)
+	if (store == NULL || ctx == NULL || untrusted == NULL)
 		goto out;
 	for (i = 0; i + 1 < ca->ncerts; i++)
 		if (!sk_X509_push(untrusted, ca->certs[i]))
@@ -69,10 +67,6 @@ static int verify_with_ca(X509 *leaf, STACK_OF(X509) *extra, const signp_sig_ca 
 			goto out;
 	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
 		goto out;
-	param = X509_STORE_CTX_get0_param(ctx);
-	X509_VERIFY_PARAM_set_time(param, (time_t)t);
-	/* the CA's last certificate is the anchor, self-signed or not */
-	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
 	if (X509_verify_cert(ctx) == 1) {
 		ok = (*chain = X509_STORE_CTX_get1_chain(ctx)) != NULL ? 1 : -1;
 	} else {

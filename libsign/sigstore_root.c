@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <openssl/rsa.h>
+#include <openssl/x509_vfy.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,24 @@ void signp_trusted_root_free(signp_trusted_root *r)
 	free(r);
 }
 
-/* A base64 member (protobuf-JSON bytes: standard or URL-safe alphabet). */
+/* Base64 as protobuf-JSON's bytes (Go's encoding/base64): standard or
+ * URL-safe alphabet, line breaks (CR, LF) ignored. */
+static int b64_decode_lines(sign_buf *out, const char *in, size_t len)
+{
+	char *s = malloc(len + 1);
+	size_t i, n = 0;
+	int rc;
+	if (s == NULL)
+		return SIGN_ENOMEM;
+	for (i = 0; i < len; i++)
+		if (in[i] != '\r' && in[i] != '\n')
+			s[n++] = in[i];
+	rc = signp_b64_decode_any(out, s, n);
+	free(s);
+	return rc;
+}
+
+/* A base64 member (protobuf-JSON bytes). */
 static int get_bytes(sign_buf *out, const json_t *obj, const char *name, const char *what,
 	sign_error *err)
 {
@@ -70,7 +88,7 @@ static int get_bytes(sign_buf *out, const json_t *obj, const char *name, const c
 		return signp_err(err, SIGN_EFORMAT, "trusted root: %s: %s is longer than %u bytes", what,
 			name, ROOT_MAX_DER);
 	signp_buf_clear(out);
-	if (signp_b64_decode_any(out, json_string_value(v), json_string_length(v)) != SIGN_OK)
+	if (b64_decode_lines(out, json_string_value(v), json_string_length(v)) != SIGN_OK)
 		return signp_err(err, SIGN_EFORMAT, "trusted root: %s: %s is not base64", what, name);
 	return SIGN_OK;
 }
@@ -377,4 +395,33 @@ const signp_sig_log *signp_sig_log_find(const signp_sig_log *logs, size_t n, con
 		    logs[i].start <= t && t <= logs[i].end)
 			return &logs[i];
 	return NULL;
+}
+
+/* A certificate whose notAfter is the verification time is valid at it
+ * (RFC 5280 4.1.2.5: "through notAfter"); X509_cmp_time counts equal as
+ * earlier, so OpenSSL reports it expired. */
+static int not_after_inclusive(int ok, X509_STORE_CTX *ctx)
+{
+	X509 *c;
+	if (ok || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_CERT_HAS_EXPIRED)
+		return ok;
+	c = X509_STORE_CTX_get_current_cert(ctx);
+	return c != NULL &&
+	       ASN1_TIME_cmp_time_t(X509_get0_notAfter(c),
+		       X509_VERIFY_PARAM_get_time(X509_STORE_CTX_get0_param(ctx))) == 0;
+}
+
+X509_STORE *signp_sig_ca_store(const signp_sig_ca *ca, int64_t t)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_VERIFY_PARAM *p;
+	if (store == NULL || ca->ncerts == 0 || X509_STORE_add_cert(store, ca->certs[ca->ncerts - 1]) != 1) {
+		X509_STORE_free(store);
+		return NULL;
+	}
+	p = X509_STORE_get0_param(store);
+	X509_VERIFY_PARAM_set_time(p, (time_t)t);
+	X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_STORE_set_verify_cb(store, not_after_inclusive);
+	return store;
 }

@@ -35,18 +35,15 @@ static void openssl_why(char *out, size_t outsz)
 static int verify_with_tsa(PKCS7 *token, const signp_sig_ca *tsa, int64_t t, char *why, size_t whysz)
 {
 	TS_VERIFY_CTX *ctx = TS_VERIFY_CTX_new();
-	X509_STORE *store = X509_STORE_new();
+	/* the authority's last certificate the anchor, the time genTime */
+	X509_STORE *store = signp_sig_ca_store(tsa, t);
 	STACK_OF(X509) *certs = sk_X509_new_null();
 	size_t i;
 	int ok = -1;
 
 	ERR_clear_error();
-	if (ctx == NULL || store == NULL || certs == NULL || tsa->ncerts == 0 ||
-	    X509_STORE_add_cert(store, tsa->certs[tsa->ncerts - 1]) != 1)
+	if (ctx == NULL || store == NULL || certs == NULL)
 		goto out;
-	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)t);
-	/* the authority's last certificate is the anchor, self-signed or not */
-	X509_VERIFY_PARAM_set_flags(X509_STORE_get0_param(store), X509_V_FLAG_PARTIAL_CHAIN);
 	/* the signer may be absent from the token: the root's chain has it */
 	for (i = 0; i + 1 < tsa->ncerts; i++) {
 		if (!sk_X509_push(certs, tsa->certs[i]))

@@ -12,6 +12,7 @@
 #include <openssl/ct.h>
 
 #include "fulcio.h"
+#include "tsa.h"
 
 #define BEACON "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 #define GHA "https://token.actions.githubusercontent.com"
@@ -86,10 +87,10 @@ static void test_conformance_refused(void **state)
 	memset(&err, 0, sizeof(err));
 	expect(signp_fulcio_verify_chain(leaf, NULL, r, t3339("2024-03-19T17:26:25Z"), &chain, clr(&err)), SIGN_EVERIFY,
 		&err, "certificate chain: certificate is not yet valid at the signing time");
-	/* its first second is valid; its notAfter second is not to OpenSSL
-	 * (X509_cmp_time: equal counts as earlier), a second before is */
+	/* notBefore and notAfter are both valid (OpenSSL alone would count the
+	 * notAfter second expired) */
 	expect(signp_fulcio_verify_chain(leaf, NULL, r, t3339("2024-03-19T17:26:26Z"), NULL, clr(&err)), SIGN_OK, &err, NULL);
-	expect(signp_fulcio_verify_chain(leaf, NULL, r, t3339("2024-03-19T17:36:25Z"), NULL, clr(&err)), SIGN_OK, &err, NULL);
+	expect(signp_fulcio_verify_chain(leaf, NULL, r, t3339("2024-03-19T17:36:26Z"), NULL, clr(&err)), SIGN_OK, &err, NULL);
 	X509_free(leaf);
 	signp_trusted_root_free(r);
 
@@ -114,6 +115,22 @@ static void test_conformance_refused(void **state)
 	sk_X509_pop_free(chain, X509_free);
 	X509_free(leaf);
 	signp_trusted_root_free(r);
+
+	/* a genuine timestamp, made after the certificate expired */
+	{
+		sign_buf ts = SIGN_BUF_INIT, sig = SIGN_BUF_INIT;
+		int64_t when = 0;
+		r = sv_root("rekor2-timestamp-with-incorrect-time_fail");
+		leaf = sv_leaf("rekor2-timestamp-with-incorrect-time_fail", NULL);
+		sv_timestamp("rekor2-timestamp-with-incorrect-time_fail", &ts, &sig);
+		expect(signp_tsa_verify(ts.ptr, ts.size, sig.ptr, sig.size, r, &when, clr(&err)), SIGN_OK, &err, NULL);
+		expect(signp_fulcio_verify_chain(leaf, NULL, r, when, &chain, clr(&err)), SIGN_EVERIFY, &err,
+			"certificate chain: certificate has expired at the signing time 2025-07-15T10:33:31Z");
+		free(ts.ptr);
+		free(sig.ptr);
+		X509_free(leaf);
+		signp_trusted_root_free(r);
+	}
 
 	/* the staging certificate against the public-good root: no CA */
 	memset(&err, 0, sizeof(err));

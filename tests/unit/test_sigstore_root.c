@@ -118,6 +118,16 @@ static void test_origin(void **state)
 	assert_string_equal(r->tlogs[0].origin, "log.example");
 	assert_string_equal(r->tlogs[1].origin, "::1");
 	signp_trusted_root_free(r);
+	/* base64 broken into lines (as `base64` writes it): Go's decoder skips CR and LF */
+	r = sv_root_text("{" MT ",\"tlogs\":[" LOG("https://l", "SHA2_256", "PKIX_ECDSA_P256_SHA_256",
+		"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwr\\n"
+		"kBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==\\r\\n",
+		"wNI9atQGlz+VWfO6LRygH4QUfY/8W4RF\\nwiT5i5WRgB0=", "," VF) "]}", SIGN_OK, NULL);
+	assert_int_equal(r->tlogs[0].idlen, 32);
+	signp_trusted_root_free(r);
+	sv_root_text("{" MT ",\"tlogs\":[" LOG("https://l", "SHA2_256", "PKIX_ECDSA_P256_SHA_256", P256,
+		"wNI9atQGlz+VWfO6LRygH4QUfY/8W4RF wiT5i5WRgB0=", "," VF) "]}", SIGN_EFORMAT,
+		"trusted root: tlogs[0]: keyId is not base64");
 	/* no baseUrl: no origin (a Rekor v1 log needs none) */
 	r = sv_root_text("{" MT ",\"tlogs\":[{\"hashAlgorithm\":\"SHA2_256\",\"publicKey\":{\"rawBytes\":\"" P256
 		"\",\"keyDetails\":\"PKIX_ECDSA_P256_SHA_256\"," VF "},\"logId\":{\"keyId\":\"" KEYID "\"}}]}",

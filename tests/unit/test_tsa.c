@@ -239,7 +239,12 @@ static void test_throwaway(void **state)
 			"is outside the validity of the timestamp authority (no uri) in the trusted root");
 		signp_trusted_root_free(r2);
 	}
-	/* the TSA's certificate expired at the time; not yet valid */
+	/* the TSA's certificate at its last second; expired at the time; not yet valid */
+	stamp(&ts, &a, sig, sizeof(sig), T0 + 30 * DAY, 1, NULL);
+	expect(signp_tsa_verify(ts.ptr, ts.size, sig, sizeof(sig), r, &t, clr(&err)), SIGN_OK, &err, NULL);
+	stamp(&ts, &a, sig, sizeof(sig), T0 + 30 * DAY + 1, 1, NULL);
+	expect(signp_tsa_verify(ts.ptr, ts.size, sig, sizeof(sig), r, &t, clr(&err)), SIGN_EVERIFY, &err,
+		"certificate has expired");
 	stamp(&ts, &a, sig, sizeof(sig), T0 + 31 * DAY, 1, NULL);
 	expect(signp_tsa_verify(ts.ptr, ts.size, sig, sizeof(sig), r, &t, clr(&err)), SIGN_EVERIFY, &err,
 		"timestamp: signed by no timestamp authority of the trusted root at its time 2023-12-15T22:13:20Z: certificate verify error: Verify error:certificate has expired");
