@@ -53,7 +53,30 @@ typedef struct hunt {
 	size_t seen, valid;
 	char reasons[MAX_REASONS][900];
 	size_t nreasons;
+	sign_buf who;                   /* the signers' identities, NUL-separated */
+	size_t nwho;
 } hunt;
+
+/* The result's signers, as sign_verify_result_dispose frees them: one
+ * block of pointers followed by the strings. */
+static int set_signers(sign_verify_result *res, const hunt *h)
+{
+	char **p;
+	char *text;
+	if (h->nwho == 0)
+		return SIGN_OK;
+	if ((p = malloc(h->nwho * sizeof(char *) + h->who.size)) == NULL)
+		return SIGN_ENOMEM;
+	text = (char *)(p + h->nwho);
+	memcpy(text, h->who.ptr, h->who.size);
+	for (size_t i = 0; i < h->nwho; i++) {
+		p[i] = text;
+		text += strlen(text) + 1;
+	}
+	res->signers = p;
+	res->nsigners = h->nwho;
+	return SIGN_OK;
+}
 
 static void reason(hunt *h, const char *where, const sign_error *e)
 {
@@ -64,17 +87,12 @@ static void reason(hunt *h, const char *where, const sign_error *e)
 
 static void accepted(hunt *h, const signp_sigstore_result *sr)
 {
-	char who[1600];
-	snprintf(who, sizeof(who), "%s (%s)", sr->san.ptr ? sr->san.ptr : "", sr->issuer.ptr ? sr->issuer.ptr : "");
 	h->valid++;
-	if (h->res->signers != NULL || h->res->nsigners == 0) {
-		char **s = realloc(h->res->signers, (h->res->nsigners + 1) * sizeof(char *));
-		if (s != NULL) {
-			h->res->signers = s;
-			if ((s[h->res->nsigners] = signp_strdup(who)) != NULL)
-				h->res->nsigners++;
-		}
-	}
+	/* "SAN (issuer)\0" each, made into the result's one block at the end */
+	if (signp_buf_printf(&h->who, "%s (%s)", sr->san.ptr ? sr->san.ptr : "", sr->issuer.ptr ? sr->issuer.ptr : "") ==
+		    SIGN_OK &&
+	    signp_buf_putc(&h->who, '\0') == SIGN_OK)
+		h->nwho++;
 	if (h->want_type && sr->statement) {
 		json_t *o = json_object();
 		json_object_set_new(o, "predicateType", json_string(sr->statement->predicate_type));
@@ -380,6 +398,10 @@ int sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json, sig
 	signp_strlcpy(out->digest, digest, sizeof(out->digest));
 	out->size = size;
 	signp_strlcpy(out->role, "keyless", sizeof(out->role));
+	if (set_signers(out, &h) != SIGN_OK) {
+		r = signp_err(err, SIGN_ENOMEM, "verify: out of memory");
+		goto out;
+	}
 	if (predicates_json) {
 		char *s = json_dumps(h.predicates, JSON_COMPACT);
 		r = s ? signp_buf_puts(predicates_json, s) : signp_err(err, SIGN_ENOMEM, "verify: out of memory");
@@ -389,6 +411,7 @@ out:
 	if (r != SIGN_OK)
 		sign_verify_result_dispose(out);
 	json_decref(h.predicates);
+	sign_buf_dispose(&h.who);
 	sign_buf_dispose(&m);
 	signp_store_free(st);
 	signp_trusted_root_free(root);
