@@ -34,11 +34,12 @@ int cmd_revoke(cli *c, int argc, char **argv);
 int cmd_admission(cli *c, int argc, char **argv);
 int cmd_verify_blob(cli *c, int argc, char **argv);
 /* The Sigstore trusted root for a keyless check without --trusted-root:
- * the one `sign trust sigstore-update` cached (into *json, with a warning
+ * the one `sign trust sigstore-update` cached for tuf_url (NULL: the public
+ * good) (into *json, with a warning
  * when its TUF metadata has expired), else none (*json left empty: the
  * embedded public-good root).  Returns EXIT_OK, or the exit code having
  * said why (a cache that no longer verifies). */
-int cli_sigstore_root(cli *c, sign_buf *json);
+int cli_sigstore_root(cli *c, const char *tuf_url, sign_buf *json);
 
 /* References: argv[first..argc), then the lines of --refs-from FROM
  * ("-": standard input; blank lines and "#" comments skipped), or NULL.

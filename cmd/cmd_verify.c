@@ -21,7 +21,7 @@ static const char usage[] =
 	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] [--refs-from FILE|-] REF...\n"
 	"       sign verify (--certificate-identity ID | --certificate-identity-regexp RE)\n"
 	"                   (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
-	"                   [--trusted-root FILE] [--attestation TYPE] [--gun GUN] REF...\n";
+	"                   [--trusted-root FILE | --tuf-url URL] [--attestation TYPE] [--gun GUN] REF...\n";
 
 /* Keyless options (issue 15): long options only. */
 enum {
@@ -31,6 +31,7 @@ enum {
 	OPT_CERT_ISSUER_RE,
 	OPT_TRUSTED_ROOT,
 	OPT_ATTESTATION,
+	OPT_TUF_URL,
 };
 
 /* --signer NAME: a role name as is (targets, targets/NAME), or a signer's
@@ -207,12 +208,14 @@ int cmd_verify(cli *c, int argc, char **argv)
 		{ "certificate-oidc-issuer-regexp", required_argument, NULL, OPT_CERT_ISSUER_RE },
 		{ "trusted-root", required_argument, NULL, OPT_TRUSTED_ROOT },
 		{ "attestation", required_argument, NULL, OPT_ATTESTATION },
+		{ "tuf-url", required_argument, NULL, OPT_TUF_URL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_verify_options o = SIGN_VERIFY_OPTIONS_INIT;
 	sign_sigstore_options ko = SIGN_SIGSTORE_OPTIONS_INIT;
 	sign_buf root = SIGN_BUF_INIT;
+	const char *tuf_url = NULL;
 	const char **roots = NULL, **signers = NULL;
 	size_t nroots = 0, nsigners = 0;
 	const char *from = NULL;
@@ -256,6 +259,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		case OPT_CERT_ISSUER_RE: ko.certificate_oidc_issuer_regexp = optarg; break;
 		case OPT_TRUSTED_ROOT: ko.trusted_root_path = optarg; break;
 		case OPT_ATTESTATION: ko.attestation = optarg; break;
+		case OPT_TUF_URL: tuf_url = optarg; break;
 		case 'a':
 			if ((o.at = parse_at(optarg)) == 0) {
 				rc = cli_usage(usage, "--at wants +N with a unit (s, m, h, d) or "
@@ -278,14 +282,18 @@ int cmd_verify(cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (ko.certificate_identity || ko.certificate_identity_regexp || ko.certificate_oidc_issuer ||
-	    ko.certificate_oidc_issuer_regexp || ko.trusted_root_path) {
+	    ko.certificate_oidc_issuer_regexp || ko.trusted_root_path || tuf_url) {
 		if ((rc = keyless_args(&ko, &o, roots, signers)) != EXIT_OK)
 			goto out;
 		if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,
 			     "verify needs at least one REF")) != EXIT_OK)
 			goto out;
+		if (ko.trusted_root_path && tuf_url) {
+			rc = cli_usage(usage, "give --trusted-root or --tuf-url, not both");
+			goto out;
+		}
 		if (ko.trusted_root_path == NULL) {
-			if ((rc = cli_sigstore_root(c, &root)) != EXIT_OK)
+			if ((rc = cli_sigstore_root(c, tuf_url, &root)) != EXIT_OK)
 				goto out;
 			ko.trusted_root_json = root.ptr;
 			ko.trusted_root_len = root.size;

@@ -13,8 +13,8 @@ static const char usage[] =
 	"usage: sign verify-blob --bundle FILE\n"
 	"         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
 	"         (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
-	"         [--trusted-root FILE] FILE|sha256:HEX\n"
-	"       sign verify-blob --bundle FILE --key PUB [--trusted-root FILE] FILE|sha256:HEX\n";
+	"         [--trusted-root FILE | --tuf-url URL] FILE|sha256:HEX\n"
+	"       sign verify-blob --bundle FILE --key PUB [--trusted-root FILE | --tuf-url URL] FILE|sha256:HEX\n";
 
 static void print_result(const cli *c, const sign_blob_result *r)
 {
@@ -54,7 +54,7 @@ static void print_result(const cli *c, const sign_blob_result *r)
 		printf("\n");
 }
 
-int cli_sigstore_root(cli *c, sign_buf *json)
+int cli_sigstore_root(cli *c, const char *tuf_url, sign_buf *json)
 {
 	sign_error err;
 	int expired = 0, rc;
@@ -62,7 +62,9 @@ int cli_sigstore_root(cli *c, sign_buf *json)
 	memset(&err, 0, sizeof(err));
 	if ((rc = cli_open(c, &err)) != SIGN_OK)
 		return cli_fail(c, rc, &err);
-	rc = sign_sigstore_trusted_root(json, &expired, c->ctx, NULL, &err);
+	rc = sign_sigstore_trusted_root(json, &expired, c->ctx, tuf_url, &err);
+	if (rc == SIGN_ENOTFOUND && tuf_url != NULL)
+		return cli_fail(c, rc, &err); /* asked for that instance's root: there is none */
 	if (rc == SIGN_ENOTFOUND) {
 		if (c->verbose)
 			fprintf(stderr, "sign: no cached Sigstore trusted root: using the one built in\n");
@@ -86,12 +88,14 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 		{ "certificate-oidc-issuer", required_argument, NULL, 's' },
 		{ "certificate-oidc-issuer-regexp", required_argument, NULL, 'S' },
 		{ "trusted-root", required_argument, NULL, 't' },
+		{ "tuf-url", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_blob_options o = SIGN_BLOB_OPTIONS_INIT;
 	sign_blob_result res = SIGN_BLOB_RESULT_INIT;
 	sign_buf root = SIGN_BUF_INIT;
+	const char *tuf_url = NULL;
 	sign_error err;
 	int ch, rc;
 
@@ -105,6 +109,7 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 		case 's': o.certificate_oidc_issuer = optarg; break;
 		case 'S': o.certificate_oidc_issuer_regexp = optarg; break;
 		case 't': o.trusted_root_path = optarg; break;
+		case 'u': tuf_url = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage(usage, "bad option");
 		}
@@ -124,9 +129,11 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 	if (o.key_path && (o.certificate_identity || o.certificate_identity_regexp || o.certificate_oidc_issuer ||
 			   o.certificate_oidc_issuer_regexp))
 		return cli_usage(usage, "--key verifies a key's bundle: it takes no certificate identity or issuer");
+	if (o.trusted_root_path && tuf_url)
+		return cli_usage(usage, "give --trusted-root or --tuf-url, not both");
 	o.artifact = argv[optind];
 	if (o.trusted_root_path == NULL) {
-		if ((rc = cli_sigstore_root(c, &root)) != EXIT_OK)
+		if ((rc = cli_sigstore_root(c, tuf_url, &root)) != EXIT_OK)
 			return rc;
 		o.trusted_root_json = root.ptr;
 		o.trusted_root_len = root.size;

@@ -63,4 +63,38 @@ run "a root whose threshold is not met is refused" 1 update
 expect "… naming the threshold" has "root version 3 is not signed by its own root role.*threshold 2 not met" "$ERR"
 expect "… the cached root stays version 2" has '"version": 2' "$CACHE/root.json"
 
+# the verify commands read the trusted root an update cached (--tuf-url names
+# the instance), offline: a second repository whose target is a real
+# trusted root, that of a throwaway Fulcio and Rekor (fakesigstore)
+SS="$WORK/sigstore"
+"$TOOLS/fakesigstore" init "$SS" >/dev/null
+echo "an artifact" >"$WORK/artifact"
+ID=https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main
+ISS=https://token.actions.githubusercontent.com
+"$TOOLS/fakesigstore" sign "$SS" --payload "$WORK/artifact" --identity "$ID" --issuer "$ISS" --out "$WORK/signed" >/dev/null
+G2="$WORK/gen2"
+mkdir -p "$G2"
+TUFGEN_TARGET="$SS/trusted_root.json" "$TOOLS/tufgen" "$G2" init
+LOG2="$WORK/dirserve2.log"
+: >"$LOG2"
+"$TOOLS/dirserve" "$G2/repo" "$LOG2" &
+PIDS="$PIDS $!"
+wait_log "$LOG2" "^listening on" || { echo "could not start dirserve" >&2; exit 1; }
+URL2="http://$(sed -n 's/^listening on //p' "$LOG2" | head -1)"
+run "update from a repository whose target is a real trusted root" 0 "$SIGN" --home "$H" trust sigstore-update \
+	--tuf-url "$URL2" --tuf-root "$G2/repo/1.root.json"
+blob() { "$SIGN" --home "$H" verify-blob --bundle "$WORK/signed/bundle.sigstore.json" --certificate-identity "$ID" \
+	--certificate-oidc-issuer "$ISS" "$@" "$WORK/artifact"; }
+run "verify-blob --tuf-url verifies against the cached trusted root, offline" 0 blob --tuf-url "$URL2"
+expect "… Verified OK" has "^Verified OK: sha256:" "$OUT"
+expect "… with no warning (its TUF metadata is fresh)" lacks "warning" "$ERR"
+run "without --tuf-url: the public good's root (none cached: the embedded one) does not trust it" 1 blob
+expect "… its CA is not a Fulcio CA of that root" grep -qE "not a transparency log of the trusted root|no Fulcio CA" "$ERR"
+run "--tuf-url of a repository never updated is an error" 2 blob --tuf-url http://127.0.0.1:9/none
+expect "… with the hint to update" grep -q "sign trust sigstore-update" "$ERR"
+run "a cached target that is no trusted root is an error, not a pass" 2 blob --tuf-url "$URL"
+expect "… saying the cached trusted root is malformed" has "the cached trusted root" "$ERR"
+run "--tuf-url and --trusted-root together are a usage error" 2 blob --tuf-url "$URL2" --trusted-root "$SS/trusted_root.json"
+expect "… saying so" has "not both" "$ERR"
+
 finish

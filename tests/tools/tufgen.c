@@ -13,6 +13,9 @@
  *   tufgen DIR threshold  a valid timestamp v4, and root v3 whose root role
  *                         needs 2 of R2, R3 but carries R2's signature only
  *
+ * With TUFGEN_TARGET=FILE, init publishes that file as trusted_root.json
+ * (a real trusted root, for the verify commands' cached root).
+ *
  * The repository is DIR/repo (metadata) and DIR/repo/targets; the initial
  * root is DIR/repo/1.root.json.  Test code, not part of libsign.
  */
@@ -269,8 +272,15 @@ int main(int argc, char **argv)
 		die("mkdir");
 	if (strcmp(argv[2], "init") == 0) {
 		EVP_PKEY *r1 = key("R1");
+		const char *tf = getenv("TUFGEN_TARGET");
 		make_root(1, &r1, 1, 1, &r1, 1, key("O1"));
-		make_top(1, "trusted root 1\n", key("O1"));
+		if (tf != NULL && *tf != '\0') {
+			if (signp_read_file(&s, tf, 4u << 20, NULL) != SIGN_OK)
+				die("cannot read TUFGEN_TARGET");
+			make_top(1, s.ptr, key("O1"));
+		} else {
+			make_top(1, "trusted root 1\n", key("O1"));
+		}
 	} else if (strcmp(argv[2], "rotate") == 0) {
 		EVP_PKEY *r2 = key("R2"), *both[2];
 		both[0] = key("R1");
