@@ -1,6 +1,7 @@
 /*
  * cmd_verify.c - sign verify [--root-key FILE]... [--root-ca FILE] [--key PUB]
- *                [--signer ROLE]... [--threshold N] [--offline] [--at TIME] REF...
+ *                [--signer ROLE]... [--threshold N] [--offline] [--at TIME]
+ *                [--attestation TYPE] REF...
  */
 #include "cli.h"
 
@@ -15,7 +16,7 @@
 
 static const char usage[] =
 	"usage: sign verify [--root-key FILE]... [--root-ca FILE] [--key PUBKEY] [--offline]\n"
-	"                   [--signer ROLE]... [--threshold N] [--gun GUN]\n"
+	"                   [--signer ROLE]... [--threshold N] [--gun GUN] [--attestation TYPE]\n"
 	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] [--refs-from FILE|-] REF...\n";
 
 /* --signer NAME: a role name as is (targets, targets/NAME), or a signer's
@@ -74,9 +75,10 @@ static int64_t parse_at(const char *s)
 }
 
 /* One reference's outcome: REPO@DIGEST, or its error; with -o json, its
- * object in the results array. */
+ * object in the results array (with --attestation, the attestations that
+ * verified: atts, a JSON array). */
 static void print_one(const cli *c, size_t i, const char *ref, const sign_verify_result *res, int rc,
-	const sign_error *err)
+	const sign_error *err, const char *atts)
 {
 	int code = cli_exit_code(rc);
 	if (c->json) {
@@ -96,7 +98,10 @@ static void print_one(const cli *c, size_t i, const char *ref, const sign_verify
 				(unsigned long long)res->size, res->role);
 			for (size_t s = 0; s < res->nsigners; s++)
 				printf("%s\"%s\"", s ? "," : "", res->signers[s]);
-			printf("],\"requests\":%ld,\"connections\":%ld}", res->requests, res->connections);
+			printf("],\"requests\":%ld,\"connections\":%ld", res->requests, res->connections);
+			if (atts != NULL)
+				printf(",\"attestations\":%s", atts);
+			printf("}");
 		} else {
 			printf(",\"exit\":%d,\"error\":", code);
 			cli_json_str(stdout, err->message);
@@ -116,6 +121,31 @@ static void print_one(const cli *c, size_t i, const char *ref, const sign_verify
 	}
 }
 
+/* --attestation TYPE: each reference in turn, verified and its
+ * attestations of TYPE checked; the worst exit code. */
+static int verify_attestations(cli *c, const cli_refs *refs, const sign_verify_options *o,
+	const char *type)
+{
+	int worst = EXIT_OK;
+	for (size_t i = 0; i < refs->n; i++) {
+		sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
+		sign_buf atts = SIGN_BUF_INIT;
+		sign_error err;
+		int rc, code;
+		memset(&err, 0, sizeof(err));
+		rc = sign_verify_attestation(&res, &atts, c->ctx, refs->v[i], type, o, &err);
+		code = cli_exit_code(rc);
+		if (code > worst)
+			worst = code;
+		print_one(c, i, refs->v[i], &res, rc, &err, atts.ptr ? atts.ptr : "[]");
+		sign_verify_result_dispose(&res);
+		sign_buf_dispose(&atts);
+	}
+	if (c->json)
+		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
+	return worst;
+}
+
 int cmd_verify(cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -128,10 +158,12 @@ int cmd_verify(cli *c, int argc, char **argv)
 		{ "signer", required_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "refs-from", required_argument, NULL, 'F' },
+		{ "attestation", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	sign_verify_options o = SIGN_VERIFY_OPTIONS_INIT;
+	const char *attestation = NULL;
 	const char **roots = NULL, **signers = NULL;
 	size_t nroots = 0, nsigners = 0;
 	const char *from = NULL;
@@ -168,6 +200,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		case 'k': o.key = optarg; break;
 		case 'O': o.offline = 1; break;
 		case 'F': from = optarg; break;
+		case 'A': attestation = optarg; break;
 		case 'g': o.gun = optarg; break;
 		case 'a':
 			if ((o.at = parse_at(optarg)) == 0) {
@@ -190,11 +223,19 @@ int cmd_verify(cli *c, int argc, char **argv)
 		rc = cli_usage(usage, "--key checks the detached signature only: it takes no --root-ca or --signer");
 		goto out;
 	}
+	if (attestation && o.offline) {
+		rc = cli_usage(usage, "--attestation reads the attestations from the registry: it takes no --offline");
+		goto out;
+	}
 	if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,
 		     "verify needs at least one REF")) != EXIT_OK)
 		goto out;
 	if (c->json)
 		printf("{\"results\":[");
+	if (attestation) {
+		rc = verify_attestations(c, &refs, &o, attestation);
+		goto out;
+	}
 	/* in windows of VERIFY_WINDOW references: each window one batch
 	 * (its registry requests over a pool of connections), printed in
 	 * order */
@@ -218,7 +259,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 			int code = cli_exit_code(rcs[k]);
 			if (code > worst)
 				worst = code;
-			print_one(c, w + k, refs.v[w + k], &res[k], rcs[k], &errs[k]);
+			print_one(c, w + k, refs.v[w + k], &res[k], rcs[k], &errs[k], NULL);
 			sign_verify_result_dispose(&res[k]);
 		}
 		free(res);
