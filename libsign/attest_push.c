@@ -8,6 +8,7 @@
 #include "cosign.h"
 #include "ctx.h"
 #include "dsse.h"
+#include "gun_keys.h"
 #include "key.h"
 #include "mediatype.h"
 #include "ref.h"
@@ -146,7 +147,7 @@ SIGN_EXTERN(int) sign_attest(sign_attest_result *out, sign_ctx *ctx, const char 
 	const char *uri;
 	char mt[256] = "", odigest[80];
 	uint64_t size = 0;
-	int r, have_old, dup;
+	int r, have_old, dup, lock = -1;
 
 	signp_err_clear(err);
 	if (out == NULL || refstr == NULL)
@@ -186,6 +187,10 @@ SIGN_EXTERN(int) sign_attest(sign_attest_result *out, sign_ctx *ctx, const char 
 	signp_strlcpy(out->keyid, k->id, sizeof(out->keyid));
 	signp_attest_tag(out->tag, out->digest);
 
+	/* the .att manifest is read, then written whole: one writer of the
+	 * GUN at a time from this home (a push holds the same lock) */
+	if ((r = signp_lock_gun(&lock, ctx, ref.gun, err)) != SIGN_OK)
+		goto out;
 	r = signp_store_get_manifest(st, out->tag, SIGN_MAX_MANIFEST, &old, NULL, odigest, err);
 	if (r != SIGN_OK && r != SIGN_ENOTFOUND)
 		goto out;
@@ -224,6 +229,7 @@ SIGN_EXTERN(int) sign_attest(sign_attest_result *out, sign_ctx *ctx, const char 
 out:
 	if (r != SIGN_OK)
 		signp_err_prefix(err, r, "attesting %s", refstr);
+	signp_unlock_gun(lock);
 	json_decref(layer);
 	signp_key_free(k);
 	sign_buf_dispose(&statement);

@@ -561,6 +561,44 @@ static void test_cosign_vectors(void **state)
 	sign_buf_dispose(&env);
 }
 
+/* ---- the public calls' arguments ---- */
+
+static void test_api_arguments(void **state)
+{
+	sign_attest_result res = SIGN_ATTEST_RESULT_INIT;
+	sign_attest_options o = SIGN_ATTEST_OPTIONS_INIT;
+	sign_verify_result vr = SIGN_VERIFY_RESULT_INIT;
+	sign_verify_options vo = SIGN_VERIFY_OPTIONS_INIT;
+	sign_buf json = SIGN_BUF_INIT;
+	char ref[700];
+	(void)state;
+	snprintf(ref, sizeof(ref), "oci:%s/none:v1", dir);
+	res.version = 99;
+	assert_int_equal(sign_attest(&res, ctx, ref, "vuln", "{}", 2, NULL, &err), SIGN_EINVAL);
+	assert_non_null(strstr(err.message, "attest: unsupported result version 99"));
+	res.version = SIGN_ATTEST_RESULT_VERSION;
+	o.version = 7;
+	assert_int_equal(sign_attest(&res, ctx, ref, "vuln", "{}", 2, &o, &err), SIGN_EINVAL);
+	assert_non_null(strstr(err.message, "attest: unsupported options version"));
+	assert_int_equal(sign_attest(&res, ctx, ref, "sbom", "{}", 2, NULL, &err), SIGN_EINVAL);
+	assert_non_null(strstr(err.message, "attest: unknown predicate type \"sbom\""));
+	assert_int_equal(sign_attest(&res, ctx, NULL, "vuln", "{}", 2, NULL, &err), SIGN_EINVAL);
+	assert_non_null(strstr(err.message, "attest: no reference or result given"));
+	/* a layout that does not exist: the store says so, with the REF */
+	assert_int_not_equal(sign_attest(&res, ctx, ref, "vuln", "{}", 2, NULL, &err), SIGN_OK);
+	assert_non_null(strstr(err.message, "attesting oci:"));
+	assert_int_equal(sign_verify_attestation(&vr, &json, ctx, ref, "sbom", NULL, &err), SIGN_EINVAL);
+	assert_non_null(strstr(err.message, "verify: unknown predicate type \"sbom\""));
+	assert_int_equal(sign_verify_attestation(&vr, NULL, ctx, ref, "vuln", NULL, &err), SIGN_EINVAL);
+	assert_non_null(strstr(err.message, "verify: no reference or output given"));
+	vo.offline = 1;
+	assert_int_equal(sign_verify_attestation(&vr, &json, ctx, ref, "vuln", &vo, &err), SIGN_EINVAL);
+	assert_non_null(strstr(err.message, "attestations are read from the registry: not offline"));
+	assert_int_equal(json.size, 0);
+	sign_verify_result_dispose(&vr);
+	sign_buf_dispose(&json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_find_threshold),
 		cmocka_unit_test(test_find_one_good_among_bad),
 		cmocka_unit_test(test_cosign_vectors),
+		cmocka_unit_test(test_api_arguments),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
