@@ -243,13 +243,15 @@ int signp_attest_layers(signp_att_layer **out, size_t *n, const void *manifest, 
 		const char *mt = json_string_value(json_object_get(layer, "mediaType"));
 		const char *d = json_string_value(json_object_get(layer, "digest"));
 		json_t *sz = json_object_get(layer, "size"), *ann = json_object_get(layer, "annotations");
-		if (mt == NULL || strcmp(mt, SIGN_MT_DSSE) != 0 || d == NULL || !signp_digest_valid(d) ||
+		int bundle = mt != NULL && signp_str_has_prefix(mt, SIGN_MT_SIGSTORE_BUNDLE_PREFIX);
+		if (mt == NULL || (strcmp(mt, SIGN_MT_DSSE) != 0 && !bundle) || d == NULL || !signp_digest_valid(d) ||
 		    !json_is_integer(sz) || json_integer_value(sz) < 0 ||
 		    json_integer_value(sz) > (json_int_t)SIGNP_ATT_MAX_ENVELOPE ||
 		    (ann != NULL && !json_is_object(ann)))
 			continue;
 		signp_strlcpy(l[count].digest, d, sizeof(l[count].digest));
 		l[count].size = (uint64_t)json_integer_value(sz);
+		l[count].bundle = bundle;
 		l[count].annotations = ann ? json_incref(ann) : json_object();
 		if (l[count].annotations == NULL) {
 			signp_attest_layers_free(l, count);
@@ -261,5 +263,49 @@ int signp_attest_layers(signp_att_layer **out, size_t *n, const void *manifest, 
 	json_decref(doc);
 	*out = l;
 	*n = count;
+	return SIGN_OK;
+}
+
+int signp_attest_bundle_envelope(sign_buf *env, json_t **bundle, const void *data, size_t len,
+	sign_error *err)
+{
+	json_t *doc, *e;
+	json_error_t je;
+	const char *mt;
+	char *s;
+	int r;
+
+	if (bundle != NULL)
+		*bundle = NULL;
+	if (len > SIGNP_ATT_MAX_ENVELOPE)
+		return signp_err(err, SIGN_EFORMAT, "Sigstore bundle: %zu bytes, more than %u", len,
+			SIGNP_ATT_MAX_ENVELOPE);
+	if ((doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		return signp_err(err, SIGN_EFORMAT, "Sigstore bundle: not JSON: %s", je.text);
+	mt = json_string_value(json_object_get(doc, "mediaType"));
+	if (mt == NULL || !signp_str_has_prefix(mt, SIGN_MT_SIGSTORE_BUNDLE_PREFIX)) {
+		json_decref(doc);
+		return signp_err(err, SIGN_EFORMAT, "Sigstore bundle: no Sigstore bundle media type");
+	}
+	if (!json_is_object(e = json_object_get(doc, "dsseEnvelope"))) {
+		json_decref(doc);
+		return signp_err(err, SIGN_EFORMAT, "Sigstore bundle: it holds no DSSE envelope (a message "
+			"signature is no attestation)");
+	}
+	if ((s = json_dumps(e, JSON_COMPACT)) == NULL) {
+		json_decref(doc);
+		return signp_err(err, SIGN_ENOMEM, "Sigstore bundle: out of memory");
+	}
+	signp_buf_clear(env);
+	r = signp_buf_puts(env, s);
+	free(s);
+	if (r != SIGN_OK) {
+		json_decref(doc);
+		return signp_err(err, SIGN_ENOMEM, "Sigstore bundle: out of memory");
+	}
+	if (bundle != NULL)
+		*bundle = doc;
+	else
+		json_decref(doc);
 	return SIGN_OK;
 }

@@ -52,19 +52,30 @@ int signp_attest_tag(char out[96], const char *digest);
  * of memory or type_uri is not UTF-8. */
 json_t *signp_attest_layer(const char *env_digest, uint64_t size, const char *type_uri);
 
-/* One DSSE layer of a manifest. */
+/* One DSSE layer of a manifest, or a Sigstore bundle layer (cosign v3's
+ * referrers), whose DSSE envelope is inside. */
 typedef struct signp_att_layer {
 	char digest[80];
 	uint64_t size;
+	int bundle;            /* a Sigstore bundle, not an envelope */
 	json_t *annotations;   /* the layer's (owned; an empty object when none):
 	                        * predicateType, and for keyless signing the
 	                        * certificate, chain, Rekor bundle, timestamp */
 } signp_att_layer;
 
-/* The DSSE layers of a manifest (others skipped, as a malformed one is),
- * at most SIGN_MAX_SIGNATURES.  Free with signp_attest_layers_free. */
+/* The DSSE and Sigstore bundle layers of a manifest (others skipped, as a
+ * malformed one is), at most SIGN_MAX_SIGNATURES.  Free with
+ * signp_attest_layers_free. */
 int signp_attest_layers(signp_att_layer **out, size_t *n, const void *manifest, size_t len,
 	sign_error *err);
 void signp_attest_layers_free(signp_att_layer *l, size_t n);
+
+/* The DSSE envelope of a Sigstore bundle (outside input, at most
+ * SIGNP_ATT_MAX_ENVELOPE bytes): its dsseEnvelope member as JSON text into
+ * env; *bundle (may be NULL) gets the whole bundle, for a verifier that
+ * reads its verification material.  SIGN_EFORMAT saying what is wrong: not
+ * a bundle, or one of a message signature. */
+int signp_attest_bundle_envelope(sign_buf *env, json_t **bundle, const void *data, size_t len,
+	sign_error *err);
 
 #endif

@@ -71,7 +71,9 @@ static void note(att_search *s, enum att_stage stage, const sign_error *e)
 /* One envelope blob: read, verified, its statement checked. */
 static int check_layer(att_search *s, const signp_att_layer *l, const char *source)
 {
-	sign_buf blob = SIGN_BUF_INIT;
+	sign_buf blob = SIGN_BUF_INIT, inner = SIGN_BUF_INIT;
+	const sign_buf *envjson = &blob;
+	json_t *bundle = NULL;
 	signp_dsse *env = NULL;
 	signp_intoto *stmt = NULL;
 	signp_att_evidence ev;
@@ -93,7 +95,18 @@ static int check_layer(att_search *s, const signp_att_layer *l, const char *sour
 		r = SIGN_OK;
 		goto out;
 	}
-	if ((r = signp_dsse_parse(&env, blob.ptr, blob.size, &e)) != SIGN_OK) {
+	if (l->bundle) {
+		/* cosign v3's form: the envelope inside a Sigstore bundle */
+		if ((r = signp_attest_bundle_envelope(&inner, &bundle, blob.ptr, blob.size, &e)) != SIGN_OK) {
+			if (r == SIGN_ENOMEM)
+				goto out;
+			note(s, ST_UNREADABLE, &e);
+			r = SIGN_OK;
+			goto out;
+		}
+		envjson = &inner;
+	}
+	if ((r = signp_dsse_parse(&env, envjson->ptr, envjson->size, &e)) != SIGN_OK) {
 		if (r == SIGN_ENOMEM)
 			goto out;
 		note(s, ST_UNREADABLE, &e);
@@ -103,6 +116,7 @@ static int check_layer(att_search *s, const signp_att_layer *l, const char *sour
 	/* who signed it first: nothing unsigned is read further */
 	ev.env = env;
 	ev.annotations = l->annotations;
+	ev.bundle = bundle;
 	if ((r = s->v->check(s->v, &ev, who, &e)) != SIGN_OK) {
 		if (r == SIGN_ENOMEM)
 			goto out;
@@ -142,7 +156,9 @@ static int check_layer(att_search *s, const signp_att_layer *l, const char *sour
 out:
 	signp_intoto_free(stmt);
 	signp_dsse_free(env);
+	json_decref(bundle);
 	sign_buf_dispose(&blob);
+	sign_buf_dispose(&inner);
 	return r;
 }
 

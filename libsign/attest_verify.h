@@ -20,6 +20,9 @@ typedef struct signp_att_evidence {
 	const json_t *annotations;    /* its layer's annotations: for a keyless
 	                               * signature, the certificate, chain, Rekor
 	                               * bundle and RFC 3161 timestamp */
+	const json_t *bundle;         /* the Sigstore bundle the envelope came in
+	                               * (cosign v3's referrers: verification
+	                               * material, log entries), or NULL */
 } signp_att_evidence;
 
 /* Which signatures an attestation must carry: the one step of the check
@@ -48,7 +51,8 @@ void signp_att_verifier_keys(signp_att_verifier *v, const signp_att_keys *keys);
 
 /* The attestations of digest whose predicateType is type_uri, that v
  * accepts and whose statement has digest as a subject: from the
- * sha256-<hex>.att manifest and the referrers (API or tag schema), at most
+ * sha256-<hex>.att manifest and the referrers (API or tag schema: DSSE
+ * layers, and the envelopes of Sigstore bundle layers), at most
  * SIGNP_ATT_MAX_CHECKED envelopes looked at.  *found gets a JSON array of
  * {predicateType, predicate, subject, signer, source, envelope}.  None:
  * SIGN_EVERIFY saying what the ones found lacked. */

@@ -202,6 +202,40 @@ run "… deleted" 0 curl -sf -X DELETE "http://$REG/v2/app/manifests/$ATT6" -o /
 run "verify --attestation finds the referrer" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "$REG/app:v6"
 expect "… from the referrer" test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = referrer
 
+# cosign v3's form: the envelope inside a Sigstore bundle, an OCI 1.1 referrer
+run "attest v2 (cyclonedx)" 0 "$SIGN" --home "$A" attest --predicate "$WORK/bom.json" --type cyclonedx "$REG/app:v2"
+run "… its envelope" 0 first_envelope "$D2" "$WORK/env2.json"
+jq -c -n --slurpfile e "$WORK/env2.json" '{mediaType:"application/vnd.dev.sigstore.bundle.v0.3+json",
+	verificationMaterial:{publicKey:{hint:"repository key"},tlogEntries:[]},dsseEnvelope:$e[0]}' >"$WORK/bundle2.json"
+BD2=$(put_blob "$WORK/bundle2.json")
+printf '{}' >"$WORK/empty.json"
+ED=$(put_blob "$WORK/empty.json")
+curl -sf -H "$ACC" "http://$REG/v2/app/manifests/v2" -o "$WORK/v2.json"
+BT="application/vnd.dev.sigstore.bundle.v0.3+json"
+jq -c -n --arg bd "$BD2" --argjson bn "$(wc -c <"$WORK/bundle2.json")" --arg ed "$ED" --arg d "$D2" \
+	--argjson n "$(wc -c <"$WORK/v2.json")" --arg bt "$BT" \
+	'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",artifactType:$bt,
+	  config:{mediaType:"application/vnd.oci.empty.v1+json",size:2,digest:$ed},
+	  layers:[{mediaType:$bt,size:$bn,digest:$bd}],
+	  annotations:{"dev.sigstore.bundle.content":"dsse-envelope",
+	               "dev.sigstore.bundle.predicateType":"https://cyclonedx.org/bom"},
+	  subject:{mediaType:"application/vnd.oci.image.manifest.v1+json",size:$n,digest:$d}}' >"$WORK/bref2.json"
+BR2="sha256:$(sha256sum <"$WORK/bref2.json" | cut -c1-64)"
+run "… wrapped in a bundle, pushed as a referrer" 0 put_manifest "$BR2" "$WORK/bref2.json"
+jq -c -n --arg d "$BR2" --argjson n "$(wc -c <"$WORK/bref2.json")" --arg bt "$BT" \
+	'{schemaVersion:2,mediaType:"application/vnd.oci.image.index.v1+json",
+	  manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$n,artifactType:$bt}]}' \
+	>"$WORK/idx2.json"
+run "… listed in the tag schema's index" 0 curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.index.v1+json" \
+	--data-binary @"$WORK/idx2.json" "http://$REG/v2/app/manifests/sha256-${D2#sha256:}" -o /dev/null
+run "… v2's .att manifest" 0 get_manifest "$(att_tag "$D2")" "$WORK/att2.json"
+run "… deleted" 0 curl -sf -X DELETE "http://$REG/v2/app/manifests/sha256:$(sha256sum <"$WORK/att2.json" | cut -c1-64)" \
+	-o /dev/null
+run "verify --attestation reads the bundle referrer" 0 "$SIGN" --home "$B" -o json verify --attestation cyclonedx \
+	"$REG/app:v2"
+expect "… from the referrer" test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = referrer
+expect "… its predicate" test "$(jq -r '.results[0].attestations[0].predicate.bomFormat' "$OUT")" = CycloneDX
+
 # --- with --key: the repository key's public half, an unsigned image ---------------------
 run "key list" 0 "$SIGN" --home "$A" -o json key list
 REPOID=$(jq -r '[.[] | select(.role == "targets")][0].keyid' "$OUT")

@@ -1,7 +1,8 @@
 /*
  * fuzz_attest.c - cosign attestation layouts (attest.c): the input is read
  * as a .att manifest, each DSSE layer found having a valid digest, a size
- * within the envelope bound and an annotations object; and it is given to
+ * within the envelope bound and an annotations object; as a Sigstore
+ * bundle, whose envelope taken out is a JSON object; and it is given to
  * the statement maker as the predicate of three types (vuln: a JSON object
  * kept as it is; custom and spdx: text), each statement made being one the
  * in-toto reader takes, of that type, over the digest; a refusal says why.
@@ -30,6 +31,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		signp_attest_layers_free(l, n);
 	} else {
 		FUZZ_ASSERT(err.message[0] != '\0');
+	}
+	{
+		sign_buf env = SIGN_BUF_INIT;
+		json_t *bundle = NULL, *e;
+		memset(&err, 0, sizeof(err));
+		if (signp_attest_bundle_envelope(&env, &bundle, data, size, &err) == SIGN_OK) {
+			FUZZ_ASSERT(bundle != NULL);
+			FUZZ_ASSERT((e = json_loadb(env.ptr, env.size, 0, NULL)) != NULL && json_is_object(e));
+			json_decref(e);
+			json_decref(bundle);
+		} else {
+			FUZZ_ASSERT(err.message[0] != '\0' && bundle == NULL);
+		}
+		sign_buf_dispose(&env);
 	}
 	for (size_t t = 0; t < 3; t++) {
 		sign_buf st = SIGN_BUF_INIT;

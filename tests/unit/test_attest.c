@@ -489,6 +489,82 @@ static void test_find_one_good_among_bad(void **state)
 	signp_store_free(st);
 }
 
+/* A referrer of DIGEST holding one layer of media type mt with blob data. */
+static void put_referrer(signp_store *st, const void *data, size_t len, const char *mt)
+{
+	char bd[80], md[80], ed[80];
+	json_t *doc;
+	char *body;
+	assert_int_equal(signp_store_put_blob(st, data, len, bd, NULL), SIGN_OK);
+	assert_int_equal(signp_store_put_blob(st, "{}", 2, ed, NULL), SIGN_OK);
+	doc = json_pack("{s:i,s:s,s:s,s:{s:s,s:i,s:s},s:[{s:s,s:I,s:s}],s:{s:s,s:s,s:i}}", "schemaVersion", 2,
+		"mediaType", SIGN_MT_OCI_MANIFEST, "artifactType", mt, "config", "mediaType", SIGN_MT_EMPTY,
+		"size", 2, "digest", ed, "layers", "mediaType", mt, "size", (json_int_t)len, "digest", bd,
+		"subject", "mediaType", SIGN_MT_OCI_MANIFEST, "digest", DIGEST, "size", 100);
+	assert_non_null(body = json_dumps(doc, JSON_COMPACT));
+	assert_int_equal(signp_store_put_manifest(st, NULL, body, strlen(body), SIGN_MT_OCI_MANIFEST, md, NULL),
+		SIGN_OK);
+	assert_int_equal(signp_store_referrers_tag_add(st, DIGEST, md, strlen(body), mt, NULL), SIGN_OK);
+	free(body);
+	json_decref(doc);
+}
+
+#define BUNDLE_MT "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+static void test_find_referrers(void **state)
+{
+	signp_store *st = new_layout();
+	sign_buf env = SIGN_BUF_INIT, b = SIGN_BUF_INIT;
+	json_t *found = NULL;
+	(void)state;
+	/* a DSSE referrer (cosign's WriteAttestationsReferrer) */
+	make_env(&env, k1, "vuln", DIGEST);
+	put_referrer(st, env.ptr, env.size, SIGN_MT_DSSE);
+	/* a Sigstore bundle referrer (cosign v3's attest), its envelope inside */
+	make_env(&env, k1, "cyclonedx", DIGEST);
+	assert_int_equal(signp_buf_printf(&b, "{\"mediaType\":\"" BUNDLE_MT "\",\"verificationMaterial\":"
+		"{\"publicKey\":{\"hint\":\"k1\"},\"tlogEntries\":[]},\"dsseEnvelope\":%s}", env.ptr), SIGN_OK);
+	put_referrer(st, b.ptr, b.size, BUNDLE_MT);
+	assert_int_equal(find_k1(&found, st, VULN, ERR), SIGN_OK);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(found, 0), "source")), "referrer");
+	json_decref(found);
+	found = NULL;
+	assert_int_equal(find_k1(&found, st, "https://cyclonedx.org/bom", ERR), SIGN_OK);
+	assert_int_equal(json_array_size(found), 1);
+	json_decref(found);
+	found = NULL;
+	signp_store_free(st);
+	/* a bundle of a message signature: no attestation, and why */
+	st = new_layout();
+	signp_buf_clear(&b);
+	assert_int_equal(signp_buf_puts(&b, "{\"mediaType\":\"" BUNDLE_MT "\",\"messageSignature\":{}}"), SIGN_OK);
+	put_referrer(st, b.ptr, b.size, BUNDLE_MT);
+	assert_int_equal(find_k1(&found, st, VULN, ERR), SIGN_EVERIFY);
+	assert_non_null(strstr(err.message, "(1 found): Sigstore bundle: it holds no DSSE envelope"));
+	signp_store_free(st);
+	sign_buf_dispose(&env);
+	sign_buf_dispose(&b);
+}
+
+static void test_bundle_envelope(void **state)
+{
+	sign_buf env = SIGN_BUF_INIT;
+	json_t *bundle = NULL;
+	const char *ok = "{\"mediaType\":\"application/vnd.dev.sigstore.bundle+json;version=0.2\","
+		"\"dsseEnvelope\":{\"payload\":\"e30=\",\"payloadType\":\"t\",\"signatures\":[]}}";
+	(void)state;
+	assert_int_equal(signp_attest_bundle_envelope(&env, &bundle, ok, strlen(ok), ERR), SIGN_OK);
+	assert_non_null(strstr(env.ptr, "\"payload\":\"e30=\""));
+	assert_non_null(json_object_get(bundle, "dsseEnvelope"));
+	json_decref(bundle);
+	assert_int_equal(signp_attest_bundle_envelope(&env, NULL, "{\"mediaType\":\"x\"}", 17, ERR),
+		SIGN_EFORMAT);
+	assert_non_null(strstr(err.message, "Sigstore bundle: no Sigstore bundle media type"));
+	assert_int_equal(signp_attest_bundle_envelope(&env, NULL, "[", 1, ERR), SIGN_EFORMAT);
+	assert_non_null(strstr(err.message, "Sigstore bundle: not JSON"));
+	sign_buf_dispose(&env);
+}
+
 /* ---- cosign's own attestations (cosign attest-blob --key) ---- */
 
 static void vec_keys(signp_key **k, EVP_PKEY **pk, char ids[1][72], signp_att_keys *keys)
@@ -617,6 +693,8 @@ int main(void)
 		cmocka_unit_test(test_find_not_intoto),
 		cmocka_unit_test(test_find_threshold),
 		cmocka_unit_test(test_find_one_good_among_bad),
+		cmocka_unit_test(test_find_referrers),
+		cmocka_unit_test(test_bundle_envelope),
 		cmocka_unit_test(test_cosign_vectors),
 		cmocka_unit_test(test_api_arguments),
 	};
