@@ -77,9 +77,12 @@ static int predicate_text(sign_buf *out, const char *type, const void *data, siz
 	json_t *doc;
 	json_error_t je;
 	char when[32];
-	int r;
+	int r, custom;
 
-	if (strcmp(type, "custom") == 0 || strcmp(type, "spdx") == 0) {
+	/* as cosign: its custom type's URI (by name or not) wraps the text,
+	 * the name spdx (not spdxjson, of the same URI) makes it a string */
+	custom = strcmp(signp_attest_type_uri(type), short_types[0].uri) == 0;
+	if (custom || strcmp(type, "spdx") == 0) {
 		/* the file as text: UTF-8 without NUL (a JSON string) */
 		char *s = signp_strndup(p, len);
 		json_t *j;
@@ -91,7 +94,7 @@ static int predicate_text(sign_buf *out, const char *type, const void *data, siz
 				"attest: the predicate of type %s is text: it must be UTF-8 without NUL", type);
 		}
 		json_decref(j);
-		if (strcmp(type, "spdx") == 0)
+		if (!custom)
 			r = put_json_string(out, s);
 		else {
 			signp_time_format(when, now);

@@ -246,16 +246,16 @@ int signp_attest_find(json_t **found, signp_store *st, const char *digest, const
 		goto out;
 	}
 	r = signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &m, NULL, got, err);
-	if (r == SIGN_OK)
-		r = check_manifest(&s, &m, "att");
-	else if (r == SIGN_ENOTFOUND)
-		r = SIGN_OK;
+	if (r != SIGN_OK && r != SIGN_ENOTFOUND) {
+		signp_err_prefix(err, r, "reading the attestations %s", tag);
+		goto out;
+	}
 	signp_err_clear(err);
+	r = r == SIGN_OK ? check_manifest(&s, &m, "att") : SIGN_OK;
 	if (r == SIGN_OK)
 		r = check_referrers(&s);
 	if (r != SIGN_OK) {
-		if (r == SIGN_ENOMEM)
-			signp_err(err, r, "out of memory");
+		signp_err(err, r, "reading the attestations of %s: out of memory", digest);
 		goto out;
 	}
 	if (json_array_size(s.found) > 0) {

@@ -159,6 +159,13 @@ static void test_statement_text_forms(void **state)
 	assert_string_equal(json_string_value(json_object_get(s->predicate, "Data")), text);
 	assert_string_equal(json_string_value(json_object_get(s->predicate, "Timestamp")), "1970-01-01T00:00:00Z");
 	signp_intoto_free(s);
+	/* the same by its URI, as cosign */
+	signp_buf_clear(&st);
+	assert_int_equal(signp_attest_statement(&st, "https://cosign.sigstore.dev/attestation/v1", "r", DIGEST, text,
+		strlen(text), 0, ERR), SIGN_OK);
+	assert_int_equal(signp_intoto_parse(&s, st.ptr, st.size, ERR), SIGN_OK);
+	assert_string_equal(json_string_value(json_object_get(s->predicate, "Data")), text);
+	signp_intoto_free(s);
 	/* spdx (tag-value): a JSON string */
 	signp_buf_clear(&st);
 	assert_int_equal(signp_attest_statement(&st, "spdx", "r", DIGEST, text, strlen(text), 0, ERR), SIGN_OK);
@@ -470,6 +477,27 @@ static void test_find_threshold(void **state)
 	signp_store_free(st);
 }
 
+/* The store failing (not a missing tag): an error of its own, not a
+ * verification failure. */
+static void test_find_store_error(void **state)
+{
+	signp_store *st = new_layout();
+	json_t *found = NULL;
+	char path[700];
+	FILE *f;
+	int r;
+	(void)state;
+	snprintf(path, sizeof(path), "%s/layout%d/index.json", dir, nlayout);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("{\"schemaVersion\":2,\"manifests\":", f);
+	fclose(f);
+	r = find_k1(&found, st, VULN, ERR);
+	assert_int_not_equal(r, SIGN_OK);
+	assert_int_not_equal(r, SIGN_EVERIFY);
+	assert_non_null(strstr(err.message, "reading the attestations sha256-1111"));
+	signp_store_free(st);
+}
+
 /* One good beside bad ones: found, and only it. */
 static void test_find_one_good_among_bad(void **state)
 {
@@ -692,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_find_other_subject),
 		cmocka_unit_test(test_find_not_intoto),
 		cmocka_unit_test(test_find_threshold),
+		cmocka_unit_test(test_find_store_error),
 		cmocka_unit_test(test_find_one_good_among_bad),
 		cmocka_unit_test(test_find_referrers),
 		cmocka_unit_test(test_bundle_envelope),
