@@ -117,6 +117,7 @@ static int check_layer(att_search *s, const signp_att_layer *l, const char *sour
 	ev.env = env;
 	ev.annotations = l->annotations;
 	ev.bundle = bundle;
+	ev.blob = &blob;
 	if ((r = s->v->check(s->v, &ev, who, &e)) != SIGN_OK) {
 		if (r == SIGN_ENOMEM)
 			goto out;

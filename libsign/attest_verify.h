@@ -23,6 +23,10 @@ typedef struct signp_att_evidence {
 	const json_t *bundle;         /* the Sigstore bundle the envelope came in
 	                               * (cosign v3's referrers: verification
 	                               * material, log entries), or NULL */
+	const sign_buf *blob;         /* the layer's blob as fetched (its digest
+	                               * checked): the envelope's bytes, which a
+	                               * Rekor entry of a .att layer hashes, or
+	                               * the bundle's */
 } signp_att_evidence;
 
 /* Which signatures an attestation must carry: the one step of the check
