@@ -25,6 +25,7 @@ typedef int (*cli_fn)(cli *c, int argc, char **argv);
 
 int cmd_push(cli *c, int argc, char **argv);
 int cmd_verify(cli *c, int argc, char **argv);
+int cmd_attest(cli *c, int argc, char **argv);
 int cmd_inspect(cli *c, int argc, char **argv);
 int cmd_key(cli *c, int argc, char **argv);
 int cmd_trust(cli *c, int argc, char **argv);

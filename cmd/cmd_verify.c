@@ -1,6 +1,7 @@
 /*
  * cmd_verify.c - sign verify [--root-key FILE]... [--root-ca FILE] [--key PUB]
- *                [--signer ROLE]... [--threshold N] [--offline] [--at TIME] REF...
+ *                [--signer ROLE]... [--threshold N] [--offline] [--at TIME]
+ *                [--attestation TYPE] REF...
  *              sign verify --certificate-identity[-regexp] X
  *                --certificate-oidc-issuer[-regexp] U [--trusted-root FILE] REF...
  */
@@ -17,7 +18,7 @@
 
 static const char usage[] =
 	"usage: sign verify [--root-key FILE]... [--root-ca FILE] [--key PUBKEY] [--offline]\n"
-	"                   [--signer ROLE]... [--threshold N] [--gun GUN]\n"
+	"                   [--signer ROLE]... [--threshold N] [--gun GUN] [--attestation TYPE]\n"
 	"                   [--at +Nd|+Nh|YYYY-MM-DDTHH:MM:SSZ] [--refs-from FILE|-] REF...\n"
 	"       sign verify (--certificate-identity ID | --certificate-identity-regexp RE)\n"
 	"                   (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
@@ -92,7 +93,7 @@ static int64_t parse_at(const char *s)
 /* One reference's outcome: REPO@DIGEST, or its error; with -o json, its
  * object in the results array. */
 static void print_one(const cli *c, size_t i, const char *ref, const sign_verify_result *res, int rc,
-	const sign_error *err)
+	const sign_error *err, const char *atts)
 {
 	int code = cli_exit_code(rc);
 	if (c->json) {
@@ -114,7 +115,10 @@ static void print_one(const cli *c, size_t i, const char *ref, const sign_verify
 				printf("%s", s ? "," : "");
 				cli_json_str(stdout, res->signers[s]);
 			}
-			printf("],\"requests\":%ld,\"connections\":%ld}", res->requests, res->connections);
+			printf("],\"requests\":%ld,\"connections\":%ld", res->requests, res->connections);
+			if (atts != NULL)
+				printf(",\"attestations\":%s", atts);
+			printf("}");
 		} else {
 			printf(",\"exit\":%d,\"error\":", code);
 			cli_json_str(stdout, err->message);
@@ -170,20 +174,36 @@ static int verify_keyless(cli *c, const cli_refs *refs, const sign_sigstore_opti
 		code = cli_exit_code(rc);
 		if (code > worst)
 			worst = code;
-		if (c->json && rc == SIGN_OK && ko->attestation) {
-			/* the reference's object, with its predicates */
-			char pull[700];
-			printf("%s{\"reference\":", i > 0 ? "," : "");
-			cli_json_str(stdout, refs->v[i]);
-			snprintf(pull, sizeof(pull), "%s@%s", res.repository, res.digest);
-			printf(",\"verified\":true,\"digest\":\"%s\",\"pull\":", res.digest);
-			cli_json_str(stdout, pull);
-			printf(",\"attestations\":%s}", preds.ptr ? preds.ptr : "[]");
-		} else {
-			print_one(c, i, refs->v[i], &res, rc, &err);
-		}
+		print_one(c, i, refs->v[i], &res, rc, &err, ko->attestation ? (preds.ptr ? preds.ptr : "[]") : NULL);
 		sign_buf_dispose(&preds);
 		sign_verify_result_dispose(&res);
+	}
+	if (c->json)
+		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
+	return worst;
+}
+
+/* --attestation TYPE: each reference in turn, verified and its
+ * attestations of TYPE checked; the worst exit code. */
+static int verify_attestations(cli *c, const cli_refs *refs, const sign_verify_options *o,
+	const char *type)
+{
+	int worst = EXIT_OK;
+	if (c->json)
+		printf("{\"results\":[");
+	for (size_t i = 0; i < refs->n; i++) {
+		sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
+		sign_buf atts = SIGN_BUF_INIT;
+		sign_error err;
+		int rc, code;
+		memset(&err, 0, sizeof(err));
+		rc = sign_verify_attestation(&res, &atts, c->ctx, refs->v[i], type, o, &err);
+		code = cli_exit_code(rc);
+		if (code > worst)
+			worst = code;
+		print_one(c, i, refs->v[i], &res, rc, &err, atts.ptr ? atts.ptr : "[]");
+		sign_verify_result_dispose(&res);
+		sign_buf_dispose(&atts);
 	}
 	if (c->json)
 		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
@@ -301,14 +321,17 @@ int cmd_verify(cli *c, int argc, char **argv)
 		rc = verify_keyless(c, &refs, &ko);
 		goto out;
 	}
-	if (ko.attestation) {
-		rc = cli_usage(usage, "--attestation wants --certificate-identity and --certificate-oidc-issuer "
-			"(keyless), or a repository's trust data");
+	if (ko.attestation && o.offline) {
+		rc = cli_usage(usage, "--attestation reads the attestations from the registry: it takes no --offline");
 		goto out;
 	}
 	if ((rc = cli_refs_start(c, &refs, argc, argv, optind, from, usage,
 		     "verify needs at least one REF")) != EXIT_OK)
 		goto out;
+	if (ko.attestation) {
+		rc = verify_attestations(c, &refs, &o, ko.attestation);
+		goto out;
+	}
 	if (c->json)
 		printf("{\"results\":[");
 	/* in windows of VERIFY_WINDOW references: each window one batch
@@ -334,7 +357,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 			int code = cli_exit_code(rcs[k]);
 			if (code > worst)
 				worst = code;
-			print_one(c, w + k, refs.v[w + k], &res[k], rcs[k], &errs[k]);
+			print_one(c, w + k, refs.v[w + k], &res[k], rcs[k], &errs[k], NULL);
 			sign_verify_result_dispose(&res[k]);
 		}
 		free(res);

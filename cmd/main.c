@@ -21,6 +21,7 @@ static const char usage_text[] =
 	"  push [--from oci:DIR[:tag]] [--recursive] REF   sign an image (and upload it first)\n"
 	"  verify [--root-key FILE]... [--key PUB] REF...    verify before pulling; prints REPO@sha256:...\n"
 	"  verify-blob --bundle FILE ... FILE|sha256:HEX     verify a Sigstore bundle (keyless or --key)\n"
+	"  attest --predicate FILE --type TYPE REF           attach a signed in-toto attestation (cosign's .att)\n"
 	"  inspect REF|GUN                                   signed tags, keys, versions and expiry\n"
 	"  key generate|list|import|export|remove|rotate     manage and rotate keys\n"
 	"  trust pin|show|refresh                            pin a root, show trust state, extend the timestamp\n"
@@ -49,6 +50,7 @@ static const struct {
 	{ "push", cmd_push },
 	{ "verify", cmd_verify },
 	{ "verify-blob", cmd_verify_blob },
+	{ "attest", cmd_attest },
 	{ "inspect", cmd_inspect },
 	{ "key", cmd_key },
 	{ "trust", cmd_trust },

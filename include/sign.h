@@ -312,6 +312,61 @@ SIGN_EXTERN(void) sign_verify_result_dispose(sign_verify_result *res);
 SIGN_EXTERN(int) sign_verify_batch(sign_verify_result *out, int *rcs, sign_error *errs, size_t n,
 	sign_ctx *ctx, const char *const *refs, const sign_verify_options *opts);
 
+/* ---------------------------------------------------------------------- */
+/* Attestations (in-toto statements in DSSE envelopes, cosign's layout)    */
+
+/* Predicate types: one of cosign's names ("slsaprovenance",
+ * "slsaprovenance02", "slsaprovenance1", "spdx", "spdxjson", "cyclonedx",
+ * "link", "vuln", "openvex", "custom") or a URI, e.g.
+ * "https://cyclonedx.org/bom". */
+
+typedef struct sign_attest_options {
+	unsigned int version;
+	const char *gun;       /* GUN for an oci: REF (default local/<folder>) */
+	int referrers;         /* also write it as an OCI 1.1 referrer (subject = the
+	                        * image, artifactType application/vnd.in-toto+json) */
+} sign_attest_options;
+#define SIGN_ATTEST_OPTIONS_VERSION 1
+#define SIGN_ATTEST_OPTIONS_INIT { SIGN_ATTEST_OPTIONS_VERSION, NULL, 0 }
+
+typedef struct sign_attest_result {
+	unsigned int version;       /* SIGN_ATTEST_RESULT_VERSION */
+	char repository[512];
+	char digest[80];            /* the image's manifest digest, the statement's subject */
+	char predicate_type[520];   /* the URI */
+	char keyid[72];             /* the repository key that signed */
+	char tag[96];               /* sha256-<hex>.att */
+	char envelope[80];          /* digest of the envelope blob */
+	char referrer[80];          /* digest of the referrer manifest, or "" */
+	int new_attestation;        /* 0 when an identical statement signed by that key
+	                             * was there already (nothing written) */
+} sign_attest_result;
+#define SIGN_ATTEST_RESULT_VERSION 1
+#define SIGN_ATTEST_RESULT_INIT { SIGN_ATTEST_RESULT_VERSION, "", "", "", "", "", "", "", 0 }
+
+/* Attest REF's manifest digest: an in-toto Statement v1 (subject: the
+ * repository and the digest; predicate: the predicate's JSON object, or
+ * for "custom" and "spdx" its text, as cosign attest makes them) in a DSSE
+ * envelope signed with the repository key of REF's GUN, added as a layer
+ * of the sha256-<hex>.att manifest as cosign stores attestations (an
+ * identical statement by that key is not added twice).  The image need
+ * not be signed.  SIGN_EKEY when this home holds no repository key for
+ * the GUN; SIGN_EINVAL for an unknown type or a predicate that is not what
+ * the type needs. */
+SIGN_EXTERN(int) sign_attest(sign_attest_result *out, sign_ctx *ctx, const char *ref, const char *type,
+	const void *predicate, size_t len, const sign_attest_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+
+/* Verify REF as sign_verify does, then its attestations of type: from the
+ * .att tag and the referrers, those whose envelope is signed by the keys
+ * that verified the image (the role's keys meeting its threshold, or
+ * opts->key; with a key, the image's detached signature is not needed, as
+ * cosign verify-attestation --key) and whose statement names the image's
+ * digest.  json_out gets a JSON array of {predicateType, predicate,
+ * subject, signer, source ("att" or "referrer"), envelope}.  SIGN_EVERIFY
+ * when none verifies, saying what the ones found lacked.  Not offline. */
+SIGN_EXTERN(int) sign_verify_attestation(sign_verify_result *out, sign_buf *json_out, sign_ctx *ctx,
+	const char *ref, const char *type, const sign_verify_options *opts, sign_error *err) SIGN_WARN_UNUSED;
+
 /* Trust data of a GUN as one JSON document (signed tags, keys by role,
  * versions and expiry), like `docker trust inspect`. */
 SIGN_EXTERN(int) sign_inspect(sign_buf *json_out, sign_ctx *ctx, const char *ref_or_gun,

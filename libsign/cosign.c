@@ -405,16 +405,58 @@ static int make_config(sign_buf *out, const json_t *layers)
 	return SIGN_OK;
 }
 
+/* The manifest to append a layer to: old (its layers checked, room left
+ * checked), or a new empty one (old NULL).  *layers is borrowed from
+ * *root; *config_mt is the config media type its kind takes. */
+static int open_manifest(json_t **root, json_t **layers, const char **config_mt, const void *old,
+	size_t oldlen, const char *what, sign_error *err)
+{
+	const char *mt;
+	json_t *l;
+	size_t i;
+	int r;
+
+	*config_mt = SIGN_MT_OCI_CONFIG;
+	if (old == NULL) {
+		*layers = json_array();
+		*root = json_pack("{s:i,s:s,s:{},s:o}", "schemaVersion", 2, "mediaType",
+			SIGN_MT_OCI_MANIFEST, "config", "layers", *layers);
+		return *root != NULL ? SIGN_OK : signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
+	}
+	if ((r = load_manifest(root, old, oldlen, what, err)) != SIGN_OK)
+		return r;
+	mt = json_string_value(json_object_get(*root, "mediaType"));
+	if (mt != NULL && strcmp(mt, SIGN_MT_DOCKER_MANIFEST) == 0)
+		*config_mt = SIGN_MT_DOCKER_CONFIG;
+	else if (mt != NULL && strcmp(mt, SIGN_MT_OCI_MANIFEST) != 0)
+		return signp_err(err, SIGN_EFORMAT, "%s: unexpected manifest media type \"%.100s\"",
+			what, mt);
+	if ((*layers = json_object_get(*root, "layers")) == NULL) {
+		*layers = json_array();
+		if (*layers == NULL || json_object_set_new(*root, "layers", *layers) != 0)
+			return signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
+	}
+	json_array_foreach(*layers, i, l) {
+		const char *d;
+		uint64_t sz;
+		if (!json_is_object(l) || layer_desc(l, &d, &sz) != SIGN_OK)
+			return signp_err(err, SIGN_EFORMAT, "%s: layer %zu has an invalid digest or size",
+				what, i);
+	}
+	return SIGN_OK;
+}
+
+static int finish_manifest(sign_buf *manifest_out, sign_buf *config_out, json_t *root,
+	json_t *layers, json_t *layer, const char *config_mt, const char *what, sign_error *err);
+
 int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, int *changed,
 	const void *old, size_t oldlen, const char *payload_digest, uint64_t payload_size,
 	const char *sig_b64, EVP_PKEY *signer_pub, const void *payload, size_t payload_len,
 	sign_error *err)
 {
 	static const char *what = "adding a signature to the signature manifest";
-	json_t *root = NULL, *layers = NULL, *layer, *cfgdesc = NULL;
-	sign_buf cfg = SIGN_BUF_INIT, man = SIGN_BUF_INIT;
-	const char *config_mt = SIGN_MT_OCI_CONFIG, *mt;
-	char cfg_digest[72];
+	json_t *root = NULL, *layers = NULL, *layer;
+	const char *config_mt;
 	size_t i;
 	int r = SIGN_EINVAL;
 
@@ -436,64 +478,24 @@ int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, i
 	}
 	*changed = 0;
 
-	if (old != NULL) {
-		if ((r = load_manifest(&root, old, oldlen, what, err)) != SIGN_OK)
-			goto out;
-		r = SIGN_EFORMAT;
-		mt = json_string_value(json_object_get(root, "mediaType"));
-		if (mt != NULL && strcmp(mt, SIGN_MT_DOCKER_MANIFEST) == 0)
-			config_mt = SIGN_MT_DOCKER_CONFIG;
-		else if (mt != NULL && strcmp(mt, SIGN_MT_OCI_MANIFEST) != 0) {
-			signp_err(err, SIGN_EFORMAT, "%s: unexpected manifest media type \"%.100s\"",
-				what, mt);
-			goto out;
-		}
-		layers = json_object_get(root, "layers");
-		if (layers == NULL) {
-			layers = json_array();
-			if (layers == NULL || json_object_set_new(root, "layers", layers) != 0) {
+	if ((r = open_manifest(&root, &layers, &config_mt, old, oldlen, what, err)) != SIGN_OK)
+		goto out;
+	json_array_foreach(layers, i, layer) {
+		const char *d, *sig;
+		uint64_t sz;
+		if (layer_desc(layer, &d, &sz) != SIGN_OK || !is_simplesigning(layer) ||
+		    strcmp(d, payload_digest) != 0)
+			continue;
+		sig = ann_str(json_object_get(layer, "annotations"), SIGN_ANN_SIGNATURE);
+		if (sig == NULL)
+			continue;
+		if (signer_pub != NULL ? signp_cosign_verify(signer_pub, payload, payload_len, sig) == SIGN_OK :
+					 strcmp(sig, sig_b64) == 0) {
+			/* already signed: hand back the old bytes */
+			signp_buf_clear(manifest_out);
+			signp_buf_clear(config_out);
+			if (signp_buf_put(manifest_out, old, oldlen) != SIGN_OK)
 				r = signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
-				goto out;
-			}
-		}
-		json_array_foreach(layers, i, layer) {
-			const char *d, *sig;
-			uint64_t sz;
-			if (!json_is_object(layer) || layer_desc(layer, &d, &sz) != SIGN_OK) {
-				signp_err(err, SIGN_EFORMAT,
-					"%s: layer %zu has an invalid digest or size", what, i);
-				goto out;
-			}
-			if (!is_simplesigning(layer) || strcmp(d, payload_digest) != 0)
-				continue;
-			sig = ann_str(json_object_get(layer, "annotations"), SIGN_ANN_SIGNATURE);
-			if (sig == NULL)
-				continue;
-			if (signer_pub != NULL ?
-				signp_cosign_verify(signer_pub, payload, payload_len, sig) == SIGN_OK :
-				strcmp(sig, sig_b64) == 0) {
-				/* already signed: hand back the old bytes */
-				signp_buf_clear(manifest_out);
-				signp_buf_clear(config_out);
-				if (signp_buf_put(manifest_out, old, oldlen) != SIGN_OK) {
-					r = signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
-					goto out;
-				}
-				r = SIGN_OK;
-				goto out;
-			}
-		}
-		if (json_array_size(layers) >= SIGN_MAX_SIGNATURES) {
-			signp_err(err, SIGN_EFORMAT, "%s: it already holds %d signatures (the maximum)",
-				what, SIGN_MAX_SIGNATURES);
-			goto out;
-		}
-	} else {
-		layers = json_array();
-		root = json_pack("{s:i,s:s,s:{},s:o}", "schemaVersion", 2, "mediaType",
-			SIGN_MT_OCI_MANIFEST, "config", "layers", layers);
-		if (root == NULL) {
-			r = signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
 			goto out;
 		}
 	}
@@ -505,6 +507,30 @@ int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, i
 		/* sig_b64 not UTF-8, or out of memory */
 		r = signp_err(err, SIGN_EINVAL, "%s: cannot encode the signature layer", what);
 		goto out;
+	}
+	if ((r = finish_manifest(manifest_out, config_out, root, layers, layer, config_mt, what,
+		     err)) != SIGN_OK)
+		goto out;
+	*changed = 1;
+out:
+	json_decref(root);
+	return r;
+}
+
+/* Append layer (stolen) to root's layers and write the manifest and its
+ * regenerated empty-image config into the outputs. */
+static int finish_manifest(sign_buf *manifest_out, sign_buf *config_out, json_t *root,
+	json_t *layers, json_t *layer, const char *config_mt, const char *what, sign_error *err)
+{
+	sign_buf cfg = SIGN_BUF_INIT, man = SIGN_BUF_INIT;
+	json_t *cfgdesc = NULL;
+	char cfg_digest[72];
+	int r;
+
+	if (json_array_size(layers) >= SIGN_MAX_SIGNATURES) {
+		json_decref(layer);
+		return signp_err(err, SIGN_EFORMAT, "%s: it already holds %d layers (the maximum)", what,
+			SIGN_MAX_SIGNATURES);
 	}
 	if (json_array_append_new(layers, layer) != 0) {
 		r = signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
@@ -536,13 +562,34 @@ int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, i
 		r = signp_err(err, SIGN_ENOMEM, "%s: out of memory", what);
 		goto out;
 	}
-	*changed = 1;
 	r = SIGN_OK;
 out:
 	json_decref(cfgdesc);
-	json_decref(root);
 	sign_buf_dispose(&cfg);
 	sign_buf_dispose(&man);
+	return r;
+}
+
+int signp_cosign_manifest_add_layer(sign_buf *manifest_out, sign_buf *config_out, const void *old,
+	size_t oldlen, json_t *layer, sign_error *err)
+{
+	static const char *what = "adding a layer to the cosign manifest";
+	json_t *root = NULL, *layers = NULL;
+	const char *config_mt;
+	int r;
+
+	if (manifest_out == NULL || config_out == NULL || !json_is_object(layer) ||
+	    (old == NULL && oldlen != 0)) {
+		json_decref(layer);
+		return signp_err(err, SIGN_EINVAL, "%s: invalid arguments", what);
+	}
+	if ((r = open_manifest(&root, &layers, &config_mt, old, oldlen, what, err)) != SIGN_OK) {
+		json_decref(layer);
+		json_decref(root);
+		return r;
+	}
+	r = finish_manifest(manifest_out, config_out, root, layers, layer, config_mt, what, err);
+	json_decref(root);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "mediatype.h"
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #define SIGN_ANN_SIGNATURE    "dev.cosignproject.cosign/signature"
@@ -56,6 +57,12 @@ int signp_cosign_manifest_append(sign_buf *manifest_out, sign_buf *config_out, i
 	const void *old, size_t oldlen, const char *payload_digest, uint64_t payload_size,
 	const char *sig_b64, EVP_PKEY *signer_pub, const void *payload, size_t payload_len,
 	sign_error *err);
+/* Append layer (a descriptor; stolen, also on failure) to the cosign
+ * manifest old (NULL: a new one), regenerating the empty-image config as
+ * signp_cosign_manifest_append does: for cosign's other layers (the DSSE
+ * envelopes of a .att manifest).  No duplicate check: the caller's. */
+int signp_cosign_manifest_add_layer(sign_buf *manifest_out, sign_buf *config_out, const void *old,
+	size_t oldlen, json_t *layer, sign_error *err);
 /* Remove every layer whose signature verifies with pub over its payload
  * (payload bytes from the layers' blobs are supplied by the caller in the
  * same order as signp_cosign_manifest_layers returned them). */

@@ -100,9 +100,9 @@ int signp_push_signature_referrer(int *changed, signp_store *st, const char *gun
 	const char *subject_mt, uint64_t subject_size, const signp_key *k, sign_error *err)
 {
 	sign_buf payload = SIGN_BUF_INIT, der = SIGN_BUF_INIT, b64 = SIGN_BUF_INIT;
-	sign_buf manifest = SIGN_BUF_INIT, config = SIGN_BUF_INIT, index = SIGN_BUF_INIT;
-	json_t *doc = NULL, *idx = NULL;
-	char pdigest[80], mdigest[80], itag[96], *body = NULL, *ibody = NULL;
+	sign_buf manifest = SIGN_BUF_INIT, config = SIGN_BUF_INIT;
+	json_t *doc = NULL;
+	char pdigest[80], mdigest[80], *body = NULL;
 	int r;
 
 	*changed = 0;
@@ -138,36 +138,18 @@ int signp_push_signature_referrer(int *changed, signp_store *st, const char *gun
 	}
 	/* registries without the referrers API (distribution 2.x): the tag
 	 * schema fallback index sha256-<hex> lists it */
-	snprintf(itag, sizeof(itag), "sha256-%s", digest + 7);
-	if (signp_store_get_manifest(st, itag, SIGN_MAX_MANIFEST, &index, NULL, pdigest, NULL) == SIGN_OK)
-		idx = json_loadb(index.ptr, index.size, 0, NULL);
-	if (!json_is_object(idx) || !json_is_array(json_object_get(idx, "manifests"))) {
-		json_decref(idx);
-		idx = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", SIGN_MT_OCI_INDEX,
-			"manifests");
-	}
-	r = SIGN_ENOMEM;
-	if (idx == NULL || json_array_append_new(json_object_get(idx, "manifests"),
-		json_pack("{s:s, s:s, s:I, s:s}", "mediaType", SIGN_MT_OCI_MANIFEST, "digest", mdigest,
-			"size", (json_int_t)strlen(body), "artifactType", SIGN_MT_COSIGN_SIG_ARTIFACT)) != 0 ||
-	    (ibody = json_dumps(idx, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
-		goto out;
-	if ((r = signp_store_put_manifest(st, itag, ibody, strlen(ibody), SIGN_MT_OCI_INDEX, NULL, err)) != SIGN_OK)
-		signp_err_prefix(err, r, "updating the referrers index %s", itag);
+	r = signp_store_referrers_tag_add(st, digest, mdigest, strlen(body), SIGN_MT_COSIGN_SIG_ARTIFACT, err);
 	*changed = 1;
 out:
 	if (r == SIGN_ENOMEM)
 		signp_err(err, r, "out of memory");
 	free(body);
-	free(ibody);
 	json_decref(doc);
-	json_decref(idx);
 	sign_buf_dispose(&payload);
 	sign_buf_dispose(&der);
 	sign_buf_dispose(&b64);
 	sign_buf_dispose(&manifest);
 	sign_buf_dispose(&config);
-	sign_buf_dispose(&index);
 	return r;
 }
 

@@ -105,30 +105,3 @@ int signp_intoto_has_subject(const signp_intoto *st, const char *digest, sign_er
 	return signp_err(err, SIGN_EVERIFY, "in-toto statement: no subject of its %zu is %.80s", st->nsubjects,
 		digest);
 }
-
-/* cosign's names for predicate types (cosign's options/predicate.go and
- * pkg/cosign/attestation, as of cosign v2.4). */
-static const struct {
-	const char *name, *uri;
-} predicate_names[] = {
-	{ "custom", "https://cosign.sigstore.dev/attestation/v1" },
-	{ "slsaprovenance", "https://slsa.dev/provenance/v0.2" },
-	{ "slsaprovenance02", "https://slsa.dev/provenance/v0.2" },
-	{ "slsaprovenance1", "https://slsa.dev/provenance/v1" },
-	{ "spdx", "https://spdx.dev/Document" },
-	{ "spdxjson", "https://spdx.dev/Document" },
-	{ "cyclonedx", "https://cyclonedx.org/bom" },
-	{ "link", "https://in-toto.io/Link/v1" },
-	{ "vuln", "https://cosign.sigstore.dev/attestation/vuln/v1" },
-	{ "openvex", "https://openvex.dev/ns" },
-};
-
-const char *signp_predicate_type(const char *name)
-{
-	if (name == NULL || *name == '\0')
-		return NULL;
-	for (size_t i = 0; i < sizeof(predicate_names) / sizeof(predicate_names[0]); i++)
-		if (strcmp(name, predicate_names[i].name) == 0)
-			return predicate_names[i].uri;
-	return name;
-}

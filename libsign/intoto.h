@@ -32,10 +32,4 @@ void signp_intoto_free(signp_intoto *st);
  * algorithm as "<alg>:<hex>")?  SIGN_OK, or SIGN_EVERIFY saying none does. */
 int signp_intoto_has_subject(const signp_intoto *st, const char *digest, sign_error *err);
 
-/* The predicate type a name stands for: one of cosign's --type names
- * (custom, slsaprovenance, slsaprovenance02, slsaprovenance1, spdx,
- * spdxjson, cyclonedx, link, vuln, openvex) gives its URI; any other
- * non-empty name is a type itself, as cosign takes it (NULL for ""). */
-const char *signp_predicate_type(const char *name);
-
 #endif

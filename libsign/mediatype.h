@@ -24,6 +24,15 @@
 #define SIGN_MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
 /* cosign's artifactType for simple-signing signatures in the OCI 1.1 form */
 #define SIGN_MT_COSIGN_SIG_ARTIFACT "application/vnd.dev.cosign.artifact.sig.v1+json"
+/* in-toto attestations in DSSE envelopes: the .att layers, and the
+ * artifactType of their OCI 1.1 referrer (cosign v3's
+ * WriteAttestationsReferrer) */
+#define SIGN_MT_DSSE         "application/vnd.dsse.envelope.v1+json"
+#define SIGN_MT_INTOTO       "application/vnd.in-toto+json"
+/* Sigstore bundles: every version's media type starts so (v0.3:
+ * application/vnd.dev.sigstore.bundle.v0.3+json, the layer and artifactType
+ * of cosign v3's attestation referrers) */
+#define SIGN_MT_SIGSTORE_BUNDLE_PREFIX "application/vnd.dev.sigstore.bundle"
 
 /* the trust artifact (docs/architecture.md, "Choices made") */
 #define SIGN_MT_TRUST_ARTIFACT "application/vnd.sign.trust.v1"

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 struct signp_store {
 	signp_store_backend *be; /* owned */
 	signp_registry *own;     /* signp_store_open_own's handle (owned), or NULL */
@@ -287,4 +289,39 @@ int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_js
 	if (r == SIGN_ENOTFOUND)
 		signp_err_clear(err);
 	return r == SIGN_ENOTFOUND ? SIGN_ENOTFOUND : r;
+}
+
+int signp_store_referrers_tag_add(signp_store *s, const char *digest, const char *mdigest,
+	uint64_t msize, const char *artifact_type, sign_error *err)
+{
+	sign_buf index = SIGN_BUF_INIT;
+	json_t *idx = NULL;
+	char itag[96], got[80], *ibody = NULL;
+	int r = SIGN_ENOMEM;
+
+	if (!signp_digest_valid(digest) || !signp_digest_valid(mdigest))
+		return signp_err(err, SIGN_EINVAL, "referrers of %.80s: bad digest", digest);
+	snprintf(itag, sizeof(itag), "sha256-%s", digest + 7);
+	if (signp_store_get_manifest(s, itag, SIGN_MAX_MANIFEST, &index, NULL, got, NULL) == SIGN_OK)
+		idx = json_loadb(index.ptr, index.size, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(idx) || !json_is_array(json_object_get(idx, "manifests"))) {
+		json_decref(idx);
+		idx = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", SIGN_MT_OCI_INDEX,
+			"manifests");
+	}
+	if (idx == NULL || json_array_append_new(json_object_get(idx, "manifests"),
+		json_pack("{s:s, s:s, s:I, s:s}", "mediaType", SIGN_MT_OCI_MANIFEST, "digest", mdigest,
+			"size", (json_int_t)msize, "artifactType", artifact_type)) != 0 ||
+	    (ibody = json_dumps(idx, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+		r = signp_err(err, SIGN_ENOMEM, "updating the referrers index %s: out of memory", itag);
+		goto out;
+	}
+	if ((r = signp_store_put_manifest(s, itag, ibody, strlen(ibody), SIGN_MT_OCI_INDEX, NULL, err)) !=
+	    SIGN_OK)
+		signp_err_prefix(err, r, "updating the referrers index %s", itag);
+out:
+	free(ibody);
+	json_decref(idx);
+	sign_buf_dispose(&index);
+	return r;
 }

@@ -91,6 +91,12 @@ int signp_store_copy_blob(signp_store *src, signp_store *dst, const char *digest
  * neither has any. */
 int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_json,
 	sign_error *err);
+/* List the referrer manifest mdigest (msize bytes, of artifact_type) in
+ * the tag schema's fallback index of digest (tag sha256-<hex>), for
+ * registries without the referrers API; a missing or unreadable index is
+ * started anew. */
+int signp_store_referrers_tag_add(signp_store *s, const char *digest, const char *mdigest,
+	uint64_t msize, const char *artifact_type, sign_error *err);
 /* The registry's tags list of the repository, {"name","tags"} JSON of at
  * most max bytes (the pages followed); SIGN_EINVAL for a layout. */
 int signp_store_tags(signp_store *s, size_t max, sign_buf *json_out, sign_error *err);

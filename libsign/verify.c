@@ -327,7 +327,7 @@ out:
 }
 
 static int verify_with_key(sign_verify_result *res, signp_store *st, const signp_ref *ref,
-	const char *keyfile, signp_sig_memo *sigs, sign_error *err)
+	const char *keyfile, signp_sig_memo *sigs, const signp_verify_then *then, sign_error *err)
 {
 	sign_buf data = SIGN_BUF_INIT;
 	signp_key *k = NULL;
@@ -351,7 +351,10 @@ static int verify_with_key(sign_verify_result *res, signp_store *st, const signp
 	}
 	signp_strlcpy(ids[0], k->id, 72);
 	pk = k->pkey;
-	r = check_signatures(res, st, ref->gun, digest, &pk, ids, 1, 1, sigs, err);
+	if (then != NULL)
+		r = then->fn(then->arg, st, ref->gun, digest, &pk, (const char (*)[72])ids, 1, 1, err);
+	else
+		r = check_signatures(res, st, ref->gun, digest, &pk, ids, 1, 1, sigs, err);
 	if (r == SIGN_OK) {
 		signp_strlcpy(res->digest, digest, sizeof(res->digest));
 		res->size = size;
@@ -425,15 +428,32 @@ static int trust_answer(signp_target *tg, char tagname[136], const signp_trust *
 	return signp_trust_check_signers(t, what, NULL, tg->digest, opts->signers, opts->threshold, err);
 }
 
+static int verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_verify_options *opts, signp_store *own, int memo_only, signp_sig_memo *sigs,
+	const signp_verify_then *then, sign_error *err);
+
 SIGN_EXTERN(int) sign_verify(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, sign_error *err)
 {
-	return signp_verify_ref(out, ctx, refstr, opts, NULL, 0, NULL, err);
+	return verify_ref(out, ctx, refstr, opts, NULL, 0, NULL, NULL, err);
 }
 
 int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, signp_store *own, int memo_only, signp_sig_memo *sigs,
 	sign_error *err)
+{
+	return verify_ref(out, ctx, refstr, opts, own, memo_only, sigs, NULL, err);
+}
+
+int signp_verify_ref_then(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_verify_options *opts, const signp_verify_then *then, sign_error *err)
+{
+	return verify_ref(out, ctx, refstr, opts, NULL, 0, NULL, then, err);
+}
+
+static int verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_verify_options *opts, signp_store *own, int memo_only, signp_sig_memo *sigs,
+	const signp_verify_then *then, sign_error *err)
 {
 	sign_verify_options dflt = SIGN_VERIFY_OPTIONS_INIT;
 	signp_ref ref;
@@ -479,6 +499,9 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	if (opts->key && (opts->root_ca || opts->signers))
 		return signp_err(err, SIGN_EINVAL,
 			"verify: a key-only check (key) reads no trust data: it takes no root_ca or signers");
+	if (then != NULL && opts->offline)
+		return signp_err(err, SIGN_EINVAL,
+			"verify: attestations are read from the registry: not offline");
 	if (opts->at < 0 || (opts->at > 0 && opts->at < signp_now() - 60))
 		return signp_err(err, SIGN_EINVAL,
 			"verify: the time to check at is in the past: expired trust data is never accepted");
@@ -494,7 +517,7 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	 * request to the registry is out. */
 	if (opts->key) {
 		(void)signp_store_add_idle(st, warm, NULL);
-		r = verify_with_key(out, st, &ref, opts->key, sigs, err);
+		r = verify_with_key(out, st, &ref, opts->key, sigs, then, err);
 		goto out;
 	}
 	if ((r = signp_trust_backend_open(&be, ctx, st, &ref, err)) != SIGN_OK)
@@ -583,8 +606,8 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 		signp_strlcpy(out->tag, tagname, sizeof(out->tag));
 	}
 	signp_strlcpy(out->role, tg.role, sizeof(out->role));
-	/* step 6 */
-	if (opts->offline || (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) {
+	/* step 6, and with then, its check with the same keys */
+	if ((opts->offline || (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) && then == NULL) {
 		/* The cached targets are the evidence offline; with a trust
 		 * server, its signed targets are, as docker pull trusts them
 		 * (the digest printed is what to pull by) */
@@ -619,8 +642,12 @@ int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 			signp_strlcpy(ids[nkeys], cid, 72);
 			nkeys++;
 		}
-		if ((r = check_signatures(out, st, ref.gun, tg.digest, pkeys, ids, nkeys,
+		if (!(opts->offline || (be->caps & SIGNP_TRUST_CAP_SERVER_TIMESTAMP)) &&
+		    (r = check_signatures(out, st, ref.gun, tg.digest, pkeys, ids, nkeys,
 			     tg.threshold, sigs, err)) != SIGN_OK)
+			goto out;
+		if (then != NULL && (r = then->fn(then->arg, st, ref.gun, tg.digest, pkeys,
+			(const char (*)[72])ids, nkeys, tg.threshold, err)) != SIGN_OK)
 			goto out;
 	}
 	signp_strlcpy(out->digest, tg.digest, sizeof(out->digest));

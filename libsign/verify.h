@@ -8,6 +8,8 @@
 #include "common.h"
 #include "store.h"
 
+#include <openssl/evp.h>
+
 /* memo_only found no verified trust data for the reference's repository
  * on the context: the caller verifies it on its own thread instead. */
 #define SIGNP_VERIFY_NOMEMO (-100)
@@ -34,5 +36,22 @@ void signp_sig_memo_free(signp_sig_memo *m);
 int signp_verify_ref(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
 	const sign_verify_options *opts, signp_store *own, int memo_only, signp_sig_memo *sigs,
 	sign_error *err);
+
+/* A check run after the image verified (its signed digest known), with the
+ * keys that verified it: the trust data's role keys for that digest (each
+ * public key once, its canonical ID beside it) and the role's threshold,
+ * or the --key.  Attestations are checked this way. */
+typedef struct signp_verify_then {
+	int (*fn)(void *arg, signp_store *st, const char *gun, const char *digest, EVP_PKEY *const *pkeys,
+		const char (*ids)[72], size_t nkeys, int64_t threshold, sign_error *err);
+	void *arg;
+} signp_verify_then;
+
+/* signp_verify_ref of refstr on the context's store, then then->fn: its
+ * failure is the verification's.  With a key (opts->key), the image's
+ * detached signature is not required: then->fn's check stands for it (as
+ * cosign verify-attestation --key).  Not offline (the registry is read). */
+int signp_verify_ref_then(sign_verify_result *out, sign_ctx *ctx, const char *refstr,
+	const sign_verify_options *opts, const signp_verify_then *then, sign_error *err);
 
 #endif

@@ -18,6 +18,7 @@
  * not verify is a failure kept for the message, never a reason to stop
  * looking at the others.
  */
+#include "attest.h"
 #include "bundle.h"
 #include "cosign.h"
 #include "ctx.h"
@@ -365,7 +366,7 @@ int sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json, sig
 	h.pol.digestlen = 32;
 	h.pol.now = opts->now ? opts->now : (int64_t)time(NULL);
 	h.image_digest = digest;
-	h.want_type = opts->attestation ? signp_predicate_type(opts->attestation) : NULL;
+	h.want_type = opts->attestation ? signp_attest_type_uri(opts->attestation) : NULL;
 	h.res = out;
 	h.predicates = json_array();
 	if (opts->attestation && h.want_type == NULL) {

@@ -25,7 +25,7 @@ done
 # the libFuzzer dictionary of a harness (tests/fuzz/*.dict), if it has one
 dict_of() {
 	case $1 in
-	cjson | tuf_scan | dsse | intoto | rekor | bundle | tuf1 | sigstore_root) echo json ;;
+	cjson | tuf_scan | dsse | intoto | rekor | bundle | tuf1 | sigstore_root | attest) echo json ;;
 	cosign_*) echo cosign ;;
 	registry_error | notary_error | notary_key) echo errors ;;
 	*) echo "$1" ;;

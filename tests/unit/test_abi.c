@@ -296,6 +296,30 @@ static void test_push_verify(void **state)
 		assert_clear(&err);
 		sign_verify_result_dispose(&vr);
 	}
+	/* an attestation: made and verified with err cleared; a result of an
+	 * unknown version refused and left as it was */
+	{
+		sign_attest_result ar = SIGN_ATTEST_RESULT_INIT;
+		const char *pred = "{\"matches\":[]}";
+		garbage(&err);
+		assert_int_equal(sign_attest(&ar, ctx, ref, "vuln", pred, strlen(pred), NULL, &err), SIGN_OK);
+		assert_clear(&err);
+		assert_string_equal(ar.digest, pr.digest);
+		assert_int_equal(ar.new_attestation, 1);
+		garbage(&err);
+		assert_int_equal(sign_verify_attestation(&vr, &out, vctx, ref, "vuln", NULL, &err), SIGN_OK);
+		assert_clear(&err);
+		assert_string_equal(vr.digest, pr.digest);
+		assert_true(out.size > 0 && out.ptr[0] == '[');
+		sign_verify_result_dispose(&vr);
+		sign_buf_dispose(&out);
+		ar.version = SIGN_ATTEST_RESULT_VERSION + 1;
+		memset(ar.repository, 'x', sizeof(ar.repository) - 1);
+		garbage(&err);
+		assert_int_equal(sign_attest(&ar, ctx, ref, "vuln", pred, strlen(pred), NULL, &err), SIGN_EINVAL);
+		assert_string_equal(err.message, "attest: unsupported result version 2");
+		assert_int_equal(ar.repository[0], 'x');
+	}
 	sign_ctx_free(vctx);
 	sign_ctx_free(ctx);
 }
