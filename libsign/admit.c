@@ -245,6 +245,8 @@ static int check_policy_files(const signp_policy *p, const char *path, sign_erro
 			r = check_rule_file(rule->root_ca, rule, "rootCA", path, err);
 		if (r == SIGN_OK && rule->key != NULL)
 			r = check_rule_file(rule->key, rule, "key", path, err);
+		if (r == SIGN_OK && rule->trusted_root != NULL)
+			r = check_rule_file(rule->trusted_root, rule, "trustedRoot", path, err);
 	}
 	return r;
 }
@@ -533,7 +535,17 @@ static int run_verify(adm_review *rv, sign_ctx *ctx, const signp_policy_rule *ru
 	atomic_fetch_add(&rv->adm->in_flight, 1);
 	atomic_fetch_add(&rv->adm->verifications, 1);
 	rv->d->verifications++;
-	r = sign_verify(&res, ctx, vref, &vo, err);
+	if (rule->trust == SIGNP_POLICY_TRUST_KEYLESS) {
+		sign_sigstore_options ko = SIGN_SIGSTORE_OPTIONS_INIT;
+		ko.certificate_identity = rule->identity;
+		ko.certificate_identity_regexp = rule->identity_re;
+		ko.certificate_oidc_issuer = rule->issuer;
+		ko.certificate_oidc_issuer_regexp = rule->issuer_re;
+		ko.trusted_root_path = rule->trusted_root;
+		r = sign_verify_sigstore(&res, NULL, ctx, vref, &ko, err);
+	} else {
+		r = sign_verify(&res, ctx, vref, &vo, err);
+	}
 	atomic_fetch_sub(&rv->adm->in_flight, 1);
 	/* the cache key and the pin are that digest: sign_verify checked it,
 	 * and so does this, whatever the backend */
@@ -543,7 +555,8 @@ static int run_verify(adm_review *rv, sign_ctx *ctx, const signp_policy_rule *ru
 	*keep_until = 0;
 	if (r == SIGN_OK)
 		*keep_until = signp_admit_keep_until(sign_admission_now_ms(), rv->adm->cache_ttl,
-			rule->trust == SIGNP_POLICY_TRUST_KEY ? 0 : res.timestamp_expires, signp_now());
+			rule->trust == SIGNP_POLICY_TRUST_KEY || rule->trust == SIGNP_POLICY_TRUST_KEYLESS ? 0 :
+			res.timestamp_expires, signp_now());
 	sign_verify_result_dispose(&res);
 	return r;
 }

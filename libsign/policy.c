@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -231,6 +232,11 @@ static void rule_clear(signp_policy_rule *r)
 	free((char *)r->server);
 	free((char *)r->key);
 	free((char *)r->layout);
+	free((char *)r->identity);
+	free((char *)r->identity_re);
+	free((char *)r->issuer);
+	free((char *)r->issuer_re);
+	free((char *)r->trusted_root);
 }
 
 void signp_policy_free(signp_policy *p)
@@ -388,11 +394,13 @@ static int check_namespace(const pctx *c, const ynode *n, const char *where, cha
 /* The keys of a rule. */
 enum {
 	K_IMAGES, K_NAME, K_ACTION, K_TRUST, K_ROOTKEYS, K_ROOTCA, K_SIGNERS, K_THRESHOLD,
-	K_SERVER, K_KEY, K_LAYOUT, K_COUNT
+	K_SERVER, K_KEY, K_LAYOUT, K_IDENTITY, K_IDENTITY_RE, K_ISSUER, K_ISSUER_RE, K_TRUSTED_ROOT,
+	K_COUNT
 };
 static const char *const rule_keys[K_COUNT] = {
 	"images", "name", "action", "trust", "rootKeys", "rootCA", "signers", "threshold",
-	"server", "key", "layout",
+	"server", "key", "layout", "identity", "identityRegexp", "issuer", "issuerRegexp",
+	"trustedRoot",
 };
 
 /* Which trust kinds take which option. */
@@ -411,6 +419,12 @@ static int option_fits(int k, signp_policy_trust t)
 		return t == SIGNP_POLICY_TRUST_KEY;
 	case K_LAYOUT:
 		return t == SIGNP_POLICY_TRUST_LAYOUT;
+	case K_IDENTITY:
+	case K_IDENTITY_RE:
+	case K_ISSUER:
+	case K_ISSUER_RE:
+	case K_TRUSTED_ROOT:
+		return t == SIGNP_POLICY_TRUST_KEYLESS;
 	default:
 		return 1;
 	}
@@ -440,7 +454,8 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 			char name[64];
 			signp_clean_copy(name, sizeof(name), k->str, k->len);
 			return perr(c, k, "rules[%zu].%s: unknown key (images, name, action, trust, "
-				"rootKeys, rootCA, signers, threshold, server, key, layout)", idx, name);
+				"rootKeys, rootCA, signers, threshold, server, key, layout, identity, "
+				"identityRegexp, issuer, issuerRegexp, trustedRoot)", idx, name);
 		}
 		if (val[which] != NULL)
 			return perr(c, k, "rules[%zu].%s: given twice", idx, rule_keys[which]);
@@ -467,7 +482,7 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 			"decides (action) or verifies (trust)", idx);
 	if (val[K_ACTION] == NULL && val[K_TRUST] == NULL)
 		return perr(c, n, "rules[%zu]: neither action (allow, deny) nor trust (registry, "
-			"notary, key, layout)", idx);
+			"notary, key, layout, keyless)", idx);
 	if (val[K_ACTION] != NULL) {
 		snprintf(where, sizeof(where), "rules[%zu].action", idx);
 		if ((r = get_string(c, val[K_ACTION], where, &s)) != SIGN_OK)
@@ -500,9 +515,11 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 		rule->trust = SIGNP_POLICY_TRUST_KEY;
 	else if (strcmp(s, "layout") == 0)
 		rule->trust = SIGNP_POLICY_TRUST_LAYOUT;
+	else if (strcmp(s, "keyless") == 0)
+		rule->trust = SIGNP_POLICY_TRUST_KEYLESS;
 	else
-		r = perr(c, val[K_TRUST], "%s: \"%.40s\" is not registry, notary, key or layout",
-			where, s);
+		r = perr(c, val[K_TRUST], "%s: \"%.40s\" is not registry, notary, key, layout or "
+			"keyless", where, s);
 	free(s);
 	if (r != SIGN_OK)
 		return r;
@@ -519,6 +536,14 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 	if (rule->trust == SIGNP_POLICY_TRUST_LAYOUT && val[K_LAYOUT] == NULL)
 		return perr(c, n, "rules[%zu]: trust: layout needs layout (an OCI layout folder)",
 			idx);
+	if (rule->trust == SIGNP_POLICY_TRUST_KEYLESS) {
+		if ((val[K_IDENTITY] == NULL) == (val[K_IDENTITY_RE] == NULL))
+			return perr(c, n, "rules[%zu]: trust: keyless needs one of identity and "
+				"identityRegexp (the certificate's SAN)", idx);
+		if ((val[K_ISSUER] == NULL) == (val[K_ISSUER_RE] == NULL))
+			return perr(c, n, "rules[%zu]: trust: keyless needs one of issuer and "
+				"issuerRegexp (the OIDC issuer)", idx);
+	}
 	if (val[K_ROOTKEYS] != NULL) {
 		snprintf(where, sizeof(where), "rules[%zu].rootKeys", idx);
 		if ((r = get_list(c, val[K_ROOTKEYS], where, SIGNP_POLICY_MAX_LIST, NULL,
@@ -560,6 +585,9 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 	struct { int k; const char **dst; } one[] = {
 		{ K_ROOTCA, &rule->root_ca }, { K_SERVER, &rule->server },
 		{ K_KEY, &rule->key }, { K_LAYOUT, &rule->layout },
+		{ K_IDENTITY, &rule->identity }, { K_IDENTITY_RE, &rule->identity_re },
+		{ K_ISSUER, &rule->issuer }, { K_ISSUER_RE, &rule->issuer_re },
+		{ K_TRUSTED_ROOT, &rule->trusted_root },
 	};
 	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
 		if (val[one[i].k] == NULL)
@@ -569,6 +597,16 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 			return r;
 		*one[i].dst = s;
 		s = NULL;
+	}
+	for (int k = K_IDENTITY_RE; k <= K_ISSUER_RE; k += K_ISSUER_RE - K_IDENTITY_RE) {
+		const char *re_text = k == K_IDENTITY_RE ? rule->identity_re : rule->issuer_re;
+		regex_t re;
+		if (re_text == NULL)
+			continue;
+		if (regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB) != 0)
+			return perr(c, val[k], "rules[%zu].%s: \"%.80s\" is not a POSIX extended regular "
+				"expression", idx, rule_keys[k], re_text);
+		regfree(&re);
 	}
 	if (rule->server != NULL && !signp_str_has_prefix(rule->server, "https://") &&
 		!signp_str_has_prefix(rule->server, "http://"))
@@ -844,6 +882,8 @@ const char *signp_policy_trust_name(signp_policy_trust t)
 		return "key";
 	case SIGNP_POLICY_TRUST_LAYOUT:
 		return "layout";
+	case SIGNP_POLICY_TRUST_KEYLESS:
+		return "keyless";
 	}
 	return "?";
 }

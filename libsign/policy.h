@@ -15,6 +15,10 @@
 //   - images: ["registry.example.com/vendor/*"]
 //     trust: key                           # a detached cosign signature by this key
 //     key: /etc/sign/vendor.pub
+//   - images: ["ghcr.io/acme/*"]
+//     trust: keyless                       # cosign keyless signatures (Sigstore)
+//     identityRegexp: ^https://github\.com/acme/
+//     issuer: https://token.actions.githubusercontent.com
 //   - images: ["registry.example.com/public/*"]
 //     action: allow
 //   - images: ["*"]
@@ -28,8 +32,8 @@
 //   images     required, non-empty list of patterns (below)
 //   name       optional label for audit lines and messages
 //   action     allow | deny: the rule decides without verifying
-//   trust      registry | notary | key | layout: the rule verifies; exactly one
-//              of action and trust is given
+//   trust      registry | notary | key | layout | keyless: the rule verifies;
+//              exactly one of action and trust is given
 //   rootKeys   list of key files that pin the root (registry, notary, layout)
 //   rootCA     a CA certificate file the root must chain to (registry,
 //              notary, layout); with neither pin, trust on first use
@@ -41,6 +45,11 @@
 //   key        a cosign public key file (key: required)
 //   layout     an OCI layout folder standing in for the registry (layout,
 //              for tests: required)
+//   identity, identityRegexp   keyless: the certificate's SAN, exactly or a
+//              POSIX ERE (one of them required)
+//   issuer, issuerRegexp       keyless: its OIDC issuer (one of them required)
+//   trustedRoot  keyless: a Sigstore trusted_root.json (default: the one
+//              embedded, the public good's)
 // Anything else is refused: an unknown key, a key given twice, a wrong type,
 // an option the rule's trust does not use, an alias or a second document.
 // Messages name the place: "policy ORIGIN: rules[2].trust: ... (line 9)".
@@ -98,7 +107,8 @@ typedef enum signp_policy_trust {
 	SIGNP_POLICY_TRUST_REGISTRY, /* the trust collection in the registry */
 	SIGNP_POLICY_TRUST_NOTARY,   /* a Notary v1 server: `server` */
 	SIGNP_POLICY_TRUST_KEY,      /* a detached cosign signature by `key` */
-	SIGNP_POLICY_TRUST_LAYOUT    /* an OCI layout folder: `layout` (tests) */
+	SIGNP_POLICY_TRUST_LAYOUT,   /* an OCI layout folder: `layout` (tests) */
+	SIGNP_POLICY_TRUST_KEYLESS   /* cosign keyless signatures: identity, issuer */
 } signp_policy_trust;
 
 /* One rule, owned by its policy (borrowed by every caller). */
@@ -119,6 +129,11 @@ typedef struct signp_policy_rule {
 	const char *server;         /* notary: URL */
 	const char *key;            /* key: cosign public key file */
 	const char *layout;         /* layout: folder */
+	const char *identity;       /* keyless: SAN, or NULL */
+	const char *identity_re;    /* keyless: SAN regexp, or NULL */
+	const char *issuer;         /* keyless: OIDC issuer, or NULL */
+	const char *issuer_re;      /* keyless: its regexp, or NULL */
+	const char *trusted_root;   /* keyless: trusted_root.json, or NULL */
 } signp_policy_rule;
 
 typedef struct signp_policy signp_policy;

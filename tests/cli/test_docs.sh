@@ -46,7 +46,8 @@ expect "sign-admission.1 refers to sign-policy(5)" has "^\.Xr sign-policy 5" "$M
 expect "sign-policy.5 refers to sign-admission(1)" has "^\.Xr sign-admission 1" "$MAN/sign-policy.5"
 expect "sign-formats.5 points to sign-policy(5)" has "^\.Xr sign-policy 5" "$MAN/sign-formats.5"
 # every key of a rule that policy.h lists is documented
-for key in images name action trust rootKeys rootCA signers threshold server key layout exemptNamespaces; do
+for key in images name action trust rootKeys rootCA signers threshold server key layout identity \
+	identityRegexp issuer issuerRegexp trustedRoot exemptNamespaces; do
 	expect "sign-policy.5 documents $key" has "^\.It Cm $key\$" "$MAN/sign-policy.5"
 done
 # its examples are policies the server takes, once the key files they name

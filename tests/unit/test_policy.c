@@ -194,7 +194,12 @@ static void test_full_rule(void **state)
 		"- images: [localhost:5000/*]\n"
 		"  trust: layout\n"
 		"  layout: ./layouts\n"
-		"  signers: [targets/releases]\n");
+		"  signers: [targets/releases]\n"
+		"- images: [ghcr.io/acme/*]\n"
+		"  trust: keyless\n"
+		"  identityRegexp: ^https://github\\.com/acme/\n"
+		"  issuer: https://token.actions.githubusercontent.com\n"
+		"  trustedRoot: /etc/sign/trusted_root.json\n");
 	const signp_policy_rule *r = signp_policy_rule_at(p, 0);
 	assert_string_equal(r->name, "team releases");
 	assert_int_equal(r->n_images, 2);
@@ -212,6 +217,15 @@ static void test_full_rule(void **state)
 	assert_int_equal(r->threshold, 1); /* all signers by default */
 	assert_int_equal(match_index(p, "127.0.0.1:5000/app:v1", "x"), 0);
 	assert_int_equal(match_index(p, "localhost:5000/app:v1", "x"), 1);
+	r = signp_policy_rule_at(p, 2);
+	assert_int_equal(r->trust, SIGNP_POLICY_TRUST_KEYLESS);
+	assert_null(r->identity);
+	assert_string_equal(r->identity_re, "^https://github\\.com/acme/");
+	assert_string_equal(r->issuer, "https://token.actions.githubusercontent.com");
+	assert_null(r->issuer_re);
+	assert_string_equal(r->trusted_root, "/etc/sign/trusted_root.json");
+	assert_string_equal(signp_policy_trust_name(r->trust), "keyless");
+	assert_int_equal(match_index(p, "ghcr.io/acme/app:1.0", "x"), 2);
 	signp_policy_free(p);
 }
 
@@ -301,11 +315,12 @@ static const bad_case bad[] = {
 	  "policy test.yaml: rules[0].images[0]: holds a NUL byte (line 2)" },
 	{ R0 "  action: deny\n  acton: allow\n",
 	  "policy test.yaml: rules[0].acton: unknown key (images, name, action, trust, rootKeys, "
-	  "rootCA, signers, threshold, server, key, layout) (line 4)" },
+	  "rootCA, signers, threshold, server, key, layout, identity, identityRegexp, issuer, "
+	  "issuerRegexp, trustedRoot) (line 4)" },
 	{ R0 "  action: deny\n  action: allow\n",
 	  "policy test.yaml: rules[0].action: given twice (line 4)" },
 	{ R0, "policy test.yaml: rules[0]: neither action (allow, deny) nor trust (registry, "
-	  "notary, key, layout) (line 2)" },
+	  "notary, key, layout, keyless) (line 2)" },
 	{ R0 "  action: permit\n",
 	  "policy test.yaml: rules[0].action: \"permit\" is not allow or deny (line 3)" },
 	{ R0 "  action: [allow]\n",
@@ -317,8 +332,27 @@ static const bad_case bad[] = {
 	  "policy test.yaml: rules[0].rootKeys: only a rule with trust takes it (line 4)" },
 	{ "rules:\n- images: [a.com/*]\n  action: deny\n- images: [b.com/*]\n  action: deny\n"
 	  "- images: [c.com/*]\n  trust: notarry\n",
-	  "policy test.yaml: rules[2].trust: \"notarry\" is not registry, notary, key or layout "
-	  "(line 7)" },
+	  "policy test.yaml: rules[2].trust: \"notarry\" is not registry, notary, key, layout or "
+	  "keyless (line 7)" },
+	{ R0 "  trust: keyless\n  issuer: https://i\n",
+	  "policy test.yaml: rules[0]: trust: keyless needs one of identity and identityRegexp (the "
+	  "certificate's SAN) (line 2)" },
+	{ R0 "  trust: keyless\n  identity: a@b\n  identityRegexp: a\n  issuer: https://i\n",
+	  "policy test.yaml: rules[0]: trust: keyless needs one of identity and identityRegexp (the "
+	  "certificate's SAN) (line 2)" },
+	{ R0 "  trust: keyless\n  identity: a@b\n",
+	  "policy test.yaml: rules[0]: trust: keyless needs one of issuer and issuerRegexp (the OIDC "
+	  "issuer) (line 2)" },
+	{ R0 "  trust: keyless\n  identityRegexp: \"(\"\n  issuer: https://i\n",
+	  "policy test.yaml: rules[0].identityRegexp: \"(\" is not a POSIX extended regular expression "
+	  "(line 4)" },
+	{ R0 "  trust: keyless\n  identity: a@b\n  issuerRegexp: \"[\"\n",
+	  "policy test.yaml: rules[0].issuerRegexp: \"[\" is not a POSIX extended regular expression "
+	  "(line 5)" },
+	{ R0 "  trust: registry\n  identity: a@b\n",
+	  "policy test.yaml: rules[0].identity: not an option of trust: registry (line 4)" },
+	{ R0 "  trust: keyless\n  identity: a@b\n  issuer: https://i\n  key: k.pub\n",
+	  "policy test.yaml: rules[0].key: not an option of trust: keyless (line 6)" },
 	{ R0 "  trust: {kind: registry}\n",
 	  "policy test.yaml: rules[0].trust: expected a string, not a mapping (line 3)" },
 	{ R0 "  trust: notary\n",
@@ -510,7 +544,7 @@ static void test_load(void **state)
 	assert_null(p);
 	char want[800];
 	snprintf(want, sizeof(want), "policy %s: rules[0].trust: \"nope\" is not registry, "
-		"notary, key or layout (line 3)", path);
+		"notary, key, layout or keyless (line 3)", path);
 	assert_string_equal(err.message, want);
 
 	/* too big, missing, not a regular file */
