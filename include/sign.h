@@ -324,7 +324,8 @@ typedef struct sign_attest_options {
 	unsigned int version;
 	const char *gun;       /* GUN for an oci: REF (default local/<folder>) */
 	int referrers;         /* also write it as an OCI 1.1 referrer (subject = the
-	                        * image, artifactType application/vnd.in-toto+json) */
+	                        * image): a Sigstore bundle v0.3 holding the envelope,
+	                        * as cosign v3's attest writes it */
 } sign_attest_options;
 #define SIGN_ATTEST_OPTIONS_VERSION 1
 #define SIGN_ATTEST_OPTIONS_INIT { SIGN_ATTEST_OPTIONS_VERSION, NULL, 0 }
