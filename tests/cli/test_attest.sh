@@ -271,5 +271,11 @@ run "verify --attestation oci:DIR:tag" 0 "$SIGN" --home "$B" -o json verify --at
 expect "… the predicate" test "$(jq -r '.results[0].attestations[0].predicate.descriptor.name' "$OUT")" = grype
 run "… another type refused" 1 "$SIGN" --home "$B" verify --attestation cyclonedx "oci:$L:v1"
 expect "… says which it found" has "the 1 found are of type https://cosign.sigstore.dev/attestation/vuln/v1" "$ERR"
+run "attest --referrers oci:DIR:tag (an SBOM)" 0 "$SIGN" --home "$A" attest --referrers --predicate "$WORK/bom.json" \
+	--type cyclonedx "oci:$L:v1"
+expect "… the layout tags the referrers index" has "sha256-${DL#sha256:}\"" "$L/index.json"
+run "verify --attestation cyclonedx oci:DIR:tag" 0 "$SIGN" --home "$B" -o json verify --attestation cyclonedx "oci:$L:v1"
+expect "… from the .att tag and the referrer" \
+	test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = "att,referrer"
 
 finish
