@@ -124,7 +124,7 @@ expect "… the predicate's Data is the file" \
 # --- refusals -----------------------------------------------------------------------
 run "a type the image has no attestation of" 1 "$SIGN" --home "$B" verify --attestation slsaprovenance \
 	"$REG/app:v1"
-expect "… says which types it found" has "no attestation of type https://slsa.dev/provenance/v0.2: the 3 found are of type" "$ERR"
+expect "… says which types it found" has "no attestation of type https://slsa.dev/provenance/v0.2 (3 found): those signed by the keys are of type https://cosign.sigstore.dev/attestation/vuln/v1, https://cyclonedx.org/bom, https://cosign.sigstore.dev/attestation/v1" "$ERR"
 run "an unknown type" 2 "$SIGN" --home "$B" verify --attestation sbom "$REG/app:v1"
 expect "… says so" has "unknown predicate type \"sbom\"" "$ERR"
 run "an image with no attestation" 1 "$SIGN" --home "$B" verify --attestation vuln "$REG/app:v2"
@@ -270,7 +270,7 @@ expect "… the layout tags the .att manifest" has "$(att_tag "$DL")" "$L/index.
 run "verify --attestation oci:DIR:tag" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "oci:$L:v1"
 expect "… the predicate" test "$(jq -r '.results[0].attestations[0].predicate.descriptor.name' "$OUT")" = grype
 run "… another type refused" 1 "$SIGN" --home "$B" verify --attestation cyclonedx "oci:$L:v1"
-expect "… says which it found" has "the 1 found are of type https://cosign.sigstore.dev/attestation/vuln/v1" "$ERR"
+expect "… says which it found" has "(1 found): those signed by the keys are of type https://cosign.sigstore.dev/attestation/vuln/v1" "$ERR"
 run "attest --referrers oci:DIR:tag (an SBOM)" 0 "$SIGN" --home "$A" attest --referrers --predicate "$WORK/bom.json" \
 	--type cyclonedx "oci:$L:v1"
 expect "… the layout tags the referrers index" has "sha256-${DL#sha256:}\"" "$L/index.json"
