@@ -337,7 +337,8 @@ typedef struct sign_attest_result {
 	char predicate_type[520];   /* the URI */
 	char keyid[72];             /* the repository key that signed */
 	char tag[96];               /* sha256-<hex>.att */
-	char envelope[80];          /* digest of the envelope blob */
+	char envelope[80];          /* digest of the envelope made (a blob of the .att
+	                             * manifest, or inside the referrer's bundle), or "" */
 	char referrer[80];          /* digest of the referrer manifest, or "" */
 	int new_attestation;        /* 0 when an identical statement signed by that key
 	                             * was there already (nothing written) */

@@ -173,7 +173,7 @@ SIGN_EXTERN(int) sign_attest(sign_attest_result *out, sign_ctx *ctx, const char 
 	const char *uri;
 	char mt[256] = "", odigest[80];
 	uint64_t size = 0;
-	int r, have_old, dup, lock = -1;
+	int r, have_old, dup, ref_dup, lock = -1;
 
 	signp_err_clear(err);
 	if (out == NULL || refstr == NULL)
@@ -222,34 +222,35 @@ SIGN_EXTERN(int) sign_attest(sign_attest_result *out, sign_ctx *ctx, const char 
 		goto out;
 	have_old = r == SIGN_OK;
 	signp_err_clear(err);
+	/* what is there already: the same statement by this key, in the .att
+	 * manifest, and (asked for) as a referrer; only what is missing is
+	 * written */
 	dup = have_old && holds_identical(st, &old, k, &statement);
-	if (dup && (!opts->referrers || referrer_holds(st, out->digest, k, &statement))) {
+	ref_dup = opts->referrers && referrer_holds(st, out->digest, k, &statement);
+	if (dup && (!opts->referrers || ref_dup)) {
 		r = SIGN_OK; /* attested already, in every form asked for */
 		goto out;
 	}
 	if ((r = signp_attest_envelope(&env, k, statement.ptr, statement.size, err)) != SIGN_OK)
 		goto out;
 	signp_digest(out->envelope, env.ptr, env.size);
-	if ((layer = signp_attest_layer(out->envelope, env.size, uri)) == NULL) {
-		r = signp_err(err, SIGN_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = signp_store_put_blob_ex(st, env.ptr, env.size, SIGNP_BLOB_NEW, NULL, err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "publishing the attestation");
-		goto out;
-	}
 	if (!dup) {
+		if ((layer = signp_attest_layer(out->envelope, env.size, uri)) == NULL) {
+			r = signp_err(err, SIGN_ENOMEM, "out of memory");
+			goto out;
+		}
 		if ((r = signp_cosign_manifest_add_layer(&manifest, &config, have_old ? old.ptr : NULL,
 			     have_old ? old.size : 0, json_incref(layer), err)) != SIGN_OK)
 			goto out;
-		if ((r = signp_store_put_blob_ex(st, config.ptr, config.size, SIGNP_BLOB_NEW, NULL, err)) != SIGN_OK ||
+		if ((r = signp_store_put_blob_ex(st, env.ptr, env.size, SIGNP_BLOB_NEW, NULL, err)) != SIGN_OK ||
+		    (r = signp_store_put_blob_ex(st, config.ptr, config.size, SIGNP_BLOB_NEW, NULL, err)) != SIGN_OK ||
 		    (r = signp_store_put_manifest(st, out->tag, manifest.ptr, manifest.size, SIGN_MT_OCI_MANIFEST,
 			     NULL, err)) != SIGN_OK) {
 			signp_err_prefix(err, r, "publishing the attestation");
 			goto out;
 		}
 	}
-	if (opts->referrers && (r = put_referrer(out, st, mt, size, k, &env, uri, err)) != SIGN_OK)
+	if (opts->referrers && !ref_dup && (r = put_referrer(out, st, mt, size, k, &env, uri, err)) != SIGN_OK)
 		goto out;
 	out->new_attestation = 1;
 out:

@@ -271,6 +271,13 @@ run "verify --attestation oci:DIR:tag" 0 "$SIGN" --home "$B" -o json verify --at
 expect "… the predicate" test "$(jq -r '.results[0].attestations[0].predicate.descriptor.name' "$OUT")" = grype
 run "… another type refused" 1 "$SIGN" --home "$B" verify --attestation cyclonedx "oci:$L:v1"
 expect "… says which it found" has "(1 found): those signed by the keys are of type https://cosign.sigstore.dev/attestation/vuln/v1" "$ERR"
+run "the same statement again with --referrers" 0 "$SIGN" --home "$A" -o json attest --referrers \
+	--predicate "$WORK/grype.json" --type vuln "oci:$L:v1"
+expect "… only the referrer is new" test "$(jq -r '[.new_attestation, (.referrer | startswith("sha256:"))] | join(" ")' \
+	"$OUT")" = "true true"
+run "… verify finds it twice" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "oci:$L:v1"
+expect "… once in the .att tag (not added again), once as a referrer" \
+	test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = "att,referrer"
 run "attest --referrers oci:DIR:tag (an SBOM)" 0 "$SIGN" --home "$A" attest --referrers --predicate "$WORK/bom.json" \
 	--type cyclonedx "oci:$L:v1"
 expect "… the layout tags the referrers index" has "sha256-${DL#sha256:}\"" "$L/index.json"
