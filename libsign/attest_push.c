@@ -1,8 +1,9 @@
 /*
  * attest_push.c - sign_attest: an in-toto statement over an image's
- * digest, signed with the GUN's repository key in a DSSE envelope, stored
- * as cosign stores attestations: a layer of the sha256-<hex>.att manifest,
- * and with referrers, an OCI 1.1 referrer manifest of its own.
+ * digest, signed with the GUN's repository key (or a signer key) in a DSSE
+ * envelope, stored as cosign stores attestations: a layer of the
+ * sha256-<hex>.att manifest, and with referrers, an OCI 1.1 referrer
+ * manifest of its own.
  */
 #include "attest.h"
 #include "cosign.h"
@@ -143,6 +144,25 @@ out:
 	return r;
 }
 
+/* The signer key keyid of the home, unlocked (not a root, snapshot or
+ * timestamp key). */
+static int signer_key(signp_key **k, sign_ctx *ctx, const char *keyid, sign_error *err)
+{
+	signp_keyinfo info;
+	int r;
+	if ((r = signp_keystore_info(&info, ctx->home, keyid, err)) != SIGN_OK)
+		return signp_err_prefix(err, r, "attest --key %.72s", keyid);
+	if (strcmp(info.role, "root") == 0 || strcmp(info.role, "snapshot") == 0 ||
+	    strcmp(info.role, "timestamp") == 0) {
+		r = signp_err(err, SIGN_EINVAL, "attest --key %.12s: that is a %s key, not a signer key", info.id,
+			info.role);
+		signp_err_hint(err, "attest without --key to sign with the repository key");
+		return r;
+	}
+	return signp_ctx_load_key(k, ctx, info.id,
+		strcmp(info.role, "targets") == 0 ? SIGN_PASS_REPOSITORY : SIGN_PASS_DELEGATION, err);
+}
+
 /* The repository key of gun, unlocked. */
 static int repository_key(signp_key **k, sign_ctx *ctx, const char *gun, sign_error *err)
 {
@@ -206,7 +226,8 @@ SIGN_EXTERN(int) sign_attest(sign_attest_result *out, sign_ctx *ctx, const char 
 	if ((r = signp_attest_statement(&statement, type, ref.gun, out->digest, predicate, len, signp_now(),
 		     err)) != SIGN_OK)
 		goto out;
-	if ((r = repository_key(&k, ctx, ref.gun, err)) != SIGN_OK)
+	if ((r = opts->keyid ? signer_key(&k, ctx, opts->keyid, err) : repository_key(&k, ctx, ref.gun, err)) !=
+	    SIGN_OK)
 		goto out;
 	signp_ref_push_repository(out->repository, &ref, refstr);
 	signp_strlcpy(out->predicate_type, uri, sizeof(out->predicate_type));

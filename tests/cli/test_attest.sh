@@ -260,6 +260,35 @@ expect "… says the tag is not signed" has "$REG/app:v7 is not signed: no trust
 run "verify --key of another key" 1 "$SIGN" --home "$B" verify --key "$WORK/evil.pub" --attestation vuln "$REG/app:v7"
 expect "… refused" has "its envelope is signed by no key the trust data authorises" "$ERR"
 
+# --- a tag a signer signed: its attestation by the signer's key ---------------------------
+S1="$WORK/home-alice"
+DS=$(seed "$REG/app:release-1" 89)
+ALICE=$("$SIGN" --home "$S1" key generate --role alice)
+run "alice's public key" 0 "$SIGN" --home "$S1" key export "$ALICE" --public
+cp "$OUT" "$WORK/alice.pub"
+run "signer add alice" 0 "$SIGN" --home "$A" signer add alice "$REG/app" --key "$WORK/alice.pub"
+for role in snapshot timestamp; do
+	id=$("$SIGN" --home "$A" -o json key list | jq -r --arg r "$role" '[.[] | select(.role == $r)][0].keyid')
+	"$SIGN" --home "$A" key export "$id" >"$WORK/xfer.key"
+	"$SIGN" --home "$S1" key import "$WORK/xfer.key" --role "$role" --gun "$REG/app" >/dev/null
+done
+run "alice signs release-1" 0 "$SIGN" --home "$S1" push --key "$ALICE" "$REG/app:release-1"
+run "the repository key attests release-1" 0 "$SIGN" --home "$A" attest --predicate "$WORK/grype.json" --type vuln \
+	"$REG/app:release-1"
+run "… which does not count for a tag the signer's role signs" 1 "$SIGN" --home "$B" verify --attestation vuln \
+	"$REG/app:release-1"
+expect "… not signed by the role's keys" has "verifies (1 found): its envelope is signed by no key the trust data authorises" "$ERR"
+run "alice attests release-1 (attest --key)" 0 "$SIGN" --home "$S1" -o json attest --key "$ALICE" \
+	--predicate "$WORK/grype.json" --type vuln "$REG/app:release-1"
+expect "… with her key" test "$(jq -r .keyid "$OUT")" = "$ALICE"
+run "… verify --attestation" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "$REG/app:release-1"
+expect "… signed by alice" test "$(jq -r '[.results[0].role, .results[0].attestations[0].signer] | join(" ")' "$OUT")" = \
+	"targets/releases $ALICE"
+ROOTID=$("$SIGN" --home "$A" -o json key list | jq -r '[.[] | select(.role == "root")][0].keyid')
+run "attest --key of a root key" 2 "$SIGN" --home "$A" attest --key "$ROOTID" --predicate "$WORK/grype.json" \
+	--type vuln "$REG/app:release-1"
+expect "… is refused" has "that is a root key, not a signer key" "$ERR"
+
 # --- an OCI layout ---------------------------------------------------------------------
 L="$WORK/layout"
 DL=$("$MKIMAGE" "$L" v1 88)
