@@ -1,6 +1,6 @@
 /*
  * cmd_attest.c - sign attest --predicate FILE|- [--type TYPE] [--referrers]
- *                [--gun GUN] REF
+ *                [--key KEYID] [--gun GUN] REF
  */
 #include "cli.h"
 
@@ -13,7 +13,7 @@
 #define PREDICATE_MAX (16u << 20)
 
 static const char usage[] =
-	"usage: sign attest --predicate FILE|- [--type TYPE] [--referrers] [--gun GUN] REF\n"
+	"usage: sign attest --predicate FILE|- [--type TYPE] [--referrers] [--key KEYID] [--gun GUN] REF\n"
 	"  TYPE: custom (default), slsaprovenance, slsaprovenance02, slsaprovenance1, spdx,\n"
 	"        spdxjson, cyclonedx, link, vuln, openvex, or a predicate type URI\n";
 
@@ -78,6 +78,7 @@ int cmd_attest(cli *c, int argc, char **argv)
 		{ "type", required_argument, NULL, 't' },
 		{ "referrers", no_argument, NULL, 'R' },
 		{ "gun", required_argument, NULL, 'g' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -96,6 +97,7 @@ int cmd_attest(cli *c, int argc, char **argv)
 		case 't': type = optarg; break;
 		case 'R': o.referrers = 1; break;
 		case 'g': o.gun = optarg; break;
+		case 'k': o.keyid = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage(usage, "bad option");
 		}

@@ -324,19 +324,24 @@ typedef struct sign_attest_options {
 	unsigned int version;
 	const char *gun;       /* GUN for an oci: REF (default local/<folder>) */
 	int referrers;         /* also write it as an OCI 1.1 referrer (subject = the
-	                        * image, artifactType application/vnd.in-toto+json) */
+	                        * image): a Sigstore bundle v0.3 holding the envelope,
+	                        * as cosign v3's attest writes it */
+	const char *keyid;     /* sign with this signer key of the home (a delegation's,
+	                        * for a tag signed with `sign push --key`) instead of the
+	                        * repository key; NULL: the repository key */
 } sign_attest_options;
 #define SIGN_ATTEST_OPTIONS_VERSION 1
-#define SIGN_ATTEST_OPTIONS_INIT { SIGN_ATTEST_OPTIONS_VERSION, NULL, 0 }
+#define SIGN_ATTEST_OPTIONS_INIT { SIGN_ATTEST_OPTIONS_VERSION, NULL, 0, NULL }
 
 typedef struct sign_attest_result {
 	unsigned int version;       /* SIGN_ATTEST_RESULT_VERSION */
 	char repository[512];
 	char digest[80];            /* the image's manifest digest, the statement's subject */
 	char predicate_type[520];   /* the URI */
-	char keyid[72];             /* the repository key that signed */
+	char keyid[72];             /* the key that signed (repository or signer key) */
 	char tag[96];               /* sha256-<hex>.att */
-	char envelope[80];          /* digest of the envelope blob */
+	char envelope[80];          /* digest of the envelope made (a blob of the .att
+	                             * manifest, or inside the referrer's bundle), or "" */
 	char referrer[80];          /* digest of the referrer manifest, or "" */
 	int new_attestation;        /* 0 when an identical statement signed by that key
 	                             * was there already (nothing written) */

@@ -271,8 +271,8 @@ int signp_attest_find(json_t **found, signp_store *st, const char *digest, const
 		break;
 	case ST_OTHER_TYPE:
 		list_types(types, sizeof(types), s.types);
-		signp_err(err, r, "no attestation of type %.200s: the %zu found are of type %s", type_uri,
-			s.checked, types);
+		signp_err(err, r, "no attestation of type %.200s (%zu found): those signed by the keys are of "
+			"type %s", type_uri, s.checked, types);
 		break;
 	default:
 		signp_err(err, r, "no attestation of type %.200s verifies (%zu found): %s", type_uri, s.checked,

@@ -33,6 +33,7 @@
  * application/vnd.dev.sigstore.bundle.v0.3+json, the layer and artifactType
  * of cosign v3's attestation referrers) */
 #define SIGN_MT_SIGSTORE_BUNDLE_PREFIX "application/vnd.dev.sigstore.bundle"
+#define SIGN_MT_SIGSTORE_BUNDLE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 /* the trust artifact (docs/architecture.md, "Choices made") */
 #define SIGN_MT_TRUST_ARTIFACT "application/vnd.sign.trust.v1"

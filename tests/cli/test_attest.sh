@@ -124,7 +124,7 @@ expect "… the predicate's Data is the file" \
 # --- refusals -----------------------------------------------------------------------
 run "a type the image has no attestation of" 1 "$SIGN" --home "$B" verify --attestation slsaprovenance \
 	"$REG/app:v1"
-expect "… says which types it found" has "no attestation of type https://slsa.dev/provenance/v0.2: the 3 found are of type" "$ERR"
+expect "… says which types it found" has "no attestation of type https://slsa.dev/provenance/v0.2 (3 found): those signed by the keys are of type https://cosign.sigstore.dev/attestation/vuln/v1, https://cyclonedx.org/bom, https://cosign.sigstore.dev/attestation/v1" "$ERR"
 run "an unknown type" 2 "$SIGN" --home "$B" verify --attestation sbom "$REG/app:v1"
 expect "… says so" has "unknown predicate type \"sbom\"" "$ERR"
 run "an image with no attestation" 1 "$SIGN" --home "$B" verify --attestation vuln "$REG/app:v2"
@@ -188,13 +188,28 @@ run "attest --referrers" 0 "$SIGN" --home "$A" -o json attest --referrers --pred
 REF6=$(jq -r .referrer "$OUT")
 expect "… names the referrer manifest" test "${REF6#sha256:}" != "$REF6"
 run "… the referrer manifest" 0 get_manifest "$REF6" "$WORK/ref6.json"
-expect "… artifactType in-toto, subject the image" \
+BT="application/vnd.dev.sigstore.bundle.v0.3+json"
+expect "… cosign v3's form: a Sigstore bundle, subject the image" \
 	test "$(jq -r '[.artifactType, .subject.digest, .config.mediaType, .layers[0].mediaType] | join(" ")' \
-	"$WORK/ref6.json")" = "application/vnd.in-toto+json $D6 application/vnd.oci.empty.v1+json application/vnd.dsse.envelope.v1+json"
+	"$WORK/ref6.json")" = "$BT $D6 application/vnd.oci.empty.v1+json $BT"
+expect "… its annotations name the content and the type" \
+	test "$(jq -r '.annotations | [."dev.sigstore.bundle.content", ."dev.sigstore.bundle.predicateType"] | join(" ")' \
+	"$WORK/ref6.json")" = "dsse-envelope https://cosign.sigstore.dev/attestation/vuln/v1"
+run "… the bundle" 0 curl -sf "http://$REG/v2/app/blobs/$(jq -r '.layers[0].digest' "$WORK/ref6.json")" -o "$WORK/b6.json"
+run "… the repository public key" 0 "$SIGN" --home "$A" -o json key list
+REPOID=$(jq -r '[.[] | select(.role == "targets")][0].keyid' "$OUT")
+run "… exported" 0 "$SIGN" --home "$A" key export "$REPOID" --public
+HINT=$(openssl pkey -pubin -outform DER <"$OUT" | openssl dgst -sha256 -binary | base64 -w0)
+expect "… the key's hint, no log entry, the envelope" \
+	test "$(jq -r '[.mediaType, .verificationMaterial.publicKey.hint, (.verificationMaterial.tlogEntries | length),
+		.dsseEnvelope.payloadType] | join(" ")' "$WORK/b6.json")" = "$BT $HINT 0 application/vnd.in-toto+json"
 run "… listed in the referrers tag schema's index" 0 curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
 	"http://$REG/v2/app/manifests/sha256-${D6#sha256:}" -o "$WORK/idx6.json"
 expect "… with its artifactType" test "$(jq -r --arg d "$REF6" '.manifests[] | select(.digest == $d) | .artifactType' \
-	"$WORK/idx6.json")" = "application/vnd.in-toto+json"
+	"$WORK/idx6.json")" = "$BT"
+run "attest --referrers again" 0 "$SIGN" --home "$A" -o json attest --referrers --predicate "$WORK/grype.json" \
+	--type vuln "$REG/app:v6"
+expect "… nothing new" test "$(jq -r .new_attestation "$OUT")" = false
 # the .att tag deleted: the referrer alone carries it
 run "… the .att manifest" 0 get_manifest "$(att_tag "$D6")" "$WORK/att6.json"
 ATT6="sha256:$(sha256sum <"$WORK/att6.json" | cut -c1-64)"
@@ -202,43 +217,38 @@ run "… deleted" 0 curl -sf -X DELETE "http://$REG/v2/app/manifests/$ATT6" -o /
 run "verify --attestation finds the referrer" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "$REG/app:v6"
 expect "… from the referrer" test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = referrer
 
-# cosign v3's form: the envelope inside a Sigstore bundle, an OCI 1.1 referrer
+# the envelope as a DSSE layer of its own referrer (cosign's WriteAttestationsReferrer form)
 run "attest v2 (cyclonedx)" 0 "$SIGN" --home "$A" attest --predicate "$WORK/bom.json" --type cyclonedx "$REG/app:v2"
 run "… its envelope" 0 first_envelope "$D2" "$WORK/env2.json"
-jq -c -n --slurpfile e "$WORK/env2.json" '{mediaType:"application/vnd.dev.sigstore.bundle.v0.3+json",
-	verificationMaterial:{publicKey:{hint:"repository key"},tlogEntries:[]},dsseEnvelope:$e[0]}' >"$WORK/bundle2.json"
-BD2=$(put_blob "$WORK/bundle2.json")
+ED2=$(put_blob "$WORK/env2.json")
 printf '{}' >"$WORK/empty.json"
 ED=$(put_blob "$WORK/empty.json")
 curl -sf -H "$ACC" "http://$REG/v2/app/manifests/v2" -o "$WORK/v2.json"
-BT="application/vnd.dev.sigstore.bundle.v0.3+json"
-jq -c -n --arg bd "$BD2" --argjson bn "$(wc -c <"$WORK/bundle2.json")" --arg ed "$ED" --arg d "$D2" \
-	--argjson n "$(wc -c <"$WORK/v2.json")" --arg bt "$BT" \
-	'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",artifactType:$bt,
+IT="application/vnd.in-toto+json"
+jq -c -n --arg ld "$ED2" --argjson ln "$(wc -c <"$WORK/env2.json")" --arg ed "$ED" --arg d "$D2" \
+	--argjson n "$(wc -c <"$WORK/v2.json")" --arg it "$IT" \
+	'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",artifactType:$it,
 	  config:{mediaType:"application/vnd.oci.empty.v1+json",size:2,digest:$ed},
-	  layers:[{mediaType:$bt,size:$bn,digest:$bd}],
-	  annotations:{"dev.sigstore.bundle.content":"dsse-envelope",
-	               "dev.sigstore.bundle.predicateType":"https://cyclonedx.org/bom"},
-	  subject:{mediaType:"application/vnd.oci.image.manifest.v1+json",size:$n,digest:$d}}' >"$WORK/bref2.json"
-BR2="sha256:$(sha256sum <"$WORK/bref2.json" | cut -c1-64)"
-run "… wrapped in a bundle, pushed as a referrer" 0 put_manifest "$BR2" "$WORK/bref2.json"
-jq -c -n --arg d "$BR2" --argjson n "$(wc -c <"$WORK/bref2.json")" --arg bt "$BT" \
+	  layers:[{mediaType:"application/vnd.dsse.envelope.v1+json",size:$ln,digest:$ld,
+	           annotations:{"dev.cosignproject.cosign/signature":"",predicateType:"https://cyclonedx.org/bom"}}],
+	  subject:{mediaType:"application/vnd.oci.image.manifest.v1+json",size:$n,digest:$d}}' >"$WORK/dref2.json"
+DR2="sha256:$(sha256sum <"$WORK/dref2.json" | cut -c1-64)"
+run "… pushed as a DSSE referrer" 0 put_manifest "$DR2" "$WORK/dref2.json"
+jq -c -n --arg d "$DR2" --argjson n "$(wc -c <"$WORK/dref2.json")" --arg it "$IT" \
 	'{schemaVersion:2,mediaType:"application/vnd.oci.image.index.v1+json",
-	  manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$n,artifactType:$bt}]}' \
+	  manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$n,artifactType:$it}]}' \
 	>"$WORK/idx2.json"
 run "… listed in the tag schema's index" 0 curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.index.v1+json" \
 	--data-binary @"$WORK/idx2.json" "http://$REG/v2/app/manifests/sha256-${D2#sha256:}" -o /dev/null
 run "… v2's .att manifest" 0 get_manifest "$(att_tag "$D2")" "$WORK/att2.json"
 run "… deleted" 0 curl -sf -X DELETE "http://$REG/v2/app/manifests/sha256:$(sha256sum <"$WORK/att2.json" | cut -c1-64)" \
 	-o /dev/null
-run "verify --attestation reads the bundle referrer" 0 "$SIGN" --home "$B" -o json verify --attestation cyclonedx \
+run "verify --attestation reads the DSSE referrer" 0 "$SIGN" --home "$B" -o json verify --attestation cyclonedx \
 	"$REG/app:v2"
 expect "… from the referrer" test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = referrer
 expect "… its predicate" test "$(jq -r '.results[0].attestations[0].predicate.bomFormat' "$OUT")" = CycloneDX
 
 # --- with --key: the repository key's public half, an unsigned image ---------------------
-run "key list" 0 "$SIGN" --home "$A" -o json key list
-REPOID=$(jq -r '[.[] | select(.role == "targets")][0].keyid' "$OUT")
 run "export the repository public key" 0 "$SIGN" --home "$A" key export "$REPOID" --public
 cp "$OUT" "$WORK/repo.pub"
 run "attest v7 (never pushed: no trust data entry)" 0 "$SIGN" --home "$A" attest --predicate "$WORK/grype.json" \
@@ -250,6 +260,35 @@ expect "… says the tag is not signed" has "$REG/app:v7 is not signed: no trust
 run "verify --key of another key" 1 "$SIGN" --home "$B" verify --key "$WORK/evil.pub" --attestation vuln "$REG/app:v7"
 expect "… refused" has "its envelope is signed by no key the trust data authorises" "$ERR"
 
+# --- a tag a signer signed: its attestation by the signer's key ---------------------------
+S1="$WORK/home-alice"
+DS=$(seed "$REG/app:release-1" 89)
+ALICE=$("$SIGN" --home "$S1" key generate --role alice)
+run "alice's public key" 0 "$SIGN" --home "$S1" key export "$ALICE" --public
+cp "$OUT" "$WORK/alice.pub"
+run "signer add alice" 0 "$SIGN" --home "$A" signer add alice "$REG/app" --key "$WORK/alice.pub"
+for role in snapshot timestamp; do
+	id=$("$SIGN" --home "$A" -o json key list | jq -r --arg r "$role" '[.[] | select(.role == $r)][0].keyid')
+	"$SIGN" --home "$A" key export "$id" >"$WORK/xfer.key"
+	"$SIGN" --home "$S1" key import "$WORK/xfer.key" --role "$role" --gun "$REG/app" >/dev/null
+done
+run "alice signs release-1" 0 "$SIGN" --home "$S1" push --key "$ALICE" "$REG/app:release-1"
+run "the repository key attests release-1" 0 "$SIGN" --home "$A" attest --predicate "$WORK/grype.json" --type vuln \
+	"$REG/app:release-1"
+run "… which does not count for a tag the signer's role signs" 1 "$SIGN" --home "$B" verify --attestation vuln \
+	"$REG/app:release-1"
+expect "… not signed by the role's keys" has "verifies (1 found): its envelope is signed by no key the trust data authorises" "$ERR"
+run "alice attests release-1 (attest --key)" 0 "$SIGN" --home "$S1" -o json attest --key "$ALICE" \
+	--predicate "$WORK/grype.json" --type vuln "$REG/app:release-1"
+expect "… with her key" test "$(jq -r .keyid "$OUT")" = "$ALICE"
+run "… verify --attestation" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "$REG/app:release-1"
+expect "… signed by alice" test "$(jq -r '[.results[0].role, .results[0].attestations[0].signer] | join(" ")' "$OUT")" = \
+	"targets/releases $ALICE"
+ROOTID=$("$SIGN" --home "$A" -o json key list | jq -r '[.[] | select(.role == "root")][0].keyid')
+run "attest --key of a root key" 2 "$SIGN" --home "$A" attest --key "$ROOTID" --predicate "$WORK/grype.json" \
+	--type vuln "$REG/app:release-1"
+expect "… is refused" has "that is a root key, not a signer key" "$ERR"
+
 # --- an OCI layout ---------------------------------------------------------------------
 L="$WORK/layout"
 DL=$("$MKIMAGE" "$L" v1 88)
@@ -260,6 +299,19 @@ expect "… the layout tags the .att manifest" has "$(att_tag "$DL")" "$L/index.
 run "verify --attestation oci:DIR:tag" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "oci:$L:v1"
 expect "… the predicate" test "$(jq -r '.results[0].attestations[0].predicate.descriptor.name' "$OUT")" = grype
 run "… another type refused" 1 "$SIGN" --home "$B" verify --attestation cyclonedx "oci:$L:v1"
-expect "… says which it found" has "the 1 found are of type https://cosign.sigstore.dev/attestation/vuln/v1" "$ERR"
+expect "… says which it found" has "(1 found): those signed by the keys are of type https://cosign.sigstore.dev/attestation/vuln/v1" "$ERR"
+run "the same statement again with --referrers" 0 "$SIGN" --home "$A" -o json attest --referrers \
+	--predicate "$WORK/grype.json" --type vuln "oci:$L:v1"
+expect "… only the referrer is new" test "$(jq -r '[.new_attestation, (.referrer | startswith("sha256:"))] | join(" ")' \
+	"$OUT")" = "true true"
+run "… verify finds it twice" 0 "$SIGN" --home "$B" -o json verify --attestation vuln "oci:$L:v1"
+expect "… once in the .att tag (not added again), once as a referrer" \
+	test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = "att,referrer"
+run "attest --referrers oci:DIR:tag (an SBOM)" 0 "$SIGN" --home "$A" attest --referrers --predicate "$WORK/bom.json" \
+	--type cyclonedx "oci:$L:v1"
+expect "… the layout tags the referrers index" has "sha256-${DL#sha256:}\"" "$L/index.json"
+run "verify --attestation cyclonedx oci:DIR:tag" 0 "$SIGN" --home "$B" -o json verify --attestation cyclonedx "oci:$L:v1"
+expect "… from the .att tag and the referrer" \
+	test "$(jq -r '.results[0].attestations | map(.source) | join(",")' "$OUT")" = "att,referrer"
 
 finish
