@@ -58,32 +58,23 @@ static int holds_identical(signp_store *st, const sign_buf *m, const signp_key *
 }
 
 /* Is the statement by k one of digest's referrers already? */
+typedef struct holds_walk {
+	signp_store *st;
+	const signp_key *k;
+	const sign_buf *statement;
+} holds_walk;
+
+static int holds_one(void *arg, const sign_buf *m, const char *mdigest)
+{
+	holds_walk *w = arg;
+	(void)mdigest;
+	return holds_identical(w->st, m, w->k, w->statement);
+}
+
 static int referrer_holds(signp_store *st, const char *digest, const signp_key *k, const sign_buf *statement)
 {
-	sign_buf index = SIGN_BUF_INIT, m = SIGN_BUF_INIT;
-	json_t *doc, *d;
-	size_t i;
-	int found = 0;
-	if (signp_store_referrers(st, digest, &index, NULL) != SIGN_OK) {
-		sign_buf_dispose(&index);
-		return 0;
-	}
-	doc = json_loadb(index.ptr, index.size, JSON_REJECT_DUPLICATES, NULL);
-	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
-		const char *md = json_string_value(json_object_get(d, "digest"));
-		char got[80];
-		if (found || i >= 100)
-			break;
-		if (md == NULL || !signp_digest_valid(md))
-			continue;
-		signp_buf_clear(&m);
-		if (signp_store_get_manifest(st, md, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) == SIGN_OK)
-			found = holds_identical(st, &m, k, statement);
-	}
-	json_decref(doc);
-	sign_buf_dispose(&index);
-	sign_buf_dispose(&m);
-	return found;
+	holds_walk w = { st, k, statement };
+	return signp_store_referrers_each(st, digest, SIGNP_STORE_MAX_REFERRERS, holds_one, &w);
 }
 
 /* The envelope in a Sigstore bundle (v0.3), an OCI 1.1 referrer of the

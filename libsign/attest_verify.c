@@ -177,33 +177,15 @@ static int check_manifest(att_search *s, const sign_buf *m, const char *source)
 	return r;
 }
 
+static int check_one(void *arg, const sign_buf *m, const char *mdigest)
+{
+	(void)mdigest;
+	return check_manifest(arg, m, "referrer");
+}
+
 static int check_referrers(att_search *s)
 {
-	sign_buf index = SIGN_BUF_INIT, m = SIGN_BUF_INIT;
-	json_t *doc, *d;
-	size_t i;
-	int r = SIGN_OK;
-	if (signp_store_referrers(s->st, s->digest, &index, NULL) != SIGN_OK) {
-		sign_buf_dispose(&index);
-		return SIGN_OK;
-	}
-	doc = json_loadb(index.ptr, index.size, JSON_REJECT_DUPLICATES, NULL);
-	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
-		const char *md = json_string_value(json_object_get(d, "digest"));
-		char got[80];
-		if (i >= SIGNP_ATT_MAX_CHECKED || r != SIGN_OK)
-			break;
-		/* classified by the manifest's layers, not the index's word */
-		if (md == NULL || !signp_digest_valid(md))
-			continue;
-		signp_buf_clear(&m);
-		if (signp_store_get_manifest(s->st, md, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) == SIGN_OK)
-			r = check_manifest(s, &m, "referrer");
-	}
-	json_decref(doc);
-	sign_buf_dispose(&index);
-	sign_buf_dispose(&m);
-	return r;
+	return signp_store_referrers_each(s->st, s->digest, SIGNP_ATT_MAX_CHECKED, check_one, s);
 }
 
 /* "a, b, c" of the set's keys, at most ~400 characters. */

@@ -61,39 +61,34 @@ out:
 
 /* Has a referrer signature manifest of digest a layer signed by k over
  * the payload with digest pdigest? */
+typedef struct has_walk {
+	const char *pdigest;
+	const signp_key *k;
+	const sign_buf *payload;
+} has_walk;
+
+static int has_one(void *arg, const sign_buf *m, const char *mdigest)
+{
+	has_walk *w = arg;
+	signp_cosign_layer *l = NULL;
+	size_t n = 0;
+	int found = 0;
+	(void)mdigest;
+	if (signp_cosign_manifest_layers(&l, &n, m->ptr, m->size, NULL) != SIGN_OK)
+		return 0;
+	for (size_t j = 0; j < n && !found; j++)
+		if (strcmp(l[j].digest, w->pdigest) == 0 &&
+		    signp_cosign_verify(w->k->pkey, w->payload->ptr, w->payload->size, l[j].sig_b64) == SIGN_OK)
+			found = 1;
+	signp_cosign_layers_free(l, n);
+	return found;
+}
+
 static int referrer_has(signp_store *st, const char *digest, const char *pdigest, const signp_key *k,
 	const sign_buf *payload)
 {
-	sign_buf index = SIGN_BUF_INIT, m = SIGN_BUF_INIT;
-	json_t *doc, *d;
-	size_t i;
-	int found = 0;
-	if (signp_store_referrers(st, digest, &index, NULL) != SIGN_OK) {
-		sign_buf_dispose(&index);
-		return 0;
-	}
-	doc = json_loadb(index.ptr, index.size, 0, NULL);
-	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
-		const char *md = json_string_value(json_object_get(d, "digest"));
-		signp_cosign_layer *l = NULL;
-		size_t n = 0;
-		char got[80];
-		if (found || i >= 100 || md == NULL || !signp_digest_valid(md))
-			continue;
-		signp_buf_clear(&m);
-		if (signp_store_get_manifest(st, md, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) != SIGN_OK ||
-		    signp_cosign_manifest_layers(&l, &n, m.ptr, m.size, NULL) != SIGN_OK)
-			continue;
-		for (size_t j = 0; j < n && !found; j++)
-			if (strcmp(l[j].digest, pdigest) == 0 &&
-			    signp_cosign_verify(k->pkey, payload->ptr, payload->size, l[j].sig_b64) == SIGN_OK)
-				found = 1;
-		signp_cosign_layers_free(l, n);
-	}
-	json_decref(doc);
-	sign_buf_dispose(&index);
-	sign_buf_dispose(&m);
-	return found;
+	has_walk w = { pdigest, k, payload };
+	return signp_store_referrers_each(st, digest, SIGNP_STORE_MAX_REFERRERS, has_one, &w);
 }
 
 int signp_push_signature_referrer(int *changed, signp_store *st, const char *gun, const char *digest,

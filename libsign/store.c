@@ -291,6 +291,38 @@ int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_js
 	return r == SIGN_ENOTFOUND ? SIGN_ENOTFOUND : r;
 }
 
+int signp_store_referrers_each(signp_store *s, const char *digest, size_t max,
+	int (*fn)(void *arg, const sign_buf *manifest, const char *mdigest), void *arg)
+{
+	sign_buf index = SIGN_BUF_INIT, m = SIGN_BUF_INIT;
+	json_t *doc, *d;
+	size_t i;
+	int r = 0;
+	if (signp_store_referrers(s, digest, &index, NULL) != SIGN_OK) {
+		sign_buf_dispose(&index);
+		return 0;
+	}
+	doc = json_loadb(index.ptr, index.size, JSON_REJECT_DUPLICATES, NULL);
+	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
+		const char *md = json_string_value(json_object_get(d, "digest"));
+		char got[80];
+		if (i >= max || r != 0)
+			break;
+		/* the index's word is a list of digests, nothing more: each
+		 * manifest is fetched by digest (its bytes hashed) and classified
+		 * by what it holds */
+		if (md == NULL || !signp_digest_valid(md))
+			continue;
+		signp_buf_clear(&m);
+		if (signp_store_get_manifest(s, md, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) == SIGN_OK)
+			r = fn(arg, &m, got);
+	}
+	json_decref(doc);
+	sign_buf_dispose(&index);
+	sign_buf_dispose(&m);
+	return r;
+}
+
 int signp_store_referrers_tag_add(signp_store *s, const char *digest, const char *mdigest,
 	uint64_t msize, const char *artifact_type, sign_error *err)
 {

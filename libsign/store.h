@@ -91,6 +91,15 @@ int signp_store_copy_blob(signp_store *src, signp_store *dst, const char *digest
  * neither has any. */
 int signp_store_referrers(signp_store *s, const char *digest, sign_buf *index_json,
 	sign_error *err);
+/* The most referrers a walk reads (as notation's --max-signatures). */
+#define SIGNP_STORE_MAX_REFERRERS 100u
+/* Walk the referrers of digest (signp_store_referrers), the first max of
+ * them: each manifest is fetched by its digest and given to fn with it
+ * (one that cannot be fetched is skipped).  The walk stops when fn returns
+ * nonzero, which is then returned; 0 when it ran to the end or there are
+ * no referrers. */
+int signp_store_referrers_each(signp_store *s, const char *digest, size_t max,
+	int (*fn)(void *arg, const sign_buf *manifest, const char *mdigest), void *arg);
 /* List the referrer manifest mdigest (msize bytes, of artifact_type) in
  * the tag schema's fallback index of digest (tag sha256-<hex>), for
  * registries without the referrers API; a missing or unreadable index is

@@ -97,32 +97,29 @@ static void tally_manifest(sig_tally *tl, sign_verify_result *res, signp_store *
 /* The OCI 1.1 referrers of digest that are cosign signature manifests
  * (referrers API, else the sha256-<hex> tag schema): checked when the
  * .sig tag does not already meet the threshold. */
+typedef struct tally_walk {
+	sig_tally *tl;
+	sign_verify_result *res;
+	signp_store *st;
+	const char *gun, *digest;
+	EVP_PKEY **pkeys;
+	char (*ids)[72];
+	size_t nkeys;
+} tally_walk;
+
+static int tally_one(void *arg, const sign_buf *m, const char *mdigest)
+{
+	tally_walk *w = arg;
+	(void)mdigest;
+	tally_manifest(w->tl, w->res, w->st, w->gun, w->digest, w->pkeys, w->ids, w->nkeys, m);
+	return 0;
+}
+
 static void tally_referrers(sig_tally *tl, sign_verify_result *res, signp_store *st, const char *gun,
 	const char *digest, EVP_PKEY **pkeys, char (*ids)[72], size_t nkeys)
 {
-	sign_buf index = SIGN_BUF_INIT, m = SIGN_BUF_INIT;
-	json_t *doc, *d;
-	size_t i;
-	if (signp_store_referrers(st, digest, &index, NULL) != SIGN_OK) {
-		sign_buf_dispose(&index);
-		return;
-	}
-	doc = json_loadb(index.ptr, index.size, 0, NULL);
-	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
-		const char *md = json_string_value(json_object_get(d, "digest"));
-		char got[80];
-		if (i >= 100)
-			break; /* a bound, as notation's --max-signatures */
-		/* classify by the manifest itself, not the index's artifactType */
-		if (md == NULL || !signp_digest_valid(md))
-			continue;
-		signp_buf_clear(&m);
-		if (signp_store_get_manifest(st, md, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) == SIGN_OK)
-			tally_manifest(tl, res, st, gun, digest, pkeys, ids, nkeys, &m);
-	}
-	json_decref(doc);
-	sign_buf_dispose(&index);
-	sign_buf_dispose(&m);
+	tally_walk w = { tl, res, st, gun, digest, pkeys, ids, nkeys };
+	(void)signp_store_referrers_each(st, digest, SIGNP_STORE_MAX_REFERRERS, tally_one, &w);
 }
 
 /* ---- a batch's passed signature checks ---- */

@@ -54,6 +54,7 @@ typedef struct hunt {
 	size_t seen, valid;
 	char reasons[MAX_REASONS][900];
 	size_t nreasons;
+	signp_store *st;                /* for the referrers walk */
 	sign_buf who;                   /* the signers' identities, NUL-separated */
 	size_t nwho;
 } hunt;
@@ -253,57 +254,44 @@ static void hunt_layers(hunt *h, signp_store *st, const sign_buf *manifest, int 
 	sign_buf_dispose(&payload);
 }
 
-/* cosign v3: Sigstore bundles as OCI 1.1 referrers. */
-static void hunt_referrers(hunt *h, signp_store *st)
+/* cosign v3: Sigstore bundles as OCI 1.1 referrers, classified by the
+ * manifest itself (its artifactType and first layer), not the index. */
+static int hunt_one(void *arg, const sign_buf *m, const char *mdigest)
 {
-	sign_buf index = SIGN_BUF_INIT, m = SIGN_BUF_INIT, blob = SIGN_BUF_INIT;
-	json_t *doc, *d;
-	size_t i;
-	if (signp_store_referrers(st, h->image_digest, &index, NULL) != SIGN_OK)
-		goto out;
-	doc = json_loadb(index.ptr, index.size, 0, NULL);
-	json_array_foreach(json_object_get(doc, "manifests"), i, d) {
-		const char *md = json_string_value(json_object_get(d, "digest"));
-		json_t *man, *layer;
-		const char *at, *ld;
-		signp_bundle *b = NULL;
-		sign_error e;
-		char got[80], where[128];
-		if (i >= MAX_LAYERS)
-			break;
-		if (md == NULL || !signp_digest_valid(md))
-			continue;
-		signp_buf_clear(&m);
-		memset(&e, 0, sizeof(e));
-		if (signp_store_get_manifest(st, md, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) != SIGN_OK)
-			continue;
-		/* classify by the manifest itself, not the index's word */
-		man = json_loadb(m.ptr, m.size, JSON_REJECT_DUPLICATES, NULL);
-		at = json_string_value(json_object_get(man, "artifactType"));
-		layer = json_array_get(json_object_get(man, "layers"), 0);
-		ld = json_string_value(json_object_get(layer, "digest"));
-		if (at == NULL || strncmp(at, AT_BUNDLE_PREFIX, strlen(AT_BUNDLE_PREFIX)) != 0 || ld == NULL ||
-		    !signp_digest_valid(ld)) {
-			json_decref(man);
-			continue;
-		}
-		snprintf(where, sizeof(where), "referrer %.80s", md);
-		signp_buf_clear(&blob);
-		if (signp_store_get_blob(st, ld, MAX_BUNDLE_BLOB, &blob, &e) != SIGN_OK ||
+	hunt *h = arg;
+	sign_buf blob = SIGN_BUF_INIT;
+	signp_bundle *b = NULL;
+	json_t *man, *layer;
+	const char *at, *ld;
+	sign_error e;
+	char where[128];
+
+	memset(&e, 0, sizeof(e));
+	man = json_loadb(m->ptr, m->size, JSON_REJECT_DUPLICATES, NULL);
+	at = json_string_value(json_object_get(man, "artifactType"));
+	layer = json_array_get(json_object_get(man, "layers"), 0);
+	ld = json_string_value(json_object_get(layer, "digest"));
+	if (at != NULL && strncmp(at, AT_BUNDLE_PREFIX, strlen(AT_BUNDLE_PREFIX)) == 0 && ld != NULL &&
+	    signp_digest_valid(ld)) {
+		snprintf(where, sizeof(where), "referrer %.80s", mdigest);
+		if (signp_store_get_blob(h->st, ld, MAX_BUNDLE_BLOB, &blob, &e) != SIGN_OK ||
 		    signp_bundle_parse(&b, blob.ptr, blob.size, &e) != SIGN_OK) {
 			h->seen++;
 			reason(h, where, &e);
 		} else {
 			try_bundle(h, b, NULL, where);
 		}
-		signp_bundle_free(b);
-		json_decref(man);
 	}
-	json_decref(doc);
-out:
-	sign_buf_dispose(&index);
-	sign_buf_dispose(&m);
+	signp_bundle_free(b);
 	sign_buf_dispose(&blob);
+	json_decref(man);
+	return 0;
+}
+
+static void hunt_referrers(hunt *h, signp_store *st)
+{
+	h->st = st;
+	(void)signp_store_referrers_each(st, h->image_digest, MAX_LAYERS, hunt_one, h);
 }
 
 int sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json, sign_ctx *ctx, const char *refstr,
