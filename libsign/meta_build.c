@@ -119,10 +119,13 @@ int signp_build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *r
 }
 
 int signp_build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
-	int64_t lifetime, const signp_key *k, sign_error *err)
+	int64_t expires, const signp_key *k, sign_error *err)
 {
-	json_t *s = json_pack("{s:s, s:o, s:{s:o}, s:I}", "_type", "Timestamp",
-		"expires", signp_expires_in(lifetime), "meta", "snapshot",
+	char when[32];
+	json_t *s;
+	signp_time_format(when, expires);
+	s = json_pack("{s:s, s:s, s:{s:o}, s:I}", "_type", "Timestamp",
+		"expires", when, "meta", "snapshot",
 		signp_tuf_filemeta(snap, snaplen, 1), "version", (json_int_t)version);
 	int r;
 	if (s == NULL)

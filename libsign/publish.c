@@ -41,6 +41,7 @@ struct signp_publish {
 	size_t nfiles, cap;
 	/* the last commit */
 	int published;
+	int64_t timestamp_expires;  /* of the timestamp it signed (0: none) */
 	signp_trust *after;
 };
 
@@ -76,6 +77,11 @@ static void unstage(signp_publish *tx)
 	tx->base_owned = 0;
 	tx->targets_changed = tx->requested = 0;
 	tx->targets_key = tx->snapshot_key = tx->timestamp_key = NULL;
+}
+
+int64_t signp_publish_timestamp_expires(const signp_publish *tx)
+{
+	return tx->published ? tx->timestamp_expires : 0;
 }
 
 void signp_publish_end(signp_publish *tx)
@@ -267,8 +273,10 @@ static int publish_staged(signp_publish *tx, const signp_trust *cur, sign_error 
 			r = signp_err(err, SIGN_EKEY, "publishing %s: no snapshot or timestamp key", tx->gun);
 			goto out;
 		}
-		if ((r = signp_build_timestamp(&ts, snap.ptr, snap.size, tsver,
-			     signp_trust_timestamp_lifetime(tx->ctx, tx->gun), tx->timestamp_key, err)) != SIGN_OK)
+		/* one time for the file and for whoever reports its expiry */
+		tx->timestamp_expires = signp_now() + signp_trust_timestamp_lifetime(tx->ctx, tx->gun);
+		if ((r = signp_build_timestamp(&ts, snap.ptr, snap.size, tsver, tx->timestamp_expires,
+			     tx->timestamp_key, err)) != SIGN_OK)
 			goto out;
 		outs[n++] = (signp_trust_out){ "timestamp", tsver, (const unsigned char *)ts.ptr, ts.size };
 	}

@@ -80,6 +80,9 @@ int signp_publish_commit(signp_publish *tx, signp_publish_stage_fn stage, void *
 int signp_publish_reread(signp_publish *tx, sign_error *err);
 /* Unlock and free (NULL is fine). */
 void signp_publish_end(signp_publish *tx);
+/* When the timestamp the last commit published expires (unix seconds),
+ * exactly as signed; 0 when it published none (or the server signs it). */
+int64_t signp_publish_timestamp_expires(const signp_publish *tx);
 
 /* The backend to publish to (migrate opens it under the lock). */
 void signp_publish_set_backend(signp_publish *tx, signp_trust_backend *be);

@@ -539,7 +539,10 @@ SIGN_EXTERN(int) sign_trust_refresh(sign_buf *json_out, sign_ctx *ctx, const cha
 	signp_update_journal_done(ctx, ref.gun, journal, jdirty, republished, r == SIGN_OK);
 	if (r != SIGN_OK)
 		goto out;
-	signp_time_format(when, signp_now() + lifetime_now);
+	/* the expiry signed into the published timestamp, not a second reading
+	 * of the clock (which may have moved on by a second) */
+	signp_time_format(when, signp_publish_timestamp_expires(tx) ? signp_publish_timestamp_expires(tx) :
+		signp_now() + lifetime_now);
 	if (json_out)
 		signp_buf_printf(json_out, "{\"gun\":\"%s\",\"timestamp_expires\":\"%s\"}", ref.gun, when);
 out:
