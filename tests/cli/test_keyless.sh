@@ -111,6 +111,24 @@ DIG4=$(seed "$REG/v3other:v1" 11)
 run "cosign v3: a statement about another image is refused" 1 verify "$REG/v3other:v1"
 expect "… no subject carries this image's digest" grep -q "subject.*${DIG4#sha256:}\|${DIG4#sha256:}.*subject\|no subject" "$ERR"
 
+# cosign v2: a keyless attestation in the .att layout (a DSSE envelope
+# layer with the certificate, chain and Rekor bundle annotations)
+DIG5=$(seed "$REG/att2:v1" 12)
+"$FAKE" sign "$SS" --dsse --payload "$WORK/pred.json" --subject-digest "$DIG5" --predicate "$WORK/pred.json" \
+	--predicate-type https://cyclonedx.org/bom --bundle-version 0.1 --identity "$ID" --issuer "$ISS" \
+	--out "$WORK/att2" >/dev/null
+"$FAKE" attach-att "$REG" att2 "$DIG5" "$WORK/att2" >/dev/null
+run "cosign v2: a keyless .att attestation verifies (-o json)" 0 verify "$REG/att2:v1" --attestation cyclonedx -o json
+expect "… with its predicate" grep -q '"attestations":\[{"predicateType":"https://cyclonedx.org/bom","predicate":{"buildDefinition"' "$OUT"
+run "… of another type: refused" 1 verify "$REG/att2:v1" --attestation https://spdx.dev/Document
+expect "… naming the type it found" has "an attestation of type https://cyclonedx.org/bom, not https://spdx.dev/Document" "$ERR"
+# the same envelope under another image's .att tag
+DIG6=$(seed "$REG/att2other:v1" 13)
+"$FAKE" attach-att "$REG" att2other "$DIG6" "$WORK/att2" >/dev/null
+run "cosign v2: another image's attestation copied under this one's .att is refused" 1 \
+	verify "$REG/att2other:v1" --attestation cyclonedx
+expect "… no subject is this image" grep -q "no subject of its 1 is sha256:${DIG6#sha256:}" "$ERR"
+
 # usage
 run "--certificate-identity without an issuer is a usage error" 2 "$SIGN" verify --certificate-identity "$ID" \
 	"$REG/good:v1"

@@ -63,6 +63,13 @@
  *       signature, certificate, chain, bundle and rfc3161timestamp
  *       annotations, on a plain-HTTP registry.  Prints the manifest digest.
  *
+ *   fakesigstore attach-att REGISTRY REPO DIGEST OUTDIR
+ *       attach OUTDIR's DSSE envelope (made with sign --dsse) as cosign v2
+ *       attaches a keyless attestation: a layer of the sha256-<hex>.att
+ *       manifest, media type application/vnd.dsse.envelope.v1+json, the
+ *       envelope JSON as its blob, annotations signature "", predicateType,
+ *       certificate, chain, bundle and rfc3161timestamp.
+ *
  *   fakesigstore attach-bundle REGISTRY REPO DIGEST OUTDIR
  *       attach OUTDIR's bundle.sigstore.json as cosign v3 does: an OCI 1.1
  *       referrer of the image (artifactType and layer
@@ -1762,6 +1769,99 @@ done:
 
 #define MT_BUNDLE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
 
+
+/* cosign v2's keyless attestation: a DSSE layer of the .att manifest. */
+static int cmd_attach_att(int argc, char **argv)
+{
+	const char *repo, *digest, *out;
+	signp_registry_options ro;
+	signp_registry *r = NULL;
+	sign_error err;
+	sign_buf old = SIGN_BUF_INIT, man = SIGN_BUF_INIT, cfg = SIGN_BUF_INIT;
+	char tag[96], ed[72], cd[72], md[80], *bundle, *cert, *chain, *rb, *ts, *env;
+	const char *pt;
+	size_t blen;
+	int rc;
+	json_t *b, *st, *layer, *ann, *pl;
+	sign_buf stmt = SIGN_BUF_INIT;
+
+	if (argc != 4)
+		die("usage: fakesigstore attach-att REGISTRY REPO DIGEST OUTDIR");
+	repo = argv[1];
+	digest = argv[2];
+	out = argv[3];
+	memset(&ro, 0, sizeof(ro));
+	memset(&err, 0, sizeof(err));
+	ro.host = argv[0];
+	ro.insecure = 1;
+	ro.scheme_hint = "http";
+	bundle = read_in(out, "bundle.sigstore.json", &blen);
+	cert = read_opt(out, "cert.pem");
+	chain = read_opt(out, "chain.pem");
+	rb = read_opt(out, "rekor-bundle.json");
+	ts = read_opt(out, "timestamp.json");
+	if (cert == NULL)
+		die("%s: no cert.pem", out);
+	b = json_loadb(bundle, blen, 0, NULL);
+	if (b == NULL || json_object_get(b, "dsseEnvelope") == NULL)
+		die("%s: the bundle has no DSSE envelope (sign with --dsse)", out);
+	env = json_dumps(json_object_get(b, "dsseEnvelope"), JSON_COMPACT);
+	pl = json_object_get(json_object_get(b, "dsseEnvelope"), "payload");
+	if (env == NULL || !json_is_string(pl) ||
+	    signp_b64_decode(&stmt, json_string_value(pl), strlen(json_string_value(pl))) != SIGN_OK)
+		die("%s: unreadable envelope", out);
+	st = json_loadb(stmt.ptr, stmt.size, 0, NULL);
+	pt = json_string_value(json_object_get(st, "predicateType"));
+	if (signp_cosign_sig_tag(tag, digest) != SIGN_OK)
+		die("not a digest: %s", digest);
+	memcpy(tag + strlen(tag) - 3, "att", 3);
+	if (sign_global_init() != SIGN_OK)
+		die("cannot initialise libsign");
+	if (signp_registry_new(&r, &ro, &err) != SIGN_OK)
+		die("%s", err.message);
+	signp_digest(ed, env, strlen(env));
+	if (signp_registry_put_blob(r, repo, ed, env, strlen(env), &err) != SIGN_OK)
+		die("uploading the envelope: %s", err.message);
+	rc = signp_registry_get_manifest(r, repo, tag, &old, NULL, NULL, &err);
+	if (rc != SIGN_OK && rc != SIGN_ENOTFOUND)
+		die("reading %s:%s: %s", repo, tag, err.message);
+	/* cosign's annotations, in Go's (sorted) order */
+	ann = json_object();
+	if (rb != NULL)
+		json_object_set_new(ann, ANN_BUNDLE, json_string(rb));
+	json_object_set_new(ann, ANN_CERT, json_string(cert));
+	json_object_set_new(ann, ANN_CHAIN, json_string(chain ? chain : ""));
+	if (ts != NULL)
+		json_object_set_new(ann, ANN_TSA, json_string(ts));
+	json_object_set_new(ann, "dev.cosignproject.cosign/signature", json_string(""));
+	json_object_set_new(ann, "predicateType", json_string(pt ? pt : ""));
+	layer = json_pack("{s:s, s:I, s:s, s:o}", "mediaType", "application/vnd.dsse.envelope.v1+json", "size",
+		(json_int_t)strlen(env), "digest", ed, "annotations", ann);
+	if (signp_cosign_manifest_add_layer(&man, &cfg, rc == SIGN_OK ? old.ptr : NULL, rc == SIGN_OK ? old.size : 0,
+		layer, &err) != SIGN_OK)
+		die("%s", err.message);
+	signp_digest(cd, cfg.ptr, cfg.size);
+	if (signp_registry_put_blob(r, repo, cd, cfg.ptr, cfg.size, &err) != SIGN_OK)
+		die("uploading the config: %s", err.message);
+	if (signp_registry_put_manifest(r, repo, tag, man.ptr, man.size, SIGN_MT_OCI_MANIFEST, md, &err) != SIGN_OK)
+		die("uploading %s:%s: %s", repo, tag, err.message);
+	printf("%s\n", md);
+	free(env);
+	json_decref(st);
+	json_decref(b);
+	sign_buf_dispose(&stmt);
+	sign_buf_dispose(&old);
+	sign_buf_dispose(&man);
+	sign_buf_dispose(&cfg);
+	signp_registry_free(r);
+	free(bundle);
+	free(cert);
+	free(chain);
+	free(rb);
+	free(ts);
+	return 0;
+}
+
 /* What cosign's annotations say of a bundle: its content and, for DSSE,
  * the statement's predicate type. */
 static void bundle_kind(const char *bundle, size_t len, const char **content, char **ptype)
@@ -1899,5 +1999,7 @@ int main(int argc, char **argv)
 		return cmd_attach(argc - 2, argv + 2);
 	if (strcmp(argv[1], "attach-bundle") == 0)
 		return cmd_attach_bundle(argc - 2, argv + 2);
+	if (strcmp(argv[1], "attach-att") == 0)
+		return cmd_attach_att(argc - 2, argv + 2);
 	die("unknown command %s", argv[1]);
 }
