@@ -14,7 +14,8 @@ static const char usage[] =
 	"         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
 	"         (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
 	"         [--trusted-root FILE | --tuf-url URL] FILE|sha256:HEX\n"
-	"       sign verify-blob --bundle FILE --key PUB [--trusted-root FILE | --tuf-url URL] FILE|sha256:HEX\n";
+	"       sign verify-blob --bundle FILE --key PUB [--insecure-ignore-tlog]\n"
+	"         [--trusted-root FILE | --tuf-url URL] FILE|sha256:HEX\n";
 
 static void print_result(const cli *c, const sign_blob_result *r)
 {
@@ -89,6 +90,7 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 		{ "certificate-oidc-issuer-regexp", required_argument, NULL, 'S' },
 		{ "trusted-root", required_argument, NULL, 't' },
 		{ "tuf-url", required_argument, NULL, 'u' },
+		{ "insecure-ignore-tlog", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -110,6 +112,7 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 		case 'S': o.certificate_oidc_issuer_regexp = optarg; break;
 		case 't': o.trusted_root_path = optarg; break;
 		case 'u': tuf_url = optarg; break;
+		case 'n': o.insecure_ignore_tlog = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage(usage, "bad option");
 		}
@@ -129,6 +132,8 @@ int cmd_verify_blob(cli *c, int argc, char **argv)
 	if (o.key_path && (o.certificate_identity || o.certificate_identity_regexp || o.certificate_oidc_issuer ||
 			   o.certificate_oidc_issuer_regexp))
 		return cli_usage(usage, "--key verifies a key's bundle: it takes no certificate identity or issuer");
+	if (o.insecure_ignore_tlog && o.key_path == NULL)
+		return cli_usage(usage, "--insecure-ignore-tlog is for --key: a keyless bundle needs its log entry");
 	if (o.trusted_root_path && tuf_url)
 		return cli_usage(usage, "give --trusted-root or --tuf-url, not both");
 	o.artifact = argv[optind];

@@ -582,9 +582,13 @@ typedef struct sign_blob_options {
 	                                     * both NULL: the embedded public-good root */
 	size_t trusted_root_len;
 	int64_t now;                        /* unix seconds; 0: the clock */
+	int insecure_ignore_tlog;           /* with key_path: a bundle without a transparency
+	                                     * log entry may pass (cosign's
+	                                     * --insecure-ignore-tlog); its entries, if any,
+	                                     * are still checked */
 } sign_blob_options;
 #define SIGN_BLOB_OPTIONS_VERSION 1
-#define SIGN_BLOB_OPTIONS_INIT { SIGN_BLOB_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+#define SIGN_BLOB_OPTIONS_INIT { SIGN_BLOB_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
 
 typedef struct sign_blob_result {
 	unsigned int version;       /* SIGN_BLOB_RESULT_VERSION */

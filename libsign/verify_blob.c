@@ -133,6 +133,10 @@ int sign_verify_blob(sign_blob_result *out, const sign_blob_options *opts, sign_
 			 opts->certificate_oidc_issuer || opts->certificate_oidc_issuer_regexp))
 		return signp_err(err, SIGN_EINVAL, "verify-blob: --key takes no certificate identity or issuer");
 
+	if (keyless && opts->insecure_ignore_tlog)
+		return signp_err(err, SIGN_EINVAL,
+			"verify-blob: --insecure-ignore-tlog is for a key's bundle: a keyless one needs the log's time");
+
 	if ((r = signp_read_file_ex(&data, opts->bundle_path, SIGNP_BUNDLE_MAX_JSON, SIGNP_READ_FOREIGN, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "bundle");
 		goto out;
@@ -170,6 +174,7 @@ int sign_verify_blob(sign_blob_result *out, const sign_blob_options *opts, sign_
 	pol.digest = d;
 	pol.digestlen = dlen;
 	pol.now = opts->now ? opts->now : (int64_t)time(NULL);
+	pol.tlog_optional = !keyless && opts->insecure_ignore_tlog;
 	if ((r = signp_sigstore_verify(&res, b, root, &pol, err)) != SIGN_OK)
 		goto out;
 	if (out)

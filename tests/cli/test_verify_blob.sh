@@ -152,6 +152,21 @@ expect "… saying the digest differs" has "message digest is not the artifact" 
 run "a missing artifact is an operational error" 2 "$SIGN" verify-blob --bundle "$HP/bundle.sigstore.json" \
 	--certificate-identity "$DEFAULT_IDENTITY" --certificate-oidc-issuer "$DEFAULT_ISSUER" "$WORK/nothing"
 expect "… naming it" has "nothing" "$ERR"
+# a key's bundle without a log entry: refused, unless --insecure-ignore-tlog
+MK="$CASES/managed-key-happy-path"
+jq '.verificationMaterial.tlogEntries = []' "$MK/bundle.sigstore.json" >"$WORK/nolog.json"
+run "a key's bundle without a log entry is refused" 1 "$SIGN" verify-blob --bundle "$WORK/nolog.json" \
+	--key "$MK/key.pub" "$CASES/a.txt"
+expect "… saying so" has "no transparency log entry" "$ERR"
+run "… accepted with --insecure-ignore-tlog" 0 "$SIGN" verify-blob --bundle "$WORK/nolog.json" \
+	--key "$MK/key.pub" --insecure-ignore-tlog "$CASES/a.txt"
+run "… which still checks the signature (another artifact)" 1 "$SIGN" verify-blob --bundle "$WORK/nolog.json" \
+	--key "$MK/key.pub" --insecure-ignore-tlog "$CASES/README.md"
+expect "… refused for the digest" has "message digest is not the artifact" "$ERR"
+run "--insecure-ignore-tlog without --key is a usage error" 2 "$SIGN" verify-blob --bundle "$HP/bundle.sigstore.json" \
+	--certificate-identity "$DEFAULT_IDENTITY" --certificate-oidc-issuer "$DEFAULT_ISSUER" --insecure-ignore-tlog \
+	"$CASES/a.txt"
+expect "… saying it is for --key" has "is for --key" "$ERR"
 run "the protocol's sign-bundle is refused" 2 "$CLIENT" sign-bundle --identity-token x --bundle "$WORK/b" "$CASES/a.txt"
 expect "… saying signing is not supported" has "signing is not supported" "$ERR"
 
