@@ -49,7 +49,6 @@ typedef struct hunt {
 	signp_sigstore_policy pol;
 	const char *image_digest;       /* sha256:<hex> */
 	const char *want_type;          /* predicate type; NULL: a signature */
-	sign_verify_result *res;
 	json_t *predicates;             /* attestations verified */
 	size_t seen, valid;
 	char reasons[MAX_REASONS][900];
@@ -355,7 +354,6 @@ int sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json, sig
 	h.pol.now = opts->now ? opts->now : (int64_t)time(NULL);
 	h.image_digest = digest;
 	h.want_type = opts->attestation ? signp_attest_type_uri(opts->attestation) : NULL;
-	h.res = out;
 	h.predicates = json_array();
 	if (opts->attestation && h.want_type == NULL) {
 		r = signp_err(err, SIGN_EINVAL, "verify: --attestation %.100s is neither a URI nor one of cosign's types",
