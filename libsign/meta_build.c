@@ -118,7 +118,7 @@ int signp_build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *r
 	return signp_build_snapshot_over(wire, t, files, n, NULL, version, k, err);
 }
 
-int signp_build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
+int signp_build_timestamp_until(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
 	int64_t expires, const signp_key *k, sign_error *err)
 {
 	char when[32];

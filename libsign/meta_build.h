@@ -34,7 +34,7 @@ int signp_build_snapshot_over(sign_buf *wire, const signp_trust *t, const signp_
 int signp_build_snapshot(sign_buf *wire, const signp_trust *t, const sign_buf *root_bytes,
 	const sign_buf *targets_bytes, int64_t version, const signp_key *k, sign_error *err);
 /* A timestamp over snap expiring at `expires` (unix seconds). */
-int signp_build_timestamp(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
+int signp_build_timestamp_until(sign_buf *wire, const void *snap, size_t snaplen, int64_t version,
 	int64_t expires, const signp_key *k, sign_error *err);
 
 #endif

@@ -275,7 +275,7 @@ static int publish_staged(signp_publish *tx, const signp_trust *cur, sign_error 
 		}
 		/* one time for the file and for whoever reports its expiry */
 		tx->timestamp_expires = signp_now() + signp_trust_timestamp_lifetime(tx->ctx, tx->gun);
-		if ((r = signp_build_timestamp(&ts, snap.ptr, snap.size, tsver, tx->timestamp_expires,
+		if ((r = signp_build_timestamp_until(&ts, snap.ptr, snap.size, tsver, tx->timestamp_expires,
 			     tx->timestamp_key, err)) != SIGN_OK)
 			goto out;
 		outs[n++] = (signp_trust_out){ "timestamp", tsver, (const unsigned char *)ts.ptr, ts.size };

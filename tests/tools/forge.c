@@ -273,7 +273,7 @@ static int dup_key(sign_ctx *ctx, signp_store *st, signp_trust_backend *be, cons
 	snap = json_pack("{s:s, s:s, s:o, s:I}", "_type", "Snapshot", "expires", when, "meta", meta, "version",
 		(json_int_t)(t->snapshot->version + 1));
 	if (snap == NULL || signp_sign_file(&snapw, snap, gk.snapshot, &err) != SIGN_OK ||
-	    signp_build_timestamp(&tsw, snapw.ptr, snapw.size, t->timestamp->version + 1, 14 * 86400, gk.timestamp,
+	    signp_build_timestamp_until(&tsw, snapw.ptr, snapw.size, t->timestamp->version + 1, signp_now() + 14 * 86400, gk.timestamp,
 		    &err) != SIGN_OK) {
 		die(&err, "signing snapshot and timestamp");
 		goto out;
@@ -452,7 +452,7 @@ static int republish_root(sign_ctx *ctx, signp_trust_backend *be, const signp_re
 	if (rc == SIGN_OK && gk.snapshot != NULL)
 		rc = signp_build_snapshot(&snap, t, &root, &tg, t->snapshot->version + 1, gk.snapshot, &err);
 	if (rc == SIGN_OK && !server_ts)
-		rc = signp_build_timestamp(&ts, snap.ptr, snap.size, t->timestamp->version + 1, 86400,
+		rc = signp_build_timestamp_until(&ts, snap.ptr, snap.size, t->timestamp->version + 1, signp_now() + 86400,
 			gk.timestamp, &err);
 	if (rc != SIGN_OK) {
 		rc = die(&err, "signing");

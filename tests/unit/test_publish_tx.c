@@ -111,7 +111,7 @@ static int64_t their_update(mt_backend *m, sign_ctx *ctx, const signp_gun_keys *
 	assert_int_equal(signp_sign_file(&targets, s, k->targets, &err), SIGN_OK);
 	assert_int_equal(signp_build_snapshot(&snap, t, &none, &targets, t->snapshot->version + 1, k->snapshot,
 		&err), SIGN_OK);
-	assert_int_equal(signp_build_timestamp(&ts, snap.ptr, snap.size, t->timestamp->version + 1, 86400,
+	assert_int_equal(signp_build_timestamp_until(&ts, snap.ptr, snap.size, t->timestamp->version + 1, signp_now() + 86400,
 		k->timestamp, &err), SIGN_OK);
 	mt_theirs(m, "targets", targets.ptr, targets.size);
 	mt_theirs(m, "snapshot", snap.ptr, snap.size);
