@@ -61,8 +61,15 @@ int cli_sigstore_root(cli *c, const char *tuf_url, sign_buf *json)
 	int expired = 0, rc;
 
 	memset(&err, 0, sizeof(err));
-	if ((rc = cli_open(c, &err)) != SIGN_OK)
-		return cli_fail(c, rc, &err);
+	if ((rc = cli_open(c, &err)) != SIGN_OK) {
+		/* no usable home holds no cache: the built-in root, unless an
+		 * instance's cache was asked for */
+		if (tuf_url != NULL)
+			return cli_fail(c, rc, &err);
+		if (c->verbose)
+			fprintf(stderr, "sign: no home (%s): using the built-in Sigstore trusted root\n", err.message);
+		return EXIT_OK;
+	}
 	rc = sign_sigstore_trusted_root(json, &expired, c->ctx, tuf_url, &err);
 	if (rc == SIGN_ENOTFOUND && tuf_url != NULL)
 		return cli_fail(c, rc, &err); /* asked for that instance's root: there is none */

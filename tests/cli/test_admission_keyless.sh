@@ -10,6 +10,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/admission.sh"
 . "$(dirname "$0")/../lib/admission_checks.sh"
+export SIGN_HOME="$WORK/home" # never the home of whoever runs the tests
 
 FAKE="$TOOLS/fakesigstore"
 SS="$WORK/sigstore"

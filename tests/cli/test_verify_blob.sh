@@ -7,6 +7,7 @@
 # Then the command's own rules: usage, identity and issuer mismatches,
 # regexps, -o json.
 . "$(dirname "$0")/../lib/common.sh"
+export SIGN_HOME="$WORK/home" # never the home of whoever runs the tests
 
 CASES="$TOP/tests/vectors/sigstore-conformance"
 CLIENT="$TOP/tests/conformance/sigstore-client"
@@ -152,6 +153,19 @@ expect "… saying the digest differs" has "message digest is not the artifact" 
 run "a missing artifact is an operational error" 2 "$SIGN" verify-blob --bundle "$HP/bundle.sigstore.json" \
 	--certificate-identity "$DEFAULT_IDENTITY" --certificate-oidc-issuer "$DEFAULT_ISSUER" "$WORK/nothing"
 expect "… naming it" has "nothing" "$ERR"
+# a home that cannot be used (others may write it) holds no cache: the
+# built-in root serves, unless an instance's cache is asked for
+mkdir -p "$WORK/openhome"
+chmod 777 "$WORK/openhome"
+run "an unusable home: the built-in trusted root" 0 env SIGN_HOME="$WORK/openhome" "$SIGN" -v verify-blob \
+	--bundle "$HP/bundle.sigstore.json" --certificate-identity "$DEFAULT_IDENTITY" \
+	--certificate-oidc-issuer "$DEFAULT_ISSUER" "$CASES/a.txt"
+expect "… saying so with -v" has "using the built-in Sigstore trusted root" "$ERR"
+run "… but --tuf-url needs that home" 2 env SIGN_HOME="$WORK/openhome" "$SIGN" verify-blob \
+	--bundle "$HP/bundle.sigstore.json" --certificate-identity "$DEFAULT_IDENTITY" \
+	--certificate-oidc-issuer "$DEFAULT_ISSUER" --tuf-url https://tuf.example.com "$CASES/a.txt"
+expect "… naming the home's problem" grep -qi "openhome" "$ERR"
+
 # a key's bundle without a log entry: refused, unless --insecure-ignore-tlog
 MK="$CASES/managed-key-happy-path"
 jq '.verificationMaterial.tlogEntries = []' "$MK/bundle.sigstore.json" >"$WORK/nolog.json"
