@@ -88,6 +88,20 @@ blob() { "$SIGN" --home "$H" verify-blob --bundle "$WORK/signed/bundle.sigstore.
 run "verify-blob --tuf-url verifies against the cached trusted root, offline" 0 blob --tuf-url "$URL2"
 expect "… Verified OK" has "^Verified OK: sha256:" "$OUT"
 expect "… with no warning (its TUF metadata is fresh)" lacks "warning" "$ERR"
+# a year and more on, the cached TUF metadata has expired: the cached root
+# still serves, offline, with a warning (the verifier's clock runs ahead
+# under libfaketime; the TUF metadata of tufgen lasts 365 days)
+if ldd "$SIGN" 2>/dev/null | grep -q "statically linked" || ! command -v faketime >/dev/null 2>&1; then
+	echo "# skipped: an expired cache: needs faketime and a dynamically linked sign"
+else
+	run "400 days on: the expired cache still verifies" 0 env \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+		faketime -f +400d "$SIGN" --home "$H" verify-blob --bundle "$WORK/signed/bundle.sigstore.json" \
+		--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" --tuf-url "$URL2" "$WORK/artifact"
+	expect "… with a warning that its TUF metadata has expired" \
+		has "warning: the cached Sigstore trusted root's TUF metadata has expired" "$ERR"
+	expect "… and the hint to update" has "run .sign trust sigstore-update." "$ERR"
+fi
 run "without --tuf-url: the public good's root (none cached: the embedded one) does not trust it" 1 blob
 expect "… its CA is not a Fulcio CA of that root" grep -qE "not a transparency log of the trusted root|no Fulcio CA" "$ERR"
 run "--tuf-url of a repository never updated is an error" 2 blob --tuf-url http://127.0.0.1:9/none
