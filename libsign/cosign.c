@@ -307,13 +307,6 @@ static int keyless_annotations(signp_cosign_layer *l, const json_t *ann)
 int signp_cosign_manifest_layers(signp_cosign_layer **out, size_t *n, const void *manifest,
 	size_t len, sign_error *err)
 {
-	return signp_cosign_manifest_layers_of(out, n, manifest, len, SIGN_MT_SIMPLESIGNING, err);
-}
-
-int signp_cosign_manifest_layers_of(signp_cosign_layer **out, size_t *n, const void *manifest,
-	size_t len, const char *media_type, sign_error *err)
-{
-	int simple = strcmp(media_type, SIGN_MT_SIMPLESIGNING) == 0;
 	json_t *root = NULL, *layers, *layer;
 	signp_cosign_layer *l = NULL;
 	size_t i, count = 0;
@@ -344,8 +337,7 @@ int signp_cosign_manifest_layers_of(signp_cosign_layer **out, size_t *n, const v
 		const char *d, *sig;
 		uint64_t sz;
 		json_t *ann;
-		if (!json_is_object(layer) || !json_is_string(json_object_get(layer, "mediaType")) ||
-		    strcmp(json_string_value(json_object_get(layer, "mediaType")), media_type) != 0)
+		if (!json_is_object(layer) || !is_simplesigning(layer))
 			continue;
 		if (layer_desc(layer, &d, &sz) != SIGN_OK || sz > SIGN_MAX_SIGBLOB)
 			continue;
@@ -353,8 +345,6 @@ int signp_cosign_manifest_layers_of(signp_cosign_layer **out, size_t *n, const v
 		if (ann != NULL && !json_is_object(ann))
 			continue;
 		sig = ann_str(ann, SIGN_ANN_SIGNATURE);
-		if (!simple && sig == NULL)
-			sig = ""; /* an attestation's signature is in its envelope */
 		if (sig == NULL || strlen(sig) > MAX_SIG_B64)
 			continue; /* nothing we could verify */
 		signp_strlcpy(l[count].digest, d, sizeof(l[count].digest));

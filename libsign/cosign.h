@@ -42,11 +42,6 @@ typedef struct signp_cosign_layer {
 int signp_cosign_manifest_layers(signp_cosign_layer **out, size_t *n, const void *manifest,
 	size_t len, sign_error *err);
 void signp_cosign_layers_free(signp_cosign_layer *l, size_t n);
-/* The same for layers of another media type (a .att manifest's DSSE
- * envelopes, application/vnd.dsse.envelope.v1+json, whose signature
- * annotation may be absent: sig_b64 is then ""). */
-int signp_cosign_manifest_layers_of(signp_cosign_layer **out, size_t *n, const void *manifest,
-	size_t len, const char *media_type, sign_error *err);
 
 /* Append one signature layer to an existing .sig manifest (old may be NULL
  * for a new one), regenerating the go-containerregistry empty-image config.

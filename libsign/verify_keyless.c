@@ -36,7 +36,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#define MT_DSSE          "application/vnd.dsse.envelope.v1+json"
+#define ANN_CERT         "dev.sigstore.cosign/certificate"
+#define ANN_CHAIN        "dev.sigstore.cosign/chain"
+#define ANN_REKOR        "dev.sigstore.cosign/bundle"
+#define ANN_TIMESTAMP    "dev.sigstore.cosign/rfc3161timestamp"
 #define AT_BUNDLE_PREFIX "application/vnd.dev.sigstore.bundle"
 #define PT_COSIGN_SIGN   "https://sigstore.dev/cosign/sign/v1"
 #define MAX_BUNDLE_BLOB  (4u << 20)
@@ -139,6 +142,24 @@ static void try_bundle(hunt *h, const signp_bundle *b, const sign_buf *payload, 
 	signp_sigstore_result_dispose(&sr);
 }
 
+/* A Sigstore bundle blob (a referrer's layer, a bundle layer of .att). */
+static void hunt_bundle_blob(hunt *h, signp_store *st, const char *digest, const char *where)
+{
+	sign_buf blob = SIGN_BUF_INIT;
+	signp_bundle *b = NULL;
+	sign_error e;
+	memset(&e, 0, sizeof(e));
+	if (!signp_digest_valid(digest) || signp_store_get_blob(st, digest, MAX_BUNDLE_BLOB, &blob, &e) != SIGN_OK ||
+	    signp_bundle_parse(&b, blob.ptr, blob.size, &e) != SIGN_OK) {
+		h->seen++;
+		reason(h, where, &e);
+	} else {
+		try_bundle(h, b, NULL, where);
+	}
+	signp_bundle_free(b);
+	sign_buf_dispose(&blob);
+}
+
 static int pem_certs(X509 **leaf, STACK_OF(X509) **rest, const char *pem)
 {
 	BIO *bio = BIO_new_mem_buf(pem, -1);
@@ -173,10 +194,16 @@ static int cosign_timestamp(sign_buf *der, const char *json)
 	return r;
 }
 
-/* A cosign v2 layer (.sig: sig over payload; .att: a DSSE envelope as the
- * payload) as a v0.1 bundle: its Rekor bundle is a signed entry timestamp. */
-static int layer_bundle(signp_bundle **out, const signp_cosign_layer *l, const sign_buf *payload, int dsse,
-	sign_error *err)
+/* What a cosign v2 keyless layer's annotations carry. */
+typedef struct keyless_ann {
+	const char *cert, *chain, *rekor, *timestamp;
+	const char *sig_b64;            /* .sig: the signature; .att: NULL (in the envelope) */
+} keyless_ann;
+
+/* A cosign v2 layer (.sig: a signature over the payload; .att: a DSSE
+ * envelope as the payload) as a v0.1 bundle: its Rekor bundle is a signed
+ * entry timestamp. */
+static int layer_bundle(signp_bundle **out, const keyless_ann *a, const sign_buf *payload, sign_error *err)
 {
 	signp_bundle *b = calloc(1, sizeof(*b));
 	int r;
@@ -184,25 +211,25 @@ static int layer_bundle(signp_bundle **out, const signp_cosign_layer *l, const s
 	if (b == NULL)
 		return signp_err(err, SIGN_ENOMEM, "out of memory");
 	b->minor = 1;
-	if (l->cert_pem == NULL || pem_certs(&b->cert, &b->chain, l->cert_pem) < 1 || b->cert == NULL) {
+	if (a->cert == NULL || pem_certs(&b->cert, &b->chain, a->cert) < 1 || b->cert == NULL) {
 		r = signp_err(err, SIGN_EVERIFY, "no certificate (a keyed signature: verify it with --key)");
 		goto fail;
 	}
-	if (l->chain_pem)
-		(void)pem_certs(NULL, &b->chain, l->chain_pem);
-	if (l->rekor_bundle) {
-		if ((r = signp_rekor_entry_from_cosign(&b->tlog[0], l->rekor_bundle, strlen(l->rekor_bundle), err)) != SIGN_OK)
+	if (a->chain)
+		(void)pem_certs(NULL, &b->chain, a->chain);
+	if (a->rekor) {
+		if ((r = signp_rekor_entry_from_cosign(&b->tlog[0], a->rekor, strlen(a->rekor), err)) != SIGN_OK)
 			goto fail;
 		b->ntlog = 1;
 	}
-	if (l->timestamp) {
-		if (cosign_timestamp(&b->tsa[0], l->timestamp) != SIGN_OK) {
+	if (a->timestamp) {
+		if (cosign_timestamp(&b->tsa[0], a->timestamp) != SIGN_OK) {
 			r = signp_err(err, SIGN_EFORMAT, "the RFC 3161 timestamp annotation is malformed");
 			goto fail;
 		}
 		b->ntsa = 1;
 	}
-	if (dsse) {
+	if (a->sig_b64 == NULL) {
 		if ((r = signp_dsse_parse(&b->dsse, payload->ptr, payload->size, err)) != SIGN_OK)
 			goto fail;
 	} else {
@@ -210,7 +237,7 @@ static int layer_bundle(signp_bundle **out, const signp_cosign_layer *l, const s
 		signp_strlcpy(b->digest_alg, "sha256", sizeof(b->digest_alg));
 		signp_sha256(d, payload->ptr, payload->size);
 		if ((r = signp_buf_put(&b->digest, d, sizeof(d))) != SIGN_OK ||
-		    (r = signp_b64_decode_any(&b->sig, l->sig_b64, strlen(l->sig_b64))) != SIGN_OK) {
+		    (r = signp_b64_decode_any(&b->sig, a->sig_b64, strlen(a->sig_b64))) != SIGN_OK) {
 			r = signp_err(err, SIGN_EFORMAT, "the signature annotation is not base64");
 			goto fail;
 		}
@@ -222,35 +249,72 @@ fail:
 	return r;
 }
 
-/* The layers of a cosign v2 .sig or .att manifest. */
-static void hunt_layers(hunt *h, signp_store *st, const sign_buf *manifest, int att)
+/* One keyless layer: its blob fetched, made a bundle, tried. */
+static void hunt_layer(hunt *h, signp_store *st, const char *digest, const keyless_ann *a, const char *where)
 {
-	signp_cosign_layer *layers = NULL;
 	sign_buf payload = SIGN_BUF_INIT;
+	signp_bundle *b = NULL;
+	sign_error e;
+	memset(&e, 0, sizeof(e));
+	if (signp_store_get_blob(st, digest, SIGN_MAX_SIGBLOB, &payload, &e) != SIGN_OK ||
+	    layer_bundle(&b, a, &payload, &e) != SIGN_OK) {
+		h->seen++;
+		reason(h, where, &e);
+	} else {
+		/* a signature's payload must name the image; an envelope's
+		 * statement, checked by sigstore_verify.c, must */
+		try_bundle(h, b, a->sig_b64 ? &payload : NULL, where);
+	}
+	signp_bundle_free(b);
+	sign_buf_dispose(&payload);
+}
+
+/* cosign v2's .sig: simple-signing layers with a certificate. */
+static void hunt_sig(hunt *h, signp_store *st, const sign_buf *manifest)
+{
+	signp_cosign_layer *l = NULL;
 	size_t n = 0;
-	if (signp_cosign_manifest_layers_of(&layers, &n, manifest->ptr, manifest->size,
-		    att ? MT_DSSE : SIGN_MT_SIMPLESIGNING, NULL) != SIGN_OK)
+	if (signp_cosign_manifest_layers(&l, &n, manifest->ptr, manifest->size, NULL) != SIGN_OK)
 		return;
 	for (size_t i = 0; i < n && i < MAX_LAYERS; i++) {
-		signp_bundle *b = NULL;
-		sign_error e;
-		char where[128];
-		memset(&e, 0, sizeof(e));
-		snprintf(where, sizeof(where), "%s layer %zu", att ? ".att" : ".sig", i + 1);
-		if (layers[i].cert_pem == NULL)
+		keyless_ann a = { l[i].cert_pem, l[i].chain_pem, l[i].rekor_bundle, l[i].timestamp, l[i].sig_b64 };
+		char where[64];
+		if (l[i].cert_pem == NULL)
 			continue; /* a keyed signature: sign verify --key's */
-		signp_buf_clear(&payload);
-		if (signp_store_get_blob(st, layers[i].digest, SIGN_MAX_SIGBLOB, &payload, &e) != SIGN_OK ||
-		    layer_bundle(&b, &layers[i], &payload, att, &e) != SIGN_OK) {
-			h->seen++;
-			reason(h, where, &e);
+		snprintf(where, sizeof(where), ".sig layer %zu", i + 1);
+		hunt_layer(h, st, l[i].digest, &a, where);
+	}
+	signp_cosign_layers_free(l, n);
+}
+
+static const char *ann(const json_t *o, const char *name)
+{
+	const char *v = json_string_value(json_object_get(o, name));
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* cosign v2's .att: DSSE envelope layers with a certificate (and Sigstore
+ * bundle layers), read by attest.c as the keyed check reads them. */
+static void hunt_att(hunt *h, signp_store *st, const sign_buf *manifest)
+{
+	signp_att_layer *l = NULL;
+	size_t n = 0;
+	if (signp_attest_layers(&l, &n, manifest->ptr, manifest->size, NULL) != SIGN_OK)
+		return;
+	for (size_t i = 0; i < n && i < MAX_LAYERS; i++) {
+		keyless_ann a = { ann(l[i].annotations, ANN_CERT), ann(l[i].annotations, ANN_CHAIN),
+			ann(l[i].annotations, ANN_REKOR), ann(l[i].annotations, ANN_TIMESTAMP), NULL };
+		char where[64];
+		snprintf(where, sizeof(where), ".att layer %zu", i + 1);
+		if (l[i].bundle) {
+			hunt_bundle_blob(h, st, l[i].digest, where);
 			continue;
 		}
-		try_bundle(h, b, att ? NULL : &payload, where);
-		signp_bundle_free(b);
+		if (a.cert == NULL)
+			continue; /* a keyed attestation: sign verify --attestation's */
+		hunt_layer(h, st, l[i].digest, &a, where);
 	}
-	signp_cosign_layers_free(layers, n);
-	sign_buf_dispose(&payload);
+	signp_attest_layers_free(l, n);
 }
 
 /* cosign v3: Sigstore bundles as OCI 1.1 referrers, classified by the
@@ -258,14 +322,10 @@ static void hunt_layers(hunt *h, signp_store *st, const sign_buf *manifest, int 
 static int hunt_one(void *arg, const sign_buf *m, const char *mdigest)
 {
 	hunt *h = arg;
-	sign_buf blob = SIGN_BUF_INIT;
-	signp_bundle *b = NULL;
 	json_t *man, *layer;
 	const char *at, *ld;
-	sign_error e;
 	char where[128];
 
-	memset(&e, 0, sizeof(e));
 	man = json_loadb(m->ptr, m->size, JSON_REJECT_DUPLICATES, NULL);
 	at = json_string_value(json_object_get(man, "artifactType"));
 	layer = json_array_get(json_object_get(man, "layers"), 0);
@@ -273,16 +333,8 @@ static int hunt_one(void *arg, const sign_buf *m, const char *mdigest)
 	if (at != NULL && strncmp(at, AT_BUNDLE_PREFIX, strlen(AT_BUNDLE_PREFIX)) == 0 && ld != NULL &&
 	    signp_digest_valid(ld)) {
 		snprintf(where, sizeof(where), "referrer %.80s", mdigest);
-		if (signp_store_get_blob(h->st, ld, MAX_BUNDLE_BLOB, &blob, &e) != SIGN_OK ||
-		    signp_bundle_parse(&b, blob.ptr, blob.size, &e) != SIGN_OK) {
-			h->seen++;
-			reason(h, where, &e);
-		} else {
-			try_bundle(h, b, NULL, where);
-		}
+		hunt_bundle_blob(h, h->st, ld, where);
 	}
-	signp_bundle_free(b);
-	sign_buf_dispose(&blob);
 	json_decref(man);
 	return 0;
 }
@@ -365,8 +417,12 @@ int sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json, sig
 	signp_cosign_sig_tag(tag, digest);
 	if (h.want_type)
 		memcpy(tag + strlen(tag) - 3, "att", 3);
-	if (signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) == SIGN_OK)
-		hunt_layers(&h, st, &m, h.want_type != NULL);
+	if (signp_store_get_manifest(st, tag, SIGN_MAX_MANIFEST, &m, NULL, got, NULL) == SIGN_OK) {
+		if (h.want_type)
+			hunt_att(&h, st, &m);
+		else
+			hunt_sig(&h, st, &m);
+	}
 	/* cosign v3: referrers */
 	if (h.valid == 0)
 		hunt_referrers(&h, st);
