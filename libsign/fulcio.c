@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* memfd_create */
 #include "fulcio.h"
+#include "re.h"
 
 #include <openssl/ct.h>
 #include <openssl/err.h>
@@ -406,12 +407,11 @@ static int matches(const char *s, const char *want, const regex_t *re)
 
 static int compile(regex_t *re, const char *pattern, const char *what, sign_error *err)
 {
-	int e = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
-	if (e != 0) {
-		char why[128], p[200];
-		regerror(e, re, why, sizeof(why));
+	char why[128], p[200];
+	int e = signp_regcomp(re, pattern, why, sizeof(why));
+	if (e != SIGN_OK) {
 		signp_clean_copy(p, sizeof(p), pattern, strlen(pattern));
-		return signp_err(err, SIGN_EINVAL,
+		return signp_err(err, e,
 			"identity: the %s regexp %s is not a POSIX extended regular expression: %s", what, p, why);
 	}
 	return SIGN_OK;
@@ -426,6 +426,23 @@ static void wanted(char *out, size_t outsz, const char *want, const char *re)
 		snprintf(out, outsz, "%.600s", want);
 	else
 		snprintf(out, outsz, "a match of %.600s", re);
+}
+
+int signp_fulcio_identity_valid(const signp_identity *id, sign_error *err)
+{
+	regex_t re;
+	int rc;
+	if (id->san_regexp != NULL) {
+		if ((rc = compile(&re, id->san_regexp, "SAN", err)) != SIGN_OK)
+			return rc;
+		regfree(&re);
+	}
+	if (id->issuer_regexp != NULL) {
+		if ((rc = compile(&re, id->issuer_regexp, "OIDC issuer", err)) != SIGN_OK)
+			return rc;
+		regfree(&re);
+	}
+	return SIGN_OK;
 }
 
 int signp_fulcio_check_identity(X509 *leaf, const signp_identity *id, sign_error *err)

@@ -3,12 +3,12 @@
  * bounded tree, the tree checked into rules, and the rule for an image.
  */
 #include "policy.h"
+#include "re.h"
 
 #include "ref.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <regex.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -601,11 +601,12 @@ static int parse_rule(const pctx *c, const ynode *n, size_t idx, signp_policy_ru
 	for (int k = K_IDENTITY_RE; k <= K_ISSUER_RE; k += K_ISSUER_RE - K_IDENTITY_RE) {
 		const char *re_text = k == K_IDENTITY_RE ? rule->identity_re : rule->issuer_re;
 		regex_t re;
+		char why[128];
 		if (re_text == NULL)
 			continue;
-		if (regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB) != 0)
+		if (signp_regcomp(&re, re_text, why, sizeof(why)) != SIGN_OK)
 			return perr(c, val[k], "rules[%zu].%s: \"%.80s\" is not a POSIX extended regular "
-				"expression", idx, rule_keys[k], re_text);
+				"expression (%s)", idx, rule_keys[k], re_text, why);
 		regfree(&re);
 	}
 	if (rule->server != NULL && !signp_str_has_prefix(rule->server, "https://") &&

@@ -167,6 +167,10 @@ int sign_verify_blob(sign_blob_result *out, const sign_blob_options *opts, sign_
 	id.san_regexp = opts->certificate_identity_regexp;
 	id.issuer = opts->certificate_oidc_issuer;
 	id.issuer_regexp = opts->certificate_oidc_issuer_regexp;
+	if (keyless && (r = signp_fulcio_identity_valid(&id, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "verify-blob");
+		goto out;
+	}
 	memset(&pol, 0, sizeof(pol));
 	pol.identity = keyless ? &id : NULL;
 	pol.key = key ? key->pkey : NULL;

@@ -398,6 +398,10 @@ int sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json, sig
 		sscanf(digest + 7 + 2 * i, "%2x", &v);
 		d[i] = (unsigned char)v;
 	}
+	if ((r = signp_fulcio_identity_valid(&id, err)) != SIGN_OK) {
+		signp_err_prefix(err, r, "verify");
+		goto out;
+	}
 	h.root = root;
 	h.pol.identity = &id;
 	h.pol.digest_alg = "sha256";

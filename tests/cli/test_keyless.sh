@@ -47,6 +47,13 @@ expect "… role keyless, the signer's identity and issuer" \
 	grep -q "\"role\":\"keyless\",\"signers\":\\[\"$ID ($ISS)\"\\]" "$OUT"
 run "an identity regexp verifies" 0 "$SIGN" --insecure-registry "$REG" verify --trusted-root "$TR" \
 	--certificate-identity-regexp '^https://github\.com/acme/app/' --certificate-oidc-issuer "$ISS" "$REG/good:v1"
+run "an identity regexp in cosign's syntax (\\d) verifies" 0 "$SIGN" --insecure-registry "$REG" verify \
+	--trusted-root "$TR" --certificate-oidc-issuer "$ISS" \
+	--certificate-identity-regexp '^https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v\d+\.\d+\.\d+$' \
+	"$REG/good:v1"
+run "a Go-only regexp is refused, not misread" 2 "$SIGN" --insecure-registry "$REG" verify --trusted-root "$TR" \
+	--certificate-identity-regexp '(?i)^https://github\.com/ACME/' --certificate-oidc-issuer "$ISS" "$REG/good:v1"
+expect "… saying it is not a POSIX regular expression" has "is not a POSIX extended regular expression" "$ERR"
 run "by digest too" 0 verify "$REG/good@$DIG"
 run "another identity is refused" 1 "$SIGN" --insecure-registry "$REG" verify --trusted-root "$TR" \
 	--certificate-identity https://github.com/evil/app/.github/workflows/x.yml@refs/heads/main \

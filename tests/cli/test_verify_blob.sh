@@ -143,6 +143,12 @@ run "an identity regexp that matches is accepted" 0 "$SIGN" verify-blob --bundle
 run "an identity regexp that does not match is refused" 1 "$SIGN" verify-blob --bundle "$HP/bundle.sigstore.json" \
 	--certificate-identity-regexp '^https://github\.com/evil/' --certificate-oidc-issuer "$DEFAULT_ISSUER" "$CASES/a.txt"
 expect "… saying it does not match" grep -qi "match" "$ERR"
+run "an identity regexp with Go's \\d verifies" 0 "$SIGN" verify-blob --bundle "$HP/bundle.sigstore.json" \
+	--certificate-identity-regexp '^https://github\.com/sigstore-conformance/[^/]+/\.github/workflows/[a-z-]+\.yml@refs/heads/\D+$' \
+	--certificate-oidc-issuer "$DEFAULT_ISSUER" "$CASES/a.txt"
+run "a Go-only regexp is a usage error, before any check" 2 "$SIGN" verify-blob --bundle "$HP/bundle.sigstore.json" \
+	--certificate-identity-regexp '\pL' --certificate-oidc-issuer "$DEFAULT_ISSUER" "$CASES/a.txt"
+expect "… saying why" has "\\p is Go's (RE2), not POSIX" "$ERR"
 run "-o json says what was verified" 0 "$SIGN" -o json verify-blob --bundle "$HP/bundle.sigstore.json" \
 	--certificate-identity "$DEFAULT_IDENTITY" --certificate-oidc-issuer "$DEFAULT_ISSUER" "$CASES/a.txt"
 expect "… with the identity, issuer and digest" grep -q '"verified":true,"digest":"sha256:[0-9a-f]\{64\}","identity":"https://github.com/sigstore-conformance/.*","issuer":"https://token.actions.githubusercontent.com"' "$OUT"

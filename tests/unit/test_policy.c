@@ -345,10 +345,13 @@ static const bad_case bad[] = {
 	  "issuer) (line 2)" },
 	{ R0 "  trust: keyless\n  identityRegexp: \"(\"\n  issuer: https://i\n",
 	  "policy test.yaml: rules[0].identityRegexp: \"(\" is not a POSIX extended regular expression "
-	  "(line 4)" },
+	  "(Unmatched ( or \\() (line 4)" },
+	{ R0 "  trust: keyless\n  identityRegexp: \"\\\\pL\"\n  issuer: https://i\n",
+	  "policy test.yaml: rules[0].identityRegexp: \"\\pL\" is not a POSIX extended regular expression "
+	  "(\\p is Go's (RE2), not POSIX) (line 4)" },
 	{ R0 "  trust: keyless\n  identity: a@b\n  issuerRegexp: \"[\"\n",
 	  "policy test.yaml: rules[0].issuerRegexp: \"[\" is not a POSIX extended regular expression "
-	  "(line 5)" },
+	  "(Invalid regular expression) (line 5)" },
 	{ R0 "  trust: registry\n  identity: a@b\n",
 	  "policy test.yaml: rules[0].identity: not an option of trust: registry (line 4)" },
 	{ R0 "  trust: keyless\n  identity: a@b\n  issuer: https://i\n  key: k.pub\n",
