@@ -43,27 +43,16 @@ const sign_buf *signp_bundle_signature(const signp_bundle *b)
 	return b->dsse ? &b->dsse->sigs[0].sig : &b->sig;
 }
 
-/* A base64 member of o, decoded into out (non-empty).  Line breaks are
- * skipped, as protobuf JSON's decoders (Go's base64) skip them: a
- * timestamp pasted from `base64`'s wrapped output reads as it does there. */
+/* A base64 member of o, decoded into out (non-empty), line breaks
+ * skipped (signp_b64_decode_lines): a timestamp pasted from `base64`'s
+ * wrapped output reads as it does in Go's protobuf JSON. */
 static int b64_member(sign_buf *out, const json_t *o, const char *name, const char *what, sign_error *err)
 {
-	const char *s = json_string_value(json_object_get(o, name));
-	sign_buf flat = SIGN_BUF_INIT;
+	const json_t *v = json_object_get(o, name);
 	int r;
-	if (s == NULL || *s == '\0')
+	if (!json_is_string(v) || json_string_length(v) == 0)
 		return signp_err(err, SIGN_EFORMAT, "bundle: %s has no %s", what, name);
-	if (strpbrk(s, "\r\n") != NULL) {
-		for (const char *p = s; *p; p++)
-			if (*p != '\r' && *p != '\n' && signp_buf_putc(&flat, *p) != SIGN_OK) {
-				sign_buf_dispose(&flat);
-				return signp_err(err, SIGN_ENOMEM, "bundle: out of memory");
-			}
-		s = flat.ptr ? flat.ptr : "";
-	}
-	r = signp_b64_decode_any(out, s, strlen(s));
-	sign_buf_dispose(&flat);
-	if (r != SIGN_OK) {
+	if ((r = signp_b64_decode_lines(out, json_string_value(v), json_string_length(v))) != SIGN_OK) {
 		sign_buf_dispose(out); /* a failed decode's leftovers: not the caller's to free */
 		return r == SIGN_ENOMEM ? signp_err(err, r, "bundle: out of memory") :
 					  signp_err(err, SIGN_EFORMAT, "bundle: %s's %s is not base64", what, name);

@@ -71,6 +71,9 @@ int signp_b64_encode(sign_buf *out, const void *in, size_t len);
 int signp_b64_decode(sign_buf *out, const char *in, size_t len);
 /* The same, the URL-safe alphabet accepted too (DSSE allows either). */
 int signp_b64_decode_any(sign_buf *out, const char *in, size_t len);
+/* The same, line breaks (CR, LF) skipped: protobuf JSON's bytes as Go's
+ * decoder reads them (Sigstore bundles, trusted roots). */
+int signp_b64_decode_lines(sign_buf *out, const char *in, size_t len);
 void signp_sha256(unsigned char out[32], const void *data, size_t len);
 void signp_sha512(unsigned char out[64], const void *data, size_t len);
 /* "sha256:<hex>" of data. */

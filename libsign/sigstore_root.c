@@ -60,23 +60,6 @@ void signp_trusted_root_free(signp_trusted_root *r)
 	free(r);
 }
 
-/* Base64 as protobuf-JSON's bytes (Go's encoding/base64): standard or
- * URL-safe alphabet, line breaks (CR, LF) ignored. */
-static int b64_decode_lines(sign_buf *out, const char *in, size_t len)
-{
-	char *s = malloc(len + 1);
-	size_t i, n = 0;
-	int rc;
-	if (s == NULL)
-		return SIGN_ENOMEM;
-	for (i = 0; i < len; i++)
-		if (in[i] != '\r' && in[i] != '\n')
-			s[n++] = in[i];
-	rc = signp_b64_decode_any(out, s, n);
-	free(s);
-	return rc;
-}
-
 /* A base64 member (protobuf-JSON bytes). */
 static int get_bytes(sign_buf *out, const json_t *obj, const char *name, const char *what,
 	sign_error *err)
@@ -88,7 +71,7 @@ static int get_bytes(sign_buf *out, const json_t *obj, const char *name, const c
 		return signp_err(err, SIGN_EFORMAT, "trusted root: %s: %s is longer than %u bytes", what,
 			name, ROOT_MAX_DER);
 	signp_buf_clear(out);
-	if (b64_decode_lines(out, json_string_value(v), json_string_length(v)) != SIGN_OK)
+	if (signp_b64_decode_lines(out, json_string_value(v), json_string_length(v)) != SIGN_OK)
 		return signp_err(err, SIGN_EFORMAT, "trusted root: %s: %s is not base64", what, name);
 	return SIGN_OK;
 }

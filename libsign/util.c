@@ -339,6 +339,23 @@ int signp_b64_decode_any(sign_buf *out, const char *in, size_t len)
 	return b64_decode(out, in, len, memchr(in, '-', len) != NULL || memchr(in, '_', len) != NULL);
 }
 
+int signp_b64_decode_lines(sign_buf *out, const char *in, size_t len)
+{
+	char *flat;
+	size_t n = 0;
+	int r;
+	if (memchr(in, '\r', len) == NULL && memchr(in, '\n', len) == NULL)
+		return signp_b64_decode_any(out, in, len);
+	if ((flat = malloc(len)) == NULL)
+		return SIGN_ENOMEM;
+	for (size_t i = 0; i < len; i++)
+		if (in[i] != '\r' && in[i] != '\n')
+			flat[n++] = in[i];
+	r = signp_b64_decode_any(out, flat, n);
+	free(flat);
+	return r;
+}
+
 #define SIGN_SHA256_EVP_MIN ((size_t)64 * 1024)
 
 void signp_sha256(unsigned char out[32], const void *data, size_t len)
