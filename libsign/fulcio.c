@@ -428,10 +428,15 @@ static void wanted(char *out, size_t outsz, const char *want, const char *re)
 		snprintf(out, outsz, "a match of %.600s", re);
 }
 
-int signp_fulcio_identity_valid(const signp_identity *id, sign_error *err)
+int signp_identity_set(signp_identity *id, const char *san, const char *san_regexp, const char *issuer,
+	const char *issuer_regexp, sign_error *err)
 {
 	regex_t re;
 	int rc;
+	id->san = san;
+	id->san_regexp = san_regexp;
+	id->issuer = issuer;
+	id->issuer_regexp = issuer_regexp;
 	if (id->san_regexp != NULL) {
 		if ((rc = compile(&re, id->san_regexp, "SAN", err)) != SIGN_OK)
 			return rc;

@@ -45,10 +45,12 @@ int signp_fulcio_verify_sct(X509 *leaf, STACK_OF(X509) *chain, const signp_trust
  * SIGN_OK, or SIGN_EVERIFY naming what the certificate says instead. */
 int signp_fulcio_check_identity(X509 *leaf, const signp_identity *id, sign_error *err);
 
-/* Are id's regexps ones signp_fulcio_check_identity can use?  SIGN_OK, or
+/* Fill id from a command's four options (each may be NULL) and check its
+ * regexps are ones signp_fulcio_check_identity can use: SIGN_OK, or
  * SIGN_EINVAL naming the one that is not (checked before any work, so a
  * bad pattern is a usage error, not a failed signature). */
-int signp_fulcio_identity_valid(const signp_identity *id, sign_error *err);
+int signp_identity_set(signp_identity *id, const char *san, const char *san_regexp, const char *issuer,
+	const char *issuer_regexp, sign_error *err);
 
 /* The certificate's SAN and issuer as text (for output); "" when absent. */
 int signp_fulcio_describe(X509 *leaf, sign_buf *san_out, sign_buf *issuer_out);

@@ -55,6 +55,10 @@ int signp_key_canonical_id(char out[65], EVP_PKEY *pkey, sign_error *err);
  */
 int signp_key_parse(signp_key **out, const void *data, size_t len, const char *pass,
 	size_t passlen, sign_error *err);
+/* The key in a file the caller names (a --key PUB): read as another
+ * tool's file (bounded, a link followed), parsed unencrypted; errors say
+ * "reading --key PATH: ...". */
+int signp_key_read_named(signp_key **out, const char *path, sign_error *err);
 /* Non-zero if the data is an encrypted private key file. */
 int signp_key_data_encrypted(const void *data, size_t len);
 /* Read the role:/gun: PEM headers without decrypting (either may be ""). */

@@ -561,3 +561,15 @@ out:
 	signp_pem_block_dispose(&b);
 	return r;
 }
+
+int signp_key_read_named(signp_key **out, const char *path, sign_error *err)
+{
+	sign_buf data = SIGN_BUF_INIT;
+	int r;
+	*out = NULL;
+	if ((r = signp_read_file_ex(&data, path, SIGN_MAX_KEYFILE, SIGNP_READ_FOREIGN, err)) != SIGN_OK ||
+	    (r = signp_key_parse(out, data.ptr, data.size, NULL, 0, err)) != SIGN_OK)
+		signp_err_prefix(err, r, "reading --key %s", path);
+	sign_buf_dispose(&data);
+	return r;
+}

@@ -163,7 +163,7 @@ static int check_signature(signp_sigstore_result *res, const signp_bundle *b, EV
 	const signp_sigstore_policy *p, sign_error *err)
 {
 	signp_intoto *st = NULL;
-	char subject[16 + 2 * EVP_MAX_MD_SIZE];
+	char subject[16 + 2 * EVP_MAX_MD_SIZE], hex[2 * EVP_MAX_MD_SIZE + 1];
 	int rc;
 
 	if (b->dsse == NULL) {
@@ -186,10 +186,8 @@ static int check_signature(signp_sigstore_result *res, const signp_bundle *b, EV
 			b->dsse->payload_type);
 	if ((rc = signp_intoto_parse(&st, b->dsse->payload.ptr, b->dsse->payload.size, err)) != SIGN_OK)
 		return signp_err_prefix_as(err, SIGN_EVERIFY, "bundle");
-	signp_strlcpy(subject, p->digest_alg, sizeof(subject));
-	signp_strlcpy(subject + strlen(subject), ":", sizeof(subject) - strlen(subject));
-	for (size_t i = 0; i < p->digestlen && i < EVP_MAX_MD_SIZE; i++)
-		snprintf(subject + strlen(subject), 3, "%02x", p->digest[i]);
+	signp_hex(hex, p->digest, p->digestlen < EVP_MAX_MD_SIZE ? p->digestlen : EVP_MAX_MD_SIZE);
+	snprintf(subject, sizeof(subject), "%s:%s", p->digest_alg, hex);
 	if ((rc = signp_intoto_has_subject(st, subject, err)) != SIGN_OK) {
 		signp_intoto_free(st);
 		return signp_err_prefix(err, rc, "bundle");

@@ -326,18 +326,14 @@ out:
 static int verify_with_key(sign_verify_result *res, signp_store *st, const signp_ref *ref,
 	const char *keyfile, signp_sig_memo *sigs, const signp_verify_then *then, sign_error *err)
 {
-	sign_buf data = SIGN_BUF_INIT;
 	signp_key *k = NULL;
 	char ids[1][72];
 	char digest[80];
 	uint64_t size = 0;
 	int r;
 	EVP_PKEY *pk;
-	if ((r = signp_read_file_ex(&data, keyfile, SIGN_MAX_KEYFILE, SIGNP_READ_FOREIGN, err)) != SIGN_OK ||
-	    (r = signp_key_parse(&k, data.ptr, data.size, NULL, 0, err)) != SIGN_OK) {
-		signp_err_prefix(err, r, "reading --key %s", keyfile);
+	if ((r = signp_key_read_named(&k, keyfile, err)) != SIGN_OK)
 		goto out;
-	}
 	if ((r = signp_store_resolve(st, ref->digest[0] ? ref->digest : (ref->tag[0] ? ref->tag : "latest"),
 		     digest, NULL, &size, err)) != SIGN_OK)
 		goto out;
@@ -359,7 +355,6 @@ static int verify_with_key(sign_verify_result *res, signp_store *st, const signp
 	}
 out:
 	signp_key_free(k);
-	sign_buf_dispose(&data);
 	return r;
 }
 

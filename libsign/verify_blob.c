@@ -17,27 +17,12 @@
 
 #include <openssl/evp.h>
 
-static int is_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return s[n] == '\0';
-}
-
 /* "sha256:<64 hex>" naming no file: the digest itself (the Sigstore
  * conformance protocol's rule).  Returns 1 and fills d, else 0. */
 static int artifact_digest(unsigned char d[32], const char *a)
 {
 	struct stat st;
-	if (strncmp(a, "sha256:", 7) != 0 || !is_hex(a + 7, 64) || stat(a, &st) == 0)
-		return 0;
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-		sscanf(a + 7 + 2 * i, "%2x", &v);
-		d[i] = (unsigned char)v;
-	}
-	return 1;
+	return strncmp(a, "sha256:", 7) == 0 && stat(a, &st) != 0 && signp_unhex(d, 32, a + 7) == SIGN_OK;
 }
 
 /* The file's digest, read in one pass of 64 KiB pieces. */
@@ -77,23 +62,12 @@ out:
 	return r;
 }
 
-static int load_key(signp_key **out, const char *path, sign_error *err)
-{
-	sign_buf data = SIGN_BUF_INIT;
-	int r;
-	if ((r = signp_read_file_ex(&data, path, SIGN_MAX_KEYFILE, SIGNP_READ_FOREIGN, err)) != SIGN_OK ||
-	    (r = signp_key_parse(out, data.ptr, data.size, NULL, 0, err)) != SIGN_OK)
-		signp_err_prefix(err, r, "reading --key %s", path);
-	sign_buf_dispose(&data);
-	return r;
-}
-
 static void fill_result(sign_blob_result *out, const signp_sigstore_result *res, const char *alg,
 	const unsigned char *d, size_t dlen)
 {
-	size_t at = (size_t)snprintf(out->digest, sizeof(out->digest), "%s:", alg);
-	for (size_t i = 0; i < dlen && at + 2 < sizeof(out->digest); i++, at += 2)
-		snprintf(out->digest + at, 3, "%02x", d[i]);
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	signp_hex(hex, d, dlen);
+	snprintf(out->digest, sizeof(out->digest), "%.6s:%.128s", alg, hex); /* sha256..sha512 */
 	if (res->statement)
 		signp_strlcpy(out->predicate_type, res->statement->predicate_type, sizeof(out->predicate_type));
 	if (res->san.ptr)
@@ -146,7 +120,7 @@ int sign_verify_blob(sign_blob_result *out, const sign_blob_options *opts, sign_
 	if ((r = signp_sigstore_root_load(&root, opts->trusted_root_path, opts->trusted_root_json,
 		     opts->trusted_root_len, err)) != SIGN_OK)
 		goto out;
-	if (!keyless && (r = load_key(&key, opts->key_path, err)) != SIGN_OK)
+	if (!keyless && (r = signp_key_read_named(&key, opts->key_path, err)) != SIGN_OK)
 		goto out;
 
 	/* a DSSE bundle's artifact is a subject of its statement, named by its
@@ -162,12 +136,8 @@ int sign_verify_blob(sign_blob_result *out, const sign_blob_options *opts, sign_
 		goto out;
 	}
 
-	memset(&id, 0, sizeof(id));
-	id.san = opts->certificate_identity;
-	id.san_regexp = opts->certificate_identity_regexp;
-	id.issuer = opts->certificate_oidc_issuer;
-	id.issuer_regexp = opts->certificate_oidc_issuer_regexp;
-	if (keyless && (r = signp_fulcio_identity_valid(&id, err)) != SIGN_OK) {
+	if (keyless && (r = signp_identity_set(&id, opts->certificate_identity, opts->certificate_identity_regexp,
+			     opts->certificate_oidc_issuer, opts->certificate_oidc_issuer_regexp, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "verify-blob");
 		goto out;
 	}

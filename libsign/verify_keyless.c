@@ -388,18 +388,13 @@ int sign_verify_sigstore(sign_verify_result *out, sign_buf *predicates_json, sig
 	if (!ref.digest[0])
 		signp_strlcpy(out->tag, ref.tag[0] ? ref.tag : "latest", sizeof(out->tag));
 
-	memset(&id, 0, sizeof(id));
-	id.san = opts->certificate_identity;
-	id.san_regexp = opts->certificate_identity_regexp;
-	id.issuer = opts->certificate_oidc_issuer;
-	id.issuer_regexp = opts->certificate_oidc_issuer_regexp;
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-		sscanf(digest + 7 + 2 * i, "%2x", &v);
-		d[i] = (unsigned char)v;
-	}
-	if ((r = signp_fulcio_identity_valid(&id, err)) != SIGN_OK) {
+	if ((r = signp_identity_set(&id, opts->certificate_identity, opts->certificate_identity_regexp,
+		     opts->certificate_oidc_issuer, opts->certificate_oidc_issuer_regexp, err)) != SIGN_OK) {
 		signp_err_prefix(err, r, "verify");
+		goto out;
+	}
+	if ((r = signp_unhex(d, sizeof(d), digest + 7)) != SIGN_OK) {
+		r = signp_err(err, SIGN_EFORMAT, "verify: %s is not a sha256 digest", digest);
 		goto out;
 	}
 	h.root = root;
