@@ -157,36 +157,11 @@ static int keyless_args(const sign_sigstore_options *ko, const sign_verify_optio
 	return EXIT_OK;
 }
 
-/* Keyless: each reference in turn; with --attestation and -o json, the
- * verified predicates too. */
-static int verify_keyless(cli *c, const cli_refs *refs, const sign_sigstore_options *ko)
-{
-	int worst = EXIT_OK;
-	if (c->json)
-		printf("{\"results\":[");
-	for (size_t i = 0; i < refs->n; i++) {
-		sign_verify_result res = SIGN_VERIFY_RESULT_INIT;
-		sign_buf preds = SIGN_BUF_INIT;
-		sign_error err;
-		int rc, code;
-		memset(&err, 0, sizeof(err));
-		rc = sign_verify_sigstore(&res, ko->attestation ? &preds : NULL, c->ctx, refs->v[i], ko, &err);
-		code = cli_exit_code(rc);
-		if (code > worst)
-			worst = code;
-		print_one(c, i, refs->v[i], &res, rc, &err, ko->attestation ? (preds.ptr ? preds.ptr : "[]") : NULL);
-		sign_buf_dispose(&preds);
-		sign_verify_result_dispose(&res);
-	}
-	if (c->json)
-		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
-	return worst;
-}
-
-/* --attestation TYPE: each reference in turn, verified and its
- * attestations of TYPE checked; the worst exit code. */
-static int verify_attestations(cli *c, const cli_refs *refs, const sign_verify_options *o,
-	const char *type)
+/* One reference at a time, keyless (ko) or, with type and no ko, the
+ * attestations of type under the repository's trust (o); with type, the
+ * verified attestations go into -o json's results.  The worst exit code. */
+static int verify_each(cli *c, const cli_refs *refs, const sign_sigstore_options *ko,
+	const sign_verify_options *o, const char *type)
 {
 	int worst = EXIT_OK;
 	if (c->json)
@@ -197,13 +172,14 @@ static int verify_attestations(cli *c, const cli_refs *refs, const sign_verify_o
 		sign_error err;
 		int rc, code;
 		memset(&err, 0, sizeof(err));
-		rc = sign_verify_attestation(&res, &atts, c->ctx, refs->v[i], type, o, &err);
+		rc = ko ? sign_verify_sigstore(&res, type ? &atts : NULL, c->ctx, refs->v[i], ko, &err) :
+			  sign_verify_attestation(&res, &atts, c->ctx, refs->v[i], type, o, &err);
 		code = cli_exit_code(rc);
 		if (code > worst)
 			worst = code;
-		print_one(c, i, refs->v[i], &res, rc, &err, atts.ptr ? atts.ptr : "[]");
-		sign_verify_result_dispose(&res);
+		print_one(c, i, refs->v[i], &res, rc, &err, type ? (atts.ptr ? atts.ptr : "[]") : NULL);
 		sign_buf_dispose(&atts);
+		sign_verify_result_dispose(&res);
 	}
 	if (c->json)
 		printf("],\"ok\":%s}\n", worst == EXIT_OK ? "true" : "false");
@@ -318,7 +294,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 			ko.trusted_root_json = root.ptr;
 			ko.trusted_root_len = root.size;
 		}
-		rc = verify_keyless(c, &refs, &ko);
+		rc = verify_each(c, &refs, &ko, NULL, ko.attestation);
 		goto out;
 	}
 	if (ko.attestation && o.offline) {
@@ -329,7 +305,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		     "verify needs at least one REF")) != EXIT_OK)
 		goto out;
 	if (ko.attestation) {
-		rc = verify_attestations(c, &refs, &o, ko.attestation);
+		rc = verify_each(c, &refs, NULL, &o, ko.attestation);
 		goto out;
 	}
 	if (c->json)
