@@ -15,14 +15,22 @@ static int plain_name(const char *name)
 	       strchr(name, '/') == NULL && strlen(name) < 1024;
 }
 
+/* The path of metadata file name in the folder payload. */
+static int dir_path(sign_buf *path, const void *payload, const char *name, sign_error *err)
+{
+	if (!plain_name(name))
+		return signp_err(err, SIGN_EINVAL, "metadata file name %.100s refused", name);
+	if (signp_path_join(path, payload, name) != SIGN_OK)
+		return signp_err(err, SIGN_ENOMEM, "%s: out of memory", name);
+	return SIGN_OK;
+}
+
 int signp_tuf1_dir_load(void *payload, const char *name, size_t max, sign_buf *out, sign_error *err)
 {
 	sign_buf path = SIGN_BUF_INIT;
 	int rc;
-	if (!plain_name(name))
-		return signp_err(err, SIGN_EINVAL, "metadata file name %.100s refused", name);
-	if (signp_path_join(&path, payload, name) != SIGN_OK)
-		return signp_err(err, SIGN_ENOMEM, "%s: out of memory", name);
+	if ((rc = dir_path(&path, payload, name, err)) != SIGN_OK)
+		return rc;
 	signp_buf_clear(out);
 	rc = signp_read_file(out, path.ptr, max, err);
 	sign_buf_dispose(&path);
@@ -34,10 +42,8 @@ int signp_tuf1_dir_store(void *payload, const char *name, const void *data, size
 {
 	sign_buf path = SIGN_BUF_INIT;
 	int rc;
-	if (!plain_name(name))
-		return signp_err(err, SIGN_EINVAL, "metadata file name %.100s refused", name);
-	if (signp_path_join(&path, payload, name) != SIGN_OK)
-		return signp_err(err, SIGN_ENOMEM, "%s: out of memory", name);
+	if ((rc = dir_path(&path, payload, name, err)) != SIGN_OK)
+		return rc;
 	rc = signp_write_file_atomic(path.ptr, data, len, 0644, err);
 	sign_buf_dispose(&path);
 	return rc;
